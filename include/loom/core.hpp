@@ -1,0 +1,10 @@
+#pragma once
+// loom's core: lazy values, task graphs, the thread pool, configuration, tracing and errors.
+
+#include "loom/core/config.hpp"
+#include "loom/core/current_task.hpp"
+#include "loom/core/delayed.hpp"
+#include "loom/core/error.hpp"
+#include "loom/core/executor.hpp"
+#include "loom/core/graph.hpp"
+#include "loom/core/trace.hpp"

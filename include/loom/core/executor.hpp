@@ -1,0 +1,52 @@
+#pragma once
+// The thread pool: oneTBB task arenas (API.md section 1, "Scheduler control").
+//
+// One process-wide arena runs everything by default; its size comes from the config key
+// `scheduler.num_threads`, else the environment variable LOOM_NUM_THREADS, else cpu_count().
+// Arenas of other sizes (Parallel's n_jobs) are created on first use and kept.
+
+#include <memory>
+
+#include "loom/core/detail/function_ref.hpp"
+
+namespace loom {
+
+/// Usable cores: the CPU affinity mask, capped by a cgroup CPU quota (as joblib's cpu_count).
+[[nodiscard]] int cpu_count();
+
+/// joblib's effective_n_jobs: n > 0 is n; -1 is all cores, -2 all but one, ... (at least 1);
+/// 0 is a ConfigError.
+[[nodiscard]] int effective_n_jobs(int n_jobs);
+
+class Executor {
+ public:
+  /// The default arena, sized as the header comment says. Changing `scheduler.num_threads`
+  /// makes later calls return an arena of the new size.
+  static Executor& global();
+  /// A cached arena of exactly `num_threads` threads (more than the cores is allowed: for
+  /// I/O-bound work).
+  static Executor& with_threads(int num_threads);
+
+  [[nodiscard]] int num_threads() const noexcept { return num_threads_; }
+
+  /// Runs `f` inside this arena: the calling thread joins it, and tasks `f` spawns run on the
+  /// arena's threads. Returns when `f` returns.
+  void run(detail::FunctionRef<void()> f);
+
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+  ~Executor();
+
+ private:
+  explicit Executor(int num_threads);
+  struct Impl;
+  int num_threads_;
+  std::unique_ptr<Impl> impl_;  // opaque: users' builds need no TBB headers from loom
+};
+
+namespace detail {
+/// The number of threads the default arena has now (config, then LOOM_NUM_THREADS, then cores).
+int default_num_threads();
+}  // namespace detail
+
+}  // namespace loom

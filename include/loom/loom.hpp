@@ -1,0 +1,4 @@
+#pragma once
+// The umbrella header: everything loom offers.
+
+#include "loom/core.hpp"

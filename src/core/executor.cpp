@@ -1,0 +1,135 @@
+#include "loom/core/executor.hpp"
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <fmt/format.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/info.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include "loom/core/config.hpp"
+#include "loom/core/error.hpp"
+
+namespace loom {
+namespace {
+
+// cgroup v2 `cpu.max` ("max 100000" or "150000 100000"), else v1's quota and period.
+std::optional<int> cgroup_cpu_limit() {
+  auto ceil_div = [](double quota, double period) -> std::optional<int> {
+    if (quota <= 0 || period <= 0) return std::nullopt;
+    return std::max(1, static_cast<int>(std::ceil(quota / period)));
+  };
+  if (std::ifstream v2("/sys/fs/cgroup/cpu.max"); v2) {
+    std::string quota;
+    double period = 0;
+    if (v2 >> quota >> period && quota != "max") return ceil_div(std::atof(quota.c_str()), period);
+    return std::nullopt;
+  }
+  std::ifstream q("/sys/fs/cgroup/cpu/cpu.cfs_quota_us");
+  std::ifstream p("/sys/fs/cgroup/cpu/cpu.cfs_period_us");
+  double quota = 0;
+  double period = 0;
+  if (q >> quota && p >> period) return ceil_div(quota, period);
+  return std::nullopt;
+}
+
+}  // namespace
+
+int cpu_count() {
+  static const int count = [] {
+    int n = 0;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) == 0) n = CPU_COUNT(&set);
+    if (n <= 0) n = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+    if (auto limit = cgroup_cpu_limit()) n = std::min(n, *limit);
+    return std::max(n, 1);
+  }();
+  return count;
+}
+
+int effective_n_jobs(int n_jobs) {
+  if (n_jobs == 0) {
+    throw ConfigError("n_jobs == 0 has no meaning: use a positive count, or -1 for all cores");
+  }
+  if (n_jobs > 0) return n_jobs;
+  return std::max(cpu_count() + 1 + n_jobs, 1);
+}
+
+namespace detail {
+int default_num_threads() {
+  if (auto n = config::get_int("scheduler.num_threads")) return static_cast<int>(*n);
+  if (const char* env = std::getenv("LOOM_NUM_THREADS"); env != nullptr && *env != '\0') {
+    char* end = nullptr;
+    const long n = std::strtol(env, &end, 10);
+    if (end == env || *end != '\0' || n < 1 || n > 1 << 16) {
+      throw ConfigError(fmt::format("LOOM_NUM_THREADS='{}' is not a positive integer", env));
+    }
+    return static_cast<int>(n);
+  }
+  return cpu_count();
+}
+}  // namespace detail
+
+struct Executor::Impl {
+  tbb::task_arena arena;
+  explicit Impl(int n) : arena(n, /*reserved_for_masters=*/1) {}
+};
+
+namespace {
+
+struct ExecutorCache {
+  std::mutex mutex;
+  std::map<int, std::unique_ptr<Executor>> executors;
+  // oneTBB caps all arenas at the hardware concurrency unless told otherwise; n_jobs above the
+  // cores is honoured (I/O-bound work), so the cap follows the largest arena asked for.
+  std::unique_ptr<tbb::global_control> parallelism;
+  int parallelism_limit = 0;
+};
+
+ExecutorCache& cache() {
+  static ExecutorCache c;
+  return c;
+}
+
+}  // namespace
+
+Executor::Executor(int num_threads)
+    : num_threads_(num_threads), impl_(std::make_unique<Impl>(num_threads)) {}
+
+Executor::~Executor() = default;
+
+Executor& Executor::with_threads(int num_threads) {
+  if (num_threads < 1) {
+    throw ConfigError(fmt::format("an executor needs at least one thread, not {}", num_threads));
+  }
+  auto& c = cache();
+  std::lock_guard lock(c.mutex);
+  auto& slot = c.executors[num_threads];
+  if (!slot) {
+    const int hardware = tbb::info::default_concurrency();
+    if (num_threads > std::max(hardware, c.parallelism_limit)) {
+      c.parallelism = std::make_unique<tbb::global_control>(
+          tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(num_threads));
+      c.parallelism_limit = num_threads;
+    }
+    slot.reset(new Executor(num_threads));  // NOLINT: private constructor, owned at once
+  }
+  return *slot;
+}
+
+Executor& Executor::global() { return with_threads(detail::default_num_threads()); }
+
+void Executor::run(detail::FunctionRef<void()> f) { impl_->arena.execute([&] { f(); }); }
+
+}  // namespace loom

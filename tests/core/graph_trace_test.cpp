@@ -1,0 +1,107 @@
+// Graph pictures (DOT) and traces (Chrome trace JSON).
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "loom/core.hpp"
+
+namespace {
+
+std::filesystem::path temp_path(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("loom-core-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return dir / name;
+}
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool have_program(const char* name) {
+  return std::system((std::string("command -v ") + name + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+TEST(Graph, DotContainsEveryNodeAndEdge) {
+  auto a = loom::delayed([] { return 1; }, "load")();
+  auto b = loom::delayed([](int x) { return x + 1; }, "clean")(a);
+  auto c = loom::delayed([](int x) { return x * 2; }, "scale")(a);
+  auto d = loom::delayed([](int x, int y) { return x + y; }, "combine")(b, c);
+  const auto graph = d.graph();
+  EXPECT_EQ(graph.size(), 4U);
+  const std::string dot = graph.to_dot();
+  for (const auto* n : {a.node(), b.node(), c.node(), d.node()}) {
+    EXPECT_NE(dot.find("n" + std::to_string(n->id()) + " [label=\"" + n->name()),
+              std::string::npos)
+        << dot;
+  }
+  auto edge = [&](const loom::detail::NodeBase* from, const loom::detail::NodeBase* to) {
+    return "n" + std::to_string(from->id()) + " -> n" + std::to_string(to->id()) + ";";
+  };
+  EXPECT_NE(dot.find(edge(a.node(), b.node())), std::string::npos) << dot;
+  EXPECT_NE(dot.find(edge(a.node(), c.node())), std::string::npos) << dot;
+  EXPECT_NE(dot.find(edge(b.node(), d.node())), std::string::npos) << dot;
+  EXPECT_NE(dot.find(edge(c.node(), d.node())), std::string::npos) << dot;
+
+  const auto file = temp_path("graph.dot");
+  d.visualize(file);
+  EXPECT_EQ(read_file(file), dot);
+  EXPECT_EQ(d.compute(), 4);
+}
+
+TEST(Graph, ImageFormatsGoThroughGraphviz) {
+  auto d = loom::delayed([](int x) { return x; }, "only")(1);
+  const auto svg = temp_path("graph.svg");
+  if (have_program("dot")) {
+    d.visualize(svg);
+    EXPECT_NE(read_file(svg).find("<svg"), std::string::npos);
+  } else {
+    EXPECT_THROW(d.visualize(svg), loom::Error);
+  }
+  EXPECT_THROW(d.visualize(temp_path("graph.docx")), loom::Error);
+  EXPECT_THROW(d.visualize("/nonexistent-dir/graph.dot"), loom::Error);
+}
+
+TEST(Trace, WritesOneChromeEventPerTask) {
+  loom::trace::start();
+  std::vector<loom::Delayed<int>> tasks;
+  for (int i = 0; i < 50; ++i) {
+    tasks.push_back(loom::delayed([](int x) { return x; }, "traced \"task\"")(i));
+  }
+  (void)loom::compute(tasks);
+  const auto file = temp_path("trace.json");
+  loom::trace::stop(file);
+  EXPECT_FALSE(loom::trace::enabled());
+  // Valid JSON, with one complete ("X") event per task: checked by Python's json module.
+  const std::string check =
+      "python3 -c \"import json,sys; d=json.load(open(sys.argv[1])); "
+      "ev=[e for e in d['traceEvents'] if e['ph']=='X']; "
+      "assert len(ev)==50, len(ev); "
+      "assert all(e['name'].startswith('traced \\\"task\\\" #') and e['dur']>=0 for e in ev); "
+      "assert len(set(e['args']['id'] for e in ev))==50\" " +
+      file.string();
+  ASSERT_TRUE(have_program("python3"));
+  EXPECT_EQ(std::system(check.c_str()), 0) << read_file(file);
+}
+
+TEST(Trace, NothingIsRecordedWhenOff) {
+  loom::trace::start();
+  const auto file = temp_path("empty-trace.json");
+  loom::trace::stop(file);
+  auto d = loom::delayed([] { return 1; })();
+  (void)d.compute();
+  loom::trace::stop(file);
+  EXPECT_EQ(read_file(file), "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[]}\n");
+  EXPECT_THROW(loom::trace::stop("/nonexistent-dir/trace.json"), loom::Error);
+}
+
+}  // namespace

@@ -1,0 +1,261 @@
+// Scheduling: errors and cancellation, nested computes, deep chains, thread counts.
+#include <atomic>
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include "loom/core.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(Errors, ThrowingTaskBecomesTaskErrorNamingIt) {
+  auto bad = loom::delayed([](int) -> int { throw std::runtime_error("boom"); }, "explode")(1);
+  auto after = loom::delayed([](int v) { return v + 1; })(bad);
+  try {
+    (void)after.compute();
+    FAIL() << "no exception";
+  } catch (const loom::TaskError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("explode"), std::string::npos) << what;
+    EXPECT_NE(what.find("std::runtime_error"), std::string::npos) << what;
+    EXPECT_NE(what.find("boom"), std::string::npos) << what;
+    EXPECT_EQ(e.task_name().rfind("explode #", 0), 0U) << e.task_name();
+    try {
+      std::rethrow_if_nested(e);
+      FAIL() << "nothing nested";
+    } catch (const std::runtime_error& original) {
+      EXPECT_STREQ(original.what(), "boom");
+    }
+  }
+  EXPECT_TRUE(bad.done());
+  EXPECT_THROW((void)bad.compute(), loom::TaskError);  // a failed node keeps its error
+}
+
+TEST(Errors, NonStandardExceptionsAreWrappedToo) {
+  auto bad = loom::delayed([]() -> int { throw 42; })();
+  try {
+    (void)bad.compute();
+    FAIL();
+  } catch (const loom::TaskError& e) {
+    EXPECT_NE(std::string(e.what()).find("int"), std::string::npos) << e.what();
+    try {
+      std::rethrow_if_nested(e);
+    } catch (int v) {
+      EXPECT_EQ(v, 42);
+    }
+  }
+}
+
+TEST(Errors, FailureCancelsTasksNotYetStartedAndStopsRunningOnes) {
+  loom::config::Scope threads({{"scheduler.num_threads", "2"}});
+  std::atomic<bool> gate_started{false};
+  std::atomic<bool> gate_saw_stop{false};
+  std::atomic<int> started{0};
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  // `gate` runs while `fail` throws, and waits (cooperatively) for the stop request that the
+  // failure sends; the tasks that depend on it must then never start.
+  auto gate = loom::delayed([&] {
+    gate_started = true;
+    while (!loom::current_task().stop_requested() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(1ms);
+    }
+    gate_saw_stop = loom::current_task().stop_requested();
+    return true;
+  })();
+  auto fail = loom::delayed([&]() -> bool {
+    while (!gate_started && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(1ms);
+    }
+    throw std::logic_error("first failure");
+  }, "fail")();
+  std::vector<loom::Delayed<int>> roots;
+  for (int i = 0; i < 100; ++i) {
+    roots.push_back(loom::delayed([&](bool, int v) {
+      ++started;
+      return v;
+    })(gate, i));
+  }
+  roots.push_back(loom::delayed([](bool) { return 0; })(fail));
+  EXPECT_THROW((void)loom::compute(roots), loom::TaskError);
+  EXPECT_TRUE(gate_saw_stop.load());
+  EXPECT_EQ(started.load(), 0);
+}
+
+TEST(Errors, CancelledTasksCanBeComputedLater) {
+  loom::config::Scope threads({{"scheduler.num_threads", "1"}});
+  std::atomic<int> calls{0};
+  auto fail = loom::delayed([]() -> int { throw std::runtime_error("no"); })();
+  auto dep = loom::delayed([](int) { return 1; })(fail);
+  std::vector<loom::Delayed<int>> independent;
+  for (int i = 0; i < 10; ++i) {
+    independent.push_back(loom::delayed([&](int v) {
+      ++calls;
+      return v;
+    })(i));
+  }
+  std::vector<loom::Delayed<int>> roots = independent;
+  roots.push_back(dep);  // spawned last: with one thread it runs first
+  EXPECT_THROW((void)loom::compute(roots), loom::TaskError);
+  const int ran_before = calls.load();
+  std::vector<int> expected = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  EXPECT_EQ(loom::compute(independent), expected);  // cancelled ones run now
+  EXPECT_EQ(calls.load(), 10);
+  EXPECT_LE(ran_before, 10);
+}
+
+TEST(Errors, ExecutorStaysUsableAfterAFailure) {
+  for (int round = 0; round < 20; ++round) {
+    auto bad = loom::delayed([]() -> int { throw std::runtime_error("x"); })();
+    EXPECT_THROW((void)bad.compute(), loom::TaskError);
+    auto good = loom::delayed([](int v) { return v * 2; })(round);
+    EXPECT_EQ(good.compute(), round * 2);
+  }
+}
+
+TEST(Errors, ErrorsOfSeveralRootsReportTheFirstFailure) {
+  auto ok = loom::delayed([] { return 1; })();
+  auto bad = loom::delayed([]() -> int { throw std::runtime_error("bad root"); }, "bad")();
+  try {
+    (void)loom::compute(ok, bad);
+    FAIL();
+  } catch (const loom::TaskError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad root"), std::string::npos);
+  }
+}
+
+// A task that computes another graph: with one thread, the waiting task must help.
+int nested_sum(int n) {
+  std::vector<loom::Delayed<int>> parts;
+  for (int i = 0; i < n; ++i) parts.push_back(loom::delayed([](int x) { return x; })(i));
+  auto total = loom::delayed([](const std::vector<int>& v) {
+    int s = 0;
+    for (int x : v) s += x;
+    return s;
+  })(loom::compute(parts));
+  return total.compute();
+}
+
+TEST(Nested, ComputeInsideATaskWithOneThreadDoesNotDeadlock) {
+  loom::config::Scope threads({{"scheduler.num_threads", "1"}});
+  std::vector<loom::Delayed<int>> outer;
+  for (int i = 1; i <= 20; ++i) outer.push_back(loom::delayed(nested_sum)(i));
+  std::vector<int> expected;
+  for (int i = 1; i <= 20; ++i) expected.push_back(i * (i - 1) / 2);
+  EXPECT_EQ(loom::compute(outer), expected);
+}
+
+TEST(Nested, TaskWaitingForANodeQueuedByTheOuterCompute) {
+  loom::config::Scope threads({{"scheduler.num_threads", "1"}});
+  auto shared = loom::delayed([] { return 100; })();
+  std::vector<loom::Delayed<int>> roots;
+  for (int i = 0; i < 10; ++i) {
+    // Each task computes `shared`, which the outer compute claimed too.
+    roots.push_back(loom::delayed([shared](int v) { return shared.compute() + v; })(i));
+  }
+  roots.push_back(shared);
+  std::vector<int> expected;
+  for (int i = 0; i < 10; ++i) expected.push_back(100 + i);
+  expected.push_back(100);
+  EXPECT_EQ(loom::compute(roots), expected);
+}
+
+TEST(Nested, NestedComputeStaysInTheCallersArena) {
+  loom::config::Scope threads({{"scheduler.num_threads", "2"}});
+  auto probe = loom::delayed([] {
+    auto inner = loom::delayed([] { return tbb::this_task_arena::max_concurrency(); })();
+    return inner.compute();
+  })();
+  EXPECT_EQ(probe.compute(), 2);
+}
+
+TEST(Chains, MillionLongChainComputesAndDestroysWithoutRecursion) {
+  auto step = loom::delayed([](std::int64_t v) { return v + 1; });
+  loom::Delayed<std::int64_t> d = loom::delayed([] { return std::int64_t{0}; })();
+  for (int i = 0; i < 1'000'000; ++i) d = step(d);
+  EXPECT_EQ(d.graph().size(), 1'000'001U);
+  EXPECT_EQ(d.compute(), 1'000'000);
+}
+
+TEST(Chains, UncomputedMillionLongChainIsDestroyedWithoutRecursion) {
+  auto step = loom::delayed([](int v) { return v + 1; });
+  loom::Delayed<int> d = loom::delayed([] { return 0; })();
+  for (int i = 0; i < 1'000'000; ++i) d = step(d);
+  d = loom::Delayed<int>();  // drops the whole chain
+  SUCCEED();
+}
+
+TEST(Chains, WideFanInMatchesSequentialSum) {
+  std::vector<loom::Delayed<std::int64_t>> leaves;
+  for (int i = 0; i < 10000; ++i) {
+    leaves.push_back(loom::delayed([](std::int64_t x) { return x * x; })(std::int64_t{i}));
+  }
+  // Binary tree reduction.
+  while (leaves.size() > 1) {
+    std::vector<loom::Delayed<std::int64_t>> next;
+    for (std::size_t i = 0; i + 1 < leaves.size(); i += 2) {
+      next.push_back(
+          loom::delayed([](std::int64_t a, std::int64_t b) { return a + b; })(leaves[i],
+                                                                             leaves[i + 1]));
+    }
+    if (leaves.size() % 2 == 1) next.push_back(leaves.back());
+    leaves = std::move(next);
+  }
+  std::int64_t expected = 0;
+  for (std::int64_t i = 0; i < 10000; ++i) expected += i * i;
+  EXPECT_EQ(leaves[0].compute(), expected);
+}
+
+TEST(Executor, EffectiveNJobsFollowsJoblib) {
+  const int cpus = loom::cpu_count();
+  EXPECT_GE(cpus, 1);
+  EXPECT_EQ(loom::effective_n_jobs(1), 1);
+  EXPECT_EQ(loom::effective_n_jobs(7), 7);
+  EXPECT_EQ(loom::effective_n_jobs(-1), cpus);
+  EXPECT_EQ(loom::effective_n_jobs(-2), std::max(cpus - 1, 1));
+  EXPECT_EQ(loom::effective_n_jobs(-1000), 1);
+  EXPECT_THROW((void)loom::effective_n_jobs(0), loom::ConfigError);
+}
+
+TEST(Executor, ArenasHaveTheAskedSizeEvenAboveTheCores) {
+  const int big = loom::cpu_count() * 2 + 1;
+  for (int n : {1, 3, big}) {
+    int seen = 0;
+    loom::Executor::with_threads(n).run([&] { seen = tbb::this_task_arena::max_concurrency(); });
+    EXPECT_EQ(seen, n);
+    EXPECT_EQ(&loom::Executor::with_threads(n), &loom::Executor::with_threads(n));
+  }
+  EXPECT_THROW((void)loom::Executor::with_threads(0), loom::ConfigError);
+}
+
+TEST(Executor, GlobalFollowsConfigThenEnvironment) {
+  {
+    loom::config::Scope threads({{"scheduler.num_threads", "3"}});
+    EXPECT_EQ(loom::Executor::global().num_threads(), 3);
+  }
+  if (const char* env = std::getenv("LOOM_NUM_THREADS")) {
+    EXPECT_EQ(loom::Executor::global().num_threads(), std::atoi(env));
+  } else {
+    EXPECT_EQ(loom::Executor::global().num_threads(), loom::cpu_count());
+  }
+}
+
+TEST(CurrentTask, OutsideATaskIsAnError) {
+  EXPECT_FALSE(loom::in_task());
+  EXPECT_THROW((void)loom::current_task(), loom::Error);
+}
+
+TEST(CurrentTask, InsideATaskGivesItsName) {
+  auto d = loom::delayed([] { return std::string(loom::current_task().name()); }, "named")();
+  EXPECT_EQ(d.compute(), "named");
+  auto stop = loom::delayed([] { return loom::current_task().stop_requested(); })();
+  EXPECT_FALSE(stop.compute());
+}
+
+}  // namespace
