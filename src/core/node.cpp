@@ -2,6 +2,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <oneapi/tbb/scalable_allocator.h>
 
 #include "loom/core/delayed.hpp"
 #include "loom/core/detail/call_node.hpp"
@@ -13,6 +14,14 @@ namespace loom::detail {
 namespace {
 std::atomic<std::uint64_t> next_node_id{1};
 }  // namespace
+
+void* NodeBase::operator new(std::size_t size) {
+  void* p = scalable_malloc(size);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+
+void NodeBase::operator delete(void* pointer) noexcept { scalable_free(pointer); }
 
 NodeBase::NodeBase(std::string name)
     : name_(std::move(name)), id_(next_node_id.fetch_add(1, std::memory_order_relaxed)) {}

@@ -1,19 +1,17 @@
 // The task-graph scheduler: claims the nodes a compute needs, runs them on oneTBB, and lets
-// each finished node release its dependents through atomic counters.
+// each finished node release its dependents through atomic counters (no central loop).
 //
-// A compute call owns a tbb::task_group. Every node it claims gets a deferred task in that group
-// (tbb::task_group::defer), so task_group::wait() returns exactly when every claimed node has
-// finished, whoever made it ready. A finished node hands one ready successor straight back to
-// TBB (task bypass: chains run in a loop, not a recursion) and spawns the others. A wait inside
-// a task helps run other tasks, so nested computes never idle or deadlock a thread.
-
-// Task bypass: a task_group functor that returns a task_handle runs that task next.
-#define TBB_PREVIEW_TASK_GROUP_EXTENSIONS 1  // NOLINT(cppcoreguidelines-macro-usage)
+// A compute call owns a tbb::task_group; ready nodes become tasks of that group. A node that is
+// claimed but still waits for dependencies is not a TBB task yet, so the compute also counts
+// such nodes (`waiting`) and holds one deferred task (`guard`) that it releases when the count
+// reaches zero: task_group::wait() therefore returns exactly when every claimed node finished,
+// whoever made it ready. A finished node runs one ready successor itself, in a loop (chains
+// run without spawning and without recursion), and spawns the others. A wait inside a task
+// helps run other tasks, so nested computes never idle or deadlock a thread.
 
 #include <atomic>
 #include <chrono>
 #include <exception>
-#include <new>
 #include <stop_token>
 #include <thread>
 #include <utility>
@@ -32,11 +30,8 @@
 namespace loom::detail {
 
 namespace {
-
-Edge* const kClosed = reinterpret_cast<Edge*>(std::uintptr_t{1});  // NOLINT: sentinel address
-
 struct ComputeContext;
-
+Edge* const kClosed = reinterpret_cast<Edge*>(std::uintptr_t{1});  // NOLINT: sentinel address
 }  // namespace
 
 struct NodeAccess {
@@ -49,32 +44,35 @@ struct NodeAccess {
   static ComputeContext*& context(NodeBase* n) {
     return reinterpret_cast<ComputeContext*&>(n->context_);
   }
-  static tbb::task_handle& task(NodeBase* n) {
-    return *std::launder(reinterpret_cast<tbb::task_handle*>(n->task_));
-  }
-  static void* task_storage(NodeBase* n) { return n->task_; }
   static Edge* edges(NodeBase* n) { return n->edges_; }
   static void invoke(NodeBase* n) { n->invoke(); }
   static void release_inputs(NodeBase* n) { n->release_inputs(); }
 };
 
-static_assert(sizeof(tbb::task_handle) == sizeof(void*));
-static_assert(alignof(tbb::task_handle) <= alignof(void*));
-
 namespace {
 
 using A = NodeAccess;
 
+// `waiting` starts with this bias, so that it cannot reach zero while the claiming traversal
+// still runs; the traversal takes the bias back out when it is done.
+constexpr std::int64_t kTraversalBias = std::int64_t{1} << 40;
+
+void run_from(NodeBase* first);
+
+struct NodeTask {
+  NodeBase* node;
+  void operator()() const { run_from(node); }
+};
+
 struct ComputeContext {
   tbb::task_group group;
+  tbb::task_handle guard = group.defer([] {});
+  std::atomic<std::int64_t> waiting{kTraversalBias};
   std::atomic<bool> cancelled{false};
   std::atomic<bool> has_error{false};
   std::exception_ptr first_error;  // written once, before `cancelled` is set
   std::stop_source stop;
-  // Roots claimed by another compute: a deferred task that runs when the last of them finishes.
-  std::vector<Edge> sink_edges;
-  std::atomic<std::int32_t> sink_pending{1};
-  tbb::task_handle sink;
+  std::vector<Edge> sink_edges;  // edges onto roots that another compute is running
 
   void fail(std::exception_ptr error) {
     bool expected = false;
@@ -85,8 +83,15 @@ struct ComputeContext {
     }
   }
 
-  void release_sink() {
-    if (sink_pending.fetch_sub(1, std::memory_order_acq_rel) == 1) group.run(std::move(sink));
+  /// One waiting node (or awaited root) fewer; the last one releases the guard task.
+  void done_waiting(std::int64_t count = 1) {
+    if (waiting.fetch_sub(count, std::memory_order_acq_rel) == count) group.run(std::move(guard));
+  }
+
+  /// Makes a ready node a task of this compute.
+  void spawn(NodeBase* n) {
+    LOOM_TSAN_RELEASE(n);
+    group.run(NodeTask{n});
   }
 };
 
@@ -97,7 +102,7 @@ bool add_waiter(NodeBase* dep, Edge* edge) {
   for (;;) {
     if (head == kClosed) {
       if (dep->finished()) return false;
-      // A cancelled node is being re-claimed and its list is about to reopen.
+      // A cancelled node is being claimed again and its list is about to reopen.
       std::this_thread::yield();
       head = waiters.load(std::memory_order_acquire);
       continue;
@@ -123,34 +128,22 @@ void note_failed_dep(NodeBase* successor, NodeBase* dep) {
 bool try_claim(NodeBase* n, ComputeContext* ctx) {
   auto& state = A::state(n);
   NodeState s = state.load(std::memory_order_acquire);
-  if (s == NodeState::idle) {
-    if (!state.compare_exchange_strong(s, NodeState::claimed, std::memory_order_acq_rel)) {
-      return false;
-    }
-  } else if (s == NodeState::cancelled) {
-    if (!state.compare_exchange_strong(s, NodeState::claimed, std::memory_order_acq_rel)) {
-      return false;
-    }
+  if (s != NodeState::idle && s != NodeState::cancelled) return false;
+  if (!state.compare_exchange_strong(s, NodeState::claimed, std::memory_order_acq_rel)) {
+    return false;
+  }
+  if (s == NodeState::cancelled) {
     A::error(n) = nullptr;
     A::dep_error(n) = nullptr;
     A::dep_failed(n).store(false, std::memory_order_relaxed);
     A::waiters(n).store(nullptr, std::memory_order_release);
-  } else {
-    return false;
   }
   A::context(n) = ctx;
   return true;
 }
 
-tbb::task_handle execute(NodeBase* n);
-
-struct NodeTask {
-  NodeBase* node;
-  tbb::task_handle operator()() const { return execute(node); }
-};
-
-/// Finishes `n` (its state is already final): closes its waiter list and releases the waiters.
-/// Returns one successor that became ready and belongs to `ctx`, to run next; spawns the rest.
+/// Closes the waiter list of `n` (its state is final) and releases the waiters. Returns one
+/// successor of `ctx` that became ready, for the caller to run next; spawns the others.
 NodeBase* notify(NodeBase* n, ComputeContext* ctx, bool failed) {
   Edge* edge = A::waiters(n).exchange(kClosed, std::memory_order_acq_rel);
   NodeBase* next = nullptr;
@@ -161,14 +154,14 @@ NodeBase* notify(NodeBase* n, ComputeContext* ctx, bool failed) {
       if (A::join(s).fetch_sub(1, std::memory_order_acq_rel) == 1) {
         ComputeContext* owner = A::context(s);
         if (next == nullptr && owner == ctx) {
-          next = s;
+          next = s;  // runs in this task, which keeps the group waiting meanwhile
         } else {
-          LOOM_TSAN_RELEASE(s);
-          owner->group.run(std::move(A::task(s)));
+          owner->spawn(s);
         }
+        owner->done_waiting();
       }
     } else {
-      static_cast<ComputeContext*>(edge->sink)->release_sink();
+      static_cast<ComputeContext*>(edge->sink)->done_waiting();
     }
     edge = following;
   }
@@ -176,67 +169,76 @@ NodeBase* notify(NodeBase* n, ComputeContext* ctx, bool failed) {
 }
 
 void record_failure(NodeBase* n, ComputeContext* ctx) {
-  std::string what = detail::current_exception_message();
-  std::string message =
-      fmt::format("task '{}' failed: {}{}{}", n->label(), detail::current_exception_type_name(),
-                  what.empty() ? "" : ": ", what);
+  const std::string what = current_exception_message();
+  const std::string message = fmt::format("task '{}' failed: {}{}{}", n->label(),
+                                          current_exception_type_name(),
+                                          what.empty() ? "" : ": ", what);
+  // Made inside the catch block, so the exception being handled becomes the nested one.
   A::error(n) = std::make_exception_ptr(TaskError(n->label(), message));
-  // make_exception_ptr copies the TaskError made inside this catch block, nested one included.
   ctx->fail(A::error(n));
 }
 
-tbb::task_handle execute(NodeBase* n) {
-  LOOM_TSAN_ACQUIRE(n);
-  ComputeContext* ctx = A::context(n);
-  NodeState final_state = NodeState::done;
-  bool ran = false;
-  if (A::dep_failed(n).load(std::memory_order_acquire)) {
-    A::error(n) = A::dep_error(n);
-    final_state = NodeState::failed;
-  } else if (ctx->cancelled.load(std::memory_order_acquire)) {
-    A::error(n) = ctx->first_error;
-    final_state = NodeState::cancelled;
-  } else {
-    A::state(n).store(NodeState::running, std::memory_order_relaxed);
-    const bool tracing = trace::enabled();
-    const auto begin = tracing ? std::chrono::steady_clock::now()
-                               : std::chrono::steady_clock::time_point{};
-    {
-      TaskContext here(n->name(), n->id(), &ctx->stop);
-      TaskScope scope(&here);
-      try {
-        A::invoke(n);
-      } catch (...) {
-        record_failure(n, ctx);
-        final_state = NodeState::failed;
+/// Runs (or fails, or cancels) `n`, then the ready successor it hands on, and so on.
+void run_from(NodeBase* first) {
+  for (NodeBase* n = first; n != nullptr;) {
+    LOOM_TSAN_ACQUIRE(n);
+    ComputeContext* ctx = A::context(n);
+    NodeState final_state = NodeState::done;
+    if (A::dep_failed(n).load(std::memory_order_acquire)) {
+      A::error(n) = A::dep_error(n);
+      final_state = NodeState::failed;
+    } else if (ctx->cancelled.load(std::memory_order_acquire)) {
+      A::error(n) = ctx->first_error;
+      final_state = NodeState::cancelled;
+    } else {
+      A::state(n).store(NodeState::running, std::memory_order_relaxed);
+      const bool tracing = trace::enabled();
+      const auto begin = tracing ? std::chrono::steady_clock::now()
+                                 : std::chrono::steady_clock::time_point{};
+      {
+        const TaskContext here(n->name(), n->id(), &ctx->stop);
+        const TaskScope scope(&here);
+        try {
+          A::invoke(n);
+        } catch (...) {
+          record_failure(n, ctx);
+          final_state = NodeState::failed;
+        }
       }
+      if (tracing) trace::record(n->label(), n->id(), begin, std::chrono::steady_clock::now());
+      A::release_inputs(n);
     }
-    if (tracing) trace::record(n->label(), n->id(), begin, std::chrono::steady_clock::now());
-    ran = true;
+    A::context(n) = nullptr;
+    A::state(n).store(final_state, std::memory_order_release);
+    NodeBase* next = notify(n, ctx, final_state != NodeState::done);
+    n->release();  // the reference taken when n was claimed
+    n = next;
   }
-  if (ran) A::release_inputs(n);
-  A::context(n) = nullptr;
-  A::state(n).store(final_state, std::memory_order_release);
-  NodeBase* next = notify(n, ctx, final_state != NodeState::done);
-  n->release();  // the reference the scheduler took when it claimed n
-  if (next == nullptr) return {};
-  LOOM_TSAN_RELEASE(next);
-  return std::move(A::task(next));
 }
 
-/// Claims everything `roots` needs that nobody computes yet, and starts what is ready.
+/// Claims everything `roots` needs that nobody computes yet; starts each node as soon as its
+/// subgraph has been visited and its dependencies are done.
 void activate(ComputeContext* ctx, std::span<NodeBase* const> roots) {
   struct Step {
     NodeBase* node;
-    bool after_deps;  // second visit: its dependencies are registered and claimed
-    std::int64_t root = -1;  // index in `roots` for a first visit from there
+    std::int64_t root;  // index in `roots` for a first visit from there, else -1
+    bool after_deps;    // second visit: its dependencies are registered and claimed
   };
   std::vector<Step> stack;
-  std::vector<NodeBase*> ready;
   std::vector<bool> root_claimed(roots.size(), false);
-  stack.reserve(roots.size() * 2);
+  std::int64_t waiting = 0;
   for (std::size_t i = roots.size(); i-- > 0;) {
-    stack.push_back({roots[i], false, static_cast<std::int64_t>(i)});
+    NodeBase* root = roots[i];
+    if (root->deps().empty() && root->state() == NodeState::idle) {
+      // Fast path for independent tasks (a fan-out): claim and start at once.
+      if (try_claim(root, ctx)) {
+        root_claimed[i] = true;
+        root->retain();
+        ctx->spawn(root);
+      }
+      continue;
+    }
+    stack.push_back({root, static_cast<std::int64_t>(i), false});
   }
 
   while (!stack.empty()) {
@@ -244,24 +246,31 @@ void activate(ComputeContext* ctx, std::span<NodeBase* const> roots) {
     stack.pop_back();
     NodeBase* n = step.node;
     if (step.after_deps) {
-      // The guard count keeps n from starting (and dropping the inputs that hold its
+      // The guard count kept n from starting (and dropping the inputs that hold its
       // dependencies alive) until its whole subgraph was visited.
-      if (A::join(n).fetch_sub(1, std::memory_order_acq_rel) == 1) ready.push_back(n);
+      if (A::join(n).fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        ctx->spawn(n);
+        ctx->done_waiting();
+      }
       continue;
     }
     if (!try_claim(n, ctx)) continue;
     if (step.root >= 0) root_claimed[static_cast<std::size_t>(step.root)] = true;
     n->retain();
-    new (A::task_storage(n)) tbb::task_handle(ctx->group.defer(NodeTask{n}));
     const auto deps = n->deps();
+    if (deps.empty()) {
+      ctx->spawn(n);
+      continue;
+    }
+    ++waiting;
     A::join(n).store(static_cast<std::int32_t>(deps.size()) + 1, std::memory_order_relaxed);
-    stack.push_back({n, true});
+    stack.push_back({n, -1, true});
     Edge* edges = A::edges(n);
     std::int32_t finished = 0;
     for (std::size_t i = 0; i < deps.size(); ++i) {
       NodeBase* dep = deps[i];
       if (add_waiter(dep, &edges[i])) {
-        stack.push_back({dep, false});
+        stack.push_back({dep, -1, false});
       } else {
         ++finished;
         if (dep->state() != NodeState::done) note_failed_dep(n, dep);
@@ -270,28 +279,25 @@ void activate(ComputeContext* ctx, std::span<NodeBase* const> roots) {
     if (finished > 0) A::join(n).fetch_sub(finished, std::memory_order_acq_rel);
   }
 
-  // Roots another compute is running: wait for them through the sink. (A root this compute
-  // claimed as another root's dependency may be listed too: waiting twice is harmless.)
-  std::vector<NodeBase*> external_roots;
+  // Roots another compute is running: wait for them too. (A root this compute claimed as
+  // another root's dependency may be listed as well: waiting for it twice is harmless.)
+  std::size_t external = 0;
   for (std::size_t i = 0; i < roots.size(); ++i) {
-    if (!root_claimed[i] && !roots[i]->finished()) external_roots.push_back(roots[i]);
+    external += (!root_claimed[i] && !roots[i]->finished()) ? 1 : 0;
   }
-  if (!external_roots.empty()) {
-    ctx->sink = ctx->group.defer([] {});
-    ctx->sink_edges.resize(external_roots.size());
-    for (std::size_t i = 0; i < external_roots.size(); ++i) {
-      ctx->sink_edges[i].sink = ctx;
-      ctx->sink_pending.fetch_add(1, std::memory_order_relaxed);
-      if (!add_waiter(external_roots[i], &ctx->sink_edges[i])) {
-        ctx->sink_pending.fetch_sub(1, std::memory_order_relaxed);
-      }
+  if (external > 0) {
+    ctx->sink_edges.resize(external);
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < roots.size(); ++i) {
+      if (root_claimed[i] || roots[i]->finished()) continue;
+      Edge* edge = &ctx->sink_edges[k++];
+      edge->sink = ctx;
+      ctx->waiting.fetch_add(1, std::memory_order_relaxed);
+      if (!add_waiter(roots[i], edge)) ctx->done_waiting();
     }
-    ctx->release_sink();
   }
-  for (NodeBase* n : ready) {
-    LOOM_TSAN_RELEASE(n);
-    ctx->group.run(std::move(A::task(n)));
-  }
+  // Take the bias back, counting the claimed nodes that still wait for dependencies.
+  ctx->done_waiting(kTraversalBias - waiting);
 }
 
 void compute_in_arena(std::span<NodeBase* const> roots) {

@@ -43,6 +43,11 @@ class NodeBase {
   NodeBase(const NodeBase&) = delete;
   NodeBase& operator=(const NodeBase&) = delete;
 
+  // Nodes come from oneTBB's scalable allocator: graphs allocate and free them by the million,
+  // often on different threads, where it beats the system allocator.
+  static void* operator new(std::size_t size);
+  static void operator delete(void* pointer) noexcept;
+
   void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() noexcept {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy_node(this);
@@ -95,7 +100,6 @@ class NodeBase {
   Edge* edges_ = nullptr;
   std::uint32_t ndeps_ = 0;
   void* context_ = nullptr;  // the compute that claimed it, while claimed or running
-  alignas(void*) unsigned char task_[sizeof(void*)] = {};  // the scheduler's deferred task
   std::exception_ptr error_;
   std::exception_ptr dep_error_;
   std::string name_;
