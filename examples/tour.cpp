@@ -7,7 +7,6 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
-#include <numeric>
 #include <vector>
 
 namespace {
@@ -32,13 +31,8 @@ int tour_core() {
 
   // Build: nothing runs yet.
   auto load = loom::delayed(work, "work");
-  auto combine = loom::delayed(
-      [](const std::vector<double>& parts) { return std::accumulate(parts.begin(), parts.end(), 0.0); },
-      "combine");
   std::vector<loom::Delayed<double>> parts;
   for (int i = 0; i < 8; ++i) parts.push_back(load(i));
-  auto gather = loom::delayed([](std::vector<double> v) { return v; }, "gather");
-  (void)gather;
   auto total = loom::delayed(
       [](double a, double b, double c, double d, double e, double f, double g, double h) {
         return a + b + c + d + e + f + g + h;
@@ -74,7 +68,6 @@ int tour_core() {
   } catch (const loom::TaskError& e) {
     std::cout << "a failing task reports: " << e.what() << "\n";
   }
-  (void)combine;
   if (value != expected) {
     std::cout << "MISMATCH with the sequential result " << expected << "\n";
     return 1;

@@ -2,7 +2,9 @@
 #include <vector>
 
 #include <fmt/format.h>
+#ifdef LOOM_USE_TBBMALLOC
 #include <oneapi/tbb/scalable_allocator.h>
+#endif
 
 #include "loom/core/delayed.hpp"
 #include "loom/core/detail/call_node.hpp"
@@ -15,6 +17,7 @@ namespace {
 std::atomic<std::uint64_t> next_node_id{1};
 }  // namespace
 
+#ifdef LOOM_USE_TBBMALLOC
 void* NodeBase::operator new(std::size_t size) {
   void* p = scalable_malloc(size);
   if (p == nullptr) throw std::bad_alloc();
@@ -22,6 +25,11 @@ void* NodeBase::operator new(std::size_t size) {
 }
 
 void NodeBase::operator delete(void* pointer) noexcept { scalable_free(pointer); }
+#else
+void* NodeBase::operator new(std::size_t size) { return ::operator new(size); }
+
+void NodeBase::operator delete(void* pointer) noexcept { ::operator delete(pointer); }
+#endif
 
 NodeBase::NodeBase(std::string name)
     : name_(std::move(name)), id_(next_node_id.fetch_add(1, std::memory_order_relaxed)) {}
