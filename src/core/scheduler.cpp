@@ -12,6 +12,8 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <mutex>
+#include <optional>
 #include <stop_token>
 #include <thread>
 #include <utility>
@@ -65,8 +67,23 @@ struct NodeTask {
 };
 
 struct ComputeContext {
-  tbb::task_group group;
-  tbb::task_handle guard = group.defer([] {});
+  explicit ComputeContext(bool inline_mode) : inline_mode(inline_mode) {
+    if (!inline_mode) {
+      group.emplace();
+      guard = group->defer([] {});
+    }
+  }
+
+  // Pool mode: ready nodes are tasks of `group`; `guard` keeps wait() waiting.
+  std::optional<tbb::task_group> group;
+  tbb::task_handle guard;
+  // Inline mode (forked workers, the sequential backend): ready nodes queue here and the
+  // calling thread runs them; nothing touches oneTBB.
+  const bool inline_mode;
+  std::mutex ready_mutex;
+  std::vector<NodeBase*> ready;
+  std::atomic<std::uint32_t> signal{0};
+
   std::atomic<std::int64_t> waiting{kTraversalBias};
   std::atomic<bool> cancelled{false};
   std::atomic<bool> has_error{false};
@@ -85,13 +102,53 @@ struct ComputeContext {
 
   /// One waiting node (or awaited root) fewer; the last one releases the guard task.
   void done_waiting(std::int64_t count = 1) {
-    if (waiting.fetch_sub(count, std::memory_order_acq_rel) == count) group.run(std::move(guard));
+    if (inline_mode) {
+      // Under the mutex: once drain() saw the end under it, no other thread touches `this`.
+      std::lock_guard lock(ready_mutex);
+      if (waiting.fetch_sub(count, std::memory_order_acq_rel) == count) wake();
+      return;
+    }
+    if (waiting.fetch_sub(count, std::memory_order_acq_rel) == count) group->run(std::move(guard));
   }
 
   /// Makes a ready node a task of this compute.
   void spawn(NodeBase* n) {
     LOOM_TSAN_RELEASE(n);
-    group.run(NodeTask{n});
+    if (inline_mode) {
+      std::lock_guard lock(ready_mutex);
+      ready.push_back(n);
+      wake();
+      return;
+    }
+    group->run(NodeTask{n});
+  }
+
+  /// Inline mode: runs queued nodes on this thread until every claimed node has finished.
+  void drain() {
+    for (;;) {
+      std::uint32_t seen = 0;
+      NodeBase* n = nullptr;
+      {
+        std::lock_guard lock(ready_mutex);
+        if (ready.empty() && waiting.load(std::memory_order_acquire) == 0) return;
+        seen = signal.load(std::memory_order_relaxed);
+        if (!ready.empty()) {
+          n = ready.back();
+          ready.pop_back();
+        }
+      }
+      if (n != nullptr) {
+        run_from(n);
+      } else {
+        signal.wait(seen, std::memory_order_acquire);  // another thread runs what we wait for
+      }
+    }
+  }
+
+ private:
+  void wake() {  // with ready_mutex held
+    signal.fetch_add(1, std::memory_order_release);
+    signal.notify_all();
   }
 };
 
@@ -301,10 +358,19 @@ void activate(ComputeContext* ctx, std::span<NodeBase* const> roots) {
 }
 
 void compute_in_arena(std::span<NodeBase* const> roots) {
-  ComputeContext ctx;
+  ComputeContext ctx(/*inline_mode=*/false);
   activate(&ctx, roots);
-  ctx.group.wait();
+  ctx.group->wait();
 }
+
+void compute_inline(std::span<NodeBase* const> roots) {
+  ComputeContext ctx(/*inline_mode=*/true);
+  activate(&ctx, roots);
+  ctx.drain();
+}
+
+thread_local int inline_depth = 0;
+std::atomic<bool> process_inline{false};
 
 }  // namespace
 
@@ -315,7 +381,9 @@ void compute_nodes(std::span<NodeBase* const> roots) {
     all_done = all_done && root->state() == NodeState::done;
   }
   if (!all_done) {
-    if (in_task()) {
+    if (inline_depth > 0 || process_inline.load(std::memory_order_relaxed)) {
+      compute_inline(roots);
+    } else if (in_task()) {
       compute_in_arena(roots);  // nested: stay in the arena (and on the thread) we are in
     } else {
       Executor::global().run([&] { compute_in_arena(roots); });
@@ -326,6 +394,13 @@ void compute_nodes(std::span<NodeBase* const> roots) {
     if (root->error()) std::rethrow_exception(root->error());
     throw Error(fmt::format("task '{}' did not finish", root->label()));
   }
+}
+
+InlineScope::InlineScope() noexcept { ++inline_depth; }
+InlineScope::~InlineScope() { --inline_depth; }
+void set_process_inline() noexcept { process_inline.store(true, std::memory_order_relaxed); }
+bool computes_inline() noexcept {
+  return inline_depth > 0 || process_inline.load(std::memory_order_relaxed);
 }
 
 }  // namespace loom::detail

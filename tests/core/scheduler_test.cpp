@@ -1,4 +1,5 @@
 // Scheduling: errors and cancellation, nested computes, deep chains, thread counts.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <stdexcept>
@@ -256,6 +257,57 @@ TEST(CurrentTask, InsideATaskGivesItsName) {
   EXPECT_EQ(d.compute(), "named");
   auto stop = loom::delayed([] { return loom::current_task().stop_requested(); })();
   EXPECT_FALSE(stop.compute());
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Inline, InlineScopeRunsTheGraphOnTheCallingThread) {
+  const auto caller = std::this_thread::get_id();
+  std::vector<loom::Delayed<bool>> on_caller;
+  for (int i = 0; i < 50; ++i) {
+    on_caller.push_back(loom::delayed([caller](int) { return std::this_thread::get_id() == caller; })(i));
+  }
+  loom::detail::InlineScope scope;
+  EXPECT_TRUE(loom::detail::computes_inline());
+  const std::vector<bool> results = loom::compute(on_caller);
+  EXPECT_EQ(results.size(), 50U);
+  EXPECT_TRUE(std::all_of(results.begin(), results.end(), [](bool b) { return b; }));
+}
+
+TEST(Inline, InlineComputeWaitsForANodeAPoolComputeIsRunning) {
+  std::atomic<bool> release{false};
+  auto slow = loom::delayed([&] {
+    while (!release) std::this_thread::yield();
+    return 7;
+  })();
+  auto plus = loom::delayed([](int v) { return v + 1; })(slow);
+  std::thread pool_user([&] { EXPECT_EQ(slow.compute(), 7); });
+  while (slow.node()->state() != loom::detail::NodeState::running) std::this_thread::yield();
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(20ms);
+    release = true;
+  });
+  {
+    loom::detail::InlineScope scope;
+    EXPECT_EQ(plus.compute(), 8);
+  }
+  pool_user.join();
+  releaser.join();
+}
+
+TEST(Inline, ErrorsAndDiamondsBehaveAsInThePool) {
+  loom::detail::InlineScope scope;
+  std::atomic<int> calls{0};
+  auto top = loom::delayed([&] { return ++calls; })();
+  auto l = loom::delayed([](int v) { return v + 1; })(top);
+  auto r = loom::delayed([](int v) { return v + 2; })(top);
+  auto d = loom::delayed([](int a, int b) { return a + b; })(l, r);
+  EXPECT_EQ(d.compute(), 5);
+  EXPECT_EQ(calls.load(), 1);
+  auto bad = loom::delayed([](int) -> int { throw std::runtime_error("inline boom"); })(d);
+  EXPECT_THROW((void)bad.compute(), loom::TaskError);
 }
 
 }  // namespace

@@ -155,6 +155,21 @@ class ValueNode<void> : public NodeBase {
 /// `"Delayed<int>('name' #3, tasks=3, pending)"`: the lazy summary printed by operator<<.
 std::string describe_node(const NodeBase* node, std::size_t tasks);
 
+/// While it lives, computes started on this thread run inline on it, without the thread pool
+/// (the sequential backend).
+class InlineScope {
+ public:
+  InlineScope() noexcept;
+  ~InlineScope();
+  InlineScope(const InlineScope&) = delete;
+  InlineScope& operator=(const InlineScope&) = delete;
+};
+/// From now on every compute in this process runs inline: for a forked worker, where oneTBB's
+/// threads do not exist.
+void set_process_inline() noexcept;
+/// Whether computes on this thread run inline.
+[[nodiscard]] bool computes_inline() noexcept;
+
 /// Computes the nodes (one graph: shared dependencies run once) and waits for them. Throws the
 /// first failure (a loom::TaskError naming the task that threw). Defined in src/core/scheduler.cpp.
 void compute_nodes(std::span<NodeBase* const> roots);
