@@ -90,7 +90,10 @@ const std::map<std::string, KeySpec, std::less<>>& specs() {
       {"dataframe.shuffle.method",
        {"tasks",
         [](std::string_view key, std::string_view value) {
-          if (value != "tasks" && value != "disk") bad_value(key, value, "\"tasks\" or \"disk\"");
+          // Dask's "p2p" is accepted and means "tasks" here.
+          if (value != "tasks" && value != "disk" && value != "p2p") {
+            bad_value(key, value, "\"tasks\", \"p2p\" or \"disk\"");
+          }
         }}},
       {"worker.memory.target", {"0.6", fraction_or_false}},
       {"worker.memory.spill", {"0.7", fraction_or_false}},

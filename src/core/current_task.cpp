@@ -18,6 +18,12 @@ const TaskContext& current_task() {
 bool in_task() noexcept { return current != nullptr; }
 
 namespace detail {
+const TaskContext* exchange_current_task(const TaskContext* context) noexcept {
+  const TaskContext* previous = current;
+  current = context;
+  return previous;
+}
+
 TaskScope::TaskScope(const TaskContext* context) noexcept : previous_(current) {
   current = context;
 }

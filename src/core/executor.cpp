@@ -130,6 +130,22 @@ Executor& Executor::with_threads(int num_threads) {
 
 Executor& Executor::global() { return with_threads(detail::default_num_threads()); }
 
-void Executor::run(detail::FunctionRef<void()> f) { impl_->arena.execute([&] { f(); }); }
+namespace {
+thread_local int running_in_executor = 0;
+}  // namespace
+
+namespace detail {
+bool in_executor() noexcept { return running_in_executor > 0; }
+}  // namespace detail
+
+void Executor::run(detail::FunctionRef<void()> f) {
+  impl_->arena.execute([&] {
+    ++running_in_executor;
+    struct Leave {
+      ~Leave() { --running_in_executor; }
+    } leave;
+    f();
+  });
+}
 
 }  // namespace loom

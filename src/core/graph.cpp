@@ -27,7 +27,12 @@ TaskGraph::TaskGraph(std::span<detail::NodeBase* const> roots) {
     if (n == nullptr || !seen.insert(n).second) continue;
     n->retain();
     nodes_.push_back(detail::NodeRef::adopt(n));
-    for (detail::NodeBase* dep : n->deps()) stack.push_back(dep);
+    // Only nodes that cannot start meanwhile keep their inputs for sure: a claimed or running
+    // node may drop them under our feet (draw a graph before or after computing it).
+    const auto state = n->state();
+    if (state == detail::NodeState::idle || state == detail::NodeState::cancelled) {
+      for (detail::NodeBase* dep : n->deps()) stack.push_back(dep);
+    }
   }
 }
 

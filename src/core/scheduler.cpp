@@ -20,6 +20,8 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <oneapi/tbb/task.h>
+#include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/task_group.h>
 
 #include "loom/core/current_task.hpp"
@@ -85,6 +87,12 @@ struct ComputeContext {
   std::atomic<std::uint32_t> signal{0};
 
   std::atomic<std::int64_t> waiting{kTraversalBias};
+  // A compute that waits suspended (from inside a task) counts its unfinished claimed nodes
+  // and awaited roots, and is resumed by whoever finishes the last one.
+  bool suspends = false;
+  std::atomic<std::int64_t> unfinished{kTraversalBias};
+  std::atomic<int> resume_phase{0};  // 1: all finished, 2: suspended; the second one resumes
+  tbb::task::suspend_point resume_point{};
   std::atomic<bool> cancelled{false};
   std::atomic<bool> has_error{false};
   std::exception_ptr first_error;  // written once, before `cancelled` is set
@@ -100,6 +108,13 @@ struct ComputeContext {
     }
   }
 
+  /// One unfinished node (or awaited root) fewer; the last one resumes the suspended compute.
+  /// Nothing touches `this` after the last decrement.
+  void done_unfinished(std::int64_t count = 1) {
+    if (unfinished.fetch_sub(count, std::memory_order_acq_rel) != count) return;
+    if (resume_phase.exchange(1, std::memory_order_acq_rel) == 2) tbb::task::resume(resume_point);
+  }
+
   /// One waiting node (or awaited root) fewer; the last one releases the guard task.
   void done_waiting(std::int64_t count = 1) {
     if (inline_mode) {
@@ -109,6 +124,19 @@ struct ComputeContext {
       return;
     }
     if (waiting.fetch_sub(count, std::memory_order_acq_rel) == count) group->run(std::move(guard));
+  }
+
+  /// A claimed node whose dependencies are done: a task of this compute now. The order keeps
+  /// `this` alive: a pool compute's wait() cannot return while the new task is pending, and a
+  /// suspended compute cannot resume before the new node has finished.
+  void make_ready(NodeBase* n) {
+    if (suspends) {
+      done_waiting();
+      spawn(n);
+    } else {
+      spawn(n);
+      done_waiting();
+    }
   }
 
   /// Makes a ready node a task of this compute.
@@ -190,8 +218,7 @@ bool try_claim(NodeBase* n, ComputeContext* ctx) {
     return false;
   }
   if (s == NodeState::cancelled) {
-    A::error(n) = nullptr;
-    A::dep_error(n) = nullptr;
+    // Computed again: its error is overwritten if it fails again, and read only when it did.
     A::dep_failed(n).store(false, std::memory_order_relaxed);
     A::waiters(n).store(nullptr, std::memory_order_release);
   }
@@ -212,13 +239,18 @@ NodeBase* notify(NodeBase* n, ComputeContext* ctx, bool failed) {
         ComputeContext* owner = A::context(s);
         if (next == nullptr && owner == ctx) {
           next = s;  // runs in this task, which keeps the group waiting meanwhile
+          owner->done_waiting();
         } else {
-          owner->spawn(s);
+          owner->make_ready(s);
         }
-        owner->done_waiting();
       }
     } else {
-      static_cast<ComputeContext*>(edge->sink)->done_waiting();
+      auto* waiter = static_cast<ComputeContext*>(edge->sink);
+      if (waiter->suspends) {
+        waiter->done_unfinished();
+      } else {
+        waiter->done_waiting();
+      }
     }
     edge = following;
   }
@@ -269,6 +301,7 @@ void run_from(NodeBase* first) {
     A::state(n).store(final_state, std::memory_order_release);
     NodeBase* next = notify(n, ctx, final_state != NodeState::done);
     n->release();  // the reference taken when n was claimed
+    if (ctx->suspends) ctx->done_unfinished();  // last: ctx may be gone right after
     n = next;
   }
 }
@@ -276,44 +309,44 @@ void run_from(NodeBase* first) {
 /// Claims everything `roots` needs that nobody computes yet; starts each node as soon as its
 /// subgraph has been visited and its dependencies are done.
 void activate(ComputeContext* ctx, std::span<NodeBase* const> roots) {
+  enum class Visit : std::uint8_t { claim, expand, after_deps };
   struct Step {
     NodeBase* node;
     std::int64_t root;  // index in `roots` for a first visit from there, else -1
-    bool after_deps;    // second visit: its dependencies are registered and claimed
+    Visit visit;
   };
   std::vector<Step> stack;
   std::vector<bool> root_claimed(roots.size(), false);
   std::int64_t waiting = 0;
+  std::int64_t claimed = 0;
   for (std::size_t i = roots.size(); i-- > 0;) {
     NodeBase* root = roots[i];
-    if (root->deps().empty() && root->state() == NodeState::idle) {
-      // Fast path for independent tasks (a fan-out): claim and start at once.
-      if (try_claim(root, ctx)) {
-        root_claimed[i] = true;
-        root->retain();
-        ctx->spawn(root);
-      }
-      continue;
+    if (!try_claim(root, ctx)) continue;
+    root_claimed[i] = true;
+    ++claimed;
+    root->retain();
+    if (root->deps().empty()) {
+      ctx->spawn(root);  // independent tasks (a fan-out) start at once, without the stack
+    } else {
+      stack.push_back({root, -1, Visit::expand});
     }
-    stack.push_back({root, static_cast<std::int64_t>(i), false});
   }
 
   while (!stack.empty()) {
     const Step step = stack.back();
     stack.pop_back();
     NodeBase* n = step.node;
-    if (step.after_deps) {
+    if (step.visit == Visit::after_deps) {
       // The guard count kept n from starting (and dropping the inputs that hold its
       // dependencies alive) until its whole subgraph was visited.
-      if (A::join(n).fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        ctx->spawn(n);
-        ctx->done_waiting();
-      }
+      if (A::join(n).fetch_sub(1, std::memory_order_acq_rel) == 1) ctx->make_ready(n);
       continue;
     }
-    if (!try_claim(n, ctx)) continue;
-    if (step.root >= 0) root_claimed[static_cast<std::size_t>(step.root)] = true;
-    n->retain();
+    if (step.visit == Visit::claim) {
+      if (!try_claim(n, ctx)) continue;
+      ++claimed;
+      n->retain();
+    }
     const auto deps = n->deps();
     if (deps.empty()) {
       ctx->spawn(n);
@@ -321,13 +354,20 @@ void activate(ComputeContext* ctx, std::span<NodeBase* const> roots) {
     }
     ++waiting;
     A::join(n).store(static_cast<std::int32_t>(deps.size()) + 1, std::memory_order_relaxed);
-    stack.push_back({n, -1, true});
+    stack.push_back({n, -1, Visit::after_deps});
     Edge* edges = A::edges(n);
     std::int32_t finished = 0;
     for (std::size_t i = 0; i < deps.size(); ++i) {
       NodeBase* dep = deps[i];
+      // A dependency cancelled by an earlier failed compute is computed again.
+      bool reclaimed = false;
+      if (dep->state() == NodeState::cancelled && try_claim(dep, ctx)) {
+        reclaimed = true;
+        ++claimed;
+        dep->retain();
+      }
       if (add_waiter(dep, &edges[i])) {
-        stack.push_back({dep, -1, false});
+        stack.push_back({dep, -1, reclaimed ? Visit::expand : Visit::claim});
       } else {
         ++finished;
         if (dep->state() != NodeState::done) note_failed_dep(n, dep);
@@ -336,8 +376,7 @@ void activate(ComputeContext* ctx, std::span<NodeBase* const> roots) {
     if (finished > 0) A::join(n).fetch_sub(finished, std::memory_order_acq_rel);
   }
 
-  // Roots another compute is running: wait for them too. (A root this compute claimed as
-  // another root's dependency may be listed as well: waiting for it twice is harmless.)
+  // Roots another compute is running: wait for them too.
   std::size_t external = 0;
   for (std::size_t i = 0; i < roots.size(); ++i) {
     external += (!root_claimed[i] && !roots[i]->finished()) ? 1 : 0;
@@ -349,11 +388,13 @@ void activate(ComputeContext* ctx, std::span<NodeBase* const> roots) {
       if (root_claimed[i] || roots[i]->finished()) continue;
       Edge* edge = &ctx->sink_edges[k++];
       edge->sink = ctx;
-      ctx->waiting.fetch_add(1, std::memory_order_relaxed);
-      if (!add_waiter(roots[i], edge)) ctx->done_waiting();
+      auto& counter = ctx->suspends ? ctx->unfinished : ctx->waiting;
+      counter.fetch_add(1, std::memory_order_relaxed);
+      if (!add_waiter(roots[i], edge)) counter.fetch_sub(1, std::memory_order_relaxed);
     }
   }
-  // Take the bias back, counting the claimed nodes that still wait for dependencies.
+  // Take the biases back, counting what is still to come.
+  if (ctx->suspends) ctx->done_unfinished(kTraversalBias - claimed);
   ctx->done_waiting(kTraversalBias - waiting);
 }
 
@@ -361,6 +402,22 @@ void compute_in_arena(std::span<NodeBase* const> roots) {
   ComputeContext ctx(/*inline_mode=*/false);
   activate(&ctx, roots);
   ctx.group->wait();
+}
+
+// From inside a task: suspend this task until everything is done, so that the thread goes on
+// with other work meanwhile (a helping wait could pick up a task that needs a node running
+// lower on this very stack, and never return).
+void compute_suspended(std::span<NodeBase* const> roots) {
+  ComputeContext ctx(/*inline_mode=*/false);
+  ctx.suspends = true;
+  activate(&ctx, roots);
+  tbb::task::suspend([&ctx](tbb::task::suspend_point point) {
+    ctx.resume_point = point;
+    if (ctx.resume_phase.exchange(2, std::memory_order_acq_rel) == 1) tbb::task::resume(point);
+  });
+  // Every claimed node has finished; what is left are tasks returning. The isolated wait runs
+  // nothing else meanwhile.
+  tbb::this_task_arena::isolate([&ctx] { ctx.group->wait(); });
 }
 
 void compute_inline(std::span<NodeBase* const> roots) {
@@ -384,7 +441,12 @@ void compute_nodes(std::span<NodeBase* const> roots) {
     if (inline_depth > 0 || process_inline.load(std::memory_order_relaxed)) {
       compute_inline(roots);
     } else if (in_task()) {
-      compute_in_arena(roots);  // nested: stay in the arena (and on the thread) we are in
+      // Nested: stay in the arena we are in; the task waits suspended.
+      const TaskContext* mine = exchange_current_task(nullptr);
+      compute_suspended(roots);
+      exchange_current_task(mine);  // the task may resume on another thread
+    } else if (in_executor()) {
+      compute_in_arena(roots);  // already inside an arena (Executor::run): use it
     } else {
       Executor::global().run([&] { compute_in_arena(roots); });
     }

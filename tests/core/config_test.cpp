@@ -55,7 +55,7 @@ TEST_F(Config, BadValuesAreConfigErrorsAndChangeNothing) {
   EXPECT_THROW(loom::config::set({{"array.chunk-size", "lots"}}), loom::ConfigError);
   EXPECT_THROW(loom::config::set({{"array.slicing.split_large_chunks", "maybe"}}),
                loom::ConfigError);
-  EXPECT_THROW(loom::config::set({{"dataframe.shuffle.method", "p2p"}}), loom::ConfigError);
+  EXPECT_THROW(loom::config::set({{"dataframe.shuffle.method", "shuffle"}}), loom::ConfigError);
   // All-or-nothing: a bad second value leaves the first unapplied.
   EXPECT_THROW(loom::config::set({{"worker.memory.target", "0.5"}, {"worker.memory.spill", "x"}}),
                loom::ConfigError);

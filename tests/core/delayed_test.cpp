@@ -167,13 +167,30 @@ TEST(Delayed, MoveOnlyArgumentsAndLvalueParameters) {
 
 TEST(Delayed, RvalueComputeMovesTheLastValueOut) {
   auto make = loom::delayed([] { return std::vector<int>(1000, 1); });
-  std::vector<int> v = make().compute();
-  EXPECT_EQ(v.size(), 1000U);
+  auto only = make();
+  const int* stored = only.compute().data();
+  std::vector<int> v = std::move(only).compute();  // the last handle: moved out
+  EXPECT_EQ(v.data(), stored);
   auto shared = make();
+  const int* kept = shared.compute().data();
   auto copy = shared;
-  std::vector<int> w = std::move(copy).compute();  // another handle exists: copied, not moved
-  EXPECT_EQ(w.size(), 1000U);
-  EXPECT_EQ(shared.compute().size(), 1000U);
+  std::vector<int> w = std::move(copy).compute();  // another handle exists: copied
+  EXPECT_NE(w.data(), kept);
+  EXPECT_EQ(shared.compute().data(), kept);
+  EXPECT_EQ(w, shared.compute());
+}
+
+TEST(Delayed, ValueIsCopiedForFunctionsTakingRvalues) {
+  auto source = loom::delayed([] { return std::string("abc"); })();
+  auto sink = loom::delayed([](std::string&& s) { return s + "!"; })(source);
+  EXPECT_EQ(sink.compute(), "abc!");
+  EXPECT_EQ(source.compute(), "abc");  // the stored value is untouched
+}
+
+TEST(Delayed, HandleArgumentCanBeComputedInsideTheTask) {
+  auto inner = loom::delayed([](int x) { return x * 10; })(4);
+  auto outer = loom::delayed([](loom::Delayed<int> h) { return h.compute() + 1; })(inner);
+  EXPECT_EQ(outer.compute(), 41);
 }
 
 TEST(Delayed, ComputeReturnsAStableReference) {

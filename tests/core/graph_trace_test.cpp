@@ -93,6 +93,23 @@ TEST(Trace, WritesOneChromeEventPerTask) {
   EXPECT_EQ(std::system(check.c_str()), 0) << read_file(file);
 }
 
+TEST(Trace, EnvironmentVariableTracesTheWholeRun) {
+  // Runs this test binary again on one test, with LOOM_TRACE set, and checks the file it
+  // wrote at exit.
+  const auto file = temp_path("env-trace.json");
+  std::filesystem::remove(file);
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  const std::string run = "LOOM_TRACE=" + file.string() + " " + self +
+                          " --gtest_filter=Delayed.ComputeOfVectorKeepsOrder >/dev/null 2>&1";
+  ASSERT_EQ(std::system(run.c_str()), 0);
+  ASSERT_TRUE(std::filesystem::exists(file));
+  const std::string check =
+      "python3 -c \"import json,sys; d=json.load(open(sys.argv[1])); "
+      "ev=[e for e in d['traceEvents'] if e['ph']=='X']; assert len(ev)==1000, len(ev)\" " +
+      file.string();
+  EXPECT_EQ(std::system(check.c_str()), 0);
+}
+
 TEST(Trace, NothingIsRecordedWhenOff) {
   loom::trace::start();
   const auto file = temp_path("empty-trace.json");

@@ -43,6 +43,9 @@ class TaskContext {
 [[nodiscard]] bool in_task() noexcept;
 
 namespace detail {
+/// Sets this thread's current task and returns the previous one.
+const TaskContext* exchange_current_task(const TaskContext* context) noexcept;
+
 /// Makes `context` the current task of this thread until the scope ends (nests).
 class TaskScope {
  public:

@@ -22,7 +22,8 @@ class TaskError : public Error, public std::nested_exception {
  public:
   TaskError(std::string task_name, const std::string& message,
             std::optional<std::size_t> index = std::nullopt);
-  /// The failing task's name (`delayed(f, "name")`, or a generated one).
+  /// The failing task: its name and id (`"parse #3"`), or `"task #3"` when it has no name;
+  /// for Parallel, `"Parallel call 17"`.
   [[nodiscard]] const std::string& task_name() const noexcept { return task_name_; }
   /// For `Parallel`: the input index of the failing call.
   [[nodiscard]] std::optional<std::size_t> index() const noexcept { return index_; }

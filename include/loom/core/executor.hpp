@@ -47,6 +47,8 @@ class Executor {
 namespace detail {
 /// The number of threads the default arena has now (config, then LOOM_NUM_THREADS, then cores).
 int default_num_threads();
+/// Whether this thread is inside Executor::run (so already in a loom arena).
+bool in_executor() noexcept;
 }  // namespace detail
 
 }  // namespace loom

@@ -35,29 +35,31 @@ struct IsReferenceWrapper : std::false_type {};
 template <class U>
 struct IsReferenceWrapper<std::reference_wrapper<U>> : std::true_type {};
 
-/// How a stored argument reaches f. `Alt == false` is the preferred form: a Delayed's value, a
-/// plain argument as an rvalue (the node runs f once). `Alt == true`: the Delayed handle itself,
-/// a plain argument as an lvalue (for f taking `T&`).
-template <class Stored, bool Alt>
+/// How a stored argument reaches f, by form (0 is preferred):
+/// - a Delayed<U>: 0 its value as `const U&`, 1 a copy of its value (for f taking `U&&`), 2 the
+///   handle itself (then it is not a dependency);
+/// - a plain argument: 0 an rvalue (the node runs f once), 1 and 2 an lvalue (for f taking `T&`);
+/// - std::ref(x): always `x&`.
+template <class Stored, int Form>
 struct ArgForm {
-  using type = std::conditional_t<Alt, Stored&, Stored&&>;
+  using type = std::conditional_t<Form != 0, Stored&, Stored&&>;
   static constexpr bool is_dependency = false;
   static type get(Stored& s) noexcept { return static_cast<type>(s); }
 };
 
-template <class U, bool Alt>
-struct ArgForm<std::reference_wrapper<U>, Alt> {
+template <class U, int Form>
+struct ArgForm<std::reference_wrapper<U>, Form> {
   using type = U&;
   static constexpr bool is_dependency = false;
   static type get(std::reference_wrapper<U>& s) noexcept { return s.get(); }
 };
 
-template <class U, bool Alt>
-struct ArgForm<Delayed<U>, Alt> {
-  using type = std::conditional_t<Alt, Delayed<U>&, const U&>;
-  static constexpr bool is_dependency = !Alt;
-  static type get(Delayed<U>& s) noexcept {
-    if constexpr (Alt) {
+template <class U, int Form>
+struct ArgForm<Delayed<U>, Form> {
+  using type = std::conditional_t<Form == 0, const U&, std::conditional_t<Form == 1, U, Delayed<U>&>>;
+  static constexpr bool is_dependency = Form != 2;
+  static type get(Delayed<U>& s) {
+    if constexpr (Form == 2) {
       return s;
     } else {
       return static_cast<const ValueNode<U>*>(s.node())->value();
@@ -65,12 +67,12 @@ struct ArgForm<Delayed<U>, Alt> {
   }
 };
 
-template <bool Alt>
-struct ArgForm<Delayed<void>, Alt> {
-  using type = std::conditional_t<Alt, Delayed<void>&, std::monostate>;
-  static constexpr bool is_dependency = !Alt;
+template <int Form>
+struct ArgForm<Delayed<void>, Form> {
+  using type = std::conditional_t<Form == 2, Delayed<void>&, std::monostate>;
+  static constexpr bool is_dependency = Form != 2;
   static type get(Delayed<void>& s) noexcept {
-    if constexpr (Alt) {
+    if constexpr (Form == 2) {
       return s;
     } else {
       return {};
@@ -78,16 +80,19 @@ struct ArgForm<Delayed<void>, Alt> {
   }
 };
 
-// Position i of N uses its alternative form when bit (N-1-i) of Mask is set, so that trying masks
-// in increasing order prefers the preferred form at earlier positions.
+constexpr std::size_t pow3(std::size_t n) { return n == 0 ? 1 : 3 * pow3(n - 1); }
+
+// The form of position I of N under Mask: digit I of Mask written in base 3, most significant
+// first, so that trying masks in increasing order prefers the preferred forms at earlier
+// positions.
 template <std::size_t Mask, std::size_t N, std::size_t I>
-inline constexpr bool kAltAt = ((Mask >> (N - 1 - I)) & 1U) != 0;
+inline constexpr int kFormAt = static_cast<int>((Mask / pow3(N - 1 - I)) % 3);
 
 template <class F, std::size_t Mask, class Tuple, class Seq>
 struct InvocableWithMask;
 template <class F, std::size_t Mask, class... S, std::size_t... I>
 struct InvocableWithMask<F, Mask, std::tuple<S...>, std::index_sequence<I...>>
-    : std::is_invocable<F&, typename ArgForm<S, kAltAt<Mask, sizeof...(S), I>>::type...> {};
+    : std::is_invocable<F&, typename ArgForm<S, kFormAt<Mask, sizeof...(S), I>>::type...> {};
 
 inline constexpr std::size_t kNoMask = ~std::size_t{0};
 
@@ -106,20 +111,26 @@ constexpr std::size_t first_mask_from() {
   }
 }
 
-/// The chosen mask: every combination for up to 6 arguments; beyond that (2^n instantiations
-/// would slow builds) only "all preferred" and "all alternative".
+/// The chosen mask: every combination for up to 4 arguments; beyond that (3^n instantiations
+/// would slow builds) every position in the same form: 0, then 1, then 2.
 template <class F, class Tuple>
 constexpr std::size_t choose_mask() {
   constexpr std::size_t n = std::tuple_size_v<Tuple>;
-  if constexpr (n <= 6) {
-    return first_mask_from<F, Tuple, 0, (std::size_t{1} << n)>();
+  if constexpr (n <= 4) {
+    return first_mask_from<F, Tuple, 0, pow3(n)>();
   } else {
-    constexpr std::size_t all = (std::size_t{1} << n) - 1;
-    constexpr std::size_t first = first_mask_from<F, Tuple, 0, 1>();
-    if constexpr (first != kNoMask) {
-      return first;
+    constexpr std::size_t all_twos = pow3(n) - 1;
+    constexpr std::size_t all_ones = all_twos / 2;
+    constexpr std::size_t zeros = first_mask_from<F, Tuple, 0, 1>();
+    if constexpr (zeros != kNoMask) {
+      return zeros;
     } else {
-      return first_mask_from<F, Tuple, all, all + 1>();
+      constexpr std::size_t ones = first_mask_from<F, Tuple, all_ones, all_ones + 1>();
+      if constexpr (ones != kNoMask) {
+        return ones;
+      } else {
+        return first_mask_from<F, Tuple, all_twos, all_twos + 1>();
+      }
     }
   }
 }
@@ -129,7 +140,7 @@ struct CallTraits;
 template <class F, class... S, std::size_t Mask, std::size_t... I>
 struct CallTraits<F, std::tuple<S...>, Mask, std::index_sequence<I...>> {
   template <std::size_t J>
-  using Form = ArgForm<std::tuple_element_t<J, std::tuple<S...>>, kAltAt<Mask, sizeof...(S), J>>;
+  using Form = ArgForm<std::tuple_element_t<J, std::tuple<S...>>, kFormAt<Mask, sizeof...(S), J>>;
   using raw_result = std::invoke_result_t<F&, typename Form<I>::type...>;
   using result = std::remove_cvref_t<raw_result>;
   static constexpr std::array<bool, sizeof...(S)> dependency = {Form<I>::is_dependency...};
@@ -150,8 +161,8 @@ struct DelayedCall {
   static constexpr std::size_t mask = choose_mask<F, Tuple>();
   static_assert(mask != kNoMask,
                 "loom::delayed(f)(args...): f cannot be called with these arguments (a "
-                "Delayed<U> argument is passed as a const U&, other arguments as rvalues or "
-                "lvalues of their decayed type)");
+                "Delayed<U> argument is passed as a const U&, a copy of the U, or the handle; "
+                "other arguments as rvalues or lvalues of their decayed type)");
   using Traits = CallTraits<F, Tuple, mask>;
   using Result = typename Traits::result;
 };

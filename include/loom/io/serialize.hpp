@@ -1,0 +1,116 @@
+#pragma once
+// loom's one serialization layer (cereal, binary): what crosses a process boundary, what the
+// Memory cache stores, and general dump/load. Arithmetic types, std::string, the standard
+// containers of serializable types, and user types with a cereal `serialize` member or function:
+//
+//   struct Point { double x, y; template <class A> void serialize(A& a) { a(x, y); } };
+//   std::string bytes = loom::serialize(Point{1, 2});
+//   Point p = loom::deserialize<Point>(bytes);
+
+#include <cstddef>
+#include <istream>
+#include <ostream>
+#include <streambuf>
+#include <string>
+#include <string_view>
+
+#include <cereal/archives/binary.hpp>
+#include <cereal/types/array.hpp>
+#include <cereal/types/chrono.hpp>
+#include <cereal/types/complex.hpp>
+#include <cereal/types/deque.hpp>
+#include <cereal/types/list.hpp>
+#include <cereal/types/map.hpp>
+#include <cereal/types/memory.hpp>
+#include <cereal/types/optional.hpp>
+#include <cereal/types/set.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/tuple.hpp>
+#include <cereal/types/unordered_map.hpp>
+#include <cereal/types/unordered_set.hpp>
+#include <cereal/types/utility.hpp>
+#include <cereal/types/variant.hpp>
+#include <cereal/types/vector.hpp>
+
+#include "loom/core/detail/type_name.hpp"
+
+namespace loom {
+
+namespace detail {
+
+/// A streambuf that appends to a std::string (no copy at the end, unlike ostringstream).
+class StringSink : public std::streambuf {
+ public:
+  explicit StringSink(std::string& out) : out_(out) {}
+
+ protected:
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    out_.append(s, static_cast<std::size_t>(n));
+    return n;
+  }
+  int_type overflow(int_type c) override {
+    if (c != traits_type::eof()) out_.push_back(static_cast<char>(c));
+    return c;
+  }
+
+ private:
+  std::string& out_;
+};
+
+/// A read-only streambuf over bytes that somebody else owns.
+class BytesSource : public std::streambuf {
+ public:
+  explicit BytesSource(std::string_view bytes) {
+    char* begin = const_cast<char*>(bytes.data());  // NOLINT: get area is never written
+    setg(begin, begin, begin + bytes.size());
+  }
+  [[nodiscard]] std::size_t remaining() const noexcept {
+    return static_cast<std::size_t>(egptr() - gptr());
+  }
+};
+
+/// Throws loom::Error: `bytes` are not a serialized `type` ("what" says why).
+[[noreturn]] void throw_deserialize_error(const std::string& type, const char* what);
+[[noreturn]] void throw_trailing_bytes(const std::string& type, std::size_t remaining);
+
+}  // namespace detail
+
+/// Appends the binary form of `value` to `out`.
+template <class Value>
+void serialize_into(std::string& out, const Value& value) {
+  detail::StringSink sink(out);
+  std::ostream stream(&sink);
+  cereal::BinaryOutputArchive archive(stream);
+  archive(value);
+}
+
+/// The binary form of `value`.
+template <class Value>
+std::string serialize(const Value& value) {
+  std::string out;
+  serialize_into(out, value);
+  return out;
+}
+
+/// Reads a `Value` from bytes made by loom::serialize; a loom::Error when they are truncated or
+/// are not a `Value`.
+template <class Value>
+Value deserialize(std::string_view bytes) {
+  detail::BytesSource source(bytes);
+  std::istream stream(&source);
+  Value value{};
+  try {
+    cereal::BinaryInputArchive archive(stream);
+    archive(value);
+  } catch (const cereal::Exception& e) {
+    detail::throw_deserialize_error(detail::type_name<Value>(), e.what());
+  } catch (const std::length_error& e) {
+    detail::throw_deserialize_error(detail::type_name<Value>(), e.what());
+  } catch (const std::bad_alloc&) {
+    detail::throw_deserialize_error(detail::type_name<Value>(), "a length field is corrupt");
+  }
+  if (source.remaining() != 0) detail::throw_trailing_bytes(detail::type_name<Value>(), source.remaining());
+  return value;
+}
+
+}  // namespace loom

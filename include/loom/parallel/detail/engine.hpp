@@ -1,0 +1,53 @@
+#pragma once
+// The engine under loom::Parallel: batching, the three backends, errors, timeouts and progress.
+// It is compiled once (src/parallel/); the typed front (parallel.hpp) reaches it through
+// ParallelJob, one virtual call per call of the user's function.
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "loom/parallel/options.hpp"
+
+namespace loom::detail {
+
+/// What the engine needs from one typed Parallel call.
+class ParallelJob {
+ public:
+  virtual ~ParallelJob() = default;
+  [[nodiscard]] virtual std::size_t size() const = 0;
+  /// Runs call `i` and stores its result (threads and sequential backends). May throw.
+  virtual void run_and_store(std::size_t i) = 0;
+  /// Runs call `i` in a forked worker and returns its result in serialized form. May throw.
+  virtual std::string run_and_serialize(std::size_t i) = 0;
+  /// Stores a result that came back from a worker (in the parent).
+  virtual void store_serialized(std::size_t i, std::string_view bytes) = 0;
+  /// Called in the parent before workers are forked: materialize lazy inputs now.
+  virtual void prepare_for_fork() {}
+};
+
+class ParallelEngine {
+ public:
+  ParallelEngine(const ResolvedOptions& options, ParallelJob& job);
+  /// Stops the work: running calls of the threads backend are asked to stop and waited for;
+  /// worker processes are killed and reaped.
+  ~ParallelEngine();
+  ParallelEngine(const ParallelEngine&) = delete;
+  ParallelEngine& operator=(const ParallelEngine&) = delete;
+
+  /// Runs every call (list mode). Throws the first failure: loom::TaskError naming the input
+  /// index, loom::WorkerCrashed, or loom::Timeout.
+  void run_all();
+  /// Generator modes: the index of the next result to hand out (input order for `generator`,
+  /// completion order for `generator_unordered`), nullopt after the last. Throws failures.
+  std::optional<std::size_t> next();
+
+  struct State;
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace loom::detail

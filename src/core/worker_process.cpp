@@ -1,0 +1,183 @@
+#include "loom/core/detail/worker_process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "loom/core/detail/node.hpp"
+#include "loom/core/error.hpp"
+
+namespace loom::detail {
+
+namespace {
+
+bool worker = false;
+
+bool write_all(int fd, const void* data, std::size_t size) {
+  const auto* p = static_cast<const char*>(data);
+  while (size > 0) {
+    // Sockets, not pipes: MSG_NOSIGNAL turns a dead peer into an error instead of SIGPIPE.
+    const ssize_t n = ::send(fd, p, size, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// Reads exactly `size` bytes; false at end of file or on error.
+bool read_all(int fd, void* data, std::size_t size) {
+  auto* p = static_cast<char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::read(fd, p, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    if (n == 0) return false;
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+struct FrameHeader {
+  std::uint32_t kind;
+  std::uint32_t pad;
+  std::uint64_t index;
+  std::uint64_t size;
+};
+
+}  // namespace
+
+bool write_frame(int fd, std::uint32_t kind, std::uint64_t index, std::string_view payload) {
+  const FrameHeader header{kind, 0, index, payload.size()};
+  return write_all(fd, &header, sizeof header) && write_all(fd, payload.data(), payload.size());
+}
+
+std::optional<Frame> read_frame(int fd) {
+  FrameHeader header{};
+  if (!read_all(fd, &header, sizeof header)) return std::nullopt;
+  Frame frame{header.kind, header.index, {}};
+  frame.payload.resize(header.size);
+  if (!read_all(fd, frame.payload.data(), header.size)) return std::nullopt;
+  return frame;
+}
+
+bool in_worker_process() noexcept { return worker; }
+
+WorkerProcess WorkerProcess::spawn(FunctionRef<void(int, int)> child_main) {
+  std::array<int, 2> down{-1, -1};  // parent -> child
+  std::array<int, 2> up{-1, -1};    // child -> parent
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, down.data()) != 0) {
+    throw Error(fmt::format("cannot start a worker process: socketpair: {}", std::strerror(errno)));
+  }
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, up.data()) != 0) {
+    const int err = errno;
+    ::close(down[0]);
+    ::close(down[1]);
+    throw Error(fmt::format("cannot start a worker process: socketpair: {}", std::strerror(err)));
+  }
+  std::fflush(nullptr);  // nothing buffered is written twice
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int err = errno;
+    for (int fd : {down[0], down[1], up[0], up[1]}) ::close(fd);
+    throw Error(fmt::format("cannot start a worker process: fork: {}", std::strerror(err)));
+  }
+  if (pid == 0) {
+    worker = true;
+    set_process_inline();  // oneTBB's threads do not exist here
+    ::close(down[1]);
+    ::close(up[0]);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a worker never outlives the thread that forked it
+    if (::getppid() == 1) ::_exit(71);   // that thread is already gone
+    int status = 0;
+    try {
+      child_main(down[0], up[1]);
+    } catch (...) {
+      status = 70;
+    }
+    ::_exit(status);
+  }
+  ::close(down[0]);
+  ::close(up[1]);
+  WorkerProcess w;
+  w.pid_ = pid;
+  w.to_child_ = down[1];
+  w.from_child_ = up[0];
+  return w;
+}
+
+WorkerProcess::WorkerProcess(WorkerProcess&& other) noexcept
+    : pid_(std::exchange(other.pid_, -1)),
+      to_child_(std::exchange(other.to_child_, -1)),
+      from_child_(std::exchange(other.from_child_, -1)) {}
+
+WorkerProcess& WorkerProcess::operator=(WorkerProcess&& other) noexcept {
+  if (this != &other) {
+    kill();
+    close_fds();
+    pid_ = std::exchange(other.pid_, -1);
+    to_child_ = std::exchange(other.to_child_, -1);
+    from_child_ = std::exchange(other.from_child_, -1);
+  }
+  return *this;
+}
+
+WorkerProcess::~WorkerProcess() {
+  kill();
+  close_fds();
+}
+
+void WorkerProcess::close_input() noexcept {
+  if (to_child_ >= 0) ::close(to_child_);
+  to_child_ = -1;
+}
+
+void WorkerProcess::close_fds() noexcept {
+  close_input();
+  if (from_child_ >= 0) ::close(from_child_);
+  from_child_ = -1;
+}
+
+void WorkerProcess::kill() noexcept {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  (void)wait();
+}
+
+std::optional<std::string> WorkerProcess::wait() noexcept {
+  if (pid_ <= 0) return std::nullopt;
+  int status = 0;
+  pid_t r = 0;
+  do {
+    r = ::waitpid(pid_, &status, 0);
+  } while (r < 0 && errno == EINTR);
+  pid_ = -1;
+  if (r < 0) return std::string("was lost (waitpid failed)");
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    return fmt::format("was killed by signal {} ({})", sig, ::strsignal(sig));
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+    return fmt::format("exited with status {}", WEXITSTATUS(status));
+  }
+  return std::nullopt;
+}
+
+}  // namespace loom::detail
