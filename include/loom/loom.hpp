@@ -2,3 +2,4 @@
 // The umbrella header: everything loom offers.
 
 #include "loom/core.hpp"
+#include "loom/parallel.hpp"

@@ -80,7 +80,8 @@ std::optional<Frame> read_frame(int fd) {
 
 bool in_worker_process() noexcept { return worker; }
 
-WorkerProcess WorkerProcess::spawn(FunctionRef<void(int, int)> child_main) {
+WorkerProcess WorkerProcess::spawn(FunctionRef<void(int, int)> child_main,
+                                   std::span<const int> close_in_child) {
   std::array<int, 2> down{-1, -1};  // parent -> child
   std::array<int, 2> up{-1, -1};    // child -> parent
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, down.data()) != 0) {
@@ -104,6 +105,9 @@ WorkerProcess WorkerProcess::spawn(FunctionRef<void(int, int)> child_main) {
     set_process_inline();  // oneTBB's threads do not exist here
     ::close(down[1]);
     ::close(up[0]);
+    for (int fd : close_in_child) {
+      if (fd >= 0) ::close(fd);
+    }
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a worker never outlives the thread that forked it
     if (::getppid() == 1) ::_exit(71);   // that thread is already gone
     int status = 0;

@@ -54,13 +54,16 @@ struct ParallelOptions {
   std::string mmap_mode = "r";
 };
 
+/// Options of parallel_backend.
+struct ParallelBackendOptions {
+  std::optional<int> n_jobs = std::nullopt;
+};
+
 /// Sets the default backend and n_jobs of Parallel() on this thread while it lives, like
 /// joblib's `with parallel_backend(...)`; scopes nest and restore on exit.
 class parallel_backend {  // NOLINT(readability-identifier-naming): joblib's name (API.md)
  public:
-  struct Options {
-    std::optional<int> n_jobs = std::nullopt;
-  };
+  using Options = ParallelBackendOptions;
   explicit parallel_backend(std::string backend, Options options = {});
   ~parallel_backend();
   parallel_backend(const parallel_backend&) = delete;

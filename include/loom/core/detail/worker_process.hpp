@@ -9,7 +9,9 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <array>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -33,8 +35,13 @@ std::optional<Frame> read_frame(int fd);
 class WorkerProcess {
  public:
   /// Forks a child that runs `child_main(from_parent_fd, to_parent_fd)` and then exits 0
-  /// (70 when child_main throws). Throws loom::Error when fork or pipe fail.
-  static WorkerProcess spawn(FunctionRef<void(int, int)> child_main);
+  /// (70 when child_main throws). Throws loom::Error when fork or socketpair fail.
+  /// `close_in_child`: the parent's sockets to workers forked earlier; the child closes its
+  /// copies, or such a sibling would never see the parent close its input.
+  static WorkerProcess spawn(FunctionRef<void(int, int)> child_main,
+                             std::span<const int> close_in_child = {});
+  /// The parent's two sockets to this worker (for `close_in_child` of later spawns).
+  [[nodiscard]] std::array<int, 2> sockets() const noexcept { return {to_child_, from_child_}; }
 
   WorkerProcess(WorkerProcess&& other) noexcept;
   WorkerProcess& operator=(WorkerProcess&& other) noexcept;

@@ -1,0 +1,189 @@
+// The processes backend of loom::Parallel: forked workers that receive batch indices and send
+// back serialized results (the calls themselves reach the workers through fork).
+
+#include <poll.h>
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "engine_state.hpp"
+#include "loom/core/current_task.hpp"
+#include "loom/core/error.hpp"
+#include "loom/io/serialize.hpp"
+
+namespace loom::detail {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+enum FrameKind : std::uint32_t { kRun = 1, kResult = 2, kError = 3 };
+
+struct RemoteFailure {
+  std::string type;
+  std::string message;
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(type, message);
+  }
+};
+
+// The worker's loop: run the batches the parent sends, answer one frame per call.
+void worker_main(ParallelJob& job, int from_parent, int to_parent) {
+  const std::stop_source never_stopped;
+  while (auto frame = read_frame(from_parent)) {
+    if (frame->kind != kRun) continue;
+    const std::uint64_t count = deserialize<std::uint64_t>(frame->payload);
+    for (std::uint64_t i = frame->index; i < frame->index + count; ++i) {
+      std::string bytes;
+      std::uint32_t kind = kResult;
+      try {
+        const TaskContext here("Parallel", i, &never_stopped);
+        const TaskScope scope(&here);
+        bytes = job.run_and_serialize(static_cast<std::size_t>(i));
+      } catch (...) {
+        kind = kError;
+        bytes = serialize(RemoteFailure{current_exception_type_name(), current_exception_message()});
+      }
+      if (!write_frame(to_parent, kind, i, bytes)) return;  // the parent is gone
+    }
+  }
+}
+
+std::exception_ptr remote_error(std::size_t index, const RemoteFailure& failure, pid_t pid) {
+  const std::string original =
+      failure.message.empty() ? failure.type : fmt::format("{}: {}", failure.type, failure.message);
+  try {
+    throw Error(original);  // stands for the worker's exception, nested in the TaskError
+  } catch (...) {
+    return std::make_exception_ptr(
+        TaskError(fmt::format("Parallel call {}", index),
+                  fmt::format("loom::Parallel: call {} failed in worker process {}: {}", index,
+                              pid, original),
+                  index));
+  }
+}
+
+}  // namespace
+
+void ParallelEngine::State::start_workers() {
+  job.prepare_for_fork();
+  const std::size_t count = std::min<std::size_t>(static_cast<std::size_t>(opt.n_jobs), n);
+  workers.reserve(count);
+  for (std::size_t k = 0; k < count; ++k) {
+    std::vector<int> siblings;
+    for (const auto& w : workers) {
+      for (int fd : w.process.sockets()) siblings.push_back(fd);
+    }
+    workers.push_back(Worker{WorkerProcess::spawn(
+        [this](int from_parent, int to_parent) { worker_main(job, from_parent, to_parent); },
+        siblings)});
+  }
+}
+
+void ParallelEngine::State::stop_workers() noexcept {
+  const bool abort = failed.load();
+  for (auto& w : workers) {
+    if (abort || w.batch) {
+      w.process.kill();
+    } else {
+      w.process.close_input();  // the worker sees the end and exits
+      (void)w.process.wait();
+    }
+  }
+  workers.clear();
+}
+
+void ParallelEngine::State::pump() {
+  // Hand a batch to every idle worker.
+  for (auto& w : workers) {
+    if (w.batch || !w.process.running()) continue;
+    auto batch = take();
+    if (!batch) break;
+    w.batch = batch;
+    w.returned = 0;
+    w.started = Clock::now();
+    if (!write_frame(w.process.to_child(), kRun, batch->first, serialize(std::uint64_t{batch->count}))) {
+      // Found dead when handed work: reported below, when its socket reads as closed.
+    }
+  }
+  std::vector<pollfd> fds;
+  std::vector<Worker*> busy;
+  for (auto& w : workers) {
+    if (!w.batch) continue;
+    fds.push_back({w.process.from_child(), POLLIN, 0});
+    busy.push_back(&w);
+  }
+  if (busy.empty()) {
+    // Nothing in flight: the window is closed until the consumer takes results.
+    std::unique_lock lock(mutex);
+    changed.wait_for(lock, std::chrono::milliseconds(1));
+    return;
+  }
+  int wait_ms = 100;
+  if (opt.timeout) {
+    const auto limit = std::chrono::duration_cast<Clock::duration>(*opt.timeout);
+    const auto now = Clock::now();
+    for (Worker* w : busy) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(w->started + limit - now);
+      wait_ms = std::clamp<int>(static_cast<int>(left.count()) + 1, 0, wait_ms);
+    }
+  }
+  int ready = 0;
+  do {
+    ready = ::poll(fds.data(), fds.size(), wait_ms);
+  } while (ready < 0 && errno == EINTR);
+
+  if (opt.timeout) {
+    const auto limit = std::chrono::duration_cast<Clock::duration>(*opt.timeout);
+    const auto now = Clock::now();
+    for (std::size_t k = 0; k < busy.size(); ++k) {
+      Worker* w = busy[k];
+      if ((fds[k].revents & POLLIN) != 0 || now - w->started <= limit) continue;
+      const std::size_t index = w->batch->first + w->returned;
+      w->process.kill();
+      fail(std::make_exception_ptr(Timeout(fmt::format(
+          "loom::Parallel: call {} ran longer than its timeout of {}; its worker process was "
+          "killed",
+          index, format_seconds(opt.timeout->count())))));
+      return;
+    }
+  }
+
+  for (std::size_t k = 0; k < busy.size(); ++k) {
+    if (fds[k].revents == 0) continue;
+    Worker& w = *busy[k];
+    auto frame = read_frame(w.process.from_child());
+    if (!frame) {
+      const std::size_t index = w.batch->first + w.returned;
+      const pid_t pid = w.process.pid();
+      const auto how = w.process.wait();
+      fail(std::make_exception_ptr(WorkerCrashed(fmt::format(
+          "loom::Parallel: the worker process {} running call {} {}", pid, index,
+          how.value_or("exited before answering")))));
+      return;
+    }
+    const auto index = static_cast<std::size_t>(frame->index);
+    if (frame->kind == kError) {
+      fail(remote_error(index, deserialize<RemoteFailure>(frame->payload), w.process.pid()));
+      return;
+    }
+    try {
+      job.store_serialized(index, frame->payload);
+    } catch (...) {
+      fail(call_error(index));
+      return;
+    }
+    if (++w.returned == w.batch->count) {
+      const Batch done_batch = *w.batch;
+      w.batch.reset();
+      finish_batch(done_batch, done_batch.count,
+                   std::chrono::duration<double>(Clock::now() - w.started).count());
+    }
+  }
+}
+
+}  // namespace loom::detail
