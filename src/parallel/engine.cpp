@@ -315,12 +315,24 @@ void ParallelEngine::State::run_call(std::size_t i, std::size_t slot) {
 void ParallelEngine::State::run_batch(const Batch& batch, std::size_t slot) {
   const auto begin = Clock::now();
   std::size_t ran = 0;
-  for (; ran < batch.count; ++ran) {
-    if (failed.load(std::memory_order_acquire)) break;
-    run_call(batch.first + ran, slot);
+  if (opt.timeout) {
+    // Each call has its own clock and stop request.
+    for (; ran < batch.count; ++ran) {
+      if (failed.load(std::memory_order_acquire)) break;
+      run_call(batch.first + ran, slot);
+    }
+    // A call that failed does not count as done (generators never hand out its slot).
+    if (failed.load(std::memory_order_acquire) && ran > 0) --ran;
+  } else {
+    // The whole batch in one virtual call: fine-grained calls cost no more than a loop.
+    try {
+      const TaskContext here("Parallel", batch.first, &stop);
+      const TaskScope scope(&here);
+      job.run_range(batch.first, batch.count, ran);
+    } catch (...) {
+      fail(call_error(batch.first + ran));
+    }
   }
-  // A call that failed does not count as done (generators never hand out its slot).
-  if (failed.load(std::memory_order_acquire) && ran > 0) --ran;
   finish_batch(batch, ran, std::chrono::duration<double>(Clock::now() - begin).count());
 }
 

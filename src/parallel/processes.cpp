@@ -78,9 +78,11 @@ void ParallelEngine::State::start_workers() {
     for (const auto& w : workers) {
       for (int fd : w.process.sockets()) siblings.push_back(fd);
     }
-    workers.push_back(Worker{WorkerProcess::spawn(
-        [this](int from_parent, int to_parent) { worker_main(job, from_parent, to_parent); },
-        siblings)});
+    workers.push_back(Worker{
+        WorkerProcess::spawn(
+            [this](int from_parent, int to_parent) { worker_main(job, from_parent, to_parent); },
+            siblings),
+        std::nullopt, 0, {}});
   }
 }
 

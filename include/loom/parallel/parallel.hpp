@@ -71,6 +71,15 @@ class TypedJob final : public ParallelJob {
       store_->set(i, calls_.call(i));
     }
   }
+  void run_range(std::size_t first, std::size_t count, std::size_t& done) override {
+    for (; done < count; ++done) {
+      if constexpr (std::is_void_v<Value>) {
+        calls_.call(first + done);
+      } else {
+        store_->set(first + done, calls_.call(first + done));
+      }
+    }
+  }
   std::string run_and_serialize(std::size_t i) override {
     if constexpr (std::is_void_v<Value>) {
       calls_.call(i);

@@ -20,6 +20,9 @@ class ParallelJob {
   [[nodiscard]] virtual std::size_t size() const = 0;
   /// Runs call `i` and stores its result (threads and sequential backends). May throw.
   virtual void run_and_store(std::size_t i) = 0;
+  /// Runs calls [first, first + count) and stores their results, counting them in `done`
+  /// (so that when one throws, call first + done is the one). One virtual call per batch.
+  virtual void run_range(std::size_t first, std::size_t count, std::size_t& done) = 0;
   /// Runs call `i` in a forked worker and returns its result in serialized form. May throw.
   virtual std::string run_and_serialize(std::size_t i) = 0;
   /// Stores a result that came back from a worker (in the parent).
