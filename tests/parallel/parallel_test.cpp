@@ -209,6 +209,23 @@ TEST(Parallel, CrashingTaskRaisesWorkerCrashedAndTheCallerSurvives) {
   EXPECT_TRUE(no_children_left());
 }
 
+TEST(Parallel, NoZombiesWhenTheConsumerThrowsMidway) {
+  const auto xs = iota(100);
+  try {
+    for (int v : loom::Parallel({.n_jobs = 2, .backend = "processes",
+                                 .return_as = loom::ReturnAs::generator})(xs, [](int x) {
+           std::this_thread::sleep_for(1ms);
+           return x;
+         })) {
+      if (v == 3) throw std::runtime_error("consumer gives up");
+    }
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "consumer gives up");
+  }
+  EXPECT_TRUE(no_children_left());
+}
+
 TEST(Parallel, ProcessesTimeoutKillsTheWorker) {
   const auto xs = iota(4);
   EXPECT_THROW((void)loom::Parallel({.n_jobs = 2, .backend = "processes", .timeout = 200ms})(
