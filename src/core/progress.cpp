@@ -35,7 +35,8 @@ void ProgressReporter::started(const std::string& backend, int workers) {
 void ProgressReporter::update(std::size_t done) {
   if (!active()) return;
   std::lock_guard lock(mutex_);
-  if (finished_) return;
+  if (finished_ || done < last_done_) return;  // reports from several threads arrive out of order
+  last_done_ = done;
   if (verbose_ > 0) {
     // joblib prints often at high verbosity and at growing intervals otherwise.
     if (verbose_ >= 10 || done >= next_line_at_) {

@@ -2,12 +2,13 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
+#include <thread>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -23,6 +24,41 @@ namespace loom::detail {
 namespace {
 
 bool worker = false;
+
+// Every parent-side worker socket open in this process, in a fixed table of atomics that a
+// forked child can read without a lock (another thread may have held any lock at fork time).
+// A child closes all of them but its own: a sibling's socket kept open in a child -- of this
+// Parallel or of another thread's -- would keep that sibling from ever seeing end of file.
+constexpr std::size_t kMaxSockets = 4096;
+struct SocketTable {
+  std::array<std::atomic<int>, kMaxSockets> slots;
+  SocketTable() {
+    for (auto& slot : slots) slot.store(-1, std::memory_order_relaxed);
+  }
+};
+SocketTable open_sockets;
+
+void register_socket(int fd) {
+  for (auto& slot : open_sockets.slots) {
+    int expected = -1;
+    if (slot.compare_exchange_strong(expected, fd, std::memory_order_acq_rel)) return;
+  }
+  // Table full: the fd is still closed by its owner; children may just keep a copy.
+}
+
+void unregister_socket(int fd) {
+  for (auto& slot : open_sockets.slots) {
+    int expected = fd;
+    if (slot.compare_exchange_strong(expected, -1, std::memory_order_acq_rel)) return;
+  }
+}
+
+void close_registered_sockets_in_child() {
+  for (auto& slot : open_sockets.slots) {
+    const int fd = slot.load(std::memory_order_relaxed);
+    if (fd >= 0) ::close(fd);
+  }
+}
 
 bool write_all(int fd, const void* data, std::size_t size) {
   const auto* p = static_cast<const char*>(data);
@@ -105,11 +141,11 @@ WorkerProcess WorkerProcess::spawn(FunctionRef<void(int, int)> child_main,
     set_process_inline();  // oneTBB's threads do not exist here
     ::close(down[1]);
     ::close(up[0]);
+    close_registered_sockets_in_child();
     for (int fd : close_in_child) {
       if (fd >= 0) ::close(fd);
     }
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a worker never outlives the thread that forked it
-    if (::getppid() == 1) ::_exit(71);   // that thread is already gone
+    // A worker whose parent dies sees end of file on its socket (or fails to answer) and exits.
     int status = 0;
     try {
       child_main(down[0], up[1]);
@@ -120,6 +156,8 @@ WorkerProcess WorkerProcess::spawn(FunctionRef<void(int, int)> child_main,
   }
   ::close(down[0]);
   ::close(up[1]);
+  register_socket(down[1]);
+  register_socket(up[0]);
   WorkerProcess w;
   w.pid_ = pid;
   w.to_child_ = down[1];
@@ -149,14 +187,50 @@ WorkerProcess::~WorkerProcess() {
 }
 
 void WorkerProcess::close_input() noexcept {
-  if (to_child_ >= 0) ::close(to_child_);
+  if (to_child_ >= 0) {
+    unregister_socket(to_child_);
+    ::close(to_child_);
+  }
   to_child_ = -1;
 }
 
 void WorkerProcess::close_fds() noexcept {
   close_input();
-  if (from_child_ >= 0) ::close(from_child_);
+  if (from_child_ >= 0) {
+    unregister_socket(from_child_);
+    ::close(from_child_);
+  }
   from_child_ = -1;
+}
+
+std::optional<std::string> WorkerProcess::finish(std::chrono::milliseconds grace) noexcept {
+  close_input();
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (pid_ > 0) {
+    int status = 0;
+    const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      pid_ = -1;
+      if (WIFSIGNALED(status)) {
+        return fmt::format("was killed by signal {} ({})", WTERMSIG(status),
+                           ::strsignal(WTERMSIG(status)));
+      }
+      if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+        return fmt::format("exited with status {}", WEXITSTATUS(status));
+      }
+      return std::nullopt;
+    }
+    if (r < 0 && errno != EINTR) {
+      pid_ = -1;
+      return std::string("was lost (waitpid failed)");
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      kill();
+      return std::string("did not exit in time and was killed");
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  return std::nullopt;
 }
 
 void WorkerProcess::kill() noexcept {

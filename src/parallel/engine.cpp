@@ -48,12 +48,7 @@ void BatchSizer::completed(std::size_t count, double seconds) {
 
 namespace {
 
-struct BackendScope {
-  std::string backend;
-  std::optional<int> n_jobs;
-  const BackendScope* previous;
-};
-thread_local const BackendScope* current_scope = nullptr;
+thread_local const parallel_backend* current_scope = nullptr;
 
 Backend parse_backend(const std::string& name) {
   if (name == "threads" || name == "threading") return Backend::threads;
@@ -106,8 +101,8 @@ ResolvedOptions resolve(const ParallelOptions& options) {
   std::string backend = "threads";
   std::optional<int> n_jobs;
   if (current_scope != nullptr) {
-    backend = current_scope->backend;
-    n_jobs = current_scope->n_jobs;
+    backend = current_scope->backend();
+    n_jobs = current_scope->n_jobs();
   }
   if (options.backend) backend = *options.backend;
   if (options.n_jobs) n_jobs = *options.n_jobs;
@@ -118,7 +113,7 @@ ResolvedOptions resolve(const ParallelOptions& options) {
   }
   r.n_jobs = n_jobs ? effective_n_jobs(*n_jobs) : cpu_count();
   if (r.backend == Backend::sequential) r.n_jobs = 1;
-  if (r.n_jobs == 1 && r.backend == Backend::threads) r.backend = Backend::sequential;
+  if (r.n_jobs == 1) r.backend = Backend::sequential;  // joblib: n_jobs=1 runs in-process
   if (const auto* fixed = std::get_if<std::int64_t>(&options.batch_size)) {
     if (*fixed < 1) {
       throw ConfigError(fmt::format("Parallel: batch_size must be positive, not {}", *fixed));
@@ -146,8 +141,9 @@ ResolvedOptions resolve(const ParallelOptions& options) {
     throw ConfigError(fmt::format("Parallel: mmap_mode must be \"r\", \"r+\" or \"c\", not '{}'",
                                   options.mmap_mode));
   }
-  // A processes worker cannot fork again: nested processes work runs inline there.
-  if (r.backend == Backend::processes && in_worker_process()) r.backend = Backend::sequential;
+  // In a forked worker (no oneTBB threads there) and under a sequential call, nested Parallel
+  // work runs inline, as joblib limits inner workers.
+  if (in_worker_process() || computes_inline()) r.backend = Backend::sequential;
   return r;
 }
 
@@ -159,21 +155,28 @@ parallel_backend::parallel_backend(std::string backend, Options options)
     : previous_(detail::current_scope), backend_(std::move(backend)), n_jobs_(options.n_jobs) {
   (void)detail::parse_backend(backend_);  // a bad name fails here, not at the first Parallel
   if (n_jobs_ && *n_jobs_ == 0) throw ConfigError("parallel_backend: n_jobs == 0 has no meaning");
-  auto* scope = new detail::BackendScope{backend_, n_jobs_,  // NOLINT: owned by this object
-                                         static_cast<const detail::BackendScope*>(previous_)};
-  detail::current_scope = scope;
+  detail::current_scope = this;
 }
 
-parallel_backend::~parallel_backend() {
-  std::unique_ptr<const detail::BackendScope> owned(detail::current_scope);
-  detail::current_scope = static_cast<const detail::BackendScope*>(previous_);
-}
+parallel_backend::~parallel_backend() { detail::current_scope = previous_; }
 
 }  // namespace loom
 
 namespace loom::detail {
 
 // ---- state ----
+
+void throw_not_serializable(const std::string& type) {
+  throw ConfigError(fmt::format(
+      "Parallel: the processes backend sends results back serialized, and {} cannot be (give it "
+      "a cereal `serialize` member and a default constructor, or use the threads backend)",
+      type));
+}
+
+void throw_results_taken() {
+  throw Error("ParallelResult: the results were already moved out (by get() or a conversion "
+              "of a temporary result)");
+}
 
 std::exception_ptr call_error(std::size_t index) {
   const std::string what = current_exception_message();
@@ -194,6 +197,7 @@ ParallelEngine::State::State(const ResolvedOptions& options, ParallelJob& j)
   if (generator()) {
     done = std::make_unique<std::atomic<bool>[]>(n);
   }
+  slot_in_use.assign(static_cast<std::size_t>(std::max(options.n_jobs, 1)), false);
 }
 
 std::size_t ParallelEngine::State::window_end() const {
@@ -230,7 +234,10 @@ void ParallelEngine::State::finish_batch(const Batch& batch, std::size_t ran, do
     }
   }
   changed.notify_all();
-  progress.update(now_completed);
+  try {
+    progress.update(now_completed);
+  } catch (...) {  // a progress line that cannot be written must not stop the work
+  }
 }
 
 void ParallelEngine::State::fail(std::exception_ptr e) {
@@ -261,6 +268,22 @@ bool ParallelEngine::State::ready_to_hand_out(std::size_t& index) {
 }
 
 // ---- threads and sequential ----
+
+std::size_t ParallelEngine::State::acquire_slot() {
+  std::lock_guard lock(mutex);
+  for (std::size_t k = 1; k < slot_in_use.size(); ++k) {
+    if (!slot_in_use[k]) {
+      slot_in_use[k] = true;
+      return k;
+    }
+  }
+  return 0;  // unreachable: at most n_jobs - 1 runners
+}
+
+void ParallelEngine::State::release_slot(std::size_t slot) {
+  std::lock_guard lock(mutex);
+  slot_in_use[slot] = false;
+}
 
 void ParallelEngine::State::start_watchdog(std::size_t slots) {
   if (!opt.timeout || watchdog.joinable()) return;
@@ -296,7 +319,9 @@ void ParallelEngine::State::run_call(std::size_t i, std::size_t slot) {
     const TaskScope scope(&here);
     job.run_and_store(i);
   } catch (...) {
-    fail(call_error(i));
+    // A call that throws after overrunning (say, when asked to stop) timed out.
+    const bool overran = clock != nullptr && Clock::now() - begin > *opt.timeout;
+    if (!overran) fail(call_error(i));
   }
   if (clock != nullptr) {
     {
@@ -328,7 +353,7 @@ void ParallelEngine::State::run_batch(const Batch& batch, std::size_t slot) {
     try {
       const TaskContext here("Parallel", batch.first, &stop);
       const TaskScope scope(&here);
-      job.run_range(batch.first, batch.count, ran);
+      job.run_range(batch.first, batch.count, ran, failed);
     } catch (...) {
       fail(call_error(batch.first + ran));
     }
@@ -456,21 +481,26 @@ std::optional<std::size_t> ParallelEngine::next() {
         break;
       case Backend::threads: {
         // Keep runners busy within the window, help with a batch, else wait for one.
-        auto* group = static_cast<tbb::task_group*>(s.group.get());
-        auto launch = [&] {
-          while (s.active_runners.load() < s.opt.n_jobs - 1) {
-            s.active_runners.fetch_add(1);
-            group->run([&s] {
-              while (auto batch = s.take()) s.run_batch(*batch, 1 + static_cast<std::size_t>(s.active_runners.load()) % static_cast<std::size_t>(s.opt.n_jobs - 1));
-              s.active_runners.fetch_sub(1);
-              s.changed.notify_all();
-            });
+        if (s.active_runners.load() < s.opt.n_jobs - 1) {
+          auto* group = static_cast<tbb::task_group*>(s.group.get());
+          auto launch = [&s, group] {
+            while (s.active_runners.load() < s.opt.n_jobs - 1) {
+              s.active_runners.fetch_add(1);
+              group->run([&s] {
+                // Each running runner has a timer slot of its own (slot 0 is the consumer's).
+                const std::size_t slot = s.acquire_slot();
+                while (auto batch = s.take()) s.run_batch(*batch, slot);
+                s.release_slot(slot);
+                s.active_runners.fetch_sub(1);
+                s.changed.notify_all();
+              });
+            }
+          };
+          if (in_task()) {
+            launch();
+          } else {
+            Executor::with_threads(s.opt.n_jobs).run(launch);
           }
-        };
-        if (in_task()) {
-          launch();
-        } else {
-          Executor::with_threads(s.opt.n_jobs).run(launch);
         }
         if (auto batch = s.take()) {
           s.run_batch(*batch, 0);

@@ -108,6 +108,9 @@ struct ParallelEngine::State {
     std::stop_source stop;
   };
   std::vector<std::unique_ptr<CallClock>> clocks;
+  std::vector<bool> slot_in_use;  // runner slots (clocks), guarded by `mutex`
+  std::size_t acquire_slot();
+  void release_slot(std::size_t slot);
   std::jthread watchdog;
   void start_watchdog(std::size_t slots);
 };

@@ -92,8 +92,7 @@ void ParallelEngine::State::stop_workers() noexcept {
     if (abort || w.batch) {
       w.process.kill();
     } else {
-      w.process.close_input();  // the worker sees the end and exits
-      (void)w.process.wait();
+      (void)w.process.finish(std::chrono::seconds(5));  // it sees the end and exits
     }
   }
   workers.clear();

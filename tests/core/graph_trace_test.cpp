@@ -71,6 +71,22 @@ TEST(Graph, ImageFormatsGoThroughGraphviz) {
   EXPECT_THROW(d.visualize("/nonexistent-dir/graph.dot"), loom::Error);
 }
 
+TEST(Graph, MissingGraphvizIsAClearError) {
+  auto d = loom::delayed([](int x) { return x; }, "only")(1);
+  const std::string saved = std::getenv("PATH") != nullptr ? std::getenv("PATH") : "";
+  const auto empty_dir = temp_path("no-programs");
+  std::filesystem::create_directories(empty_dir);
+  ::setenv("PATH", empty_dir.c_str(), 1);
+  try {
+    d.visualize(temp_path("graph.png"));
+    ::setenv("PATH", saved.c_str(), 1);
+    FAIL() << "no error without dot";
+  } catch (const loom::Error& e) {
+    ::setenv("PATH", saved.c_str(), 1);
+    EXPECT_NE(std::string(e.what()).find("graphviz"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Trace, WritesOneChromeEventPerTask) {
   loom::trace::start();
   std::vector<loom::Delayed<int>> tasks;

@@ -192,7 +192,8 @@ bool no_children_left() {
 TEST(Parallel, CrashingTaskRaisesWorkerCrashedAndTheCallerSurvives) {
   const auto xs = iota(40);
   using Crash = void (*)();
-  for (Crash crash : {+[] { std::raise(SIGSEGV); }, +[] { std::abort(); }, +[] { std::_Exit(3); }}) {
+  for (Crash crash : {+[] { std::raise(SIGSEGV); }, +[] { std::abort(); }, +[] { std::exit(3); },
+                      +[] { std::_Exit(4); }}) {
     try {
       (void)loom::Parallel({.n_jobs = 2, .backend = "processes"})(xs, [crash](int x) {
         if (x == 13) crash();
@@ -382,6 +383,147 @@ TEST(Parallel, ProgressBarPrintsPlainLinesOnANonTerminal) {
   const std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_NE(err.find("progress: 100/100 (100%)"), std::string::npos) << err;
   EXPECT_EQ(err.find('\r'), std::string::npos) << "no redraws when stderr is not a terminal";
+}
+
+}  // namespace
+
+namespace {
+
+struct NoSerialize {
+  int value;
+};
+struct NoDefault {
+  explicit NoDefault(int v) : value(v) {}
+  int value;
+};
+
+TEST(Parallel, ThreadsBackendTakesAnyResultType) {
+  const auto xs = iota(20);
+  std::vector<NoSerialize> a = loom::Parallel({.n_jobs = 2})(xs, [](int x) { return NoSerialize{x}; });
+  std::vector<NoDefault> b = loom::Parallel({.n_jobs = 2})(xs, [](int x) { return NoDefault(x); });
+  for (int x = 0; x < 20; ++x) {
+    EXPECT_EQ(a[x].value, x);
+    EXPECT_EQ(b[x].value, x);
+  }
+  try {
+    (void)loom::Parallel({.n_jobs = 2, .backend = "processes"})(xs, [](int x) { return NoSerialize{x}; });
+    FAIL() << "no ConfigError";
+  } catch (const loom::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("NoSerialize"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Parallel, TwoThreadsUsingProcessesAtOnceDoNotHang) {
+  // Workers forked by one thread must not keep the other thread's workers' sockets open.
+  const auto xs = iota(4);
+  std::vector<int> sums = loom::Parallel({.n_jobs = 2, .batch_size = std::int64_t{1}})(xs, [](int x) {
+    std::vector<int> inner = loom::Parallel({.n_jobs = 2, .backend = "processes"})(
+        iota(20), [x](int y) { return x + y; });
+    return std::accumulate(inner.begin(), inner.end(), 0);
+  });
+  for (int x = 0; x < 4; ++x) EXPECT_EQ(sums[x], 20 * x + 190);
+  EXPECT_TRUE(no_children_left());
+}
+
+TEST(Parallel, ResultsMovedOutCannotBeUsedAgain) {
+  const auto xs = iota(10);
+  auto named = loom::Parallel({.n_jobs = 2})(xs, [](int x) { return x; });
+  std::vector<int> copy1 = named;  // a named result is copied
+  std::vector<int> copy2 = named.get();
+  EXPECT_EQ(copy1, copy2);
+  std::vector<int> moved = std::move(named).get();
+  EXPECT_EQ(moved, copy1);
+  EXPECT_THROW((void)named.get(), loom::Error);
+  EXPECT_THROW((void)named.begin(), loom::Error);
+}
+
+TEST(Parallel, GeneratorsOnEmptyInputYieldNothing) {
+  const std::vector<int> none;
+  for (auto mode : {loom::ReturnAs::generator, loom::ReturnAs::generator_unordered}) {
+    for (const char* backend : {"threads", "processes", "sequential"}) {
+      int count = 0;
+      for (int v : loom::Parallel({.n_jobs = 2, .backend = backend, .return_as = mode})(
+               none, [](int x) { return x; })) {
+        (void)v;
+        ++count;
+      }
+      EXPECT_EQ(count, 0) << backend;
+    }
+  }
+}
+
+TEST(Parallel, UnorderedGeneratorYieldsInCompletionOrder) {
+  const auto xs = iota(6);
+  std::vector<int> order;
+  for (int v : loom::Parallel({.n_jobs = 2, .batch_size = std::int64_t{1},
+                               .return_as = loom::ReturnAs::generator_unordered})(xs, [](int x) {
+         if (x == 0) std::this_thread::sleep_for(300ms);
+         return x;
+       })) {
+    order.push_back(v);
+  }
+  ASSERT_EQ(order.size(), 6U);
+  EXPECT_NE(order.front(), 0);  // the slow first call does not come first
+  EXPECT_EQ(std::multiset<int>(order.begin(), order.end()), std::multiset<int>(xs.begin(), xs.end()));
+}
+
+TEST(Parallel, ParallelBackendNJobsIsApplied) {
+  loom::parallel_backend scope("threading", {.n_jobs = 3});
+  ::testing::internal::CaptureStderr();
+  std::vector<int> r = loom::Parallel({.verbose = 1})(iota(10), [](int x) { return x; });
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("Parallel(n_jobs=3)]: Using backend threads with 3 concurrent workers"),
+            std::string::npos)
+      << err;
+}
+
+TEST(Parallel, FailureStopsTheRestOfTheBatch) {
+  for (const char* backend : {"threads", "sequential"}) {
+    std::atomic<int> calls{0};
+    EXPECT_THROW((void)loom::Parallel({.n_jobs = 2, .backend = backend,
+                                       .batch_size = std::int64_t{1000}})(
+                     iota(1000),
+                     [&calls](int x) {
+                       ++calls;
+                       if (x == 0) throw std::runtime_error("first");
+                       return x;
+                     }),
+                 loom::TaskError);
+    EXPECT_EQ(calls.load(), 1) << backend;  // one batch of 1000: the rest were cancelled
+  }
+}
+
+TEST(Parallel, TimeoutsInGeneratorsAndTheSequentialBackend) {
+  for (const char* backend : {"threads", "sequential"}) {
+    auto result = loom::Parallel({.n_jobs = 3, .backend = backend,
+                                  .return_as = loom::ReturnAs::generator, .timeout = 100ms})(
+        iota(6), [](int x) {
+      if (x == 4) {
+        const auto deadline = std::chrono::steady_clock::now() + 20s;
+        while (!loom::current_task().stop_requested() && std::chrono::steady_clock::now() < deadline) {
+          std::this_thread::sleep_for(1ms);
+        }
+        throw std::runtime_error("stopped");  // reacting to the stop request by throwing
+      }
+      return x;
+    });
+    EXPECT_THROW(
+        {
+          for (int v : result) (void)v;
+        },
+        loom::Timeout)
+        << backend;
+  }
+}
+
+TEST(Parallel, SequentialCallsRunNestedParallelInline) {
+  const auto caller = std::this_thread::get_id();
+  std::vector<bool> same = loom::Parallel({.backend = "sequential"})(iota(3), [caller](int) {
+    std::vector<bool> inner = loom::Parallel({.n_jobs = 2})(
+        iota(4), [caller](int) { return std::this_thread::get_id() == caller; });
+    return std::all_of(inner.begin(), inner.end(), [](bool b) { return b; });
+  });
+  for (bool b : same) EXPECT_TRUE(b);
 }
 
 }  // namespace

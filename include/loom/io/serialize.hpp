@@ -13,6 +13,7 @@
 #include <streambuf>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <cereal/archives/binary.hpp>
 #include <cereal/types/array.hpp>
@@ -35,6 +36,13 @@
 #include "loom/core/detail/type_name.hpp"
 
 namespace loom {
+
+/// Types the serialization layer can write and read back.
+template <class Value>
+concept Serializable =
+    std::is_default_constructible_v<Value> &&
+    cereal::traits::is_output_serializable<Value, cereal::BinaryOutputArchive>::value &&
+    cereal::traits::is_input_serializable<Value, cereal::BinaryInputArchive>::value;
 
 namespace detail {
 

@@ -69,8 +69,11 @@ class parallel_backend {  // NOLINT(readability-identifier-naming): joblib's nam
   parallel_backend(const parallel_backend&) = delete;
   parallel_backend& operator=(const parallel_backend&) = delete;
 
+  [[nodiscard]] const std::string& backend() const noexcept { return backend_; }
+  [[nodiscard]] std::optional<int> n_jobs() const noexcept { return n_jobs_; }
+
  private:
-  const void* previous_;
+  const parallel_backend* previous_;
   std::string backend_;
   std::optional<int> n_jobs_;
 };

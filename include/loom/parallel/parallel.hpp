@@ -24,6 +24,11 @@ namespace loom {
 
 namespace detail {
 
+/// ConfigError: the processes backend needs a serializable result type.
+[[noreturn]] void throw_not_serializable(const std::string& type);
+/// loom::Error: the results of a ParallelResult were already moved out.
+[[noreturn]] void throw_results_taken();
+
 /// Result slots, one per call: a plain vector when the type allows (no extra pass at the end).
 template <class Value>
 class ResultStore {
@@ -41,6 +46,16 @@ class ResultStore {
       return slots_[i];
     } else {
       return *slots_[i];
+    }
+  }
+  std::vector<Value> copy_all() const {
+    if constexpr (kDirect) {
+      return slots_;
+    } else {
+      std::vector<Value> out;
+      out.reserve(slots_.size());
+      for (const auto& slot : slots_) out.push_back(*slot);
+      return out;
     }
   }
   std::vector<Value> take_all() {
@@ -71,8 +86,10 @@ class TypedJob final : public ParallelJob {
       store_->set(i, calls_.call(i));
     }
   }
-  void run_range(std::size_t first, std::size_t count, std::size_t& done) override {
+  void run_range(std::size_t first, std::size_t count, std::size_t& done,
+                 const std::atomic<bool>& stop) override {
     for (; done < count; ++done) {
+      if (stop.load(std::memory_order_relaxed)) return;  // an earlier failure cancels the rest
       if constexpr (std::is_void_v<Value>) {
         calls_.call(first + done);
       } else {
@@ -84,12 +101,20 @@ class TypedJob final : public ParallelJob {
     if constexpr (std::is_void_v<Value>) {
       calls_.call(i);
       return {};
-    } else {
+    } else if constexpr (Serializable<Value>) {
       return serialize(calls_.call(i));
+    } else {
+      throw_not_serializable(type_name<Value>());
     }
   }
   void store_serialized(std::size_t i, std::string_view bytes) override {
-    if constexpr (!std::is_void_v<Value>) store_->set(i, deserialize<Value>(bytes));
+    if constexpr (std::is_void_v<Value>) {
+      return;
+    } else if constexpr (Serializable<Value>) {
+      store_->set(i, deserialize<Value>(bytes));
+    } else {
+      throw_not_serializable(type_name<Value>());
+    }
   }
   void prepare_for_fork() override { calls_.materialize(); }
 
@@ -154,7 +179,20 @@ struct ParallelRun {
   std::unique_ptr<ParallelEngine> engine;
   ResolvedOptions options;
   std::size_t consumed = 0;  // list mode: results handed out by iteration
+  bool taken = false;        // the results were moved out by get()
+
+  void check_not_taken() const {
+    if (taken) throw_results_taken();
+  }
+  void run_to_end() {
+    if (engine) {
+      while (engine->next()) {
+      }
+      engine.reset();
+    }
+  }
 };
+
 
 }  // namespace detail
 
@@ -188,6 +226,7 @@ class ParallelResult {
     friend class ParallelResult;
     explicit iterator(detail::ParallelRun<Value>* run) : run_(run) { advance(); }
     void advance() {
+      run_->check_not_taken();
       if (run_->engine) {
         auto next = run_->engine->next();
         if (next) {
@@ -210,16 +249,24 @@ class ParallelResult {
   iterator begin() { return iterator(run_.get()); }
   std::default_sentinel_t end() const noexcept { return {}; }
 
-  /// Every result, in input order (a generator is run to its end first).
-  std::vector<Value> get() {
-    if (run_->engine) {
-      while (run_->engine->next()) {
-      }
-      run_->engine.reset();
-    }
+  /// Every result, in input order (a generator is run to its end first): moved out of a
+  /// temporary result, copied from a named one. Using a result after its values were moved
+  /// out is a loom::Error.
+  std::vector<Value> get() && {
+    run_->check_not_taken();
+    run_->run_to_end();
+    run_->taken = true;
     return run_->store.take_all();
   }
-  operator std::vector<Value>() { return get(); }  // NOLINT(google-explicit-constructor): API
+  std::vector<Value> get() & {
+    run_->check_not_taken();
+    run_->run_to_end();
+    return run_->store.copy_all();
+  }
+  // NOLINTNEXTLINE(google-explicit-constructor): converts as API.md says
+  operator std::vector<Value>() && { return std::move(*this).get(); }
+  // NOLINTNEXTLINE(google-explicit-constructor)
+  operator std::vector<Value>() & { return get(); }
 
  private:
   std::shared_ptr<detail::ParallelRun<Value>> run_;
@@ -255,6 +302,11 @@ class Parallel {
   template <class Value, class Calls>
   auto start(Calls calls) const {
     const detail::ResolvedOptions resolved = detail::resolve(options_);
+    if constexpr (!std::is_void_v<Value> && !Serializable<Value>) {
+      if (resolved.backend == detail::Backend::processes) {
+        detail::throw_not_serializable(detail::type_name<Value>());
+      }
+    }
     if constexpr (std::is_void_v<Value>) {
       // Nothing to return: the work is done before the call returns, whatever return_as says.
       detail::TypedJob<void, Calls> job(std::move(calls), nullptr);

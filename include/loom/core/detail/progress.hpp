@@ -39,6 +39,7 @@ class ProgressReporter {
   Clock::time_point last_draw_{};
   std::size_t next_line_at_ = 1;
   std::size_t last_bar_decile_ = 0;
+  std::size_t last_done_ = 0;
   bool finished_ = false;
 };
 

@@ -3,13 +3,15 @@
 // below Parallel's processes backend (and the remote runtime's processes mode).
 //
 // A worker is forked from the calling thread. In the child only that thread exists: it runs
-// every loom computation inline (no oneTBB), talks to the parent only through its two pipes, and
-// leaves with _exit (no atexit handlers, no static destructors of the parent's objects).
+// every loom computation inline (no oneTBB), talks to the parent only through its two sockets
+// (it closes every other worker socket of the process), and leaves with _exit (no atexit
+// handlers, no static destructors of the parent's objects).
 
 #include <sys/types.h>
 
 #include <cstdint>
 #include <array>
+#include <chrono>
 #include <optional>
 #include <span>
 #include <string>
@@ -59,6 +61,9 @@ class WorkerProcess {
   void close_input() noexcept;
   /// Sends SIGKILL (when still running) and reaps.
   void kill() noexcept;
+  /// Closes the input, waits up to `grace` for the child to exit on its own, then kills it;
+  /// reaps it either way. Returns how it ended, as wait() does.
+  std::optional<std::string> finish(std::chrono::milliseconds grace) noexcept;
   /// Waits for the child to exit and reaps it. Returns nullopt for a clean exit (status 0), else
   /// how it ended: "killed by signal 11 (Segmentation fault)", "exited with status 3".
   std::optional<std::string> wait() noexcept;

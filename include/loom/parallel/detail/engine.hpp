@@ -1,8 +1,9 @@
 #pragma once
 // The engine under loom::Parallel: batching, the three backends, errors, timeouts and progress.
 // It is compiled once (src/parallel/); the typed front (parallel.hpp) reaches it through
-// ParallelJob, one virtual call per call of the user's function.
+// ParallelJob, one virtual call per batch of calls.
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -21,8 +22,10 @@ class ParallelJob {
   /// Runs call `i` and stores its result (threads and sequential backends). May throw.
   virtual void run_and_store(std::size_t i) = 0;
   /// Runs calls [first, first + count) and stores their results, counting them in `done`
-  /// (so that when one throws, call first + done is the one). One virtual call per batch.
-  virtual void run_range(std::size_t first, std::size_t count, std::size_t& done) = 0;
+  /// (so that when one throws, call first + done is the one); stops early once `stop` is set.
+  /// One virtual call per batch.
+  virtual void run_range(std::size_t first, std::size_t count, std::size_t& done,
+                         const std::atomic<bool>& stop) = 0;
   /// Runs call `i` in a forked worker and returns its result in serialized form. May throw.
   virtual std::string run_and_serialize(std::size_t i) = 0;
   /// Stores a result that came back from a worker (in the parent).
