@@ -26,6 +26,7 @@
 
 #include "loom/core/current_task.hpp"
 #include "loom/core/detail/node.hpp"
+#include "loom/core/detail/suspend_latch.hpp"
 #include "loom/core/error.hpp"
 #include "loom/core/executor.hpp"
 #include "loom/core/trace.hpp"
@@ -90,9 +91,7 @@ struct ComputeContext {
   // A compute that waits suspended (from inside a task) counts its unfinished claimed nodes
   // and awaited roots, and is resumed by whoever finishes the last one.
   bool suspends = false;
-  std::atomic<std::int64_t> unfinished{kTraversalBias};
-  std::atomic<int> resume_phase{0};  // 1: all finished, 2: suspended; the second one resumes
-  tbb::task::suspend_point resume_point{};
+  SuspendLatch unfinished{kTraversalBias};
   std::atomic<bool> cancelled{false};
   std::atomic<bool> has_error{false};
   std::exception_ptr first_error;  // written once, before `cancelled` is set
@@ -109,11 +108,8 @@ struct ComputeContext {
   }
 
   /// One unfinished node (or awaited root) fewer; the last one resumes the suspended compute.
-  /// Nothing touches `this` after the last decrement.
-  void done_unfinished(std::int64_t count = 1) {
-    if (unfinished.fetch_sub(count, std::memory_order_acq_rel) != count) return;
-    if (resume_phase.exchange(1, std::memory_order_acq_rel) == 2) tbb::task::resume(resume_point);
-  }
+  /// Nothing touches `this` after the last one.
+  void done_unfinished(std::int64_t count = 1) { unfinished.arrive(count); }
 
   /// One waiting node (or awaited root) fewer; the last one releases the guard task.
   void done_waiting(std::int64_t count = 1) {
@@ -388,9 +384,13 @@ void activate(ComputeContext* ctx, std::span<NodeBase* const> roots) {
       if (root_claimed[i] || roots[i]->finished()) continue;
       Edge* edge = &ctx->sink_edges[k++];
       edge->sink = ctx;
-      auto& counter = ctx->suspends ? ctx->unfinished : ctx->waiting;
-      counter.fetch_add(1, std::memory_order_relaxed);
-      if (!add_waiter(roots[i], edge)) counter.fetch_sub(1, std::memory_order_relaxed);
+      if (ctx->suspends) {
+        ctx->unfinished.add(1);
+        if (!add_waiter(roots[i], edge)) ctx->unfinished.arrive(1);  // the bias keeps it > 0
+      } else {
+        ctx->waiting.fetch_add(1, std::memory_order_relaxed);
+        if (!add_waiter(roots[i], edge)) ctx->waiting.fetch_sub(1, std::memory_order_relaxed);
+      }
     }
   }
   // Take the biases back, counting what is still to come.
@@ -411,10 +411,7 @@ void compute_suspended(std::span<NodeBase* const> roots) {
   ComputeContext ctx(/*inline_mode=*/false);
   ctx.suspends = true;
   activate(&ctx, roots);
-  tbb::task::suspend([&ctx](tbb::task::suspend_point point) {
-    ctx.resume_point = point;
-    if (ctx.resume_phase.exchange(2, std::memory_order_acq_rel) == 1) tbb::task::resume(point);
-  });
+  ctx.unfinished.wait();
   // Every claimed node has finished; what is left are tasks returning. The isolated wait runs
   // nothing else meanwhile.
   tbb::this_task_arena::isolate([&ctx] { ctx.group->wait(); });

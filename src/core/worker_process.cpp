@@ -1,7 +1,7 @@
 #include "loom/core/detail/worker_process.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
+#include <csignal>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>

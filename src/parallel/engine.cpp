@@ -7,11 +7,13 @@
 #include <cstdlib>
 
 #include <fmt/format.h>
+#include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/task_group.h>
 
 #include "engine_state.hpp"
 #include "loom/core/current_task.hpp"
 #include "loom/core/detail/node.hpp"
+#include "loom/core/detail/suspend_latch.hpp"
 #include "loom/core/error.hpp"
 #include "loom/core/executor.hpp"
 
@@ -369,19 +371,30 @@ void run_inline(ParallelEngine::State& s) {
 }
 
 // List mode on the pool: n_jobs runners (this thread is one of them) take batches until none
-// are left. Inside a task, the runners join the arena the task runs in: no new threads.
+// are left. Inside a task, the runners join the arena the task runs in (no new threads), and
+// the task waits for them suspended, never by running unrelated tasks on its own stack.
 void run_threads_to_end(ParallelEngine::State& s) {
-  const auto body = [&s] {
+  const bool nested = in_task();
+  const auto body = [&s, nested] {
     tbb::task_group group;
+    SuspendLatch runners(s.opt.n_jobs - 1);
     for (int k = 1; k < s.opt.n_jobs; ++k) {
-      group.run([&s, k] {
+      group.run([&s, &runners, k] {
         while (auto batch = s.take()) s.run_batch(*batch, static_cast<std::size_t>(k));
+        runners.arrive();
       });
     }
     while (auto batch = s.take()) s.run_batch(*batch, 0);
-    group.wait();
+    if (nested) {
+      const TaskContext* mine = exchange_current_task(nullptr);
+      runners.wait();
+      exchange_current_task(mine);  // the task may resume on another thread
+      tbb::this_task_arena::isolate([&group] { group.wait(); });  // tasks that are returning
+    } else {
+      group.wait();
+    }
   };
-  if (in_task()) {
+  if (nested) {
     body();
   } else {
     Executor::with_threads(s.opt.n_jobs).run(body);
