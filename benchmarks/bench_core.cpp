@@ -102,16 +102,19 @@ std::int64_t sum_range(const std::int32_t* first, std::int64_t n) {
 void C3_tree_loom(benchmark::State& state) {
   const auto& data = tree_data();
   const std::int64_t leaf = kElements / kLeaves;
-  auto leaf_sum = loom::delayed([](const std::int32_t* p, std::int64_t n) { return sum_range(p, n); });
+  auto leaf_sum =
+      loom::delayed([](const std::int32_t* p, std::int64_t n) { return sum_range(p, n); });
   auto add = loom::delayed([](std::int64_t a, std::int64_t b) { return a + b; });
   for (auto _ : state) {
     std::vector<loom::Delayed<std::int64_t>> level;
     level.reserve(kLeaves);
-    for (std::int64_t i = 0; i < kLeaves; ++i) level.push_back(leaf_sum(data.data() + i * leaf, leaf));
+    for (std::int64_t i = 0; i < kLeaves; ++i)
+      level.push_back(leaf_sum(data.data() + i * leaf, leaf));
     while (level.size() > 1) {
       std::vector<loom::Delayed<std::int64_t>> next;
       next.reserve(level.size() / 2);
-      for (std::size_t i = 0; i + 1 < level.size(); i += 2) next.push_back(add(level[i], level[i + 1]));
+      for (std::size_t i = 0; i + 1 < level.size(); i += 2)
+        next.push_back(add(level[i], level[i + 1]));
       level = std::move(next);
     }
     benchmark::DoNotOptimize(level[0].compute());

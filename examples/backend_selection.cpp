@@ -44,7 +44,8 @@ int main() {
   {  // Processes: isolated workers (a crash is an error, not the end of the program).
     loom::parallel_backend scope("multiprocessing", {.n_jobs = 4});
     std::vector<double> results = loom::Parallel()(loom::each(items, cpu_bound_task));
-    std::cout << "multiprocessing: " << results.size() << " results, last " << results.back() << "\n";
+    std::cout << "multiprocessing: " << results.size() << " results, last " << results.back()
+              << "\n";
     ok = ok && results.back() == cpu_bound_task(99);
   }
   {  // "loky", joblib's default, is the processes backend too.

@@ -17,7 +17,8 @@ int main() {
   for (int i : inputs) expected.push_back(task(i));
 
   // Fixed: 10 calls per batch.
-  std::vector<int> fixed = loom::Parallel({.n_jobs = 4, .batch_size = 10})(loom::each(inputs, task));
+  std::vector<int> fixed =
+      loom::Parallel({.n_jobs = 4, .batch_size = 10})(loom::each(inputs, task));
   // Auto: batches grow until one takes about 0.2 s, and the last ones are split finely.
   std::vector<int> automatic =
       loom::Parallel({.n_jobs = 4, .batch_size = loom::auto_batch})(loom::each(inputs, task));
@@ -26,7 +27,8 @@ int main() {
   std::vector<int> many(1'000'000, 3);
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<int> squares = loom::Parallel({.n_jobs = 4})(many, task);
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   std::cout << "1,000,000 tiny calls, auto batching: " << ms << " ms\n";
 
   const bool ok = fixed == expected && automatic == expected && squares.back() == 9;

@@ -35,7 +35,8 @@ int main() {
 
   // Independent items run simultaneously on every core.
   t0 = std::chrono::steady_clock::now();
-  const std::vector<double> parallel = loom::Parallel({.n_jobs = -1})(data_list, expensive_operation);
+  const std::vector<double> parallel =
+      loom::Parallel({.n_jobs = -1})(data_list, expensive_operation);
   const double par_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   std::cout << "sequential: " << seq_s << " s, Parallel on " << loom::cpu_count()

@@ -25,7 +25,8 @@ int main() {
   std::vector<std::int64_t> by_threads(4);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&by_threads, t] { by_threads[static_cast<std::size_t>(t)] = cpu_bound_task(); });
+    threads.emplace_back(
+        [&by_threads, t] { by_threads[static_cast<std::size_t>(t)] = cpu_bound_task(); });
   }
   for (auto& t : threads) t.join();
 

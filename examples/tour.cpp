@@ -5,8 +5,8 @@
 #include <loom/loom.hpp>
 
 #include <chrono>
-#include <cstdlib>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <vector>
@@ -35,15 +35,13 @@ int tour_core() {
   auto load = loom::delayed(work, "work");
   std::vector<loom::Delayed<double>> parts;
   for (int i = 0; i < 8; ++i) parts.push_back(load(i));
-  auto total = loom::delayed(
-      [](double a, double b, double c, double d, double e, double f, double g, double h) {
-        return a + b + c + d + e + f + g + h;
-      },
-      "sum")(parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], parts[6], parts[7]);
+  auto total = loom::delayed([](double a, double b, double c, double d, double e, double f,
+                                double g, double h) { return a + b + c + d + e + f + g + h; },
+                             "sum")(parts[0], parts[1], parts[2], parts[3], parts[4], parts[5],
+                                    parts[6], parts[7]);
   std::cout << "built (lazy): " << total << "\n";
   total.visualize("tour_graph.dot");
-  std::cout << "wrote the graph picture to tour_graph.dot (" << total.graph().size()
-            << " tasks)\n";
+  std::cout << "wrote the graph picture to tour_graph.dot (" << total.graph().size() << " tasks)\n";
 
   // Sequential reference.
   auto t0 = Clock::now();
@@ -63,8 +61,8 @@ int tour_core() {
   std::cout << "after compute: " << total << "\n";
 
   // Errors carry the task's name, and the original exception.
-  auto failing = loom::delayed([](int) -> int { throw std::runtime_error("bad input"); },
-                               "parse")(1);
+  auto failing =
+      loom::delayed([](int) -> int { throw std::runtime_error("bad input"); }, "parse")(1);
   try {
     (void)loom::delayed([](int v) { return v; })(failing).compute();
   } catch (const loom::TaskError& e) {
@@ -92,8 +90,8 @@ int tour_parallel() {
     t0 = Clock::now();
     std::vector<double> r = loom::Parallel({.n_jobs = -1, .backend = backend})(items, work);
     const double ms = ms_since(t0);
-    std::cout << "Parallel(" << backend << ") over 16 calls: " << ms << " ms (sequential "
-              << seq_ms << " ms, speedup " << seq_ms / ms << "x)"
+    std::cout << "Parallel(" << backend << ") over 16 calls: " << ms << " ms (sequential " << seq_ms
+              << " ms, speedup " << seq_ms / ms << "x)"
               << (r == expected ? ", same results\n" : ", MISMATCH\n");
     failures += r == expected ? 0 : 1;
   }

@@ -152,16 +152,27 @@ std::int64_t parse_bytes(std::string_view text) {
   std::transform(unit.begin(), unit.end(), unit.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   static const std::map<std::string, double, std::less<>> units = {
-      {"", 1.0},         {"b", 1.0},        {"kb", 1e3},         {"mb", 1e6},
-      {"gb", 1e9},       {"tb", 1e12},      {"pb", 1e15},        {"kib", 1024.0},
-      {"mib", 1048576.0}, {"gib", 1073741824.0}, {"tib", 1099511627776.0},
-      {"k", 1e3},        {"m", 1e6},        {"g", 1e9},          {"t", 1e12},
+      {"", 1.0},
+      {"b", 1.0},
+      {"kb", 1e3},
+      {"mb", 1e6},
+      {"gb", 1e9},
+      {"tb", 1e12},
+      {"pb", 1e15},
+      {"kib", 1024.0},
+      {"mib", 1048576.0},
+      {"gib", 1073741824.0},
+      {"tib", 1099511627776.0},
+      {"k", 1e3},
+      {"m", 1e6},
+      {"g", 1e9},
+      {"t", 1e12},
       {"pib", 1125899906842624.0},
   };
   auto it = units.find(unit);
   if (!number || *number < 0 || it == units.end()) {
-    throw ConfigError(fmt::format("not a byte size: '{}' (examples: \"128MiB\", \"100MB\", \"4096\")",
-                                  text));
+    throw ConfigError(
+        fmt::format("not a byte size: '{}' (examples: \"128MiB\", \"100MB\", \"4096\")", text));
   }
   const double bytes = *number * it->second;
   if (bytes > 9.2e18) throw ConfigError(fmt::format("byte size too large: '{}'", text));

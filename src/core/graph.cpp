@@ -89,8 +89,8 @@ void write_graph_file(const std::string& dot, const std::filesystem::path& path)
     return;
   }
   if (ext != ".svg" && ext != ".png" && ext != ".pdf") {
-    throw Error(fmt::format("visualize: '{}': use a .dot, .gv, .svg, .png or .pdf file",
-                            path.string()));
+    throw Error(
+        fmt::format("visualize: '{}': use a .dot, .gv, .svg, .png or .pdf file", path.string()));
   }
   const std::filesystem::path dot_path = path.string() + ".dot";
   write_text(dot, dot_path);

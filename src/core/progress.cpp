@@ -64,7 +64,8 @@ void ProgressReporter::print_line(std::size_t done, bool final) {
   if (final) {
     line += " finished";
   } else if (done > 0 && done < total_) {
-    const double remaining = elapsed / static_cast<double>(done) * static_cast<double>(total_ - done);
+    const double remaining =
+        elapsed / static_cast<double>(done) * static_cast<double>(total_ - done);
     line += fmt::format(" remaining: {:>8}", format_seconds(remaining));
   }
   fmt::print(out_, "{}\n", line);
@@ -76,7 +77,8 @@ void ProgressReporter::draw_bar(std::size_t done, bool final) {
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0;
   const double eta = rate > 0 ? static_cast<double>(total_ - std::min(done, total_)) / rate : 0.0;
-  const double fraction = total_ > 0 ? static_cast<double>(done) / static_cast<double>(total_) : 1.0;
+  const double fraction =
+      total_ > 0 ? static_cast<double>(done) / static_cast<double>(total_) : 1.0;
   if (tty_) {
     if (!final && now - last_draw_ < std::chrono::milliseconds(100)) return;
     last_draw_ = now;

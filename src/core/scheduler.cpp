@@ -199,8 +199,7 @@ bool add_waiter(NodeBase* dep, Edge* edge) {
 /// Marks `successor` as having a failed dependency (the first failure's error is kept).
 void note_failed_dep(NodeBase* successor, NodeBase* dep) {
   bool expected = false;
-  if (A::dep_failed(successor).compare_exchange_strong(expected, true,
-                                                       std::memory_order_acq_rel)) {
+  if (A::dep_failed(successor).compare_exchange_strong(expected, true, std::memory_order_acq_rel)) {
     A::dep_error(successor) = dep->error();
   }
 }
@@ -255,9 +254,9 @@ NodeBase* notify(NodeBase* n, ComputeContext* ctx, bool failed) {
 
 void record_failure(NodeBase* n, ComputeContext* ctx) {
   const std::string what = current_exception_message();
-  const std::string message = fmt::format("task '{}' failed: {}{}{}", n->label(),
-                                          current_exception_type_name(),
-                                          what.empty() ? "" : ": ", what);
+  const std::string message =
+      fmt::format("task '{}' failed: {}{}{}", n->label(), current_exception_type_name(),
+                  what.empty() ? "" : ": ", what);
   // Made inside the catch block, so the exception being handled becomes the nested one.
   A::error(n) = std::make_exception_ptr(TaskError(n->label(), message));
   ctx->fail(A::error(n));
@@ -278,8 +277,8 @@ void run_from(NodeBase* first) {
     } else {
       A::state(n).store(NodeState::running, std::memory_order_relaxed);
       const bool tracing = trace::enabled();
-      const auto begin = tracing ? std::chrono::steady_clock::now()
-                                 : std::chrono::steady_clock::time_point{};
+      const auto begin =
+          tracing ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
       {
         const TaskContext here(n->name(), n->id(), &ctx->stop);
         const TaskScope scope(&here);
@@ -296,7 +295,7 @@ void run_from(NodeBase* first) {
     A::context(n) = nullptr;
     A::state(n).store(final_state, std::memory_order_release);
     NodeBase* next = notify(n, ctx, final_state != NodeState::done);
-    n->release();  // the reference taken when n was claimed
+    n->release();                               // the reference taken when n was claimed
     if (ctx->suspends) ctx->done_unfinished();  // last: ctx may be gone right after
     n = next;
   }

@@ -66,10 +66,18 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += fmt::format("\\u{:04x}", static_cast<int>(c));
@@ -154,8 +162,7 @@ void stop(const std::filesystem::path& path) {
   }
   out += "]}\n";
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  if (!file || !file.write(out.data(), static_cast<std::streamsize>(out.size())) ||
-      !file.flush()) {
+  if (!file || !file.write(out.data(), static_cast<std::streamsize>(out.size())) || !file.flush()) {
     throw Error(fmt::format("loom::trace::stop: cannot write '{}'", path.string()));
   }
 }

@@ -1,17 +1,17 @@
 #include "loom/core/detail/worker_process.hpp"
 
 #include <fcntl.h>
-#include <csignal>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <array>
 #include <atomic>
-#include <thread>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <thread>
 #include <utility>
 
 #include <fmt/format.h>

@@ -7,8 +7,8 @@
 namespace loom::detail {
 
 void throw_deserialize_error(const std::string& type, const char* what) {
-  throw Error(fmt::format("deserialize<{}>: the bytes are not a serialized {} ({})", type, type,
-                          what));
+  throw Error(
+      fmt::format("deserialize<{}>: the bytes are not a serialized {} ({})", type, type, what));
 }
 
 void throw_trailing_bytes(const std::string& type, std::size_t remaining) {

@@ -27,7 +27,8 @@ std::size_t BatchSizer::next(std::size_t remaining) const {
   if (remaining == 0) return 0;
   if (!automatic_) return std::min<std::size_t>(static_cast<std::size_t>(fixed_), remaining);
   // The last batches are split finely, so that all workers finish together.
-  const std::size_t tail = std::max<std::size_t>(1, remaining / (4 * static_cast<std::size_t>(n_jobs_)));
+  const std::size_t tail =
+      std::max<std::size_t>(1, remaining / (4 * static_cast<std::size_t>(n_jobs_)));
   return std::min({static_cast<std::size_t>(effective_), tail, remaining});
 }
 
@@ -82,7 +83,8 @@ std::int64_t parse_pre_dispatch(const std::string& text, int n_jobs) {
   factor = std::strtoll(s.c_str(), &end, 10);
   if (s.empty() || end == nullptr || *end != '\0' || factor < 1) {
     throw ConfigError(fmt::format(
-        "Parallel: bad pre_dispatch '{}' (use \"2*n_jobs\", \"n_jobs\", \"all\" or a number)", text));
+        "Parallel: bad pre_dispatch '{}' (use \"2*n_jobs\", \"n_jobs\", \"all\" or a number)",
+        text));
   }
   return rest.empty() ? factor : factor * n_jobs;
 }
@@ -91,9 +93,12 @@ std::int64_t parse_pre_dispatch(const std::string& text, int n_jobs) {
 
 const char* backend_name(Backend backend) noexcept {
   switch (backend) {
-    case Backend::threads: return "threads";
-    case Backend::processes: return "processes";
-    case Backend::sequential: return "sequential";
+    case Backend::threads:
+      return "threads";
+    case Backend::processes:
+      return "processes";
+    case Backend::sequential:
+      return "sequential";
   }
   return "?";
 }
@@ -110,8 +115,9 @@ ResolvedOptions resolve(const ParallelOptions& options) {
   if (options.n_jobs) n_jobs = *options.n_jobs;
   r.backend = parse_backend(backend);
   if (n_jobs && *n_jobs == 0) {
-    throw ConfigError("Parallel: n_jobs == 0 has no meaning (use a positive count, or -1 for "
-                      "all cores)");
+    throw ConfigError(
+        "Parallel: n_jobs == 0 has no meaning (use a positive count, or -1 for "
+        "all cores)");
   }
   r.n_jobs = n_jobs ? effective_n_jobs(*n_jobs) : cpu_count();
   if (r.backend == Backend::sequential) r.n_jobs = 1;
@@ -131,8 +137,8 @@ ResolvedOptions resolve(const ParallelOptions& options) {
   r.verbose = options.verbose;
   r.progress = options.progress;
   if (options.timeout && options.timeout->count() <= 0) {
-    throw ConfigError(fmt::format("Parallel: timeout must be positive, not {}s",
-                                  options.timeout->count()));
+    throw ConfigError(
+        fmt::format("Parallel: timeout must be positive, not {}s", options.timeout->count()));
   }
   r.timeout = options.timeout;
   if (options.max_nbytes < 0) {
@@ -176,17 +182,18 @@ void throw_not_serializable(const std::string& type) {
 }
 
 void throw_results_taken() {
-  throw Error("ParallelResult: the results were already moved out (by get() or a conversion "
-              "of a temporary result)");
+  throw Error(
+      "ParallelResult: the results were already moved out (by get() or a conversion "
+      "of a temporary result)");
 }
 
 std::exception_ptr call_error(std::size_t index) {
   const std::string what = current_exception_message();
-  return std::make_exception_ptr(TaskError(
-      fmt::format("Parallel call {}", index),
-      fmt::format("loom::Parallel: call {} failed: {}{}{}", index, current_exception_type_name(),
-                  what.empty() ? "" : ": ", what),
-      index));
+  return std::make_exception_ptr(
+      TaskError(fmt::format("Parallel call {}", index),
+                fmt::format("loom::Parallel: call {} failed: {}{}{}", index,
+                            current_exception_type_name(), what.empty() ? "" : ": ", what),
+                index));
 }
 
 ParallelEngine::State::State(const ResolvedOptions& options, ParallelJob& j)
@@ -204,7 +211,8 @@ ParallelEngine::State::State(const ResolvedOptions& options, ParallelJob& j)
 
 std::size_t ParallelEngine::State::window_end() const {
   if (!generator() || opt.pre_dispatch < 0) return n;
-  return std::min(n, handed_out + static_cast<std::size_t>(std::max<std::int64_t>(opt.pre_dispatch, 1)));
+  return std::min(
+      n, handed_out + static_cast<std::size_t>(std::max<std::int64_t>(opt.pre_dispatch, 1)));
 }
 
 std::optional<Batch> ParallelEngine::State::take() {
@@ -332,9 +340,9 @@ void ParallelEngine::State::run_call(std::size_t i, std::size_t slot) {
     }
     const std::chrono::duration<double> took = Clock::now() - begin;
     if (took > *opt.timeout) {
-      fail(std::make_exception_ptr(Timeout(fmt::format(
-          "loom::Parallel: call {} ran {}, longer than its timeout of {}", i,
-          format_seconds(took.count()), format_seconds(opt.timeout->count())))));
+      fail(std::make_exception_ptr(Timeout(
+          fmt::format("loom::Parallel: call {} ran {}, longer than its timeout of {}", i,
+                      format_seconds(took.count()), format_seconds(opt.timeout->count())))));
     }
   }
 }

@@ -57,9 +57,9 @@ struct ParallelEngine::State {
   std::mutex mutex;  // guards everything below that is not atomic
   std::condition_variable changed;
   BatchSizer sizer;
-  std::size_t cursor = 0;      // calls dispatched
-  std::size_t completed = 0;   // calls finished
-  std::size_t handed_out = 0;  // results given to the consumer (generators)
+  std::size_t cursor = 0;                     // calls dispatched
+  std::size_t completed = 0;                  // calls finished
+  std::size_t handed_out = 0;                 // results given to the consumer (generators)
   std::unique_ptr<std::atomic<bool>[]> done;  // per call (generators)
   std::deque<std::size_t> finished_order;     // completion order (unordered generator)
   std::exception_ptr error;

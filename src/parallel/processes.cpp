@@ -46,7 +46,8 @@ void worker_main(ParallelJob& job, int from_parent, int to_parent) {
         bytes = job.run_and_serialize(static_cast<std::size_t>(i));
       } catch (...) {
         kind = kError;
-        bytes = serialize(RemoteFailure{current_exception_type_name(), current_exception_message()});
+        bytes =
+            serialize(RemoteFailure{current_exception_type_name(), current_exception_message()});
       }
       if (!write_frame(to_parent, kind, i, bytes)) return;  // the parent is gone
     }
@@ -61,8 +62,8 @@ std::exception_ptr remote_error(std::size_t index, const RemoteFailure& failure,
   } catch (...) {
     return std::make_exception_ptr(
         TaskError(fmt::format("Parallel call {}", index),
-                  fmt::format("loom::Parallel: call {} failed in worker process {}: {}", index,
-                              pid, original),
+                  fmt::format("loom::Parallel: call {} failed in worker process {}: {}", index, pid,
+                              original),
                   index));
   }
 }
@@ -82,7 +83,9 @@ void ParallelEngine::State::start_workers() {
         WorkerProcess::spawn(
             [this](int from_parent, int to_parent) { worker_main(job, from_parent, to_parent); },
             siblings),
-        std::nullopt, 0, {}});
+        std::nullopt,
+        0,
+        {}});
   }
 }
 
@@ -107,7 +110,8 @@ void ParallelEngine::State::pump() {
     w.batch = batch;
     w.returned = 0;
     w.started = Clock::now();
-    if (!write_frame(w.process.to_child(), kRun, batch->first, serialize(std::uint64_t{batch->count}))) {
+    if (!write_frame(w.process.to_child(), kRun, batch->first,
+                     serialize(std::uint64_t{batch->count}))) {
       // Found dead when handed work: reported below, when its socket reads as closed.
     }
   }
@@ -129,7 +133,8 @@ void ParallelEngine::State::pump() {
     const auto limit = std::chrono::duration_cast<Clock::duration>(*opt.timeout);
     const auto now = Clock::now();
     for (Worker* w : busy) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(w->started + limit - now);
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(w->started + limit - now);
       wait_ms = std::clamp<int>(static_cast<int>(left.count()) + 1, 0, wait_ms);
     }
   }
@@ -162,9 +167,9 @@ void ParallelEngine::State::pump() {
       const std::size_t index = w.batch->first + w.returned;
       const pid_t pid = w.process.pid();
       const auto how = w.process.wait();
-      fail(std::make_exception_ptr(WorkerCrashed(fmt::format(
-          "loom::Parallel: the worker process {} running call {} {}", pid, index,
-          how.value_or("exited before answering")))));
+      fail(std::make_exception_ptr(
+          WorkerCrashed(fmt::format("loom::Parallel: the worker process {} running call {} {}", pid,
+                                    index, how.value_or("exited before answering")))));
       return;
     }
     const auto index = static_cast<std::size_t>(frame->index);

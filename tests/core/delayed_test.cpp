@@ -107,10 +107,17 @@ TEST(Delayed, RandomGraphMatchesSequentialReference) {
   for (int i = 0; i < kNodes; ++i) {
     const auto& p = parents[i];
     switch (p.size()) {
-      case 0: nodes.push_back(leaf(std::int64_t{i})); break;
-      case 1: nodes.push_back(one(std::int64_t{i}, nodes[p[0]])); break;
-      case 2: nodes.push_back(two(std::int64_t{i}, nodes[p[0]], nodes[p[1]])); break;
-      default: nodes.push_back(three(std::int64_t{i}, nodes[p[0]], nodes[p[1]], nodes[p[2]]));
+      case 0:
+        nodes.push_back(leaf(std::int64_t{i}));
+        break;
+      case 1:
+        nodes.push_back(one(std::int64_t{i}, nodes[p[0]]));
+        break;
+      case 2:
+        nodes.push_back(two(std::int64_t{i}, nodes[p[0]], nodes[p[1]]));
+        break;
+      default:
+        nodes.push_back(three(std::int64_t{i}, nodes[p[0]], nodes[p[1]], nodes[p[2]]));
     }
   }
   EXPECT_EQ(loom::compute(nodes), expected);
@@ -134,8 +141,8 @@ TEST(Delayed, FunctionTakingTheHandleReceivesTheHandle) {
   auto inner = loom::delayed(inc)(1);
   auto outer = loom::delayed([](const loom::Delayed<int>& h) { return h.done(); })(inner);
   EXPECT_FALSE(outer.compute());  // not a dependency: inner was not computed first
-  auto both = loom::delayed([](loom::Delayed<int> h, int v) { return h.compute() + v; })(inner,
-                                                                                        inner);
+  auto both =
+      loom::delayed([](loom::Delayed<int> h, int v) { return h.compute() + v; })(inner, inner);
   EXPECT_EQ(both.compute(), 4);
 }
 
@@ -148,9 +155,8 @@ TEST(Delayed, StdRefPassesAReference) {
 
 TEST(Delayed, ArgumentsAreCapturedByValue) {
   std::vector<int> v = {1, 2, 3};
-  auto d = loom::delayed([](const std::vector<int>& x) {
-    return std::accumulate(x.begin(), x.end(), 0);
-  })(v);
+  auto d = loom::delayed(
+      [](const std::vector<int>& x) { return std::accumulate(x.begin(), x.end(), 0); })(v);
   v.push_back(100);
   EXPECT_EQ(d.compute(), 6);
 }

@@ -14,8 +14,8 @@
 namespace {
 
 std::filesystem::path temp_path(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("loom-core-test-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("loom-core-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   return dir / name;
 }
@@ -40,8 +40,7 @@ TEST(Graph, DotContainsEveryNodeAndEdge) {
   EXPECT_EQ(graph.size(), 4U);
   const std::string dot = graph.to_dot();
   for (const auto* n : {a.node(), b.node(), c.node(), d.node()}) {
-    EXPECT_NE(dot.find("n" + std::to_string(n->id()) + " [label=\"" + n->name()),
-              std::string::npos)
+    EXPECT_NE(dot.find("n" + std::to_string(n->id()) + " [label=\"" + n->name()), std::string::npos)
         << dot;
   }
   auto edge = [&](const loom::detail::NodeBase* from, const loom::detail::NodeBase* to) {

@@ -70,12 +70,14 @@ TEST(Errors, FailureCancelsTasksNotYetStartedAndStopsRunningOnes) {
     gate_saw_stop = loom::current_task().stop_requested();
     return true;
   })();
-  auto fail = loom::delayed([&]() -> bool {
-    while (!gate_started && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(1ms);
-    }
-    throw std::logic_error("first failure");
-  }, "fail")();
+  auto fail = loom::delayed(
+      [&]() -> bool {
+        while (!gate_started && std::chrono::steady_clock::now() < deadline) {
+          std::this_thread::sleep_for(1ms);
+        }
+        throw std::logic_error("first failure");
+      },
+      "fail")();
   std::vector<loom::Delayed<int>> roots;
   for (int i = 0; i < 100; ++i) {
     roots.push_back(loom::delayed([&](bool, int v) {
@@ -213,11 +215,13 @@ TEST(Nested, SiblingsComputingEachOtherWhileOneRunsDoNotDeadlock) {
 }
 
 TEST(Nested, CurrentTaskIsRestoredAfterANestedCompute) {
-  auto outer = loom::delayed([] {
-    auto inner = loom::delayed([] { return 1; })();
-    (void)inner.compute();
-    return std::string(loom::current_task().name());
-  }, "outer")();
+  auto outer = loom::delayed(
+      [] {
+        auto inner = loom::delayed([] { return 1; })();
+        (void)inner.compute();
+        return std::string(loom::current_task().name());
+      },
+      "outer")();
   EXPECT_EQ(outer.compute(), "outer");
 }
 
@@ -246,9 +250,8 @@ TEST(Chains, WideFanInMatchesSequentialSum) {
   while (leaves.size() > 1) {
     std::vector<loom::Delayed<std::int64_t>> next;
     for (std::size_t i = 0; i + 1 < leaves.size(); i += 2) {
-      next.push_back(
-          loom::delayed([](std::int64_t a, std::int64_t b) { return a + b; })(leaves[i],
-                                                                             leaves[i + 1]));
+      next.push_back(loom::delayed([](std::int64_t a, std::int64_t b) { return a + b; })(
+          leaves[i], leaves[i + 1]));
     }
     if (leaves.size() % 2 == 1) next.push_back(leaves.back());
     leaves = std::move(next);
@@ -331,7 +334,8 @@ TEST(Inline, InlineScopeRunsTheGraphOnTheCallingThread) {
   const auto caller = std::this_thread::get_id();
   std::vector<loom::Delayed<bool>> on_caller;
   for (int i = 0; i < 50; ++i) {
-    on_caller.push_back(loom::delayed([caller](int) { return std::this_thread::get_id() == caller; })(i));
+    on_caller.push_back(
+        loom::delayed([caller](int) { return std::this_thread::get_id() == caller; })(i));
   }
   loom::detail::InlineScope scope;
   EXPECT_TRUE(loom::detail::computes_inline());

@@ -2,12 +2,12 @@
 // generators, progress, nesting and options.
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
-#include <algorithm>
 #include <list>
 #include <numeric>
 #include <set>
@@ -103,8 +103,10 @@ TEST_P(EveryBackend, ExceptionBecomesTaskErrorNamingTheIndex) {
 
 TEST_P(EveryBackend, StringsAndContainersComeBack) {
   const auto xs = iota(50);
-  std::vector<std::vector<std::string>> r = loom::Parallel({.n_jobs = 2, .backend = GetParam()})(
-      xs, [](int x) { return std::vector<std::string>(static_cast<std::size_t>(x % 3), std::to_string(x)); });
+  std::vector<std::vector<std::string>> r =
+      loom::Parallel({.n_jobs = 2, .backend = GetParam()})(xs, [](int x) {
+        return std::vector<std::string>(static_cast<std::size_t>(x % 3), std::to_string(x));
+      });
   ASSERT_EQ(r.size(), 50U);
   for (int x = 0; x < 50; ++x) {
     EXPECT_EQ(r[x], std::vector<std::string>(static_cast<std::size_t>(x % 3), std::to_string(x)));
@@ -114,8 +116,9 @@ TEST_P(EveryBackend, StringsAndContainersComeBack) {
 TEST_P(EveryBackend, OrderedGeneratorYieldsEveryItemInOrder) {
   const auto xs = iota(200);
   std::vector<double> seen;
-  for (double& v : loom::Parallel({.n_jobs = 2, .backend = GetParam(),
-                                   .return_as = loom::ReturnAs::generator})(xs, work)) {
+  for (double& v :
+       loom::Parallel({.n_jobs = 2, .backend = GetParam(), .return_as = loom::ReturnAs::generator})(
+           xs, work)) {
     seen.push_back(v);
   }
   EXPECT_EQ(seen, sequential_squares(xs));
@@ -124,8 +127,8 @@ TEST_P(EveryBackend, OrderedGeneratorYieldsEveryItemInOrder) {
 TEST_P(EveryBackend, UnorderedGeneratorYieldsEveryItemOnce) {
   const auto xs = iota(200);
   std::multiset<int> seen;
-  for (int v : loom::Parallel({.n_jobs = 2, .backend = GetParam(),
-                               .return_as = loom::ReturnAs::generator_unordered})(
+  for (int v : loom::Parallel(
+           {.n_jobs = 2, .backend = GetParam(), .return_as = loom::ReturnAs::generator_unordered})(
            xs, [](int x) { return x; })) {
     seen.insert(v);
   }
@@ -134,8 +137,8 @@ TEST_P(EveryBackend, UnorderedGeneratorYieldsEveryItemOnce) {
 
 TEST_P(EveryBackend, GeneratorErrorsAreThrownWhileIterating) {
   const auto xs = iota(50);
-  auto result = loom::Parallel({.n_jobs = 2, .backend = GetParam(),
-                                .return_as = loom::ReturnAs::generator})(xs, [](int x) {
+  auto result = loom::Parallel(
+      {.n_jobs = 2, .backend = GetParam(), .return_as = loom::ReturnAs::generator})(xs, [](int x) {
     if (x == 10) throw std::runtime_error("ten");
     return x;
   });
@@ -213,11 +216,12 @@ TEST(Parallel, CrashingTaskRaisesWorkerCrashedAndTheCallerSurvives) {
 TEST(Parallel, NoZombiesWhenTheConsumerThrowsMidway) {
   const auto xs = iota(100);
   try {
-    for (int v : loom::Parallel({.n_jobs = 2, .backend = "processes",
-                                 .return_as = loom::ReturnAs::generator})(xs, [](int x) {
-           std::this_thread::sleep_for(1ms);
-           return x;
-         })) {
+    for (int v : loom::Parallel(
+             {.n_jobs = 2, .backend = "processes", .return_as = loom::ReturnAs::generator})(
+             xs, [](int x) {
+               std::this_thread::sleep_for(1ms);
+               return x;
+             })) {
       if (v == 3) throw std::runtime_error("consumer gives up");
     }
     FAIL();
@@ -263,12 +267,14 @@ TEST(Parallel, GeneratorIsLazy) {
   for (const char* backend : {"threads", "processes", "sequential"}) {
     std::atomic<int> calls{0};
     const auto xs = iota(1000);
-    auto result = loom::Parallel({.n_jobs = 2, .backend = backend, .batch_size = std::int64_t{1},
-                                  .pre_dispatch = "2", .return_as = loom::ReturnAs::generator})(
-        xs, [&calls](int x) {
-          ++calls;
-          return x;
-        });
+    auto result = loom::Parallel({.n_jobs = 2,
+                                  .backend = backend,
+                                  .batch_size = std::int64_t{1},
+                                  .pre_dispatch = "2",
+                                  .return_as = loom::ReturnAs::generator})(xs, [&calls](int x) {
+      ++calls;
+      return x;
+    });
     auto it = result.begin();
     EXPECT_EQ(*it, 0);
     // The processes backend counts in its workers; threads and sequential here.
@@ -302,14 +308,15 @@ TEST(Parallel, NJobsAboveTheCoresIsHonoured) {
   const int n = loom::cpu_count() * 2 + 1;
   std::atomic<int> arrived{0};
   const auto xs = iota(n);
-  std::vector<bool> met = loom::Parallel({.n_jobs = n, .batch_size = std::int64_t{1}})(xs, [&](int) {
-    ++arrived;
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (arrived.load() < n && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(1ms);
-    }
-    return arrived.load() >= n;
-  });
+  std::vector<bool> met =
+      loom::Parallel({.n_jobs = n, .batch_size = std::int64_t{1}})(xs, [&](int) {
+        ++arrived;
+        const auto deadline = std::chrono::steady_clock::now() + 10s;
+        while (arrived.load() < n && std::chrono::steady_clock::now() < deadline) {
+          std::this_thread::sleep_for(1ms);
+        }
+        return arrived.load() >= n;
+      });
   for (bool b : met) EXPECT_TRUE(b);
 }
 
@@ -333,8 +340,8 @@ TEST(Parallel, NestedParallelWithOneThreadDoesNotDeadlock) {
 TEST(Parallel, NestedParallelInsideThreadsStaysInTheArena) {
   const auto xs = iota(4);
   std::vector<int> r = loom::Parallel({.n_jobs = 2})(xs, [](int) {
-    std::vector<int> inner = loom::Parallel({.n_jobs = 8})(
-        iota(8), [](int) { return tbb_max_concurrency(); });
+    std::vector<int> inner =
+        loom::Parallel({.n_jobs = 8})(iota(8), [](int) { return tbb_max_concurrency(); });
     return *std::max_element(inner.begin(), inner.end());
   });
   for (int v : r) EXPECT_EQ(v, 2);
@@ -377,9 +384,8 @@ TEST(Parallel, VerboseLinesOnANonTerminal) {
 TEST(Parallel, ProgressBarPrintsPlainLinesOnANonTerminal) {
   const auto xs = iota(100);
   ::testing::internal::CaptureStderr();
-  std::vector<double> r =
-      loom::Parallel({.n_jobs = 2, .batch_size = std::int64_t{5}, .progress = loom::Progress::bar})(
-          xs, work);
+  std::vector<double> r = loom::Parallel(
+      {.n_jobs = 2, .batch_size = std::int64_t{5}, .progress = loom::Progress::bar})(xs, work);
   const std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_NE(err.find("progress: 100/100 (100%)"), std::string::npos) << err;
   EXPECT_EQ(err.find('\r'), std::string::npos) << "no redraws when stderr is not a terminal";
@@ -399,14 +405,16 @@ struct NoDefault {
 
 TEST(Parallel, ThreadsBackendTakesAnyResultType) {
   const auto xs = iota(20);
-  std::vector<NoSerialize> a = loom::Parallel({.n_jobs = 2})(xs, [](int x) { return NoSerialize{x}; });
+  std::vector<NoSerialize> a =
+      loom::Parallel({.n_jobs = 2})(xs, [](int x) { return NoSerialize{x}; });
   std::vector<NoDefault> b = loom::Parallel({.n_jobs = 2})(xs, [](int x) { return NoDefault(x); });
   for (int x = 0; x < 20; ++x) {
     EXPECT_EQ(a[x].value, x);
     EXPECT_EQ(b[x].value, x);
   }
   try {
-    (void)loom::Parallel({.n_jobs = 2, .backend = "processes"})(xs, [](int x) { return NoSerialize{x}; });
+    (void)loom::Parallel({.n_jobs = 2, .backend = "processes"})(
+        xs, [](int x) { return NoSerialize{x}; });
     FAIL() << "no ConfigError";
   } catch (const loom::ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("NoSerialize"), std::string::npos) << e.what();
@@ -416,11 +424,12 @@ TEST(Parallel, ThreadsBackendTakesAnyResultType) {
 TEST(Parallel, TwoThreadsUsingProcessesAtOnceDoNotHang) {
   // Workers forked by one thread must not keep the other thread's workers' sockets open.
   const auto xs = iota(4);
-  std::vector<int> sums = loom::Parallel({.n_jobs = 2, .batch_size = std::int64_t{1}})(xs, [](int x) {
-    std::vector<int> inner = loom::Parallel({.n_jobs = 2, .backend = "processes"})(
-        iota(20), [x](int y) { return x + y; });
-    return std::accumulate(inner.begin(), inner.end(), 0);
-  });
+  std::vector<int> sums =
+      loom::Parallel({.n_jobs = 2, .batch_size = std::int64_t{1}})(xs, [](int x) {
+        std::vector<int> inner = loom::Parallel({.n_jobs = 2, .backend = "processes"})(
+            iota(20), [x](int y) { return x + y; });
+        return std::accumulate(inner.begin(), inner.end(), 0);
+      });
   for (int x = 0; x < 4; ++x) EXPECT_EQ(sums[x], 20 * x + 190);
   EXPECT_TRUE(no_children_left());
 }
@@ -455,8 +464,9 @@ TEST(Parallel, GeneratorsOnEmptyInputYieldNothing) {
 TEST(Parallel, UnorderedGeneratorYieldsInCompletionOrder) {
   const auto xs = iota(6);
   std::vector<int> order;
-  for (int v : loom::Parallel({.n_jobs = 2, .batch_size = std::int64_t{1},
-                               .return_as = loom::ReturnAs::generator_unordered})(xs, [](int x) {
+  for (int v : loom::Parallel({.n_jobs = 2,
+               .batch_size = std::int64_t{1},
+               .return_as = loom::ReturnAs::generator_unordered})(xs, [](int x) {
          if (x == 0) std::this_thread::sleep_for(300ms);
          return x;
        })) {
@@ -464,7 +474,8 @@ TEST(Parallel, UnorderedGeneratorYieldsInCompletionOrder) {
   }
   ASSERT_EQ(order.size(), 6U);
   EXPECT_NE(order.front(), 0);  // the slow first call does not come first
-  EXPECT_EQ(std::multiset<int>(order.begin(), order.end()), std::multiset<int>(xs.begin(), xs.end()));
+  EXPECT_EQ(std::multiset<int>(order.begin(), order.end()),
+            std::multiset<int>(xs.begin(), xs.end()));
 }
 
 TEST(Parallel, ParallelBackendNJobsIsApplied) {
@@ -480,27 +491,29 @@ TEST(Parallel, ParallelBackendNJobsIsApplied) {
 TEST(Parallel, FailureStopsTheRestOfTheBatch) {
   for (const char* backend : {"threads", "sequential"}) {
     std::atomic<int> calls{0};
-    EXPECT_THROW((void)loom::Parallel({.n_jobs = 2, .backend = backend,
-                                       .batch_size = std::int64_t{1000}})(
-                     iota(1000),
-                     [&calls](int x) {
-                       ++calls;
-                       if (x == 0) throw std::runtime_error("first");
-                       return x;
-                     }),
-                 loom::TaskError);
+    EXPECT_THROW(
+        (void)loom::Parallel({.n_jobs = 2, .backend = backend, .batch_size = std::int64_t{1000}})(
+            iota(1000),
+            [&calls](int x) {
+              ++calls;
+              if (x == 0) throw std::runtime_error("first");
+              return x;
+            }),
+        loom::TaskError);
     EXPECT_EQ(calls.load(), 1) << backend;  // one batch of 1000: the rest were cancelled
   }
 }
 
 TEST(Parallel, TimeoutsInGeneratorsAndTheSequentialBackend) {
   for (const char* backend : {"threads", "sequential"}) {
-    auto result = loom::Parallel({.n_jobs = 3, .backend = backend,
-                                  .return_as = loom::ReturnAs::generator, .timeout = 100ms})(
-        iota(6), [](int x) {
+    auto result = loom::Parallel({.n_jobs = 3,
+                                  .backend = backend,
+                                  .return_as = loom::ReturnAs::generator,
+                                  .timeout = 100ms})(iota(6), [](int x) {
       if (x == 4) {
         const auto deadline = std::chrono::steady_clock::now() + 20s;
-        while (!loom::current_task().stop_requested() && std::chrono::steady_clock::now() < deadline) {
+        while (!loom::current_task().stop_requested() &&
+               std::chrono::steady_clock::now() < deadline) {
           std::this_thread::sleep_for(1ms);
         }
         throw std::runtime_error("stopped");  // reacting to the stop request by throwing

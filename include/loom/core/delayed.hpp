@@ -35,24 +35,20 @@ class Delayed {
   /// Runs what is needed (once) and returns the value, which lives as long as this handle.
   /// Throws loom::TaskError when a task throws.
   template <class S = Scalar>
-    requires(!std::is_void_v<S>)
-  const S& compute() const& {
+  requires(!std::is_void_v<S>) const S& compute() const& {
     ensure_computed();
     return value_node()->value();
   }
   /// The value, moved out when this was the last handle onto it.
   template <class S = Scalar>
-    requires(!std::is_void_v<S>)
-  S compute() && {
+  requires(!std::is_void_v<S>) S compute() && {
     ensure_computed();
     if (node_->unique()) return std::move(value_node()->value());
     return value_node()->value();
   }
   template <class S = Scalar>
-    requires std::is_void_v<S>
-  void compute() const {
-    ensure_computed();
-  }
+  requires std::is_void_v<S>
+  void compute() const { ensure_computed(); }
 
   /// joblib's `task()`: the same as compute().
   decltype(auto) operator()() const& { return compute(); }
@@ -93,9 +89,7 @@ class Delayed {
     detail::NodeBase* node = node_checked();
     if (node->state() != detail::NodeState::done) detail::compute_nodes({&node, 1});
   }
-  auto* value_node() const noexcept {
-    return static_cast<detail::ValueNode<Scalar>*>(node_.get());
-  }
+  auto* value_node() const noexcept { return static_cast<detail::ValueNode<Scalar>*>(node_.get()); }
 
   detail::NodeRef node_;
 };
@@ -154,8 +148,8 @@ auto delayed(F&& f, std::string name = {}) {
 /// Computes several values in one graph (shared nodes run once) and returns them as a tuple
 /// (std::monostate for a Delayed<void>).
 template <class... Scalars>
-  requires(sizeof...(Scalars) >= 1)
-std::tuple<detail::ValueOrMonostate<Scalars>...> compute(const Delayed<Scalars>&... values) {
+requires(sizeof...(Scalars) >= 1) std::tuple<detail::ValueOrMonostate<Scalars>...> compute(
+    const Delayed<Scalars>&... values) {
   detail::NodeBase* roots[] = {detail::node_of(values.node())...};
   detail::compute_nodes(roots);
   return {detail::value_of(values)...};

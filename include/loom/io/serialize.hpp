@@ -39,8 +39,7 @@ namespace loom {
 
 /// Types the serialization layer can write and read back.
 template <class Value>
-concept Serializable =
-    std::is_default_constructible_v<Value> &&
+concept Serializable = std::is_default_constructible_v<Value> &&
     cereal::traits::is_output_serializable<Value, cereal::BinaryOutputArchive>::value &&
     cereal::traits::is_input_serializable<Value, cereal::BinaryInputArchive>::value;
 
@@ -117,7 +116,8 @@ Value deserialize(std::string_view bytes) {
   } catch (const std::bad_alloc&) {
     detail::throw_deserialize_error(detail::type_name<Value>(), "a length field is corrupt");
   }
-  if (source.remaining() != 0) detail::throw_trailing_bytes(detail::type_name<Value>(), source.remaining());
+  if (source.remaining() != 0)
+    detail::throw_trailing_bytes(detail::type_name<Value>(), source.remaining());
   return value;
 }
 

@@ -128,7 +128,9 @@ template <class Inputs, class F>
 struct MapCalls {
   Inputs inputs;
   F f;
-  [[nodiscard]] std::size_t size() const { return static_cast<std::size_t>(std::ranges::size(inputs)); }
+  [[nodiscard]] std::size_t size() const {
+    return static_cast<std::size_t>(std::ranges::size(inputs));
+  }
   decltype(auto) call(std::size_t i) {
     return std::invoke(f, std::ranges::begin(inputs)[static_cast<std::ptrdiff_t>(i)]);
   }
@@ -141,7 +143,9 @@ struct DelayedCalls {
   Calls calls;
   using Handle = std::ranges::range_value_t<Calls>;
   std::vector<Handle> built;  // the processes backend builds every call before forking
-  [[nodiscard]] std::size_t size() const { return static_cast<std::size_t>(std::ranges::size(calls)); }
+  [[nodiscard]] std::size_t size() const {
+    return static_cast<std::size_t>(std::ranges::size(calls));
+  }
   auto call(std::size_t i) {
     Handle d = built.empty() ? Handle(std::ranges::begin(calls)[static_cast<std::ptrdiff_t>(i)])
                              : built[i];
@@ -192,7 +196,6 @@ struct ParallelRun {
     }
   }
 };
-
 
 }  // namespace detail
 
@@ -279,8 +282,8 @@ class Parallel {
 
   /// joblib's shape: a range of delayed calls (loom::each, or Delayed values).
   template <std::ranges::input_range R>
-    requires detail::IsDelayed<std::remove_cvref_t<std::ranges::range_value_t<R>>>::value
-  auto operator()(R&& calls) const {
+  requires detail::IsDelayed<std::remove_cvref_t<std::ranges::range_value_t<R>>>::value auto
+  operator()(R&& calls) const {
     using Handle = std::remove_cvref_t<std::ranges::range_value_t<R>>;
     using Value = typename Handle::value_type;
     auto view = detail::random_access(std::forward<R>(calls));

@@ -56,7 +56,8 @@ struct ArgForm<std::reference_wrapper<U>, Form> {
 
 template <class U, int Form>
 struct ArgForm<Delayed<U>, Form> {
-  using type = std::conditional_t<Form == 0, const U&, std::conditional_t<Form == 1, U, Delayed<U>&>>;
+  using type =
+      std::conditional_t<Form == 0, const U&, std::conditional_t<Form == 1, U, Delayed<U>&>>;
   static constexpr bool is_dependency = Form != 2;
   static type get(Delayed<U>& s) {
     if constexpr (Form == 2) {
@@ -103,8 +104,9 @@ template <class F, class Tuple, std::size_t M, std::size_t End>
 constexpr std::size_t first_mask_from() {
   if constexpr (M == End) {
     return kNoMask;
-  } else if constexpr (InvocableWithMask<F, M, Tuple,
-                                         std::make_index_sequence<std::tuple_size_v<Tuple>>>::value) {
+  } else if constexpr (InvocableWithMask<
+                           F, M, Tuple,
+                           std::make_index_sequence<std::tuple_size_v<Tuple>>>::value) {
     return M;
   } else {
     return first_mask_from<F, Tuple, M + 1, End>();
@@ -135,7 +137,8 @@ constexpr std::size_t choose_mask() {
   }
 }
 
-template <class F, class Tuple, std::size_t Mask, class Seq = std::make_index_sequence<std::tuple_size_v<Tuple>>>
+template <class F, class Tuple, std::size_t Mask,
+          class Seq = std::make_index_sequence<std::tuple_size_v<Tuple>>>
 struct CallTraits;
 template <class F, class... S, std::size_t Mask, std::size_t... I>
 struct CallTraits<F, std::tuple<S...>, Mask, std::index_sequence<I...>> {
@@ -177,8 +180,7 @@ class CallNode<Result, F, std::tuple<S...>, Mask> final : public ValueNode<Resul
 
  public:
   template <class FF, class... A>
-  CallNode(std::string name, FF&& f, A&&... args)
-      : ValueNode<Result>(std::move(name)) {
+  CallNode(std::string name, FF&& f, A&&... args) : ValueNode<Result>(std::move(name)) {
     inputs_.emplace(std::piecewise_construct, std::forward_as_tuple(std::forward<FF>(f)),
                     std::forward_as_tuple(std::forward<A>(args)...));
     if constexpr (kDeps > 0) {

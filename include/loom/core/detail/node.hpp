@@ -52,9 +52,7 @@ class NodeBase {
   void release() noexcept {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy_node(this);
   }
-  [[nodiscard]] bool unique() const noexcept {
-    return refs_.load(std::memory_order_acquire) == 1;
-  }
+  [[nodiscard]] bool unique() const noexcept { return refs_.load(std::memory_order_acquire) == 1; }
 
   [[nodiscard]] NodeState state() const noexcept { return state_.load(std::memory_order_acquire); }
   [[nodiscard]] bool finished() const noexcept { return state() >= NodeState::done; }

@@ -9,9 +9,9 @@
 
 #include <sys/types.h>
 
-#include <cstdint>
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
