@@ -57,7 +57,7 @@ constexpr int kMedium = 200 / static_cast<int>(kScale);
 
 double spin(std::int64_t iterations, int seed) {
   double s = 0;
-  for (std::int64_t k = 1; k <= iterations; ++k) s += std::sin(static_cast<double>(seed + k)) / k;
+  for (std::int64_t k = 1; k <= iterations; ++k) s += std::sin(static_cast<double>(seed + k)) / static_cast<double>(k);
   return s;
 }
 

@@ -36,7 +36,7 @@ void worker_main(ParallelJob& job, int from_parent, int to_parent) {
   const std::stop_source never_stopped;
   while (auto frame = read_frame(from_parent)) {
     if (frame->kind != kRun) continue;
-    const std::uint64_t count = deserialize<std::uint64_t>(frame->payload);
+    const auto count = deserialize<std::uint64_t>(frame->payload);
     for (std::uint64_t i = frame->index; i < frame->index + count; ++i) {
       std::string bytes;
       std::uint32_t kind = kResult;

@@ -142,6 +142,7 @@ TEST(Delayed, FunctionTakingTheHandleReceivesTheHandle) {
   auto outer = loom::delayed([](const loom::Delayed<int>& h) { return h.done(); })(inner);
   EXPECT_FALSE(outer.compute());  // not a dependency: inner was not computed first
   auto both =
+      // NOLINTNEXTLINE(performance-unnecessary-value-param): the handle by value is the point
       loom::delayed([](loom::Delayed<int> h, int v) { return h.compute() + v; })(inner, inner);
   EXPECT_EQ(both.compute(), 4);
 }
@@ -195,6 +196,7 @@ TEST(Delayed, ValueIsCopiedForFunctionsTakingRvalues) {
 
 TEST(Delayed, HandleArgumentCanBeComputedInsideTheTask) {
   auto inner = loom::delayed([](int x) { return x * 10; })(4);
+  // NOLINTNEXTLINE(performance-unnecessary-value-param): the handle by value is the point
   auto outer = loom::delayed([](loom::Delayed<int> h) { return h.compute() + 1; })(inner);
   EXPECT_EQ(outer.compute(), 41);
 }
