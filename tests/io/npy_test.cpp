@@ -1,0 +1,221 @@
+// .npy dump/load: every dtype and rank, NumPy interop both ways, memory-map modes, bad files.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "loom/core/error.hpp"
+#include "loom/core/random.hpp"
+#include "loom/io/npy.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path temp_path(const std::string& name) {
+  auto dir = fs::temp_directory_path() / ("loom-npy-test-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir / name;
+}
+
+template <class Scalar>
+loom::NDArray<Scalar> sample(const loom::Shape& shape) {
+  loom::NDArray<Scalar> a(shape);
+  Scalar* p = a.mutable_data();
+  for (std::int64_t i = 0; i < a.size(); ++i) {
+    if constexpr (std::is_same_v<Scalar, bool>) {
+      p[i] = (i % 3) == 0;
+    } else {
+      p[i] = static_cast<Scalar>((i * 37) % 101 - (std::is_signed_v<Scalar> ? 50 : 0));
+    }
+  }
+  return a;
+}
+
+template <class Scalar>
+void round_trip_every_rank() {
+  for (const loom::Shape& shape : {loom::Shape{}, loom::Shape{7}, loom::Shape{3, 5},
+                                   loom::Shape{2, 3, 4}, loom::Shape{2, 1, 3, 2}, loom::Shape{0, 4}}) {
+    const auto a = sample<Scalar>(shape);
+    const auto path = temp_path("rt.npy");
+    loom::dump(a, path);
+    const auto b = loom::load_npy<Scalar>(path);
+    ASSERT_EQ(b.shape(), shape);
+    for (std::int64_t i = 0; i < a.size(); ++i) ASSERT_EQ(a.data()[i], b.data()[i]);
+    const auto m = loom::load<loom::NDArray<Scalar>>(path, {.mmap_mode = "r"});
+    ASSERT_EQ(m.shape(), shape);
+    for (std::int64_t i = 0; i < a.size(); ++i) ASSERT_EQ(a.data()[i], m.data()[i]);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(m.data()) % 64, 0U);
+  }
+}
+
+TEST(Npy, RoundTripsEveryDtypeAndRank) {
+  round_trip_every_rank<float>();
+  round_trip_every_rank<double>();
+  round_trip_every_rank<std::int8_t>();
+  round_trip_every_rank<std::int16_t>();
+  round_trip_every_rank<std::int32_t>();
+  round_trip_every_rank<std::int64_t>();
+  round_trip_every_rank<std::uint8_t>();
+  round_trip_every_rank<std::uint16_t>();
+  round_trip_every_rank<std::uint32_t>();
+  round_trip_every_rank<std::uint64_t>();
+  round_trip_every_rank<bool>();
+}
+
+// Debian's python3 (scripts/deps installs python3-numpy for it), not whatever `python3` comes
+// first on PATH.
+int python(const std::string& code) {
+  const auto script = temp_path("check.py");
+  std::ofstream(script) << code;
+  return std::system(("/usr/bin/python3 " + script.string()).c_str());
+}
+
+TEST(Npy, NumPyReadsWhatLoomWrites) {
+  const auto a = loom::random::rand({40, 30}, 5);
+  loom::dump(a, temp_path("from_loom.npy"));
+  const auto ints = sample<std::int16_t>({3, 4, 5});
+  loom::dump(ints, temp_path("ints.npy"));
+  const std::string code = "import numpy as np\n"
+                           "a = np.load('" + temp_path("from_loom.npy").string() + "')\n"
+                           "assert a.dtype == np.float64 and a.shape == (40, 30), (a.dtype, a.shape)\n"
+                           "assert abs(a[3, 7] - " + std::to_string(a(3, 7)) + ") < 1e-6\n"
+                           "assert abs(a.sum() - " + std::to_string(a.sum()) + ") < 1e-6\n"
+                           "b = np.load('" + temp_path("ints.npy").string() + "')\n"
+                           "assert b.dtype == np.int16 and b.shape == (3, 4, 5)\n"
+                           "assert int(b[2, 3, 4]) == " + std::to_string(ints(2, 3, 4)) + "\n";
+  EXPECT_EQ(python(code), 0);
+}
+
+TEST(Npy, LoomReadsWhatNumPyWritesIncludingBigEndianAndFortran) {
+  const auto dir = temp_path("");
+  const std::string code =
+      "import numpy as np\n"
+      "d = '" + dir.string() + "/'\n"
+      "a = np.arange(24, dtype=np.float64).reshape(2, 3, 4)\n"
+      "np.save(d + 'np_c.npy', a)\n"
+      "np.save(d + 'np_f.npy', np.asfortranarray(a))\n"
+      "np.save(d + 'np_be.npy', a.astype('>f8'))\n"
+      "np.save(d + 'np_bool.npy', np.array([True, False, True]))\n"
+      "np.save(d + 'np_u8.npy', np.arange(10, dtype=np.uint8))\n"
+      "np.save(d + 'np_scalar.npy', np.float32(2.5))\n"
+      "np.save(d + 'np_i4.npy', np.arange(6, dtype=np.int32).reshape(2, 3))\n";
+  ASSERT_EQ(python(code), 0);
+  for (const char* name : {"np_c.npy", "np_f.npy", "np_be.npy"}) {
+    const auto a = loom::load_npy<double>(dir / name);
+    ASSERT_EQ(a.shape(), (loom::Shape{2, 3, 4})) << name;
+    for (int i = 0; i < 2; ++i) {
+      for (int j = 0; j < 3; ++j) {
+        for (int k = 0; k < 4; ++k) EXPECT_EQ(a(i, j, k), i * 12 + j * 4 + k) << name;
+      }
+    }
+  }
+  EXPECT_THROW((void)loom::load_npy<double>(dir / "np_f.npy", {.mmap_mode = "r"}), loom::Error);
+  EXPECT_THROW((void)loom::load_npy<double>(dir / "np_be.npy", {.mmap_mode = "r"}), loom::Error);
+  const auto b = loom::load_npy<bool>(dir / "np_bool.npy");
+  EXPECT_TRUE(b(0));
+  EXPECT_FALSE(b(1));
+  EXPECT_EQ(loom::load_npy<std::uint8_t>(dir / "np_u8.npy")(9), 9);
+  EXPECT_EQ(loom::load_npy<float>(dir / "np_scalar.npy").item(), 2.5F);
+  const auto m = loom::load_npy<std::int32_t>(dir / "np_i4.npy", {.mmap_mode = "r"});
+  EXPECT_EQ(m(1, 2), 5);
+}
+
+TEST(Npy, MmapModesHaveNumPysMeanings) {
+  const auto path = temp_path("modes.npy");
+  loom::dump(loom::NDArray<double>::full({4, 4}, 1.0), path);
+  {
+    auto r = loom::load_npy<double>(path, {.mmap_mode = "r"});
+    EXPECT_FALSE(r.writeable());
+    EXPECT_THROW((void)r.mutable_data(), loom::Error);
+    EXPECT_THROW((void)r.mut(0, 0), loom::Error);
+  }
+  {
+    auto c = loom::load_npy<double>(path, {.mmap_mode = "c"});
+    c.mut(0, 0) = 5.0;  // stays in memory
+    EXPECT_EQ(c(0, 0), 5.0);
+  }
+  EXPECT_EQ(loom::load_npy<double>(path)(0, 0), 1.0);
+  {
+    auto w = loom::load_npy<double>(path, {.mmap_mode = "r+"});
+    w.mut(1, 1) = 7.0;  // reaches the file
+  }
+  EXPECT_EQ(loom::load_npy<double>(path)(1, 1), 7.0);
+  EXPECT_THROW((void)loom::load_npy<double>(path, {.mmap_mode = "w+"}), loom::ConfigError);
+  EXPECT_THROW((void)loom::load_npy<double>(path, {.mmap_mode = "rw"}), loom::ConfigError);
+}
+
+TEST(Npy, OpenMemmapCreatesAFileNumPyReads) {
+  const auto path = temp_path("memmap.npy");
+  {
+    auto w = loom::open_memmap<float>(path, {3, 2});
+    EXPECT_EQ(w.sum(), 0.0);
+    w.mut(2, 1) = 4.5F;
+  }
+  EXPECT_EQ(loom::load_npy<float>(path)(2, 1), 4.5F);
+  EXPECT_EQ(python("import numpy as np\na = np.load('" + path.string() +
+                   "')\nassert a.dtype == np.float32 and a.shape == (3, 2) and a[2, 1] == 4.5\n"),
+            0);
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const loom::Error& e) {
+    return e.what();
+  }
+  return "no loom::Error";
+}
+
+TEST(Npy, BadFilesAreErrorsNamingTheFileAndTheProblem) {
+  const auto good = temp_path("good.npy");
+  loom::dump(loom::random::rand({10, 10}, 1), good);
+  std::string bytes;
+  {
+    std::ifstream in(good, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto write = [](const fs::path& p, const std::string& s) {
+    std::ofstream(p, std::ios::binary).write(s.data(), static_cast<std::streamsize>(s.size()));
+  };
+  const auto truncated = temp_path("truncated.npy");
+  write(truncated, bytes.substr(0, bytes.size() - 8));
+  EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(truncated); }).find("truncated"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(truncated, {.mmap_mode = "r"}); }).find("truncated.npy"),
+            std::string::npos);
+
+  const auto magic = temp_path("magic.npy");
+  write(magic, "NOTNUMPY" + bytes.substr(8));
+  EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(magic); }).find("magic"), std::string::npos);
+
+  const auto lies = temp_path("lies.npy");
+  std::string liar = bytes;
+  const auto pos = liar.find("(10, 10)");
+  ASSERT_NE(pos, std::string::npos);
+  liar.replace(pos, 8, "(10, 11)");
+  write(lies, liar);
+  EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(lies); }).find("(10, 11)"), std::string::npos);
+
+  const std::string wrong_type = error_of([&] { (void)loom::load_npy<float>(good); });
+  EXPECT_NE(wrong_type.find("float64"), std::string::npos) << wrong_type;
+  EXPECT_NE(wrong_type.find("float32"), std::string::npos) << wrong_type;
+
+  EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(temp_path("missing.npy")); }).find("missing.npy"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(temp_path("")); }).find("directory"),
+            std::string::npos);
+  const auto empty = temp_path("empty.npy");
+  write(empty, "");
+  EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(empty); }).find("empty"), std::string::npos);
+  EXPECT_NE(error_of([&] { loom::dump(loom::NDArray<int>(loom::Shape{2}), "/nonexistent-dir/x.npy"); }).find("x.npy"),
+            std::string::npos);
+}
+
+}  // namespace
