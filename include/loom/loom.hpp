@@ -2,4 +2,6 @@
 // The umbrella header: everything loom offers.
 
 #include "loom/core.hpp"
+#include "loom/io/npy.hpp"
+#include "loom/io/serialize.hpp"
 #include "loom/parallel.hpp"

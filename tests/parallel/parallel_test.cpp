@@ -403,6 +403,20 @@ struct NoDefault {
   int value;
 };
 
+TEST(Parallel, NDArrayResultsComeBackFromWorkerProcesses) {
+  std::vector<loom::NDArray<double>> r =
+      loom::Parallel({.n_jobs = 2, .backend = "processes"})(iota(6), [](int x) {
+        return loom::random::rand({x, 3}, static_cast<std::uint64_t>(x));
+      });
+  ASSERT_EQ(r.size(), 6U);
+  for (int x = 0; x < 6; ++x) {
+    const auto expected = loom::random::rand({x, 3}, static_cast<std::uint64_t>(x));
+    ASSERT_EQ(r[x].shape(), expected.shape());
+    for (std::int64_t i = 0; i < expected.size(); ++i)
+      EXPECT_EQ(r[x].data()[i], expected.data()[i]);
+  }
+}
+
 TEST(Parallel, ThreadsBackendTakesAnyResultType) {
   const auto xs = iota(20);
   std::vector<NoSerialize> a =

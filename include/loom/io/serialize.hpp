@@ -34,6 +34,7 @@
 #include <cereal/types/vector.hpp>
 
 #include "loom/core/detail/type_name.hpp"
+#include "loom/core/ndarray.hpp"
 
 namespace loom {
 
@@ -81,6 +82,27 @@ class BytesSource : public std::streambuf {
 [[noreturn]] void throw_trailing_bytes(const std::string& type, std::size_t remaining);
 
 }  // namespace detail
+
+/// NDArray in the binary archives: the extents, then the raw bytes.
+template <class Archive, ArrayScalar Scalar>
+void save(Archive& archive, const NDArray<Scalar>& array) {
+  archive(array.shape().extents());
+  archive(cereal::binary_data(array.data(), array.nbytes()));
+}
+
+template <class Archive, ArrayScalar Scalar>
+void load(Archive& archive, NDArray<Scalar>& array) {
+  std::vector<std::int64_t> extents;
+  archive(extents);
+  for (auto e : extents) {
+    if (e < 0 || e > (std::int64_t{1} << 48)) {
+      throw cereal::Exception("an NDArray extent is out of range");
+    }
+  }
+  NDArray<Scalar> out{Shape(std::move(extents))};
+  archive(cereal::binary_data(out.mutable_data(), out.nbytes()));
+  array = std::move(out);
+}
 
 /// Appends the binary form of `value` to `out`.
 template <class Value>
