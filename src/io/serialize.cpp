@@ -6,6 +6,16 @@
 
 namespace loom::detail {
 
+namespace {
+thread_local const BytesSource* current = nullptr;
+}  // namespace
+
+const BytesSource* current_source() noexcept { return current; }
+SourceScope::SourceScope(const BytesSource* source) noexcept : previous_(current) {
+  current = source;
+}
+SourceScope::~SourceScope() { current = previous_; }
+
 void throw_deserialize_error(const std::string& type, const char* what) {
   throw Error(
       fmt::format("deserialize<{}>: the bytes are not a serialized {} ({})", type, type, what));

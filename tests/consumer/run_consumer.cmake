@@ -17,8 +17,11 @@ set(consumer_args -G ${GENERATOR} -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_B
 set(prefix_path ${EXTRA_PREFIX})
 if(MODE STREQUAL "find_package")
   run(${CMAKE_COMMAND} --install ${LOOM_BINARY_DIR} --prefix ${WORK_DIR}/prefix)
-  run(${CMAKE_COMMAND} -S ${LOOM_SOURCE_DIR}/tests/consumer -B ${WORK_DIR}/build ${consumer_args}
-      "-DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix;${prefix_path}")
+  # A list does not survive being passed through `run`'s arguments: an initial cache does.
+  file(WRITE ${WORK_DIR}/init.cmake
+       "set(CMAKE_PREFIX_PATH \"${WORK_DIR}/prefix;${prefix_path}\" CACHE STRING \"\")\n")
+  run(${CMAKE_COMMAND} -C ${WORK_DIR}/init.cmake -S ${LOOM_SOURCE_DIR}/tests/consumer
+      -B ${WORK_DIR}/build ${consumer_args})
 else()
   run(${CMAKE_COMMAND} -S ${LOOM_SOURCE_DIR}/tests/consumer -B ${WORK_DIR}/build ${consumer_args}
       -DLOOM_SUBDIRECTORY=${LOOM_SOURCE_DIR} "-DCMAKE_PREFIX_PATH=${prefix_path}")

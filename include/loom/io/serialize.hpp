@@ -77,6 +77,20 @@ class BytesSource : public std::streambuf {
   }
 };
 
+/// The input that loom::deserialize is reading on this thread (nullptr outside it).
+const BytesSource* current_source() noexcept;
+/// Makes `source` the current input while it lives.
+class SourceScope {
+ public:
+  explicit SourceScope(const BytesSource* source) noexcept;
+  ~SourceScope();
+  SourceScope(const SourceScope&) = delete;
+  SourceScope& operator=(const SourceScope&) = delete;
+
+ private:
+  const BytesSource* previous_;
+};
+
 /// Throws loom::Error: `bytes` are not a serialized `type` ("what" says why).
 [[noreturn]] void throw_deserialize_error(const std::string& type, const char* what);
 [[noreturn]] void throw_trailing_bytes(const std::string& type, std::size_t remaining);
@@ -94,10 +108,18 @@ template <class Archive, ArrayScalar Scalar>
 void load(Archive& archive, NDArray<Scalar>& array) {
   std::vector<std::int64_t> extents;
   archive(extents);
+  // Corrupt extents must not become a huge allocation: the data has to be in the input.
+  std::int64_t elements = 1;
   for (auto e : extents) {
-    if (e < 0 || e > (std::int64_t{1} << 48)) {
+    if (e < 0 || (e > 0 && elements > (std::int64_t{1} << 50) / e)) {
       throw cereal::Exception("an NDArray extent is out of range");
     }
+    elements *= e;
+  }
+  const auto* source = detail::current_source();
+  if (source != nullptr &&
+      static_cast<std::uint64_t>(elements) * sizeof(Scalar) > source->remaining()) {
+    throw cereal::Exception("an NDArray claims more bytes than the input holds");
   }
   NDArray<Scalar> out{Shape(std::move(extents))};
   archive(cereal::binary_data(out.mutable_data(), out.nbytes()));
@@ -126,6 +148,7 @@ std::string serialize(const Value& value) {
 template <class Value>
 Value deserialize(std::string_view bytes) {
   detail::BytesSource source(bytes);
+  const detail::SourceScope scope(&source);
   std::istream stream(&source);
   Value value{};
   try {
