@@ -2,6 +2,7 @@
 // The umbrella header: everything loom offers.
 
 #include "loom/core.hpp"
+#include "loom/io/dump.hpp"
 #include "loom/io/npy.hpp"
 #include "loom/io/serialize.hpp"
 #include "loom/parallel.hpp"

@@ -12,7 +12,7 @@
 
 #include "loom/core/error.hpp"
 #include "loom/core/random.hpp"
-#include "loom/io/npy.hpp"
+#include "loom/io/dump.hpp"
 
 namespace {
 
@@ -40,8 +40,9 @@ loom::NDArray<Scalar> sample(const loom::Shape& shape) {
 
 template <class Scalar>
 void round_trip_every_rank() {
-  for (const loom::Shape& shape : {loom::Shape{}, loom::Shape{7}, loom::Shape{3, 5},
-                                   loom::Shape{2, 3, 4}, loom::Shape{2, 1, 3, 2}, loom::Shape{0, 4}}) {
+  for (const loom::Shape& shape :
+       {loom::Shape{}, loom::Shape{7}, loom::Shape{3, 5}, loom::Shape{2, 3, 4},
+        loom::Shape{2, 1, 3, 2}, loom::Shape{0, 4}}) {
     const auto a = sample<Scalar>(shape);
     const auto path = temp_path("rt.npy");
     loom::dump(a, path);
@@ -82,14 +83,24 @@ TEST(Npy, NumPyReadsWhatLoomWrites) {
   loom::dump(a, temp_path("from_loom.npy"));
   const auto ints = sample<std::int16_t>({3, 4, 5});
   loom::dump(ints, temp_path("ints.npy"));
-  const std::string code = "import numpy as np\n"
-                           "a = np.load('" + temp_path("from_loom.npy").string() + "')\n"
-                           "assert a.dtype == np.float64 and a.shape == (40, 30), (a.dtype, a.shape)\n"
-                           "assert abs(a[3, 7] - " + std::to_string(a(3, 7)) + ") < 1e-6\n"
-                           "assert abs(a.sum() - " + std::to_string(a.sum()) + ") < 1e-6\n"
-                           "b = np.load('" + temp_path("ints.npy").string() + "')\n"
-                           "assert b.dtype == np.int16 and b.shape == (3, 4, 5)\n"
-                           "assert int(b[2, 3, 4]) == " + std::to_string(ints(2, 3, 4)) + "\n";
+  const std::string code =
+      "import numpy as np\n"
+      "a = np.load('" +
+      temp_path("from_loom.npy").string() +
+      "')\n"
+      "assert a.dtype == np.float64 and a.shape == (40, 30), (a.dtype, a.shape)\n"
+      "assert abs(a[3, 7] - " +
+      std::to_string(a(3, 7)) +
+      ") < 1e-6\n"
+      "assert abs(a.sum() - " +
+      std::to_string(a.sum()) +
+      ") < 1e-6\n"
+      "b = np.load('" +
+      temp_path("ints.npy").string() +
+      "')\n"
+      "assert b.dtype == np.int16 and b.shape == (3, 4, 5)\n"
+      "assert int(b[2, 3, 4]) == " +
+      std::to_string(ints(2, 3, 4)) + "\n";
   EXPECT_EQ(python(code), 0);
 }
 
@@ -97,7 +108,9 @@ TEST(Npy, LoomReadsWhatNumPyWritesIncludingBigEndianAndFortran) {
   const auto dir = temp_path("");
   const std::string code =
       "import numpy as np\n"
-      "d = '" + dir.string() + "/'\n"
+      "d = '" +
+      dir.string() +
+      "/'\n"
       "a = np.arange(24, dtype=np.float64).reshape(2, 3, 4)\n"
       "np.save(d + 'np_c.npy', a)\n"
       "np.save(d + 'np_f.npy', np.asfortranarray(a))\n"
@@ -188,12 +201,15 @@ TEST(Npy, BadFilesAreErrorsNamingTheFileAndTheProblem) {
   write(truncated, bytes.substr(0, bytes.size() - 8));
   EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(truncated); }).find("truncated"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(truncated, {.mmap_mode = "r"}); }).find("truncated.npy"),
+  EXPECT_NE(error_of([&] {
+              (void)loom::load_npy<double>(truncated, {.mmap_mode = "r"});
+            }).find("truncated.npy"),
             std::string::npos);
 
   const auto magic = temp_path("magic.npy");
   write(magic, "NOTNUMPY" + bytes.substr(8));
-  EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(magic); }).find("magic"), std::string::npos);
+  EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(magic); }).find("magic"),
+            std::string::npos);
 
   const auto lies = temp_path("lies.npy");
   std::string liar = bytes;
@@ -201,21 +217,96 @@ TEST(Npy, BadFilesAreErrorsNamingTheFileAndTheProblem) {
   ASSERT_NE(pos, std::string::npos);
   liar.replace(pos, 8, "(10, 11)");
   write(lies, liar);
-  EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(lies); }).find("(10, 11)"), std::string::npos);
+  EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(lies); }).find("(10, 11)"),
+            std::string::npos);
 
   const std::string wrong_type = error_of([&] { (void)loom::load_npy<float>(good); });
   EXPECT_NE(wrong_type.find("float64"), std::string::npos) << wrong_type;
   EXPECT_NE(wrong_type.find("float32"), std::string::npos) << wrong_type;
 
-  EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(temp_path("missing.npy")); }).find("missing.npy"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { (void)loom::load_npy<double>(temp_path("missing.npy")); }).find("missing.npy"),
+      std::string::npos);
   EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(temp_path("")); }).find("directory"),
             std::string::npos);
   const auto empty = temp_path("empty.npy");
   write(empty, "");
-  EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(empty); }).find("empty"), std::string::npos);
-  EXPECT_NE(error_of([&] { loom::dump(loom::NDArray<int>(loom::Shape{2}), "/nonexistent-dir/x.npy"); }).find("x.npy"),
+  EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(empty); }).find("empty"),
             std::string::npos);
+  EXPECT_NE(error_of([&] {
+              loom::dump(loom::NDArray<int>(loom::Shape{2}), "/nonexistent-dir/x.npy");
+            }).find("x.npy"),
+            std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+struct Model {
+  std::vector<double> weights;
+  std::string name;
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(weights, name);
+  }
+};
+
+TEST(Dump, GeneralValuesRoundTripWithEveryCompressor) {
+  const Model m{std::vector<double>(10000, 0.25), "ridge"};
+  for (const loom::DumpOptions& options : {loom::DumpOptions{}, loom::DumpOptions{.compress = 3},
+                                           loom::DumpOptions{.compress = 3, .compressor = "lz4"}}) {
+    const auto path = temp_path("model.loom");
+    loom::dump(m, path, options);
+    const auto back = loom::load<Model>(path);
+    EXPECT_EQ(back.weights, m.weights);
+    EXPECT_EQ(back.name, "ridge");
+    if (options.compress > 0) EXPECT_LT(fs::file_size(path), 10000U * 8 / 4);
+  }
+}
+
+TEST(Dump, CompressedArraysUseTheGeneralFormat) {
+  const auto a = loom::random::rand({50, 20}, 4);
+  const auto path = temp_path("array.loom");
+  loom::dump(a, path, {.compress = 1});
+  const auto b = loom::load<loom::NDArray<double>>(path);
+  ASSERT_EQ(b.shape(), a.shape());
+  for (std::int64_t i = 0; i < a.size(); ++i) EXPECT_EQ(a.data()[i], b.data()[i]);
+  EXPECT_THROW((void)loom::load<loom::NDArray<double>>(path, {.mmap_mode = "r"}),
+               loom::ConfigError);
+}
+
+TEST(Dump, TypeMismatchAndCorruptFilesAreErrors) {
+  const auto path = temp_path("ints.loom");
+  loom::dump(std::vector<int>{1, 2, 3}, path, {.compress = 2});
+  const std::string mismatch = error_of([&] { (void)loom::load<std::vector<double>>(path); });
+  EXPECT_NE(mismatch.find("std::vector<int"), std::string::npos) << mismatch;
+  EXPECT_NE(mismatch.find("std::vector<double"), std::string::npos) << mismatch;
+
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto write = [](const fs::path& p, const std::string& s) {
+    std::ofstream(p, std::ios::binary).write(s.data(), static_cast<std::streamsize>(s.size()));
+  };
+  const auto truncated = temp_path("truncated.loom");
+  write(truncated, bytes.substr(0, bytes.size() - 3));
+  EXPECT_NE(error_of([&] { (void)loom::load<std::vector<int>>(truncated); }).find("truncated"),
+            std::string::npos);
+  const auto flipped = temp_path("flipped.loom");
+  std::string corrupt = bytes;
+  corrupt[corrupt.size() - 2] = static_cast<char>(corrupt[corrupt.size() - 2] ^ 0x5a);
+  write(flipped, corrupt);
+  EXPECT_NE(error_of([&] { (void)loom::load<std::vector<int>>(flipped); }).find("corrupt"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              (void)loom::load<std::vector<int>>(temp_path("absent.loom"));
+            }).find("absent.loom"),
+            std::string::npos);
+  EXPECT_THROW(loom::dump(1, temp_path("x.loom"), {.compress = 1, .compressor = "brotli"}),
+               loom::ConfigError);
 }
 
 }  // namespace

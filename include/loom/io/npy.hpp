@@ -2,7 +2,7 @@
 // NumPy's .npy format (versions 1.0-3.0) for loom::NDArray, with memory mapping
 // (API.md section 2, "Arrays on disk"):
 //
-//   loom::dump(big, "large_array.npy");
+//   loom::dump(big, "large_array.npy");                  // (dump.hpp)
 //   auto m = loom::load_npy<double>("large_array.npy", {.mmap_mode = "r"});
 //   auto w = loom::open_memmap<float>("out.npy", {1000, 1000});      // NumPy's mode "w+"
 
@@ -64,13 +64,6 @@ NpyData create_npy(const std::filesystem::path& path, DType dtype, const Shape& 
 
 }  // namespace detail
 
-/// Writes `array` as a .npy file that numpy.load reads (written to a temporary file, then
-/// renamed: a crash never leaves a half file under `path`).
-template <ArrayScalar Scalar>
-void dump(const NDArray<Scalar>& array, const std::filesystem::path& path) {
-  detail::write_npy(path, detail::dtype_of<Scalar>(), array.shape(), array.data(), array.nbytes());
-}
-
 /// Reads a .npy file whose dtype is exactly `Scalar` (else a loom::Error naming both).
 /// Big-endian and Fortran-order files are converted on a plain load and refused with mmap_mode.
 template <ArrayScalar Scalar>
@@ -95,12 +88,5 @@ struct IsNDArray : std::false_type {};
 template <class S>
 struct IsNDArray<NDArray<S>> : std::true_type {};
 }  // namespace detail
-
-/// `load<NDArray<Scalar>>(path, {.mmap_mode})`: the same as load_npy<Scalar>.
-template <class T>
-  requires detail::IsNDArray<T>::value
-T load(const std::filesystem::path& path, LoadOptions options = {}) {
-  return load_npy<typename T::value_type>(path, std::move(options));
-}
 
 }  // namespace loom
