@@ -3,5 +3,6 @@
 
 #include "loom/core.hpp"
 #include "loom/parallel/each.hpp"
+#include "loom/parallel/memory.hpp"
 #include "loom/parallel/options.hpp"
 #include "loom/parallel/parallel.hpp"

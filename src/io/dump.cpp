@@ -108,7 +108,7 @@ void write_object(const std::filesystem::path& path, const std::string& type,
   put<std::uint32_t>(header, static_cast<std::uint32_t>(type.size()));
   header += type;
 
-  const std::filesystem::path tmp = path.string() + ".tmp-loom";
+  const std::filesystem::path tmp = unique_temp_name(path);
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out || !out.write(header.data(), static_cast<std::streamsize>(header.size())) ||

@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -105,7 +107,8 @@ Header parse_header(const std::filesystem::path& path, const std::byte* bytes, s
   } else if (major == 2 || major == 3) {
     if (size < 12) fail(path, "truncated .npy header");
     header_len = 0;
-    for (int k = 3; k >= 0; --k) header_len = (header_len << 8) | static_cast<std::size_t>(bytes[8 + k]);
+    for (int k = 3; k >= 0; --k)
+      header_len = (header_len << 8) | static_cast<std::size_t>(bytes[8 + k]);
     prefix = 12;
   } else {
     fail(path, fmt::format("unsupported .npy version {}.{} (1.0 to 3.0 are)", major, minor));
@@ -184,7 +187,8 @@ std::string make_header(DType dtype, const Shape& shape) {
   out += static_cast<char>(v1 ? 1 : 2);
   out += '\0';
   const std::size_t len = dict.size();
-  for (std::size_t k = 0; k < (v1 ? 2U : 4U); ++k) out += static_cast<char>((len >> (8 * k)) & 0xff);
+  for (std::size_t k = 0; k < (v1 ? 2U : 4U); ++k)
+    out += static_cast<char>((len >> (8 * k)) & 0xff);
   out += dict;
   return out;
 }
@@ -243,10 +247,18 @@ void fortran_to_c(const std::byte* in, std::byte* out, const Shape& shape, int s
 
 const char* dtype_name(DType dtype) noexcept { return info(dtype).name; }
 
-void write_npy(const std::filesystem::path& path, DType dtype, const Shape& shape,
-               const void* data, std::size_t nbytes) {
+std::filesystem::path unique_temp_name(const std::filesystem::path& path) {
+  // Unique per process, thread and call: concurrent writers of one path never share a temporary.
+  static std::atomic<std::uint64_t> counter{0};
+  return fmt::format("{}.tmp-{}-{}-{}", path.string(), ::getpid(),
+                     std::hash<std::thread::id>{}(std::this_thread::get_id()) % 1000000,
+                     counter.fetch_add(1, std::memory_order_relaxed));
+}
+
+void write_npy(const std::filesystem::path& path, DType dtype, const Shape& shape, const void* data,
+               std::size_t nbytes) {
   const std::string header = make_header(dtype, shape);
-  const std::filesystem::path tmp = path.string() + ".tmp-loom";
+  const std::filesystem::path tmp = unique_temp_name(path);
   {
     Fd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
     if (f.fd < 0) fail(path, fmt::format("cannot write: {}", std::strerror(errno)));
@@ -299,9 +311,9 @@ NpyData read_npy(const std::filesystem::path& path, DType want, const std::strin
   const int flags = mmap_mode == "c" || mmap_mode.empty() ? MAP_PRIVATE : MAP_SHARED;
   void* base = ::mmap(nullptr, file_size, prot, flags, f.fd, 0);
   if (base == MAP_FAILED) fail(path, fmt::format("cannot map: {}", std::strerror(errno)));
-  auto mapped = std::make_shared<MappedBuffer>(static_cast<std::byte*>(base), file_size,
-                                               mmap_mode == "r+" || mmap_mode == "c",
-                                               path.string());
+  auto mapped =
+      std::make_shared<MappedBuffer>(static_cast<std::byte*>(base), file_size,
+                                     mmap_mode == "r+" || mmap_mode == "c", path.string());
   const Header h = parse_header(path, mapped->data(), file_size);
   if (h.dtype != want) {
     fail(path, fmt::format("holds {} values, not {} (use load_npy<{}>)", dtype_name(h.dtype),
@@ -356,8 +368,8 @@ NpyData create_npy(const std::filesystem::path& path, DType dtype, const Shape& 
   }
   void* base = ::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_SHARED, f.fd, 0);
   if (base == MAP_FAILED) fail(path, fmt::format("cannot map: {}", std::strerror(errno)));
-  auto mapped = std::make_shared<MappedBuffer>(static_cast<std::byte*>(base), total, true,
-                                               path.string());
+  auto mapped =
+      std::make_shared<MappedBuffer>(static_cast<std::byte*>(base), total, true, path.string());
   return {mapped, mapped->data() + header.size(), shape, true};
 }
 

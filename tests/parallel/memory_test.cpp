@@ -1,0 +1,160 @@
+// loom::Memory: hits and misses, versions, corrupt entries, concurrent writers, size limits.
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "loom/loom.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path cache_dir(const std::string& name) {
+  auto dir = fs::temp_directory_path() / ("loom-memory-test-" + std::to_string(::getpid())) / name;
+  fs::remove_all(dir);
+  return dir;
+}
+
+std::vector<fs::path> entries(const fs::path& dir) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.path().extension() == ".loom") out.push_back(e.path());
+  }
+  return out;
+}
+
+TEST(Memory, SecondCallIsServedFromDisk) {
+  std::atomic<int> calls{0};
+  const auto dir = cache_dir("hits");
+  loom::Memory memory(dir);
+  auto cached = memory.cache("square", [&](double x) {
+    ++calls;
+    return x * x;
+  });
+  EXPECT_FALSE(cached.check_call_in_cache(10.0));
+  EXPECT_EQ(cached(10.0), 100.0);
+  EXPECT_TRUE(cached.check_call_in_cache(10.0));
+  EXPECT_EQ(cached(10.0), 100.0);
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_EQ(cached(3.0), 9.0);
+  EXPECT_EQ(calls.load(), 2);
+  // A new Memory on the same folder sees the entries (they are on disk).
+  loom::Memory again(dir);
+  auto cached2 = again.cache("square", [&](double x) {
+    ++calls;
+    return x * x;
+  });
+  EXPECT_EQ(cached2(10.0), 100.0);
+  EXPECT_EQ(calls.load(), 2);
+}
+
+TEST(Memory, VersionsAndClearInvalidate) {
+  std::atomic<int> calls{0};
+  loom::Memory memory(cache_dir("versions"));
+  auto f = [&](int x) {
+    ++calls;
+    return std::vector<int>(static_cast<std::size_t>(x), x);
+  };
+  auto cached = memory.cache("vec", f, {.version = "1"});
+  (void)cached(3);
+  (void)cached(3);
+  EXPECT_EQ(calls.load(), 1);
+  cached.version("2");
+  EXPECT_FALSE(cached.check_call_in_cache(3));
+  EXPECT_EQ(cached(3), std::vector<int>(3, 3));
+  EXPECT_EQ(calls.load(), 2);
+  cached.clear();
+  (void)cached(3);
+  EXPECT_EQ(calls.load(), 3);
+  memory.clear();
+  EXPECT_TRUE(entries(memory.location()).empty());
+}
+
+TEST(Memory, CorruptEntriesAreRecomputedAndReported) {
+  std::atomic<int> calls{0};
+  loom::Memory memory(cache_dir("corrupt"), {.verbose = 1});
+  auto cached = memory.cache("twice", [&](int x) {
+    ++calls;
+    return 2 * x;
+  });
+  EXPECT_EQ(cached(21), 42);
+  for (const auto& e : entries(memory.location())) {
+    const auto size = fs::file_size(e);
+    fs::resize_file(e, size - 2);  // truncated, as by a crash of another writer's disk
+  }
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(cached(21), 42);
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(calls.load(), 2);
+  EXPECT_NE(err.find("corrupt"), std::string::npos) << err;
+  EXPECT_EQ(cached(21), 42);
+  EXPECT_EQ(calls.load(), 2);  // the recomputed entry is good
+}
+
+TEST(Memory, ConcurrentWritersNeverLeaveAHalfEntry) {
+  loom::Memory memory(cache_dir("concurrent"));
+  auto cached = memory.cache("big", [](int x) { return std::vector<double>(200000, x); });
+  // Threads and forked processes write the same entries at once.
+  std::vector<double> sums = loom::Parallel({.n_jobs = 4, .batch_size = std::int64_t{1}})(
+      std::vector<int>(16, 7), [&](int x) {
+        auto mine = cached;
+        auto v = mine(x % 2);
+        double s = 0;
+        for (double d : v) s += d;
+        return s;
+      });
+  std::vector<double> sums2 =
+      loom::Parallel({.n_jobs = 4, .backend = "processes", .batch_size = std::int64_t{1}})(
+          std::vector<int>(16, 7), [&](int x) {
+            auto mine = cached;
+            auto v = mine(x % 3);
+            double s = 0;
+            for (double d : v) s += d;
+            return s;
+          });
+  for (double s : sums) EXPECT_EQ(s, 200000.0);
+  for (double s : sums2) EXPECT_EQ(s, 200000.0);
+  for (const auto& e : entries(memory.location())) {
+    EXPECT_EQ(e.filename().string().find(".tmp"), std::string::npos) << e;
+  }
+  EXPECT_EQ(cached(1), std::vector<double>(200000, 1));
+}
+
+TEST(Memory, ReduceSizeRemovesTheLeastRecentlyUsed) {
+  loom::Memory memory(cache_dir("reduce"));
+  auto cached =
+      memory.cache("blob", [](int x) { return std::string(10000, static_cast<char>('a' + x)); });
+  for (int x = 0; x < 5; ++x) {
+    (void)cached(x);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  (void)cached(0);  // used again: now the most recent
+  memory.reduce_size({.bytes_limit = 25000});
+  EXPECT_TRUE(cached.check_call_in_cache(0));
+  EXPECT_TRUE(cached.check_call_in_cache(4));
+  EXPECT_FALSE(cached.check_call_in_cache(1));
+  EXPECT_FALSE(cached.check_call_in_cache(2));
+  memory.reduce_size({.bytes_limit = 0});
+  EXPECT_TRUE(entries(memory.location()).empty());
+}
+
+TEST(Memory, UnwritableFolderIsACacheErrorNamingIt) {
+  const auto file = cache_dir("not-a-folder");
+  fs::create_directories(file.parent_path());
+  std::ofstream(file) << "x";
+  try {
+    loom::Memory memory(file / "cache");
+    FAIL();
+  } catch (const loom::CacheError& e) {
+    EXPECT_NE(std::string(e.what()).find("not-a-folder"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
