@@ -72,6 +72,15 @@ TEST(Npy, RoundTripsEveryDtypeAndRank) {
 
 // Debian's python3 (scripts/deps installs python3-numpy for it), not whatever `python3` comes
 // first on PATH.
+std::string read_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+void write_bytes(const fs::path& p, const std::string& s) {
+  std::ofstream(p, std::ios::binary).write(s.data(), static_cast<std::streamsize>(s.size()));
+}
+
 int python(const std::string& code) {
   const auto script = temp_path("check.py");
   std::ofstream(script) << code;
@@ -189,14 +198,8 @@ std::string error_of(const std::function<void()>& f) {
 TEST(Npy, BadFilesAreErrorsNamingTheFileAndTheProblem) {
   const auto good = temp_path("good.npy");
   loom::dump(loom::random::rand({10, 10}, 1), good);
-  std::string bytes;
-  {
-    std::ifstream in(good, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  auto write = [](const fs::path& p, const std::string& s) {
-    std::ofstream(p, std::ios::binary).write(s.data(), static_cast<std::streamsize>(s.size()));
-  };
+  const std::string bytes = read_bytes(good);
+  const auto write = write_bytes;
   const auto truncated = temp_path("truncated.npy");
   write(truncated, bytes.substr(0, bytes.size() - 8));
   EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(truncated); }).find("truncated"),
@@ -283,14 +286,8 @@ TEST(Dump, TypeMismatchAndCorruptFilesAreErrors) {
   EXPECT_NE(mismatch.find("std::vector<int"), std::string::npos) << mismatch;
   EXPECT_NE(mismatch.find("std::vector<double"), std::string::npos) << mismatch;
 
-  std::string bytes;
-  {
-    std::ifstream in(path, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  auto write = [](const fs::path& p, const std::string& s) {
-    std::ofstream(p, std::ios::binary).write(s.data(), static_cast<std::streamsize>(s.size()));
-  };
+  const std::string bytes = read_bytes(path);
+  const auto write = write_bytes;
   const auto truncated = temp_path("truncated.loom");
   write(truncated, bytes.substr(0, bytes.size() - 3));
   EXPECT_NE(error_of([&] { (void)loom::load<std::vector<int>>(truncated); }).find("truncated"),

@@ -15,8 +15,8 @@ namespace detail {
 
 /// A 64-bit hash of (seed, counter): SplitMix64's finalizer over a Weyl sequence, twice mixed.
 constexpr std::uint64_t counter_bits(std::uint64_t seed, std::uint64_t counter) noexcept {
-  std::uint64_t z = seed * 0x9E3779B97F4A7C15ULL + counter * 0xD1B54A32D192ED03ULL +
-                    0x8CB92BA72F3D8DD7ULL;
+  std::uint64_t z =
+      seed * 0x9E3779B97F4A7C15ULL + counter * 0xD1B54A32D192ED03ULL + 0x8CB92BA72F3D8DD7ULL;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
   z ^= z >> 31;
@@ -40,24 +40,25 @@ inline double counter_normal(std::uint64_t seed, std::uint64_t index) noexcept {
 
 namespace random {
 
-/// Uniform values in [0, 1), like numpy.random.rand.
-inline NDArray<double> rand(Shape shape, std::uint64_t seed = 0) {
+namespace detail {
+/// An array whose element i is `value(seed, i)`.
+template <class Generator>
+NDArray<double> generate(Shape shape, std::uint64_t seed, Generator value) {
   NDArray<double> a(std::move(shape));
   double* p = a.mutable_data();
-  for (std::int64_t i = 0; i < a.size(); ++i) {
-    p[i] = detail::counter_uniform(seed, static_cast<std::uint64_t>(i));
-  }
+  for (std::int64_t i = 0; i < a.size(); ++i) p[i] = value(seed, static_cast<std::uint64_t>(i));
   return a;
+}
+}  // namespace detail
+
+/// Uniform values in [0, 1), like numpy.random.rand.
+inline NDArray<double> rand(Shape shape, std::uint64_t seed = 0) {
+  return detail::generate(std::move(shape), seed, loom::detail::counter_uniform);
 }
 
 /// Standard normal values, like numpy.random.randn.
 inline NDArray<double> randn(Shape shape, std::uint64_t seed = 0) {
-  NDArray<double> a(std::move(shape));
-  double* p = a.mutable_data();
-  for (std::int64_t i = 0; i < a.size(); ++i) {
-    p[i] = detail::counter_normal(seed, static_cast<std::uint64_t>(i));
-  }
-  return a;
+  return detail::generate(std::move(shape), seed, loom::detail::counter_normal);
 }
 
 }  // namespace random
