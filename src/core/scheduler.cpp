@@ -20,7 +20,6 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <oneapi/tbb/task.h>
 #include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/task_group.h>
 
@@ -437,10 +436,7 @@ void compute_nodes(std::span<NodeBase* const> roots) {
     if (inline_depth > 0 || process_inline.load(std::memory_order_relaxed)) {
       compute_inline(roots);
     } else if (in_task()) {
-      // Nested: stay in the arena we are in; the task waits suspended.
-      const TaskContext* mine = exchange_current_task(nullptr);
-      compute_suspended(roots);
-      exchange_current_task(mine);  // the task may resume on another thread
+      compute_suspended(roots);  // nested: stay in the arena we are in, the task suspended
     } else if (in_executor()) {
       compute_in_arena(roots);  // already inside an arena (Executor::run): use it
     } else {

@@ -2,6 +2,8 @@
 
 #include <oneapi/tbb/task.h>
 
+#include "loom/core/current_task.hpp"
+
 namespace loom::detail {
 
 void SuspendLatch::arrive(std::int64_t n) noexcept {
@@ -13,10 +15,14 @@ void SuspendLatch::arrive(std::int64_t n) noexcept {
 
 void SuspendLatch::wait() {
   if (phase_.load(std::memory_order_acquire) == 1) return;
+  // The thread runs other tasks meanwhile, and this task may resume on another thread: the
+  // current-task pointer (thread-local) travels with the task.
+  const TaskContext* mine = exchange_current_task(nullptr);
   tbb::task::suspend([this](tbb::task::suspend_point point) {
     resume_point_ = point;
     if (phase_.exchange(2, std::memory_order_acq_rel) == 1) tbb::task::resume(point);
   });
+  exchange_current_task(mine);
 }
 
 }  // namespace loom::detail

@@ -21,6 +21,7 @@
 #include <zstd.h>
 
 #include "loom/core/error.hpp"
+#include "loom/io/detail/atomic_file.hpp"
 
 namespace loom::detail {
 
@@ -108,22 +109,7 @@ void write_object(const std::filesystem::path& path, const std::string& type,
   put<std::uint32_t>(header, static_cast<std::uint32_t>(type.size()));
   header += type;
 
-  const std::filesystem::path tmp = unique_temp_name(path);
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out || !out.write(header.data(), static_cast<std::streamsize>(header.size())) ||
-        !out.write(body.data(), static_cast<std::streamsize>(body.size())) || !out.flush()) {
-      std::error_code ignored;
-      std::filesystem::remove(tmp, ignored);
-      fail(path, fmt::format("cannot write: {}", std::strerror(errno)));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    fail(path, "cannot write: the rename into place failed");
-  }
+  write_file_atomically(path, {header, body});
 }
 
 std::string read_object(const std::filesystem::path& path, const std::string& type) {

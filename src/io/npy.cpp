@@ -15,13 +15,13 @@
 #include <bit>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "loom/core/error.hpp"
+#include "loom/io/detail/atomic_file.hpp"
 
 namespace loom::detail {
 
@@ -247,43 +247,10 @@ void fortran_to_c(const std::byte* in, std::byte* out, const Shape& shape, int s
 
 const char* dtype_name(DType dtype) noexcept { return info(dtype).name; }
 
-std::filesystem::path unique_temp_name(const std::filesystem::path& path) {
-  // Unique per process, thread and call: concurrent writers of one path never share a temporary.
-  static std::atomic<std::uint64_t> counter{0};
-  return fmt::format("{}.tmp-{}-{}-{}", path.string(), ::getpid(),
-                     std::hash<std::thread::id>{}(std::this_thread::get_id()) % 1000000,
-                     counter.fetch_add(1, std::memory_order_relaxed));
-}
-
 void write_npy(const std::filesystem::path& path, DType dtype, const Shape& shape, const void* data,
                std::size_t nbytes) {
-  const std::string header = make_header(dtype, shape);
-  const std::filesystem::path tmp = unique_temp_name(path);
-  {
-    Fd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
-    if (f.fd < 0) fail(path, fmt::format("cannot write: {}", std::strerror(errno)));
-    auto write_all = [&](const void* p, std::size_t n) {
-      const auto* c = static_cast<const char*>(p);
-      while (n > 0) {
-        const ssize_t w = ::write(f.fd, c, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-          const int err = errno;
-          ::unlink(tmp.c_str());
-          fail(path, fmt::format("cannot write: {}", std::strerror(err)));
-        }
-        c += w;
-        n -= static_cast<std::size_t>(w);
-      }
-    };
-    write_all(header.data(), header.size());
-    write_all(data, nbytes);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    fail(path, fmt::format("cannot write: {}", std::strerror(err)));
-  }
+  write_file_atomically(
+      path, {make_header(dtype, shape), std::string_view(static_cast<const char*>(data), nbytes)});
 }
 
 NpyData read_npy(const std::filesystem::path& path, DType want, const std::string& mmap_mode) {

@@ -394,9 +394,7 @@ void run_threads_to_end(ParallelEngine::State& s) {
     }
     while (auto batch = s.take()) s.run_batch(*batch, 0);
     if (nested) {
-      const TaskContext* mine = exchange_current_task(nullptr);
       runners.wait();
-      exchange_current_task(mine);  // the task may resume on another thread
       tbb::this_task_arena::isolate([&group] { group.wait(); });  // tasks that are returning
     } else {
       group.wait();

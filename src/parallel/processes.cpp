@@ -110,10 +110,9 @@ void ParallelEngine::State::pump() {
     w.batch = batch;
     w.returned = 0;
     w.started = Clock::now();
-    if (!write_frame(w.process.to_child(), kRun, batch->first,
-                     serialize(std::uint64_t{batch->count}))) {
-      // Found dead when handed work: reported below, when its socket reads as closed.
-    }
+    // A worker found dead here is reported below, when its socket reads as closed.
+    (void)write_frame(w.process.to_child(), kRun, batch->first,
+                      serialize(std::uint64_t{batch->count}));
   }
   std::vector<pollfd> fds;
   std::vector<Worker*> busy;

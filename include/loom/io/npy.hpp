@@ -57,9 +57,6 @@ struct NpyData {
   bool writeable = true;
 };
 
-/// A temporary name next to `path` for an atomic write (then renamed into place).
-std::filesystem::path unique_temp_name(const std::filesystem::path& path);
-
 void write_npy(const std::filesystem::path& path, DType dtype, const Shape& shape,
                const void* data, std::size_t nbytes);
 NpyData read_npy(const std::filesystem::path& path, DType want, const std::string& mmap_mode);
