@@ -149,6 +149,7 @@ ResolvedOptions resolve(const ParallelOptions& options) {
     throw ConfigError(fmt::format("Parallel: mmap_mode must be \"r\", \"r+\" or \"c\", not '{}'",
                                   options.mmap_mode));
   }
+  r.mmap_mode = options.mmap_mode;
   // In a forked worker (no oneTBB threads there) and under a sequential call, nested Parallel
   // work runs inline, as joblib limits inner workers.
   if (in_worker_process() || computes_inline()) r.backend = Backend::sequential;

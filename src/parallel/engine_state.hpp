@@ -16,7 +16,9 @@
 #include <vector>
 
 #include "loom/core/detail/progress.hpp"
+#include "loom/core/detail/temp_folder.hpp"
 #include "loom/core/detail/worker_process.hpp"
+#include "loom/io/serialize.hpp"
 #include "loom/parallel/detail/engine.hpp"
 
 namespace loom::detail {
@@ -88,6 +90,8 @@ struct ParallelEngine::State {
     std::chrono::steady_clock::time_point started;
   };
   std::vector<Worker> workers;
+  TempFolder results_folder;  // large NDArray results; removed with the workers
+  ArrayFiles array_files;     // how the parent reads them
   void start_workers();
   void pump();  // one step of the driver loop: dispatch, wait for frames, handle them
   void stop_workers() noexcept;

@@ -32,8 +32,9 @@ struct RemoteFailure {
 };
 
 // The worker's loop: run the batches the parent sends, answer one frame per call.
-void worker_main(ParallelJob& job, int from_parent, int to_parent) {
+void worker_main(ParallelJob& job, const ArrayFiles& files, int from_parent, int to_parent) {
   const std::stop_source never_stopped;
+  const ArrayFilesScope large_results(&files);
   while (auto frame = read_frame(from_parent)) {
     if (frame->kind != kRun) continue;
     const auto count = deserialize<std::uint64_t>(frame->payload);
@@ -72,6 +73,9 @@ std::exception_ptr remote_error(std::size_t index, const RemoteFailure& failure,
 
 void ParallelEngine::State::start_workers() {
   job.prepare_for_fork();
+  results_folder = TempFolder("parallel");
+  array_files = ArrayFiles{results_folder.path(), opt.max_nbytes, false, opt.mmap_mode};
+  const ArrayFiles worker_files{results_folder.path(), opt.max_nbytes, true, opt.mmap_mode};
   const std::size_t count = std::min<std::size_t>(static_cast<std::size_t>(opt.n_jobs), n);
   workers.reserve(count);
   for (std::size_t k = 0; k < count; ++k) {
@@ -79,13 +83,14 @@ void ParallelEngine::State::start_workers() {
     for (const auto& w : workers) {
       for (int fd : w.process.sockets()) siblings.push_back(fd);
     }
-    workers.push_back(Worker{
-        WorkerProcess::spawn(
-            [this](int from_parent, int to_parent) { worker_main(job, from_parent, to_parent); },
-            siblings),
-        std::nullopt,
-        0,
-        {}});
+    workers.push_back(Worker{WorkerProcess::spawn(
+                                 [this, &worker_files](int from_parent, int to_parent) {
+                                   worker_main(job, worker_files, from_parent, to_parent);
+                                 },
+                                 siblings),
+                             std::nullopt,
+                             0,
+                             {}});
   }
 }
 
@@ -99,6 +104,7 @@ void ParallelEngine::State::stop_workers() noexcept {
     }
   }
   workers.clear();
+  results_folder.remove();  // mapped results stay valid: their pages live while mapped
 }
 
 void ParallelEngine::State::pump() {
@@ -177,6 +183,7 @@ void ParallelEngine::State::pump() {
       return;
     }
     try {
+      const ArrayFilesScope large_results(&array_files);
       job.store_serialized(index, frame->payload);
     } catch (...) {
       fail(call_error(index));

@@ -35,6 +35,7 @@
 
 #include "loom/core/detail/type_name.hpp"
 #include "loom/core/ndarray.hpp"
+#include "loom/io/npy.hpp"
 
 namespace loom {
 
@@ -91,15 +92,52 @@ class SourceScope {
   const BytesSource* previous_;
 };
 
+/// Large arrays as files (the processes backend's results): while a scope is active on this
+/// thread, a writing scope stores an NDArray of more than `max_nbytes` bytes as a .npy file in
+/// `folder` and serializes only its name; a reading scope maps such files (`mmap_mode`).
+/// Outside a reading scope a file reference is refused.
+struct ArrayFiles {
+  std::filesystem::path folder;
+  std::int64_t max_nbytes = 0;
+  bool writing = false;
+  std::string mmap_mode = "r";  // how a reading scope maps the files
+};
+const ArrayFiles* current_array_files() noexcept;
+class ArrayFilesScope {
+ public:
+  explicit ArrayFilesScope(const ArrayFiles* files) noexcept;
+  ~ArrayFilesScope();
+  ArrayFilesScope(const ArrayFilesScope&) = delete;
+  ArrayFilesScope& operator=(const ArrayFilesScope&) = delete;
+
+ private:
+  const ArrayFiles* previous_;
+};
+/// Writes an array to a new file in `files.folder`; returns its file name.
+std::string write_array_file(const ArrayFiles& files, DType dtype, const Shape& shape,
+                             const void* data, std::size_t nbytes);
+/// The full path of a file named by write_array_file, checked to be a plain name in the
+/// current reading scope's folder (a cereal::Exception otherwise).
+std::filesystem::path array_file_path(const std::string& name);
+
 /// Throws loom::Error: `bytes` are not a serialized `type` ("what" says why).
 [[noreturn]] void throw_deserialize_error(const std::string& type, const char* what);
 [[noreturn]] void throw_trailing_bytes(const std::string& type, std::size_t remaining);
 
 }  // namespace detail
 
-/// NDArray in the binary archives: the extents, then the raw bytes.
+/// NDArray in the binary archives: the extents, then the raw bytes. Under a writing
+/// ArrayFilesScope a large array is the marker extents {-1}, then the name of its .npy file.
 template <class Archive, ArrayScalar Scalar>
 void save(Archive& archive, const NDArray<Scalar>& array) {
+  if (const auto* files = detail::current_array_files();
+      files != nullptr && files->writing &&
+      array.nbytes() > static_cast<std::size_t>(files->max_nbytes)) {
+    archive(std::vector<std::int64_t>{-1});
+    archive(detail::write_array_file(*files, detail::dtype_of<Scalar>(), array.shape(),
+                                     array.data(), array.nbytes()));
+    return;
+  }
   archive(array.shape().extents());
   archive(cereal::binary_data(array.data(), array.nbytes()));
 }
@@ -108,6 +146,13 @@ template <class Archive, ArrayScalar Scalar>
 void load(Archive& archive, NDArray<Scalar>& array) {
   std::vector<std::int64_t> extents;
   archive(extents);
+  if (extents.size() == 1 && extents[0] == -1) {
+    std::string name;
+    archive(name);
+    const std::filesystem::path path = detail::array_file_path(name);  // checks the scope
+    array = load_npy<Scalar>(path, {.mmap_mode = detail::current_array_files()->mmap_mode});
+    return;
+  }
   // Corrupt extents must not become a huge allocation: the data has to be in the input.
   std::int64_t elements = 1;
   for (auto e : extents) {

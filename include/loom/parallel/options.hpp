@@ -49,8 +49,12 @@ struct ParallelOptions {
   /// Per call. Threads: an overrunning call is asked to stop (current_task().stop_requested())
   /// and loom::Timeout is thrown once it returned. Processes: its worker is killed at once.
   std::optional<std::chrono::duration<double>> timeout = std::nullopt;
-  /// Processes backend: NDArray results larger than this travel through shared memory.
+  /// Processes backend: NDArray results larger than this come back through a .npy file in a
+  /// temporary folder (LOOM_TEMP_FOLDER, config "temporary-directory", else /dev/shm or /tmp)
+  /// that the caller maps, not through a pipe. The folder is removed when the run ends.
   std::int64_t max_nbytes = std::int64_t{1} << 20;
+  /// How those results are mapped: "r" read-only (joblib's default), "r+" read-write, "c"
+  /// copy-on-write.
   std::string mmap_mode = "r";
 };
 
@@ -94,6 +98,7 @@ struct ResolvedOptions {
   Progress progress = Progress::none;
   std::optional<std::chrono::duration<double>> timeout;
   std::int64_t max_nbytes = 0;
+  std::string mmap_mode = "r";
 };
 
 ResolvedOptions resolve(const ParallelOptions& options);

@@ -1,0 +1,35 @@
+#pragma once
+// Where loom keeps temporary files (large results of worker processes, later the object
+// store's spills) and a folder that removes itself.
+
+#include <filesystem>
+
+namespace loom::detail {
+
+/// The base folder for temporary files: config "temporary-directory" when set, else
+/// LOOM_TEMP_FOLDER, else /dev/shm when it is writable and has at least 1 GiB free, else
+/// TMPDIR or /tmp.
+std::filesystem::path temporary_directory();
+
+/// A fresh folder `<base>/loom-<what>-<pid>-XXXXXX`, removed with everything in it when the
+/// object dies. Throws loom::Error naming the base folder when it cannot be made.
+class TempFolder {
+ public:
+  TempFolder() = default;
+  explicit TempFolder(const char* what);
+  ~TempFolder();
+  TempFolder(TempFolder&& other) noexcept;
+  TempFolder& operator=(TempFolder&& other) noexcept;
+  TempFolder(const TempFolder&) = delete;
+  TempFolder& operator=(const TempFolder&) = delete;
+
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+  [[nodiscard]] bool empty() const noexcept { return path_.empty(); }
+  /// Removes the folder now (also done by the destructor). Never throws.
+  void remove() noexcept;
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace loom::detail
