@@ -1,14 +1,27 @@
-// Parallel workloads P1, P2 of BENCHMARKS.md, each beside its sequential baseline:
+// Parallel workloads P1-P5 of BENCHMARKS.md, each beside its sequential baseline:
 //   ./bench_parallel
-// Names: P1_map_fine/{seq,loom}, P2_map_medium/{seq,loom_threads,loom_processes}.
+// Names: P1_map_fine/{seq,loom}, P2_map_medium/{seq,loom_threads,loom_processes},
+// P3_memmap/{seq,loom}, P4_memory_cache/{xxh3,loom_miss,loom_hit},
+// P5_dump_load/{fwrite,fread,loom_dump_npy,loom_load_npy,loom_dump_general,loom_load_general}.
+// Data files go to LOOM_BENCH_DATA (default ./bench-data) and are reused.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <numeric>
+#include <tuple>
 #include <vector>
 
-#include "loom/parallel.hpp"
+#include <fmt/format.h>
+#include <xxhash.h>
+
+#include "bench_util.hpp"
+#include "loom/loom.hpp"
 
 namespace {
 
@@ -57,7 +70,8 @@ constexpr int kMedium = 200 / static_cast<int>(kScale);
 
 double spin(std::int64_t iterations, int seed) {
   double s = 0;
-  for (std::int64_t k = 1; k <= iterations; ++k) s += std::sin(static_cast<double>(seed + k)) / static_cast<double>(k);
+  for (std::int64_t k = 1; k <= iterations; ++k)
+    s += std::sin(static_cast<double>(seed + k)) / static_cast<double>(k);
   return s;
 }
 
@@ -101,6 +115,159 @@ void P2_loom(benchmark::State& state, const char* backend) {
   state.SetItemsProcessed(state.iterations() * kMedium);
 }
 
+// ---- P3_memmap: 400 MB float64 .npy, mapped, 8 slice means ----
+
+constexpr std::int64_t kP3Rows = 800;
+constexpr std::int64_t kP3Cols = 62'500 / static_cast<std::int64_t>(kScale);  // 400 MB
+constexpr int kP3Slices = 8;
+
+std::filesystem::path p3_file() {
+  const auto path = loom::bench::data_dir() / fmt::format("p3_{}x{}.npy", kP3Rows, kP3Cols);
+  if (!std::filesystem::exists(path)) {
+    auto a = loom::random::rand({kP3Rows, kP3Cols}, 3);
+    loom::dump(a, path);
+  }
+  // Warm page cache: one untimed read.
+  benchmark::DoNotOptimize(loom::load_npy<double>(path, {.mmap_mode = "r"}).sum());
+  return path;
+}
+
+double slice_mean(const loom::NDArray<double>& m, int s) {
+  const std::int64_t rows = kP3Rows / kP3Slices;
+  return m.slice(s * rows, (s + 1) * rows).mean();
+}
+
+void P3_seq(benchmark::State& state) {
+  const auto path = p3_file();
+  double peak = 0;
+  for (auto _ : state) {
+    loom::bench::reset_peak_rss();
+    const auto m = loom::load_npy<double>(path, {.mmap_mode = "r"});
+    std::vector<double> means;
+    for (int s = 0; s < kP3Slices; ++s) means.push_back(slice_mean(m, s));
+    benchmark::DoNotOptimize(means.data());
+    peak = std::max(peak, loom::bench::peak_rss_mb());
+  }
+  state.counters["peak_rss_mb"] = peak;
+}
+
+void P3_loom(benchmark::State& state) {
+  const auto path = p3_file();
+  std::vector<int> slices(kP3Slices);
+  std::iota(slices.begin(), slices.end(), 0);
+  double peak = 0;
+  for (auto _ : state) {
+    loom::bench::reset_peak_rss();
+    const auto m = loom::load_npy<double>(path, {.mmap_mode = "r"});
+    // Each call reports its worker's proportional set size after its slice: the last report of
+    // a worker is its size just before it exits.
+    std::vector<std::tuple<double, long, double>> r =
+        loom::Parallel({.n_jobs = -1, .backend = "processes"})(slices, [&m](int s) {
+          const double mean = slice_mean(m, s);
+          return std::tuple<double, long, double>{mean, static_cast<long>(::getpid()),
+                                                  loom::bench::own_pss_mb()};
+        });
+    benchmark::DoNotOptimize(r.data());
+    std::map<long, double> worker_pss;
+    for (const auto& [mean, pid, pss] : r) worker_pss[pid] = std::max(worker_pss[pid], pss);
+    double total = loom::bench::peak_rss_mb();
+    for (const auto& [pid, pss] : worker_pss) total += pss;
+    peak = std::max(peak, total);
+  }
+  state.counters["peak_rss_mb"] = peak;
+}
+
+// ---- P4_memory_cache: f(10 MB array) -> double through Memory.cache ----
+
+const loom::NDArray<double>& p4_argument() {
+  static const auto a = loom::random::rand({1250, 1000 / static_cast<std::int64_t>(kScale)}, 4);
+  return a;
+}
+
+double p4_function(const loom::NDArray<double>& a) { return a.sum(); }
+
+void P4_xxh3(benchmark::State& state) {
+  const auto& a = p4_argument();
+  for (auto _ : state) benchmark::DoNotOptimize(XXH3_64bits(a.data(), a.nbytes()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * a.nbytes()));
+}
+
+void P4_loom(benchmark::State& state, bool hit) {
+  const auto& a = p4_argument();
+  const auto dir = loom::bench::data_dir() / "p4_cache";
+  loom::Memory memory(dir);
+  memory.clear();
+  auto cached = memory.cache("p4", p4_function);
+  benchmark::DoNotOptimize(cached(a));
+  for (auto _ : state) {
+    if (!hit) {
+      state.PauseTiming();
+      cached.clear();
+      state.ResumeTiming();
+    }
+    benchmark::DoNotOptimize(cached(a));
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * a.nbytes()));
+  memory.clear();
+}
+
+// ---- P5_dump_load: a 400 MB array as .npy and in the general format ----
+
+const loom::NDArray<double>& p5_array() {
+  static const auto a = loom::random::rand({800, 62'500 / static_cast<std::int64_t>(kScale)}, 5);
+  return a;
+}
+
+std::filesystem::path p5_path(const char* name) { return loom::bench::data_dir() / name; }
+
+void P5_fwrite(benchmark::State& state) {
+  const auto& a = p5_array();
+  const auto path = p5_path("p5_raw.bin");
+  for (auto _ : state) {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    if (f == nullptr || std::fwrite(a.data(), 1, a.nbytes(), f) != a.nbytes()) std::abort();
+    std::fclose(f);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * a.nbytes()));
+}
+
+void P5_fread(benchmark::State& state) {
+  const auto& a = p5_array();
+  const auto path = p5_path("p5_raw.bin");
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    if (f == nullptr || std::fwrite(a.data(), 1, a.nbytes(), f) != a.nbytes()) std::abort();
+    std::fclose(f);
+  }
+  for (auto _ : state) {
+    auto* buffer = static_cast<char*>(std::malloc(a.nbytes()));
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr || std::fread(buffer, 1, a.nbytes(), f) != a.nbytes()) std::abort();
+    std::fclose(f);
+    benchmark::DoNotOptimize(buffer[a.nbytes() - 1]);
+    std::free(buffer);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * a.nbytes()));
+}
+
+void P5_dump(benchmark::State& state, const char* name) {
+  const auto& a = p5_array();
+  const auto path = p5_path(name);
+  for (auto _ : state) loom::dump(a, path);
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * a.nbytes()));
+}
+
+void P5_load(benchmark::State& state, const char* name) {
+  const auto& a = p5_array();
+  const auto path = p5_path(name);
+  loom::dump(a, path);
+  for (auto _ : state) {
+    auto b = loom::load<loom::NDArray<double>>(path);
+    benchmark::DoNotOptimize(b.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * a.nbytes()));
+}
+
 }  // namespace
 
 BENCHMARK(P1_seq)->Name("P1_map_fine/seq")->UseRealTime()->Unit(benchmark::kMillisecond);
@@ -112,6 +279,36 @@ BENCHMARK_CAPTURE(P2_loom, threads, "threads")
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(P2_loom, processes, "processes")
     ->Name("P2_map_medium/loom_processes")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+BENCHMARK(P3_seq)->Name("P3_memmap/seq")->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(P3_loom)->Name("P3_memmap/loom")->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(P4_xxh3)->Name("P4_memory_cache/xxh3")->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(P4_loom, miss, false)
+    ->Name("P4_memory_cache/loom_miss")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(P4_loom, hit, true)
+    ->Name("P4_memory_cache/loom_hit")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(P5_fwrite)->Name("P5_dump_load/fwrite")->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(P5_dump, npy, "p5.npy")
+    ->Name("P5_dump_load/loom_dump_npy")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(P5_dump, general, "p5.loom")
+    ->Name("P5_dump_load/loom_dump_general")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(P5_fread)->Name("P5_dump_load/fread")->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(P5_load, npy, "p5.npy")
+    ->Name("P5_dump_load/loom_load_npy")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(P5_load, general, "p5.loom")
+    ->Name("P5_dump_load/loom_load_general")
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

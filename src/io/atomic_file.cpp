@@ -5,9 +5,13 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <functional>
+
+#include <oneapi/tbb/parallel_for.h>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -24,35 +28,83 @@ std::filesystem::path unique_temp_name(const std::filesystem::path& path) {
                      counter.fetch_add(1, std::memory_order_relaxed));
 }
 
-[[noreturn]] void fail(const std::filesystem::path& path, const std::filesystem::path& tmp,
-                       int err) {
-  ::unlink(tmp.c_str());
-  throw Error(fmt::format("'{}': cannot write: {}", path.string(), std::strerror(err)));
+}  // namespace
+
+AtomicFile::AtomicFile(std::filesystem::path path)
+    : path_(std::move(path)), tmp_(unique_temp_name(path_)) {
+  fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) {
+    throw Error(fmt::format("'{}': cannot write: {}", path_.string(), std::strerror(errno)));
+  }
 }
 
-}  // namespace
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    ::unlink(tmp_.c_str());
+  }
+}
+
+void AtomicFile::fail(int err) {
+  ::close(fd_);
+  fd_ = -1;
+  ::unlink(tmp_.c_str());
+  throw Error(fmt::format("'{}': cannot write: {}", path_.string(), std::strerror(err)));
+}
+
+int AtomicFile::try_write_at(std::uint64_t offset, std::string_view bytes) const noexcept {
+  while (!bytes.empty()) {
+    const ssize_t w = ::pwrite(fd_, bytes.data(), bytes.size(), static_cast<off_t>(offset));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return w < 0 ? errno : EIO;
+    bytes.remove_prefix(static_cast<std::size_t>(w));
+    offset += static_cast<std::uint64_t>(w);
+  }
+  return 0;
+}
+
+void AtomicFile::write_at(std::uint64_t offset, std::string_view bytes) {
+  if (const int err = try_write_at(offset, bytes); err != 0) fail(err);
+}
+
+void AtomicFile::write(std::string_view bytes) {
+  write_at(size_, bytes);
+  size_ += bytes.size();
+}
+
+void AtomicFile::write_parallel(std::string_view bytes) {
+  constexpr std::size_t kBlock = std::size_t{4} << 20;
+  if (bytes.size() < 2 * kBlock) {
+    write(bytes);
+    return;
+  }
+  std::atomic<int> error{0};
+  const std::uint64_t base = size_;
+  const std::size_t blocks = (bytes.size() + kBlock - 1) / kBlock;
+  tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t b) {
+    if (error.load(std::memory_order_relaxed) != 0) return;
+    const std::size_t at = b * kBlock;
+    const int err = try_write_at(base + at, bytes.substr(at, kBlock));
+    if (err != 0) error = err;
+  });
+  if (error.load() != 0) fail(error.load());
+  size_ += bytes.size();
+}
+
+void AtomicFile::commit() {
+  const int fd = std::exchange(fd_, -1);
+  if (::close(fd) != 0 || ::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp_.c_str());
+    throw Error(fmt::format("'{}': cannot write: {}", path_.string(), std::strerror(err)));
+  }
+}
 
 void write_file_atomically(const std::filesystem::path& path,
                            std::initializer_list<std::string_view> parts) {
-  const std::filesystem::path tmp = unique_temp_name(path);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    throw Error(fmt::format("'{}': cannot write: {}", path.string(), std::strerror(errno)));
-  }
-  for (std::string_view part : parts) {
-    while (!part.empty()) {
-      const ssize_t w = ::write(fd, part.data(), part.size());
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) {
-        const int err = w < 0 ? errno : EIO;
-        ::close(fd);
-        fail(path, tmp, err);
-      }
-      part.remove_prefix(static_cast<std::size_t>(w));
-    }
-  }
-  if (::close(fd) != 0) fail(path, tmp, errno);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) fail(path, tmp, errno);
+  AtomicFile file(path);
+  for (std::string_view part : parts) file.write_parallel(part);
+  file.commit();
 }
 
 }  // namespace loom::detail

@@ -1,58 +1,94 @@
-// loom's general file format for dump/load:
-//   "LOOMOBJ\0"  u32 format version (1)  u8 codec (0 none, 1 zstd, 2 lz4)  u8[3] reserved
-//   u64 payload size  u64 stored size  u64 xxh3 of the payload  u32 type-name length
-//   type name  stored bytes (the payload, compressed or not)
-// All integers little-endian. Written to a temporary file and renamed into place.
+// loom's general format, whole files: write_object, read_object (see object_format.hpp).
 
 #include "loom/io/dump.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <vector>
+#include <memory>
 
 #include <fmt/format.h>
 #include <lz4.h>
 #include <lz4hc.h>
-#include <xxhash.h>
 #include <zstd.h>
 
+#include "block_hash.hpp"
 #include "loom/core/error.hpp"
 #include "loom/io/detail/atomic_file.hpp"
+#include "object_format.hpp"
 
 namespace loom::detail {
 
 namespace {
 
-constexpr char kMagic[8] = {'L', 'O', 'O', 'M', 'O', 'B', 'J', '\0'};
-constexpr std::uint32_t kVersion = 1;
-enum Codec : std::uint8_t { kNone = 0, kZstd = 1, kLz4 = 2 };
-
-[[noreturn]] void fail(const std::filesystem::path& path, const std::string& what) {
-  throw Error(fmt::format("'{}': {}", path.string(), what));
-}
-
-template <class Int>
-void put(std::string& out, Int v) {
-  for (std::size_t k = 0; k < sizeof(Int); ++k) out += static_cast<char>((v >> (8 * k)) & 0xff);
-}
-
-template <class Int>
-Int get(const std::string& in, std::size_t& pos) {
-  Int v = 0;
-  for (std::size_t k = 0; k < sizeof(Int); ++k) {
-    v |= static_cast<Int>(static_cast<unsigned char>(in[pos + k])) << (8 * k);
+// A read-only private mapping of a whole file.
+struct Mapping {
+  void* base = MAP_FAILED;
+  std::size_t size = 0;
+  Mapping() = default;
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  ~Mapping() {
+    if (base != MAP_FAILED) ::munmap(base, size);
   }
-  pos += sizeof(Int);
-  return v;
-}
-
-constexpr std::size_t kFixedHeader = 8 + 4 + 4 + 8 + 8 + 8 + 4;
+};
 
 }  // namespace
+
+std::string make_header(const std::string& type, Codec codec, std::uint64_t payload_size,
+                        std::uint64_t stored_size, std::uint64_t checksum) {
+  std::string header(kMagic, sizeof kMagic);
+  put<std::uint32_t>(header, kVersion);
+  put<std::uint8_t>(header, codec);
+  header.append(3, '\0');
+  put<std::uint64_t>(header, payload_size);
+  put<std::uint64_t>(header, stored_size);
+  put<std::uint64_t>(header, checksum);
+  put<std::uint32_t>(header, static_cast<std::uint32_t>(type.size()));
+  header += type;
+  return header;
+}
+
+ObjectHeader parse_object_header(const std::filesystem::path& path, std::string_view file,
+                                 std::uint64_t file_size, const std::string& type) {
+  if (file.size() < kFixedHeader || std::memcmp(file.data(), kMagic, sizeof kMagic) != 0) {
+    fail(path, "not a file written by loom::dump (the magic string is missing)");
+  }
+  ObjectHeader h;
+  std::size_t pos = sizeof kMagic;
+  const auto version = get<std::uint32_t>(file, pos);
+  if (version != kVersion) fail(path, fmt::format("format version {} is not supported", version));
+  h.codec = get<std::uint8_t>(file, pos);
+  if (file[pos] != '\0' || file[pos + 1] != '\0' || file[pos + 2] != '\0') {
+    fail(path, "corrupt header (reserved bytes)");
+  }
+  pos += 3;
+  h.payload_size = get<std::uint64_t>(file, pos);
+  h.stored_size = get<std::uint64_t>(file, pos);
+  h.checksum = get<std::uint64_t>(file, pos);
+  const auto type_size = get<std::uint32_t>(file, pos);
+  if (type_size > file.size() - pos) fail(path, "truncated header");
+  const std::string stored_type(file.substr(pos, type_size));
+  pos += type_size;
+  if (stored_type != type) fail(path, fmt::format("holds a {}, not a {}", stored_type, type));
+  if (h.stored_size != file_size - pos) {
+    fail(path, fmt::format("truncated or padded: {} bytes of data expected, {} found",
+                           h.stored_size, file_size - pos));
+  }
+  if (h.payload_size > (std::uint64_t{1} << 40)) fail(path, "corrupt header (payload size)");
+  if (h.codec == kNone && h.payload_size != h.stored_size) fail(path, "corrupt header (sizes)");
+  h.body_offset = pos;
+  return h;
+}
+
+void throw_file_error(const std::filesystem::path& path, const std::string& what) {
+  fail(path, what);
+}
 
 void throw_mmap_general(const std::filesystem::path& path) {
   throw ConfigError(
@@ -99,51 +135,50 @@ void write_object(const std::filesystem::path& path, const std::string& type,
     }
   }
   const std::string_view body = codec == kNone ? payload : std::string_view(stored);
-  std::string header(kMagic, sizeof kMagic);
-  put<std::uint32_t>(header, kVersion);
-  put<std::uint8_t>(header, codec);
-  header.append(3, '\0');
-  put<std::uint64_t>(header, payload.size());
-  put<std::uint64_t>(header, body.size());
-  put<std::uint64_t>(header, XXH3_64bits(payload.data(), payload.size()));
-  put<std::uint32_t>(header, static_cast<std::uint32_t>(type.size()));
-  header += type;
-
+  const std::string header =
+      make_header(type, codec, payload.size(), body.size(), BlockHasher::of(payload));
   write_file_atomically(path, {header, body});
 }
 
-std::string read_object(const std::filesystem::path& path, const std::string& type) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) fail(path, "is a directory, not a loom file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, fmt::format("cannot open: {}", std::strerror(errno)));
-  const std::string file((std::istreambuf_iterator<char>(in)), {});
-  if (file.size() < kFixedHeader || std::memcmp(file.data(), kMagic, sizeof kMagic) != 0) {
-    fail(path, "not a file written by loom::dump (the magic string is missing)");
+ObjectBytes read_object(const std::filesystem::path& path, const std::string& type) {
+  auto mapping = std::make_shared<Mapping>();
+  {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fail(path, fmt::format("cannot open: {}", std::strerror(errno)));
+    struct stat st {};
+    const bool stat_ok = ::fstat(fd, &st) == 0;
+    if (!stat_ok || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      fail(path, stat_ok && S_ISDIR(st.st_mode) ? "is a directory, not a loom file"
+                                                : "is not a regular file");
+    }
+    mapping->size = static_cast<std::size_t>(st.st_size);
+    if (mapping->size > 0) {
+      mapping->base = ::mmap(nullptr, mapping->size, PROT_READ, MAP_PRIVATE, fd, 0);
+    }
+    const int err = errno;
+    ::close(fd);
+    if (mapping->size > 0 && mapping->base == MAP_FAILED) {
+      fail(path, fmt::format("cannot map: {}", std::strerror(err)));
+    }
   }
-  std::size_t pos = sizeof kMagic;
-  const auto version = get<std::uint32_t>(file, pos);
-  if (version != kVersion) fail(path, fmt::format("format version {} is not supported", version));
-  const auto codec = get<std::uint8_t>(file, pos);
-  pos += 3;
-  const auto payload_size = get<std::uint64_t>(file, pos);
-  const auto stored_size = get<std::uint64_t>(file, pos);
-  const auto checksum = get<std::uint64_t>(file, pos);
-  const auto type_size = get<std::uint32_t>(file, pos);
-  if (type_size > file.size() - pos) fail(path, "truncated header");
-  const std::string stored_type = file.substr(pos, type_size);
-  pos += type_size;
-  if (stored_type != type) fail(path, fmt::format("holds a {}, not a {}", stored_type, type));
-  if (stored_size != file.size() - pos) {
-    fail(path, fmt::format("truncated or padded: {} bytes of data expected, {} found", stored_size,
-                           file.size() - pos));
-  }
-  if (payload_size > (std::uint64_t{1} << 40)) fail(path, "corrupt header (payload size)");
+  const std::string_view file =
+      mapping->size == 0 ? std::string_view()
+                         : std::string_view(static_cast<const char*>(mapping->base), mapping->size);
+  const ObjectHeader h = parse_object_header(path, file, file.size(), type);
+  const std::uint64_t payload_size = h.payload_size;
+  const std::uint64_t stored_size = h.stored_size;
+  const std::uint64_t checksum = h.checksum;
+  const auto codec = h.codec;
+  const std::size_t pos = h.body_offset;
   const char* body = file.data() + pos;
-  std::string payload;
+  ObjectBytes out;
+  auto decompressed = std::make_shared<std::string>();
+  std::string& payload = *decompressed;
   switch (codec) {
     case kNone:
-      payload.assign(body, stored_size);
+      out.payload = std::string_view(body, stored_size);
+      out.owner = mapping;
       break;
     case kZstd: {
       payload.resize(payload_size);
@@ -163,10 +198,14 @@ std::string read_object(const std::filesystem::path& path, const std::string& ty
     default:
       fail(path, fmt::format("unknown compression codec {}", codec));
   }
-  if (XXH3_64bits(payload.data(), payload.size()) != checksum) {
+  if (codec != kNone) {
+    out.payload = payload;
+    out.owner = std::move(decompressed);
+  }
+  if (BlockHasher::of(out.payload) != checksum) {
     fail(path, "corrupt: the checksum does not match");
   }
-  return payload;
+  return out;
 }
 
 }  // namespace loom::detail

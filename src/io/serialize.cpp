@@ -11,7 +11,7 @@
 namespace loom::detail {
 
 namespace {
-thread_local const BytesSource* current = nullptr;
+thread_local const InputSource* current = nullptr;
 thread_local const ArrayFiles* current_files = nullptr;
 std::atomic<std::uint64_t> array_file_counter{0};
 }  // namespace
@@ -39,8 +39,8 @@ std::filesystem::path array_file_path(const std::string& name) {
   return current_files->folder / name;
 }
 
-const BytesSource* current_source() noexcept { return current; }
-SourceScope::SourceScope(const BytesSource* source) noexcept : previous_(current) {
+const InputSource* current_source() noexcept { return current; }
+SourceScope::SourceScope(const InputSource* source) noexcept : previous_(current) {
   current = source;
 }
 SourceScope::~SourceScope() { current = previous_; }

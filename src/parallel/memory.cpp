@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <new>
 #include <vector>
 
 #include <fmt/format.h>
@@ -49,9 +50,32 @@ void CacheStore::set_version(std::string version) {
   ensure_writable_folder(folder_);
 }
 
-fs::path CacheStore::entry(std::string_view key_bytes) const {
-  return folder_ / fmt::format("{:016x}.loom", XXH3_64bits(key_bytes.data(), key_bytes.size()));
+HashSink::HashSink() : state_(XXH3_createState()) {
+  if (state_ == nullptr) throw std::bad_alloc();
+  XXH3_128bits_reset(static_cast<XXH3_state_t*>(state_));
 }
+
+HashSink::~HashSink() { XXH3_freeState(static_cast<XXH3_state_t*>(state_)); }
+
+std::streamsize HashSink::xsputn(const char* s, std::streamsize n) {
+  XXH3_128bits_update(static_cast<XXH3_state_t*>(state_), s, static_cast<std::size_t>(n));
+  return n;
+}
+
+HashSink::int_type HashSink::overflow(int_type c) {
+  if (c != traits_type::eof()) {
+    const char ch = traits_type::to_char_type(c);
+    XXH3_128bits_update(static_cast<XXH3_state_t*>(state_), &ch, 1);
+  }
+  return c;
+}
+
+std::string HashSink::hex() const {
+  const XXH128_hash_t h = XXH3_128bits_digest(static_cast<XXH3_state_t*>(state_));
+  return fmt::format("{:016x}{:016x}", h.high64, h.low64);
+}
+
+fs::path CacheStore::entry(const std::string& key) const { return folder_ / (key + ".loom"); }
 
 void CacheStore::report(const char* what, const fs::path& entry) const {
   if (verbose_ > 0) {
@@ -59,11 +83,11 @@ void CacheStore::report(const char* what, const fs::path& entry) const {
   }
 }
 
-std::optional<std::string> CacheStore::read(const fs::path& entry, const std::string& type) const {
+std::optional<ObjectBytes> CacheStore::read(const fs::path& entry, const std::string& type) const {
   std::error_code ec;
   if (!fs::exists(entry, ec)) return std::nullopt;
   try {
-    std::string bytes = read_object(entry, type);
+    ObjectBytes bytes = read_object(entry, type);
     ::utimensat(AT_FDCWD, entry.c_str(), nullptr, 0);  // recently used, for reduce_size
     return bytes;
   } catch (const Error& e) {

@@ -280,28 +280,56 @@ TEST(Dump, CompressedArraysUseTheGeneralFormat) {
 }
 
 TEST(Dump, TypeMismatchAndCorruptFilesAreErrors) {
-  const auto path = temp_path("ints.loom");
-  loom::dump(std::vector<int>{1, 2, 3}, path, {.compress = 2});
-  const std::string mismatch = error_of([&] { (void)loom::load<std::vector<double>>(path); });
-  EXPECT_NE(mismatch.find("std::vector<int"), std::string::npos) << mismatch;
-  EXPECT_NE(mismatch.find("std::vector<double"), std::string::npos) << mismatch;
+  for (int level : {0, 2}) {
+    SCOPED_TRACE(level);
+    const auto path = temp_path("ints.loom");
+    loom::dump(std::vector<int>{1, 2, 3}, path, {.compress = level});
+    const std::string mismatch = error_of([&] { (void)loom::load<std::vector<double>>(path); });
+    EXPECT_NE(mismatch.find("std::vector<int"), std::string::npos) << mismatch;
+    EXPECT_NE(mismatch.find("std::vector<double"), std::string::npos) << mismatch;
 
+    const std::string bytes = read_bytes(path);
+    const auto write = write_bytes;
+    const auto truncated = temp_path("truncated.loom");
+    write(truncated, bytes.substr(0, bytes.size() - 3));
+    EXPECT_NE(error_of([&] { (void)loom::load<std::vector<int>>(truncated); }).find("truncated"),
+              std::string::npos);
+    const auto flipped = temp_path("flipped.loom");
+    std::string corrupt = bytes;
+    corrupt[corrupt.size() - 2] = static_cast<char>(corrupt[corrupt.size() - 2] ^ 0x5a);
+    write(flipped, corrupt);
+    EXPECT_NE(error_of([&] { (void)loom::load<std::vector<int>>(flipped); }).find("corrupt"),
+              std::string::npos);
+    EXPECT_NE(error_of([&] {
+                (void)loom::load<std::vector<int>>(temp_path("absent.loom"));
+              }).find("absent.loom"),
+              std::string::npos);
+  }
+  // Any single flipped byte of an uncompressed array file is an error naming the file (length
+  // fields included: the payload is read as a stream, straight from the file).
+  const auto path = temp_path("array-flip.loom");
+  loom::dump(loom::random::rand({3, 5}, 1), path);
   const std::string bytes = read_bytes(path);
-  const auto write = write_bytes;
-  const auto truncated = temp_path("truncated.loom");
-  write(truncated, bytes.substr(0, bytes.size() - 3));
-  EXPECT_NE(error_of([&] { (void)loom::load<std::vector<int>>(truncated); }).find("truncated"),
-            std::string::npos);
-  const auto flipped = temp_path("flipped.loom");
-  std::string corrupt = bytes;
-  corrupt[corrupt.size() - 2] = static_cast<char>(corrupt[corrupt.size() - 2] ^ 0x5a);
-  write(flipped, corrupt);
-  EXPECT_NE(error_of([&] { (void)loom::load<std::vector<int>>(flipped); }).find("corrupt"),
-            std::string::npos);
-  EXPECT_NE(error_of([&] {
-              (void)loom::load<std::vector<int>>(temp_path("absent.loom"));
-            }).find("absent.loom"),
-            std::string::npos);
+  const auto flipped = temp_path("array-flipped.loom");
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    std::string corrupt = bytes;
+    corrupt[i] = static_cast<char>(corrupt[i] ^ 0x41);
+    write_bytes(flipped, corrupt);
+    const std::string what = error_of([&] { (void)loom::load<loom::NDArray<double>>(flipped); });
+    EXPECT_NE(what.find("array-flipped.loom"), std::string::npos) << "byte " << i << ": " << what;
+  }
+  // The same for a value of nested containers, whose length fields are checked by the
+  // checksum before they are trusted.
+  const auto nested = temp_path("nested.loom");
+  loom::dump(std::vector<std::string>{"alpha", "beta", std::string(40, 'x')}, nested);
+  const std::string nested_bytes = read_bytes(nested);
+  for (std::size_t i = 0; i < nested_bytes.size(); ++i) {
+    std::string corrupt = nested_bytes;
+    corrupt[i] = static_cast<char>(corrupt[i] ^ 0x41);
+    write_bytes(flipped, corrupt);
+    const std::string what = error_of([&] { (void)loom::load<std::vector<std::string>>(flipped); });
+    EXPECT_NE(what.find("array-flipped.loom"), std::string::npos) << "byte " << i << ": " << what;
+  }
   EXPECT_THROW(loom::dump(1, temp_path("x.loom"), {.compress = 1, .compressor = "brotli"}),
                loom::ConfigError);
 }

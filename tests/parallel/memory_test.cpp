@@ -55,6 +55,33 @@ TEST(Memory, SecondCallIsServedFromDisk) {
   EXPECT_EQ(calls.load(), 2);
 }
 
+TEST(Memory, EveryArgumentAndEveryByteOfALargeArrayIsInTheKey) {
+  std::atomic<int> calls{0};
+  loom::Memory memory(cache_dir("large-args"));
+  auto cached = memory.cache("total", [&](const loom::NDArray<double>& a, int scale) {
+    ++calls;
+    return a.sum() * scale;
+  });
+  auto a = loom::random::rand({1000, 1250}, 7);  // 10 MB
+  const double expected = a.sum();
+  EXPECT_EQ(cached(a, 1), expected);
+  EXPECT_EQ(cached(a, 1), expected);
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_EQ(cached(a, 2), 2 * expected);  // the second argument counts
+  EXPECT_EQ(calls.load(), 2);
+  auto b = a.copy();
+  b.mutable_data()[b.size() - 1] += 1.0;  // the last byte counts
+  EXPECT_EQ(cached(b, 1), b.sum());
+  EXPECT_EQ(calls.load(), 3);
+  EXPECT_EQ(cached(a.copy(), 1), expected);  // equal contents, another buffer: a hit
+  EXPECT_EQ(calls.load(), 3);
+  // The shape is part of the key, not only the bytes.
+  auto same_bytes =
+      loom::NDArray<double>(loom::Shape{1250, 1000}, std::span<const double>(a.data(), a.size()));
+  EXPECT_EQ(cached(same_bytes, 1), expected);
+  EXPECT_EQ(calls.load(), 4);
+}
+
 TEST(Memory, VersionsAndClearInvalidate) {
   std::atomic<int> calls{0};
   loom::Memory memory(cache_dir("versions"));

@@ -26,8 +26,7 @@ namespace loom {
 
 /// The element types of NDArray (NumPy's float32/64, int8..64, uint8..64, bool).
 template <class Scalar>
-concept ArrayScalar =
-    std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double> ||
+concept ArrayScalar = std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double> ||
     std::is_same_v<Scalar, bool> ||
     (std::is_integral_v<Scalar> && !std::is_same_v<Scalar, char> && sizeof(Scalar) <= 8 &&
      !std::is_same_v<Scalar, wchar_t> && !std::is_same_v<Scalar, char8_t> &&
@@ -59,13 +58,21 @@ class NDArray {
   /// A copy of `values` (their count must match the shape).
   NDArray(Shape shape, std::span<const Scalar> values) : NDArray(std::move(shape)) {
     if (static_cast<std::int64_t>(values.size()) != size()) {
-      detail::throw_bad_shape("NDArray: " + std::to_string(values.size()) +
-                              " values for shape " + shape_.str());
+      detail::throw_bad_shape("NDArray: " + std::to_string(values.size()) + " values for shape " +
+                              shape_.str());
     }
     if (!values.empty()) std::memcpy(data_, values.data(), values.size_bytes());
   }
+  /// Not initialized (NumPy's np.empty): for arrays about to be overwritten whole.
+  static NDArray uninitialized(Shape shape) {
+    detail::check_extents(shape);
+    const auto bytes = static_cast<std::size_t>(shape.elements()) * sizeof(Scalar);
+    auto buffer = detail::allocate_buffer(bytes, /*zero=*/false);
+    auto* data = reinterpret_cast<Scalar*>(buffer->data());
+    return NDArray(std::move(buffer), data, std::move(shape), true);
+  }
   static NDArray full(Shape shape, Scalar value) {
-    NDArray a(std::move(shape));
+    NDArray a = uninitialized(std::move(shape));
     std::fill(a.data_, a.data_ + a.size(), value);
     return a;
   }
@@ -109,9 +116,9 @@ class NDArray {
     return data_[0];
   }
   [[nodiscard]] auto sum() const {
-    using Acc = std::conditional_t<std::is_floating_point_v<Scalar>, double,
-                                   std::conditional_t<std::is_signed_v<Scalar>, std::int64_t,
-                                                      std::uint64_t>>;
+    using Acc = std::conditional_t<
+        std::is_floating_point_v<Scalar>, double,
+        std::conditional_t<std::is_signed_v<Scalar>, std::int64_t, std::uint64_t>>;
     Acc total{};
     for (std::int64_t i = 0; i < size(); ++i) total += static_cast<Acc>(data_[i]);
     return total;

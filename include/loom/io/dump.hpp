@@ -10,10 +10,14 @@
 // A checksum guards the payload: a corrupt or truncated file is an error, never a wrong value.
 
 #include <filesystem>
+#include <memory>
+#include <ostream>
 #include <string>
 #include <string_view>
 
+#include "loom/core/detail/function_ref.hpp"
 #include "loom/core/detail/type_name.hpp"
+#include "loom/core/error.hpp"
 #include "loom/io/npy.hpp"
 #include "loom/io/serialize.hpp"
 
@@ -31,9 +35,42 @@ namespace detail {
 /// atomically (a temporary file, then a rename).
 void write_object(const std::filesystem::path& path, const std::string& type,
                   std::string_view payload, const DumpOptions& options);
+/// The same, with the payload written by `write_payload` into a stream: without compression
+/// it goes to the file as it is made (hashed on the way), never held whole in memory.
+void write_object_streamed(const std::filesystem::path& path, const std::string& type,
+                           FunctionRef<void(std::ostream&)> write_payload,
+                           const DumpOptions& options);
+/// A payload read back: a view into the mapped file (no compression) or into decompressed
+/// bytes, kept alive by `owner`.
+struct ObjectBytes {
+  std::shared_ptr<const void> owner;
+  std::string_view payload;
+};
 /// Reads a file written by write_object, checks that it holds `type`, verifies and
 /// decompresses the payload.
-std::string read_object(const std::filesystem::path& path, const std::string& type);
+ObjectBytes read_object(const std::filesystem::path& path, const std::string& type);
+/// Reads the payload of a general-format file as a stream: without compression straight from
+/// the file (large reads land directly in their destination), hashed on the way; `finish`
+/// then checks the checksum. Header problems throw at construction (loom::Error naming the
+/// file).
+class ObjectReader {
+ public:
+  ObjectReader(const std::filesystem::path& path, const std::string& type);
+  ~ObjectReader();
+  ObjectReader(const ObjectReader&) = delete;
+  ObjectReader& operator=(const ObjectReader&) = delete;
+  InputSource& source();
+  /// Throws when the payload's checksum does not match.
+  void finish() const;
+  /// Rethrows the current exception (a deserialize error) as a loom::Error naming the file.
+  [[noreturn]] void rethrow_naming_file() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+/// Throws loom::Error "'path': what".
+[[noreturn]] void throw_file_error(const std::filesystem::path& path, const std::string& what);
 /// Whether the file starts with NumPy's magic string.
 bool is_npy_file(const std::filesystem::path& path);
 [[noreturn]] void throw_mmap_general(const std::filesystem::path& path);
@@ -50,7 +87,13 @@ void dump(const Value& value, const std::filesystem::path& path, const DumpOptio
       return;
     }
   }
-  detail::write_object(path, detail::type_name<Value>(), serialize(value), options);
+  detail::write_object_streamed(
+      path, detail::type_name<Value>(),
+      [&value](std::ostream& stream) {
+        cereal::BinaryOutputArchive archive(stream);
+        archive(value);
+      },
+      options);
 }
 
 /// Reads a value written by loom::dump (for an NDArray, a .npy file too, with mmap_mode).
@@ -60,7 +103,26 @@ Value load(const std::filesystem::path& path, const LoadOptions& options = {}) {
     if (detail::is_npy_file(path)) return load_npy<typename Value::value_type>(path, options);
   }
   if (!options.mmap_mode.empty()) detail::throw_mmap_general(path);
-  return deserialize<Value>(detail::read_object(path, detail::type_name<Value>()));
+  if constexpr (detail::IsNDArray<Value>::value) {
+    // An array streams from the file into its own buffer (its reader checks every length
+    // against the bytes left); the checksum is checked at the end.
+    detail::ObjectReader reader(path, detail::type_name<Value>());
+    try {
+      Value value = detail::deserialize_from<Value>(reader.source());
+      reader.finish();
+      return value;
+    } catch (const Error&) {
+      reader.rethrow_naming_file();
+    }
+  } else {
+    // Other values are checked against the checksum before a length field is trusted.
+    const detail::ObjectBytes bytes = detail::read_object(path, detail::type_name<Value>());
+    try {
+      return deserialize<Value>(bytes.payload);
+    } catch (const Error& e) {
+      detail::throw_file_error(path, e.what());
+    }
+  }
 }
 
 }  // namespace loom

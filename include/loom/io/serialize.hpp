@@ -66,30 +66,37 @@ class StringSink : public std::streambuf {
   std::string& out_;
 };
 
+/// An input that knows how many bytes it has left (so that a corrupt length field cannot ask
+/// for more than the input holds).
+class InputSource : public std::streambuf {
+ public:
+  [[nodiscard]] virtual std::size_t remaining() const noexcept = 0;
+};
+
 /// A read-only streambuf over bytes that somebody else owns.
-class BytesSource : public std::streambuf {
+class BytesSource : public InputSource {
  public:
   explicit BytesSource(std::string_view bytes) {
     char* begin = const_cast<char*>(bytes.data());  // NOLINT: get area is never written
     setg(begin, begin, begin + bytes.size());
   }
-  [[nodiscard]] std::size_t remaining() const noexcept {
+  [[nodiscard]] std::size_t remaining() const noexcept override {
     return static_cast<std::size_t>(egptr() - gptr());
   }
 };
 
 /// The input that loom::deserialize is reading on this thread (nullptr outside it).
-const BytesSource* current_source() noexcept;
+const InputSource* current_source() noexcept;
 /// Makes `source` the current input while it lives.
 class SourceScope {
  public:
-  explicit SourceScope(const BytesSource* source) noexcept;
+  explicit SourceScope(const InputSource* source) noexcept;
   ~SourceScope();
   SourceScope(const SourceScope&) = delete;
   SourceScope& operator=(const SourceScope&) = delete;
 
  private:
-  const BytesSource* previous_;
+  const InputSource* previous_;
 };
 
 /// Large arrays as files (the processes backend's results): while a scope is active on this
@@ -144,8 +151,13 @@ void save(Archive& archive, const NDArray<Scalar>& array) {
 
 template <class Archive, ArrayScalar Scalar>
 void load(Archive& archive, NDArray<Scalar>& array) {
-  std::vector<std::int64_t> extents;
-  archive(extents);
+  // The extents as a std::vector would write them, with the count checked before anything
+  // is allocated (a corrupt count must not become a huge allocation).
+  cereal::size_type ndim = 0;
+  archive(cereal::make_size_tag(ndim));
+  if (ndim > 64) throw cereal::Exception("an NDArray claims more than 64 dimensions");
+  std::vector<std::int64_t> extents(static_cast<std::size_t>(ndim));
+  archive(cereal::binary_data(extents.data(), extents.size() * sizeof(std::int64_t)));
   if (extents.size() == 1 && extents[0] == -1) {
     std::string name;
     archive(name);
@@ -166,7 +178,7 @@ void load(Archive& archive, NDArray<Scalar>& array) {
       static_cast<std::uint64_t>(elements) * sizeof(Scalar) > source->remaining()) {
     throw cereal::Exception("an NDArray claims more bytes than the input holds");
   }
-  NDArray<Scalar> out{Shape(std::move(extents))};
+  auto out = NDArray<Scalar>::uninitialized(Shape(std::move(extents)));
   archive(cereal::binary_data(out.mutable_data(), out.nbytes()));
   array = std::move(out);
 }
@@ -188,12 +200,12 @@ std::string serialize(const Value& value) {
   return out;
 }
 
-/// Reads a `Value` from bytes made by loom::serialize; a loom::Error when they are truncated or
-/// are not a `Value`.
+namespace detail {
+/// Reads a `Value` from `source` (which must then be exhausted); a loom::Error when the input
+/// is truncated or is not a `Value`.
 template <class Value>
-Value deserialize(std::string_view bytes) {
-  detail::BytesSource source(bytes);
-  const detail::SourceScope scope(&source);
+Value deserialize_from(InputSource& source) {
+  const SourceScope scope(&source);
   std::istream stream(&source);
   Value value{};
   try {
@@ -209,6 +221,15 @@ Value deserialize(std::string_view bytes) {
   if (source.remaining() != 0)
     detail::throw_trailing_bytes(detail::type_name<Value>(), source.remaining());
   return value;
+}
+}  // namespace detail
+
+/// Reads a `Value` from bytes made by loom::serialize; a loom::Error when they are truncated or
+/// are not a `Value`.
+template <class Value>
+Value deserialize(std::string_view bytes) {
+  detail::BytesSource source(bytes);
+  return detail::deserialize_from<Value>(source);
 }
 
 }  // namespace loom

@@ -6,14 +6,17 @@
 //   double r1 = cached(10.0);   // computes, stores
 //   double r2 = cached(10.0);   // reads from disk
 //
-// Key: the name, a version, and the xxh3 hash of the serialized arguments (the arguments
-// themselves are stored too and compared on a hit, so a hash collision is only a miss).
-// Entries are written atomically; a corrupt or truncated entry is recomputed, never returned.
+// Key: the name, a version, and the 128-bit xxh3 hash of the serialized arguments, computed as
+// they are serialized (they are never copied into a buffer: a hit costs about one pass of the
+// hash over the arguments). Entries are written atomically; a corrupt or truncated entry is
+// recomputed, never returned.
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <ostream>
+#include <streambuf>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -40,14 +43,44 @@ struct ReduceSizeOptions {
 
 namespace detail {
 
+/// A streambuf that hashes what is written to it (xxh3, 128 bits) instead of storing it.
+class HashSink : public std::streambuf {
+ public:
+  HashSink();
+  ~HashSink() override;
+  HashSink(const HashSink&) = delete;
+  HashSink& operator=(const HashSink&) = delete;
+  /// The hash of everything written, as 32 hex digits.
+  [[nodiscard]] std::string hex() const;
+
+ protected:
+  std::streamsize xsputn(const char* s, std::streamsize n) override;
+  int_type overflow(int_type c) override;
+
+ private:
+  void* state_;  // XXH3_state_t
+};
+
+/// The key of a call: the hash of its serialized arguments (in order, as a tuple of them).
+template <class... Args>
+std::string argument_key(const Args&... args) {
+  HashSink sink;
+  std::ostream stream(&sink);
+  {
+    cereal::BinaryOutputArchive archive(stream);
+    if constexpr (sizeof...(Args) > 0) archive(args...);
+  }
+  return sink.hex();
+}
+
 /// The untyped part of a cached function: where its entries live, and their files.
 class CacheStore {
  public:
   CacheStore(std::filesystem::path root, std::string name, std::string version, int verbose);
-  /// The entry file for arguments whose serialized form is `key_bytes`.
-  [[nodiscard]] std::filesystem::path entry(std::string_view key_bytes) const;
+  /// The entry file for arguments whose key (argument_key) is `key`.
+  [[nodiscard]] std::filesystem::path entry(const std::string& key) const;
   /// The stored bytes of an entry, or nullopt (missing; or corrupt, then reported and removed).
-  std::optional<std::string> read(const std::filesystem::path& entry,
+  std::optional<ObjectBytes> read(const std::filesystem::path& entry,
                                   const std::string& type) const;
   void write(const std::filesystem::path& entry, const std::string& type,
              std::string_view bytes) const;
@@ -75,11 +108,11 @@ class CachedFunction {
   auto operator()(Args&&... args) {
     using Result = std::decay_t<std::invoke_result_t<F&, Args...>>;
     static_assert(Serializable<Result>, "Memory::cache: the result type must be serializable");
-    const std::string key = serialize(std::tuple<std::decay_t<Args>...>(args...));
+    const std::string key = detail::argument_key(args...);
     const auto entry = store_.entry(key);
     if (auto bytes = store_.read(entry, detail::type_name<Entry<Result>>())) {
       try {
-        auto stored = deserialize<Entry<Result>>(*bytes);
+        auto stored = deserialize<Entry<Result>>(bytes->payload);
         if (stored.first == key) {
           store_.report("hit", entry);
           return std::move(stored.second);
@@ -98,7 +131,7 @@ class CachedFunction {
   /// Whether a call with these arguments would be served from the cache.
   template <class... Args>
   bool check_call_in_cache(const Args&... args) const {
-    const std::string key = serialize(std::tuple<std::decay_t<Args>...>(args...));
+    const std::string key = detail::argument_key(args...);
     return std::filesystem::exists(store_.entry(key));
   }
 
