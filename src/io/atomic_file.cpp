@@ -8,8 +8,6 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
-
-#include <oneapi/tbb/parallel_for.h>
 #include <thread>
 #include <utility>
 
@@ -72,25 +70,6 @@ void AtomicFile::write(std::string_view bytes) {
   size_ += bytes.size();
 }
 
-void AtomicFile::write_parallel(std::string_view bytes) {
-  constexpr std::size_t kBlock = std::size_t{4} << 20;
-  if (bytes.size() < 2 * kBlock) {
-    write(bytes);
-    return;
-  }
-  std::atomic<int> error{0};
-  const std::uint64_t base = size_;
-  const std::size_t blocks = (bytes.size() + kBlock - 1) / kBlock;
-  tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t b) {
-    if (error.load(std::memory_order_relaxed) != 0) return;
-    const std::size_t at = b * kBlock;
-    const int err = try_write_at(base + at, bytes.substr(at, kBlock));
-    if (err != 0) error = err;
-  });
-  if (error.load() != 0) fail(error.load());
-  size_ += bytes.size();
-}
-
 void AtomicFile::commit() {
   const int fd = std::exchange(fd_, -1);
   if (::close(fd) != 0 || ::rename(tmp_.c_str(), path_.c_str()) != 0) {
@@ -103,7 +82,7 @@ void AtomicFile::commit() {
 void write_file_atomically(const std::filesystem::path& path,
                            std::initializer_list<std::string_view> parts) {
   AtomicFile file(path);
-  for (std::string_view part : parts) file.write_parallel(part);
+  for (std::string_view part : parts) file.write(part);
   file.commit();
 }
 

@@ -22,8 +22,6 @@ class AtomicFile {
 
   /// Appends.
   void write(std::string_view bytes);
-  /// Appends, writing blocks of a large `bytes` from several threads at once.
-  void write_parallel(std::string_view bytes);
   void write_at(std::uint64_t offset, std::string_view bytes);
   /// Writes at `offset` without failing: 0, or the errno (for writers on several threads,
   /// which then call `advance` or `fail`).
