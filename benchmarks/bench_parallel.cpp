@@ -2,8 +2,8 @@
 //   ./bench_parallel
 // Names: P1_map_fine/{seq,loom}, P2_map_medium/{seq,loom_threads,loom_processes},
 // P3_memmap/{seq,loom}, P4_memory_cache/{xxh3,loom_miss,loom_hit},
-// P5_dump_load/{fwrite,fread,loom_dump_npy,loom_load_npy,loom_dump_general,loom_load_general}.
-// Data files go to LOOM_BENCH_DATA (default ./bench-data) and are reused.
+// P5_dump_load/{fwrite,fread,loom_dump,loom_load (.npy),loom_dump_general,loom_load_general}.
+// Data files go to LOOM_BENCH_DATA (default build/bench-data in the source tree), reused.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -307,7 +307,7 @@ BENCHMARK_CAPTURE(P4_loom, hit, true)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(P5_fwrite)->Name("P5_dump_load/fwrite")->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(P5_dump, npy, "p5.npy")
-    ->Name("P5_dump_load/loom_dump_npy")
+    ->Name("P5_dump_load/loom_dump")
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(P5_dump, general, "p5.loom")
@@ -316,7 +316,7 @@ BENCHMARK_CAPTURE(P5_dump, general, "p5.loom")
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(P5_fread)->Name("P5_dump_load/fread")->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(P5_load, npy, "p5.npy")
-    ->Name("P5_dump_load/loom_load_npy")
+    ->Name("P5_dump_load/loom_load")
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(P5_load, general, "p5.loom")

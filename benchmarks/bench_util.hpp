@@ -11,10 +11,10 @@
 
 namespace loom::bench {
 
-/// LOOM_BENCH_DATA, else build/bench-data beside the working directory; created on demand.
+/// LOOM_BENCH_DATA, else build/bench-data in the source tree; created on demand.
 inline std::filesystem::path data_dir() {
   const char* env = std::getenv("LOOM_BENCH_DATA");
-  std::filesystem::path dir = env != nullptr && *env != '\0' ? env : "bench-data";
+  std::filesystem::path dir = env != nullptr && *env != '\0' ? env : LOOM_BENCH_DEFAULT_DATA;
   std::filesystem::create_directories(dir);
   return dir;
 }

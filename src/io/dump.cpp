@@ -102,6 +102,12 @@ bool is_npy_file(const std::filesystem::path& path) {
   return in.read(head, 6) && std::memcmp(head, "\x93NUMPY", 6) == 0;
 }
 
+bool is_loom_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[sizeof kMagic] = {};
+  return in.read(head, sizeof kMagic) && std::memcmp(head, kMagic, sizeof kMagic) == 0;
+}
+
 void write_object(const std::filesystem::path& path, const std::string& type,
                   std::string_view payload, const DumpOptions& options) {
   Codec codec = kNone;

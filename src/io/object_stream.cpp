@@ -151,9 +151,11 @@ class FileSource : public InputSource {
     auto want = static_cast<std::size_t>(count);
     std::size_t got = 0;
     const auto buffered = std::min<std::size_t>(want, static_cast<std::size_t>(egptr() - gptr()));
-    std::memcpy(s, gptr(), buffered);
-    gbump(static_cast<int>(buffered));
-    got += buffered;
+    if (buffered > 0) {
+      std::memcpy(s, gptr(), buffered);
+      gbump(static_cast<int>(buffered));
+      got += buffered;
+    }
     if (want - got >= kBuffer) {
       got += read_into(s + got, want - got);  // straight into the destination
     }

@@ -99,6 +99,7 @@ std::optional<ObjectBytes> CacheStore::read(const fs::path& entry, const std::st
 
 void CacheStore::write(const fs::path& entry, const std::string& type,
                        std::string_view bytes) const {
+  ensure_writable_folder(folder_);  // memory.clear() may have removed it
   try {
     write_object(entry, type, bytes, {});
   } catch (const Error& e) {

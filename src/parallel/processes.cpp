@@ -34,7 +34,6 @@ struct RemoteFailure {
 // The worker's loop: run the batches the parent sends, answer one frame per call.
 void worker_main(ParallelJob& job, const ArrayFiles& files, int from_parent, int to_parent) {
   const std::stop_source never_stopped;
-  const ArrayFilesScope large_results(&files);
   while (auto frame = read_frame(from_parent)) {
     if (frame->kind != kRun) continue;
     const auto count = deserialize<std::uint64_t>(frame->payload);
@@ -44,7 +43,7 @@ void worker_main(ParallelJob& job, const ArrayFiles& files, int from_parent, int
       try {
         const TaskContext here("Parallel", i, &never_stopped);
         const TaskScope scope(&here);
-        bytes = job.run_and_serialize(static_cast<std::size_t>(i));
+        bytes = job.run_and_serialize(static_cast<std::size_t>(i), &files);
       } catch (...) {
         kind = kError;
         bytes =

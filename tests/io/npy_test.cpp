@@ -279,6 +279,28 @@ TEST(Dump, CompressedArraysUseTheGeneralFormat) {
                loom::ConfigError);
 }
 
+TEST(Dump, LoadWithMmapModeNamesWhatIsWrongWithTheFile) {
+  const auto missing = temp_path("nowhere.npy");
+  std::string what =
+      error_of([&] { (void)loom::load<loom::NDArray<double>>(missing, {.mmap_mode = "r"}); });
+  EXPECT_NE(what.find("nowhere.npy"), std::string::npos) << what;
+  EXPECT_NE(what.find("cannot open"), std::string::npos) << what;
+  what = error_of([&] {
+    (void)loom::load<loom::NDArray<double>>(std::filesystem::temp_directory_path(),
+                                            {.mmap_mode = "r"});
+  });
+  EXPECT_NE(what.find("directory"), std::string::npos) << what;
+  const auto text = temp_path("text.bin");
+  write_bytes(text, "hello, this is not an array at all");
+  what = error_of([&] { (void)loom::load<loom::NDArray<double>>(text, {.mmap_mode = "r"}); });
+  EXPECT_NE(what.find("text.bin"), std::string::npos) << what;
+  // loom's own format cannot be mapped: that is the error then.
+  const auto general = temp_path("general.loom");
+  loom::dump(loom::random::rand({4}, 1), general);
+  EXPECT_THROW((void)loom::load<loom::NDArray<double>>(general, {.mmap_mode = "r"}),
+               loom::ConfigError);
+}
+
 TEST(Dump, TypeMismatchAndCorruptFilesAreErrors) {
   for (int level : {0, 2}) {
     SCOPED_TRACE(level);

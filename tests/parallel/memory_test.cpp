@@ -82,6 +82,50 @@ TEST(Memory, EveryArgumentAndEveryByteOfALargeArrayIsInTheKey) {
   EXPECT_EQ(calls.load(), 4);
 }
 
+TEST(Memory, ACachedFunctionKeepsWorkingAfterClear) {
+  std::atomic<int> calls{0};
+  loom::Memory memory(cache_dir("after-clear"));
+  auto cached = memory.cache("inc", [&](int x) {
+    ++calls;
+    return x + 1;
+  });
+  EXPECT_EQ(cached(1), 2);
+  memory.clear();
+  EXPECT_EQ(cached(1), 2);  // recomputed and stored again, no CacheError
+  EXPECT_EQ(cached(1), 2);
+  EXPECT_EQ(calls.load(), 2);
+  cached.clear();
+  EXPECT_EQ(cached(1), 2);
+  EXPECT_EQ(calls.load(), 3);
+}
+
+TEST(Memory, InsideProcessWorkersLargeArraysAreCachedByValue) {
+  // Worker processes serialize their results with large arrays as files; a Memory call inside
+  // the worker must still key and store the array itself.
+  const auto dir = cache_dir("in-workers");
+  std::vector<double> sums =
+      loom::Parallel({.n_jobs = 2, .backend = "processes"})(std::vector<int>{0, 1}, [&dir](int x) {
+        loom::Memory memory(dir);
+        auto cached = memory.cache("twice", [](const loom::NDArray<double>& a) {
+          auto b = a.copy();
+          for (std::int64_t i = 0; i < b.size(); ++i) b.mutable_data()[i] *= 2;
+          return b;
+        });
+        return cached(loom::random::rand({512, 512}, static_cast<std::uint64_t>(x))).sum();
+      });
+  // Later, in this process: the stored results are the arrays, not links to files of a run
+  // that has ended.
+  loom::Memory memory(dir);
+  auto cached = memory.cache("twice", [](const loom::NDArray<double>&) -> loom::NDArray<double> {
+    throw std::runtime_error("should have been a hit");
+  });
+  for (int x = 0; x < 2; ++x) {
+    const auto a = loom::random::rand({512, 512}, static_cast<std::uint64_t>(x));
+    EXPECT_DOUBLE_EQ(cached(a).sum(), 2 * a.sum());
+    EXPECT_DOUBLE_EQ(sums[static_cast<std::size_t>(x)], 2 * a.sum());
+  }
+}
+
 TEST(Memory, VersionsAndClearInvalidate) {
   std::atomic<int> calls{0};
   loom::Memory memory(cache_dir("versions"));
@@ -126,7 +170,10 @@ TEST(Memory, CorruptEntriesAreRecomputedAndReported) {
 }
 
 TEST(Memory, ConcurrentWritersNeverLeaveAHalfEntry) {
-  loom::Memory memory(cache_dir("concurrent"));
+  // verbose: a half entry read by another writer would be reported as corrupt (and silently
+  // recomputed otherwise), so the report is what this test checks.
+  loom::Memory memory(cache_dir("concurrent"), {.verbose = 1});
+  testing::internal::CaptureStderr();
   auto cached = memory.cache("big", [](int x) { return std::vector<double>(200000, x); });
   // Threads and forked processes write the same entries at once.
   std::vector<double> sums = loom::Parallel({.n_jobs = 4, .batch_size = std::int64_t{1}})(
@@ -146,6 +193,9 @@ TEST(Memory, ConcurrentWritersNeverLeaveAHalfEntry) {
             for (double d : v) s += d;
             return s;
           });
+  const std::string reports = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(reports.find("corrupt"), std::string::npos) << reports;
+  EXPECT_NE(reports.find("hit"), std::string::npos) << reports;
   for (double s : sums) EXPECT_EQ(s, 200000.0);
   for (double s : sums2) EXPECT_EQ(s, 200000.0);
   for (const auto& e : entries(memory.location())) {

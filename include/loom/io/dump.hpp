@@ -73,6 +73,8 @@ class ObjectReader {
 [[noreturn]] void throw_file_error(const std::filesystem::path& path, const std::string& what);
 /// Whether the file starts with NumPy's magic string.
 bool is_npy_file(const std::filesystem::path& path);
+/// Whether the file starts with the magic string of loom's general format.
+bool is_loom_file(const std::filesystem::path& path);
 [[noreturn]] void throw_mmap_general(const std::filesystem::path& path);
 }  // namespace detail
 
@@ -100,7 +102,11 @@ void dump(const Value& value, const std::filesystem::path& path, const DumpOptio
 template <Serializable Value>
 Value load(const std::filesystem::path& path, const LoadOptions& options = {}) {
   if constexpr (detail::IsNDArray<Value>::value) {
-    if (detail::is_npy_file(path)) return load_npy<typename Value::value_type>(path, options);
+    // A .npy file; or, with mmap_mode, anything but loom's own format: load_npy then says
+    // what is wrong with it (missing, a directory, truncated, not a .npy file).
+    if (detail::is_npy_file(path) || (!options.mmap_mode.empty() && !detail::is_loom_file(path))) {
+      return load_npy<typename Value::value_type>(path, options);
+    }
   }
   if (!options.mmap_mode.empty()) detail::throw_mmap_general(path);
   if constexpr (detail::IsNDArray<Value>::value) {

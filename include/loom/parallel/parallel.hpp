@@ -97,12 +97,14 @@ class TypedJob final : public ParallelJob {
       }
     }
   }
-  std::string run_and_serialize(std::size_t i) override {
+  std::string run_and_serialize(std::size_t i, const ArrayFiles* files) override {
     if constexpr (std::is_void_v<Value>) {
       calls_.call(i);
       return {};
     } else if constexpr (Serializable<Value>) {
-      return serialize(calls_.call(i));
+      const Value value = calls_.call(i);
+      const ArrayFilesScope large_arrays(files);
+      return serialize(value);
     } else {
       throw_not_serializable(type_name<Value>());
     }

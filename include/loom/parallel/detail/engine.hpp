@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "loom/io/serialize.hpp"
 #include "loom/parallel/options.hpp"
 
 namespace loom::detail {
@@ -26,8 +27,10 @@ class ParallelJob {
   /// One virtual call per batch.
   virtual void run_range(std::size_t first, std::size_t count, std::size_t& done,
                          const std::atomic<bool>& stop) = 0;
-  /// Runs call `i` in a forked worker and returns its result in serialized form. May throw.
-  virtual std::string run_and_serialize(std::size_t i) = 0;
+  /// Runs call `i` in a forked worker and returns its result in serialized form, large arrays
+  /// as files (`files`: only the serialization of the result, never the call, sees it). May
+  /// throw.
+  virtual std::string run_and_serialize(std::size_t i, const ArrayFiles* files) = 0;
   /// Stores a result that came back from a worker (in the parent).
   virtual void store_serialized(std::size_t i, std::string_view bytes) = 0;
   /// Called in the parent before workers are forked: materialize lazy inputs now.
