@@ -250,8 +250,13 @@ const char* dtype_name(DType dtype) noexcept { return info(dtype).name; }
 
 void write_npy(const std::filesystem::path& path, DType dtype, const Shape& shape, const void* data,
                std::size_t nbytes) {
-  write_file_atomically(
-      path, {make_header(dtype, shape), std::string_view(static_cast<const char*>(data), nbytes)});
+  // The header and the data's first bytes go together, so that the bulk of the data is written
+  // at page-aligned file offsets (whole page-cache pages, one copy each).
+  std::string head = make_header(dtype, shape);
+  const std::string_view all(static_cast<const char*>(data), nbytes);
+  const std::size_t lead = std::min(all.size(), (4096 - head.size() % 4096) % 4096);
+  head.append(all.substr(0, lead));
+  write_file_atomically(path, {head, all.substr(lead)});
 }
 
 NpyData read_npy(const std::filesystem::path& path, DType want, const std::string& mmap_mode) {

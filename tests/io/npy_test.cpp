@@ -200,21 +200,27 @@ TEST(Npy, BadFilesAreErrorsNamingTheFileAndTheProblem) {
   loom::dump(loom::random::rand({10, 10}, 1), good);
   const std::string bytes = read_bytes(good);
   const auto write = write_bytes;
-  const auto truncated = temp_path("truncated.npy");
+  // File names say nothing of the problem: each message must.
+  const auto truncated = temp_path("bad1.npy");
   write(truncated, bytes.substr(0, bytes.size() - 8));
-  EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(truncated); }).find("truncated"),
-            std::string::npos);
-  EXPECT_NE(error_of([&] {
-              (void)loom::load_npy<double>(truncated, {.mmap_mode = "r"});
-            }).find("truncated.npy"),
-            std::string::npos);
+  for (const char* mode : {"", "r"}) {
+    const std::string what =
+        error_of([&] { (void)loom::load_npy<double>(truncated, {.mmap_mode = mode}); });
+    EXPECT_NE(what.find("bad1.npy"), std::string::npos) << what;
+    EXPECT_NE(what.find("truncated: the header says shape (10, 10)"), std::string::npos) << what;
+  }
+  const auto short_header = temp_path("bad2.npy");
+  write(short_header, bytes.substr(0, 20));
+  EXPECT_NE(
+      error_of([&] { (void)loom::load_npy<double>(short_header); }).find("truncated .npy header"),
+      std::string::npos);
 
-  const auto magic = temp_path("magic.npy");
+  const auto magic = temp_path("bad3.npy");
   write(magic, "NOTNUMPY" + bytes.substr(8));
-  EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(magic); }).find("magic"),
+  EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(magic); }).find("magic string"),
             std::string::npos);
 
-  const auto lies = temp_path("lies.npy");
+  const auto lies = temp_path("bad4.npy");
   std::string liar = bytes;
   const auto pos = liar.find("(10, 10)");
   ASSERT_NE(pos, std::string::npos);
@@ -222,14 +228,20 @@ TEST(Npy, BadFilesAreErrorsNamingTheFileAndTheProblem) {
   write(lies, liar);
   EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(lies); }).find("(10, 11)"),
             std::string::npos);
+  // A header that claims less data than the file holds is just as wrong.
+  std::string small_liar = bytes;
+  small_liar.replace(pos, 8, "(10,  9)");
+  write(lies, small_liar);
+  const std::string extra = error_of([&] { (void)loom::load_npy<double>(lies); });
+  EXPECT_NE(extra.find("the header says shape (10, 9)"), std::string::npos) << extra;
 
   const std::string wrong_type = error_of([&] { (void)loom::load_npy<float>(good); });
   EXPECT_NE(wrong_type.find("float64"), std::string::npos) << wrong_type;
   EXPECT_NE(wrong_type.find("float32"), std::string::npos) << wrong_type;
 
-  EXPECT_NE(
-      error_of([&] { (void)loom::load_npy<double>(temp_path("missing.npy")); }).find("missing.npy"),
-      std::string::npos);
+  const std::string missing =
+      error_of([&] { (void)loom::load_npy<double>(temp_path("missing.npy")); });
+  EXPECT_NE(missing.find("missing.npy': cannot open"), std::string::npos) << missing;
   EXPECT_NE(error_of([&] { (void)loom::load_npy<double>(temp_path("")); }).find("directory"),
             std::string::npos);
   const auto empty = temp_path("empty.npy");
