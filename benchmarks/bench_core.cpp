@@ -11,15 +11,12 @@
 #include <oneapi/tbb/parallel_reduce.h>
 #include <oneapi/tbb/task_group.h>
 
+#include "bench_util.hpp"
 #include "loom/core.hpp"
 
 namespace {
 
-#ifdef LOOM_BENCH_SMALL
-constexpr std::int64_t kScale = 10;
-#else
-constexpr std::int64_t kScale = 1;
-#endif
+using loom::bench::kScale;
 
 constexpr std::int64_t kTasks = 1'000'000 / kScale;
 

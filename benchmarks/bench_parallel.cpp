@@ -25,11 +25,7 @@
 
 namespace {
 
-#ifdef LOOM_BENCH_SMALL
-constexpr std::size_t kScale = 10;
-#else
-constexpr std::size_t kScale = 1;
-#endif
+using loom::bench::kScale;
 
 // ---- P1_map_fine: 1,000,000 sqrt calls, output allocated in the timed region ----
 
@@ -118,7 +114,7 @@ void P2_loom(benchmark::State& state, const char* backend) {
 // ---- P3_memmap: 400 MB float64 .npy, mapped, 8 slice means ----
 
 constexpr std::int64_t kP3Rows = 800;
-constexpr std::int64_t kP3Cols = 62'500 / static_cast<std::int64_t>(kScale);  // 400 MB
+constexpr std::int64_t kP3Cols = 62'500 / kScale;  // 400 MB
 constexpr int kP3Slices = 8;
 
 std::filesystem::path p3_file() {
@@ -180,7 +176,7 @@ void P3_loom(benchmark::State& state) {
 // ---- P4_memory_cache: f(10 MB array) -> double through Memory.cache ----
 
 const loom::NDArray<double>& p4_argument() {
-  static const auto a = loom::random::rand({1250, 1000 / static_cast<std::int64_t>(kScale)}, 4);
+  static const auto a = loom::random::rand({1250, 1000 / kScale}, 4);
   return a;
 }
 
@@ -214,7 +210,7 @@ void P4_loom(benchmark::State& state, bool hit) {
 // ---- P5_dump_load: a 400 MB array as .npy and in the general format ----
 
 const loom::NDArray<double>& p5_array() {
-  static const auto a = loom::random::rand({800, 62'500 / static_cast<std::int64_t>(kScale)}, 5);
+  static const auto a = loom::random::rand({800, 62'500 / kScale}, 5);
   return a;
 }
 
@@ -228,14 +224,19 @@ void settle_disk(benchmark::State& state) {
 
 std::filesystem::path p5_path(const char* name) { return loom::bench::data_dir() / name; }
 
+// The baseline's write: fwrite of the raw bytes.
+void write_raw(const std::filesystem::path& path, const loom::NDArray<double>& a) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr || std::fwrite(a.data(), 1, a.nbytes(), f) != a.nbytes()) std::abort();
+  std::fclose(f);
+}
+
 void P5_fwrite(benchmark::State& state) {
   const auto& a = p5_array();
   const auto path = p5_path("p5_raw.bin");
   for (auto _ : state) {
     settle_disk(state);
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    if (f == nullptr || std::fwrite(a.data(), 1, a.nbytes(), f) != a.nbytes()) std::abort();
-    std::fclose(f);
+    write_raw(path, a);
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * a.nbytes()));
 }
@@ -243,11 +244,7 @@ void P5_fwrite(benchmark::State& state) {
 void P5_fread(benchmark::State& state) {
   const auto& a = p5_array();
   const auto path = p5_path("p5_raw.bin");
-  {
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    if (f == nullptr || std::fwrite(a.data(), 1, a.nbytes(), f) != a.nbytes()) std::abort();
-    std::fclose(f);
-  }
+  write_raw(path, a);
   for (auto _ : state) {
     auto* buffer = static_cast<char*>(std::malloc(a.nbytes()));
     std::FILE* f = std::fopen(path.c_str(), "rb");

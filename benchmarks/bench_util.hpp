@@ -11,6 +11,13 @@
 
 namespace loom::bench {
 
+/// -DLOOM_BENCH_SMALL=ON shrinks every size tenfold (a quick smoke run).
+#ifdef LOOM_BENCH_SMALL
+constexpr std::int64_t kScale = 10;
+#else
+constexpr std::int64_t kScale = 1;
+#endif
+
 /// LOOM_BENCH_DATA, else build/bench-data in the source tree; created on demand.
 inline std::filesystem::path data_dir() {
   const char* env = std::getenv("LOOM_BENCH_DATA");

@@ -18,6 +18,7 @@
 #include <zstd.h>
 
 #include "block_hash.hpp"
+#include "input_file.hpp"
 #include "loom/core/error.hpp"
 #include "loom/io/detail/atomic_file.hpp"
 #include "object_format.hpp"
@@ -149,23 +150,14 @@ void write_object(const std::filesystem::path& path, const std::string& type,
 ObjectBytes read_object(const std::filesystem::path& path, const std::string& type) {
   auto mapping = std::make_shared<Mapping>();
   {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail(path, fmt::format("cannot open: {}", std::strerror(errno)));
-    struct stat st {};
-    const bool stat_ok = ::fstat(fd, &st) == 0;
-    if (!stat_ok || !S_ISREG(st.st_mode)) {
-      ::close(fd);
-      fail(path, stat_ok && S_ISDIR(st.st_mode) ? "is a directory, not a loom file"
-                                                : "is not a regular file");
-    }
-    mapping->size = static_cast<std::size_t>(st.st_size);
+    OpenFile f;
+    open_regular_file(f, path, "loom file");
+    mapping->size = static_cast<std::size_t>(f.size);
     if (mapping->size > 0) {
-      mapping->base = ::mmap(nullptr, mapping->size, PROT_READ, MAP_PRIVATE, fd, 0);
-    }
-    const int err = errno;
-    ::close(fd);
-    if (mapping->size > 0 && mapping->base == MAP_FAILED) {
-      fail(path, fmt::format("cannot map: {}", std::strerror(err)));
+      mapping->base = ::mmap(nullptr, mapping->size, PROT_READ, MAP_PRIVATE, f.fd, 0);
+      if (mapping->base == MAP_FAILED) {
+        fail(path, fmt::format("cannot map: {}", std::strerror(errno)));
+      }
     }
   }
   const std::string_view file =

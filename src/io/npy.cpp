@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <cstring>
@@ -19,8 +18,8 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <oneapi/tbb/parallel_for.h>
 
+#include "input_file.hpp"
 #include "loom/core/error.hpp"
 #include "loom/io/detail/atomic_file.hpp"
 
@@ -46,10 +45,6 @@ constexpr DTypeInfo kDTypes[] = {
 };
 
 const DTypeInfo& info(DType d) { return kDTypes[static_cast<int>(d)]; }
-
-[[noreturn]] void fail(const std::filesystem::path& path, const std::string& what) {
-  throw Error(fmt::format("'{}': {}", path.string(), what));
-}
 
 std::string descr_of(DType d) {
   const auto& i = info(d);
@@ -207,13 +202,6 @@ class MappedBuffer final : public Buffer {
   std::string path_;
 };
 
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 std::int64_t checked_bytes(const std::filesystem::path& path, const Shape& shape, DType dtype) {
   std::int64_t n = 1;
   for (auto e : shape) {
@@ -268,15 +256,9 @@ NpyData read_npy(const std::filesystem::path& path, DType want, const std::strin
     throw ConfigError(fmt::format("load('{}'): mmap_mode must be \"r\", \"r+\" or \"c\", not '{}'",
                                   path.string(), mmap_mode));
   }
-  const bool write_shared = mmap_mode == "r+";
-  Fd f{::open(path.c_str(), (write_shared ? O_RDWR : O_RDONLY) | O_CLOEXEC)};
-  if (f.fd < 0) fail(path, fmt::format("cannot open: {}", std::strerror(errno)));
-  struct stat st {};
-  if (::fstat(f.fd, &st) != 0) fail(path, fmt::format("cannot stat: {}", std::strerror(errno)));
-  if (!S_ISREG(st.st_mode)) {
-    fail(path, S_ISDIR(st.st_mode) ? "is a directory, not a .npy file" : "is not a regular file");
-  }
-  const auto file_size = static_cast<std::size_t>(st.st_size);
+  OpenFile f;
+  open_regular_file(f, path, ".npy file", /*writable=*/mmap_mode == "r+");
+  const auto file_size = static_cast<std::size_t>(f.size);
   if (file_size == 0) fail(path, "is empty, not a .npy file");
 
   // Map the file (read-only for a plain load: the bytes are then copied or converted).
@@ -324,22 +306,9 @@ NpyData read_npy(const std::filesystem::path& path, DType want, const std::strin
   } else if (bytes > 0) {
     // read() into the array is faster than copying from the mapping (no page faults on it),
     // and large arrays are read in blocks on several threads.
-    auto* out = reinterpret_cast<char*>(owned->data());
-    const auto total = static_cast<std::size_t>(bytes);
-    constexpr std::size_t kBlock = std::size_t{4} << 20;
-    std::atomic<int> error{0};
-    tbb::parallel_for(std::size_t{0}, (total + kBlock - 1) / kBlock, [&](std::size_t b) {
-      std::size_t done = b * kBlock;
-      const std::size_t end = std::min(total, done + kBlock);
-      while (done < end && error.load(std::memory_order_relaxed) == 0) {
-        const ssize_t r =
-            ::pread(f.fd, out + done, end - done, static_cast<off_t>(h.data_offset + done));
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) error = r < 0 ? errno : EIO;
-        if (r > 0) done += static_cast<std::size_t>(r);
-      }
-    });
-    if (error.load() != 0) fail(path, fmt::format("cannot read: {}", std::strerror(error.load())));
+    const int err = read_exactly_parallel(f.fd, h.data_offset, static_cast<std::size_t>(bytes),
+                                          reinterpret_cast<char*>(owned->data()));
+    if (err != 0) fail(path, fmt::format("cannot read: {}", std::strerror(err)));
   }
   if (h.big_endian) byteswap(owned->data(), static_cast<std::size_t>(shape.elements()), size);
   return {owned, owned->data(), shape, true};
@@ -349,7 +318,7 @@ NpyData create_npy(const std::filesystem::path& path, DType dtype, const Shape& 
   check_extents(shape);
   const std::string header = make_header(dtype, shape);
   const std::int64_t bytes = checked_bytes(path, shape, dtype);
-  Fd f{::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+  const OpenFile f(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (f.fd < 0) fail(path, fmt::format("cannot create: {}", std::strerror(errno)));
   const std::size_t total = header.size() + static_cast<std::size_t>(bytes);
   if (::ftruncate(f.fd, static_cast<off_t>(total)) != 0 ||

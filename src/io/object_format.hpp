@@ -14,7 +14,7 @@
 
 #include <fmt/format.h>
 
-#include "loom/core/error.hpp"
+#include "input_file.hpp"
 
 namespace loom::detail {
 
@@ -23,10 +23,6 @@ constexpr std::uint32_t kVersion = 2;
 enum Codec : std::uint8_t { kNone = 0, kZstd = 1, kLz4 = 2 };
 constexpr std::size_t kFixedHeader = 8 + 4 + 4 + 8 + 8 + 8 + 4;
 constexpr std::size_t kSizesOffset = 8 + 4 + 4;  // payload size, stored size, checksum
-
-[[noreturn]] inline void fail(const std::filesystem::path& path, const std::string& what) {
-  throw Error(fmt::format("'{}': {}", path.string(), what));
-}
 
 template <class Int>
 void put(std::string& out, Int v) {

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "block_hash.hpp"
+#include "input_file.hpp"
 #include "loom/core/error.hpp"
 #include "loom/io/detail/atomic_file.hpp"
 #include "loom/io/dump.hpp"
@@ -181,7 +182,9 @@ class FileSource : public InputSource {
     std::atomic<int> error{0};
     const bool ok = hash_.update_parallel(
         out, n, [this, base, &error](std::size_t at, std::size_t count, char* to) {
-          return pread_all(base + at, count, to, error);
+          const int err = read_exactly(fd_, base + at, count, to);
+          if (err != 0) error = err;
+          return err == 0;
         });
     if (!ok) {
       error_ = error.load() != 0 ? error.load() : EIO;
@@ -191,20 +194,6 @@ class FileSource : public InputSource {
     offset_ += n;
     left_ -= n;
     return n;
-  }
-
-  bool pread_all(std::uint64_t at, std::size_t count, char* to, std::atomic<int>& error) const {
-    std::size_t done = 0;
-    while (done < count) {
-      const ssize_t r = ::pread(fd_, to + done, count - done, static_cast<off_t>(at + done));
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) {
-        error = r < 0 ? errno : EIO;
-        return false;
-      }
-      done += static_cast<std::size_t>(r);
-    }
-    return true;
   }
 
   int fd_;
@@ -219,48 +208,39 @@ class FileSource : public InputSource {
 
 struct ObjectReader::Impl {
   std::filesystem::path path;
-  int fd = -1;
+  OpenFile file_fd;
   std::uint64_t checksum = 0;
   std::unique_ptr<FileSource> file;  // no compression
   ObjectBytes bytes;                 // compressed: the decompressed payload
   std::unique_ptr<BytesSource> in_memory;
-  ~Impl() {
-    if (fd >= 0) ::close(fd);
-  }
 };
 
 ObjectReader::ObjectReader(const std::filesystem::path& path, const std::string& type)
     : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.path = path;
-  m.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (m.fd < 0) fail(path, fmt::format("cannot open: {}", std::strerror(errno)));
-  struct stat st {};
-  if (::fstat(m.fd, &st) != 0) fail(path, fmt::format("cannot stat: {}", std::strerror(errno)));
-  if (!S_ISREG(st.st_mode)) {
-    fail(path, S_ISDIR(st.st_mode) ? "is a directory, not a loom file" : "is not a regular file");
-  }
-  const auto file_size = static_cast<std::uint64_t>(st.st_size);
+  open_regular_file(m.file_fd, path, "loom file");
+  const std::uint64_t file_size = m.file_fd.size;
   // The fixed header, then the type name it announces.
   std::string head(static_cast<std::size_t>(std::min<std::uint64_t>(file_size, kFixedHeader)),
                    '\0');
-  if (::pread(m.fd, head.data(), head.size(), 0) != static_cast<ssize_t>(head.size())) {
+  if (read_exactly(m.file_fd.fd, 0, head.size(), head.data()) != 0) {
     fail(path, "cannot read the header");
   }
   if (head.size() == kFixedHeader) {
     std::size_t pos = kFixedHeader - 4;
     const auto type_size = get<std::uint32_t>(head, pos);
-    const auto available = file_size - kFixedHeader;
-    const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(type_size, available));
+    const auto n =
+        static_cast<std::size_t>(std::min<std::uint64_t>(type_size, file_size - kFixedHeader));
     head.resize(kFixedHeader + n);
-    if (::pread(m.fd, head.data() + kFixedHeader, n, kFixedHeader) != static_cast<ssize_t>(n)) {
+    if (read_exactly(m.file_fd.fd, kFixedHeader, n, head.data() + kFixedHeader) != 0) {
       fail(path, "cannot read the header");
     }
   }
   const ObjectHeader h = parse_object_header(path, head, file_size, type);
   m.checksum = h.checksum;
   if (h.codec == kNone) {
-    m.file = std::make_unique<FileSource>(m.fd, h.body_offset, h.stored_size);
+    m.file = std::make_unique<FileSource>(m.file_fd.fd, h.body_offset, h.stored_size);
   } else {
     m.bytes = read_object(path, type);  // decompresses and checks the checksum
     m.in_memory = std::make_unique<BytesSource>(m.bytes.payload);
