@@ -6,3 +6,4 @@
 #include "loom/io/npy.hpp"
 #include "loom/io/serialize.hpp"
 #include "loom/parallel.hpp"
+#include "loom/remote.hpp"

@@ -83,7 +83,7 @@ int default_num_threads() {
 
 struct Executor::Impl {
   tbb::task_arena arena;
-  explicit Impl(int n) : arena(n, /*reserved_for_masters=*/1) {}
+  Impl(int n, int reserved) : arena(n, static_cast<unsigned>(reserved)) {}
 };
 
 namespace {
@@ -91,6 +91,7 @@ namespace {
 struct ExecutorCache {
   std::mutex mutex;
   std::map<int, std::unique_ptr<Executor>> executors;
+  std::map<int, std::unique_ptr<Executor>> detached;
   // oneTBB caps all arenas at the hardware concurrency unless told otherwise; n_jobs above the
   // cores is honoured (I/O-bound work), so the cap follows the largest arena asked for.
   std::unique_ptr<tbb::global_control> parallelism;
@@ -104,10 +105,22 @@ ExecutorCache& cache() {
 
 }  // namespace
 
-Executor::Executor(int num_threads)
-    : num_threads_(num_threads), impl_(std::make_unique<Impl>(num_threads)) {}
+Executor::Executor(int num_threads, int reserved_for_callers)
+    : num_threads_(num_threads), impl_(std::make_unique<Impl>(num_threads, reserved_for_callers)) {}
 
 Executor::~Executor() = default;
+
+namespace {
+// Raises oneTBB's cap on threads (all arenas together) to `threads` when it is below.
+void allow_parallelism(ExecutorCache& c, int threads) {
+  const int hardware = tbb::info::default_concurrency();
+  if (threads > std::max(hardware, c.parallelism_limit)) {
+    c.parallelism = std::make_unique<tbb::global_control>(
+        tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    c.parallelism_limit = threads;
+  }
+}
+}  // namespace
 
 Executor& Executor::with_threads(int num_threads) {
   if (num_threads < 1) {
@@ -117,13 +130,23 @@ Executor& Executor::with_threads(int num_threads) {
   std::lock_guard lock(c.mutex);
   auto& slot = c.executors[num_threads];
   if (!slot) {
-    const int hardware = tbb::info::default_concurrency();
-    if (num_threads > std::max(hardware, c.parallelism_limit)) {
-      c.parallelism = std::make_unique<tbb::global_control>(
-          tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(num_threads));
-      c.parallelism_limit = num_threads;
-    }
-    slot.reset(new Executor(num_threads));  // NOLINT: private constructor, owned at once
+    allow_parallelism(c, num_threads);
+    slot.reset(new Executor(num_threads, 1));  // NOLINT: private constructor, owned at once
+  }
+  return *slot;
+}
+
+Executor& Executor::detached(int num_workers) {
+  if (num_workers < 1) {
+    throw ConfigError(fmt::format("an executor needs at least one thread, not {}", num_workers));
+  }
+  auto& c = cache();
+  std::lock_guard lock(c.mutex);
+  auto& slot = c.detached[num_workers];
+  if (!slot) {
+    // oneTBB counts the threads that call in too: `num_workers` pool threads need one more.
+    allow_parallelism(c, num_workers + 1);
+    slot.reset(new Executor(num_workers, 0));  // NOLINT: private constructor, owned at once
   }
   return *slot;
 }
@@ -146,6 +169,10 @@ void Executor::run(detail::FunctionRef<void()> f) {
     } leave;
     f();
   });
+}
+
+void Executor::enqueue(void (*fn)(void*) noexcept, void* arg) {
+  impl_->arena.enqueue([fn, arg] { fn(arg); });
 }
 
 }  // namespace loom

@@ -42,8 +42,11 @@ std::filesystem::path temporary_directory() {
   return "/tmp";
 }
 
-TempFolder::TempFolder(const char* what) {
-  const std::filesystem::path base = temporary_directory();
+TempFolder::TempFolder(const char* what) : TempFolder(what, temporary_directory()) {}
+
+TempFolder::TempFolder(const char* what, const std::filesystem::path& base) {
+  std::error_code ignored;
+  std::filesystem::create_directories(base, ignored);  // mkdtemp says what went wrong
   std::string pattern = (base / fmt::format("loom-{}-{}-XXXXXX", what, ::getpid())).string();
   if (::mkdtemp(pattern.data()) == nullptr) {
     throw Error(

@@ -41,7 +41,7 @@ namespace loom {
 
 /// Types the serialization layer can write and read back.
 template <class Value>
-concept Serializable = std::is_default_constructible_v<Value> &&
+concept Serializable = !std::is_pointer_v<Value> && std::is_default_constructible_v<Value> &&
     cereal::traits::is_output_serializable<Value, cereal::BinaryOutputArchive>::value &&
     cereal::traits::is_input_serializable<Value, cereal::BinaryInputArchive>::value;
 

@@ -17,6 +17,8 @@ class TempFolder {
  public:
   TempFolder() = default;
   explicit TempFolder(const char* what);
+  /// The same inside `base` (made when missing) instead of the temporary directory.
+  TempFolder(const char* what, const std::filesystem::path& base);
   ~TempFolder();
   TempFolder(TempFolder&& other) noexcept;
   TempFolder& operator=(TempFolder&& other) noexcept;

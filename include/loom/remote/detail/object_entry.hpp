@@ -1,0 +1,168 @@
+#pragma once
+// One object of the object store: a value that may not exist yet (a task's result), its error,
+// who waits for it, and where it went when it spilled. Reference counted by ObjectRef and by the
+// tasks that hold it; the store's bookkeeping is src/remote/object_store.cpp.
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace loom::detail {
+
+/// A stored value, type-erased. Immutable once stored.
+class StoredValue {
+ public:
+  StoredValue() = default;
+  StoredValue(const StoredValue&) = delete;
+  StoredValue& operator=(const StoredValue&) = delete;
+  virtual ~StoredValue() = default;
+  /// What the value occupies in memory (the store's accounting).
+  [[nodiscard]] virtual std::size_t nbytes() const noexcept = 0;
+  /// Whether memory of the value is shared outside the store (an NDArray returned by `get`).
+  [[nodiscard]] virtual bool shared_outside() const noexcept = 0;
+  /// Writes the value to `path` (throws when it cannot).
+  virtual void spill(const std::filesystem::path& path) const = 0;
+};
+
+/// What the store needs to know about a value type.
+struct ValueOps {
+  /// Whether values of the type can be written out and read back.
+  bool spillable = false;
+  /// The spill file's extension (".npy" for arrays).
+  const char* extension = ".loom";
+  /// Reads a spilled value back.
+  std::shared_ptr<StoredValue> (*restore)(const std::filesystem::path&) = nullptr;
+  /// The type's readable name, for messages.
+  const std::string& (*type_name)() = nullptr;
+};
+
+/// Something to tell when an object is finished (a task waiting for its arguments, a `get`).
+struct Waiter {
+  Waiter* next = nullptr;
+  virtual void notify() noexcept = 0;
+
+ protected:
+  ~Waiter() = default;
+};
+
+/// The task (or actor call) that produces an entry, so that `cancel` can reach it.
+class Cancellable {
+ public:
+  virtual void retain() noexcept = 0;
+  virtual void release() noexcept = 0;
+  virtual void cancel() noexcept = 0;
+
+ protected:
+  ~Cancellable() = default;
+};
+
+enum class ObjectState : std::uint8_t { pending, ready, failed };
+
+class ObjectEntry {
+ public:
+  /// A new pending entry with one reference.
+  static ObjectEntry* create();
+  /// A new ready entry holding `value`, with one reference.
+  static ObjectEntry* create_ready(std::shared_ptr<StoredValue> value, const ValueOps* ops);
+
+  ObjectEntry(const ObjectEntry&) = delete;
+  ObjectEntry& operator=(const ObjectEntry&) = delete;
+
+  void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void release() noexcept {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
+  }
+  /// Takes a reference unless the entry is already dying (for the store's spill list).
+  bool try_retain() noexcept;
+
+  [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
+  [[nodiscard]] ObjectState state() const noexcept {
+    return state_.load(std::memory_order_acquire);
+  }
+  [[nodiscard]] bool finished() const noexcept { return state() != ObjectState::pending; }
+
+  // ---- the producer ----
+  /// Stores the value and tells the waiters. Only the first of set_value/set_error counts.
+  void set_value(std::shared_ptr<StoredValue> value, const ValueOps* ops);
+  void set_error(std::exception_ptr error);
+  /// The task that produces this entry (retained until it finishes).
+  void set_producer(Cancellable* producer) noexcept;
+  /// Drops the producer link (the task finished or gave up).
+  void clear_producer() noexcept;
+  /// Asks the producer to stop (false when there is none left).
+  bool cancel_producer() noexcept;
+
+  // ---- consumers ----
+  /// Registers `waiter` to be notified when the entry finishes; false (not registered) when it
+  /// already has.
+  bool add_waiter(Waiter* waiter) noexcept;
+  /// Unregisters a waiter that gave up (a timeout); false when it was already notified.
+  bool remove_waiter(Waiter* waiter) noexcept;
+  /// The value of a finished entry: restores it when it spilled; rethrows a failure.
+  /// ObjectLost when the spill file is gone.
+  [[nodiscard]] std::shared_ptr<StoredValue> value();
+  /// The error of a failed entry (null otherwise).
+  [[nodiscard]] std::exception_ptr error() const noexcept;
+
+ private:
+  friend struct StoreAccess;  // src/remote/object_store.cpp
+  ObjectEntry();
+  ~ObjectEntry();
+  void destroy() noexcept;
+  void notify_all() noexcept;
+
+  std::atomic<std::int32_t> refs_{1};
+  std::atomic<ObjectState> state_{ObjectState::pending};
+  std::uint64_t id_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<StoredValue> value_;  // null while pending, failed or spilled
+  const ValueOps* ops_ = nullptr;
+  std::exception_ptr error_;
+  Waiter* waiters_ = nullptr;
+  Cancellable* producer_ = nullptr;
+  std::size_t nbytes_ = 0;
+  std::filesystem::path spill_path_;         // set while spilled
+  std::shared_ptr<const void> spill_owner_;  // keeps the spill folder while spilled
+  bool tracked_ = false;                     // in the store's spill list
+  ObjectEntry* lru_prev_ = nullptr;          // the spill list (the store's mutex guards these)
+  ObjectEntry* lru_next_ = nullptr;
+};
+
+/// An owning reference to an entry.
+class EntryRef {
+ public:
+  EntryRef() noexcept = default;
+  static EntryRef adopt(ObjectEntry* entry) noexcept { return EntryRef(entry); }
+  EntryRef(const EntryRef& other) noexcept : entry_(other.entry_) {
+    if (entry_ != nullptr) entry_->retain();
+  }
+  EntryRef(EntryRef&& other) noexcept : entry_(std::exchange(other.entry_, nullptr)) {}
+  EntryRef& operator=(EntryRef other) noexcept {
+    std::swap(entry_, other.entry_);
+    return *this;
+  }
+  ~EntryRef() {
+    if (entry_ != nullptr) entry_->release();
+  }
+  [[nodiscard]] ObjectEntry* get() const noexcept { return entry_; }
+  ObjectEntry* operator->() const noexcept { return entry_; }
+  explicit operator bool() const noexcept { return entry_ != nullptr; }
+  friend bool operator==(const EntryRef& a, const EntryRef& b) noexcept {
+    return a.entry_ == b.entry_;
+  }
+
+ private:
+  explicit EntryRef(ObjectEntry* entry) noexcept : entry_(entry) {}
+  ObjectEntry* entry_ = nullptr;
+};
+
+/// Throws loom::Error: an empty (default-made) ObjectRef was used.
+[[noreturn]] void throw_empty_ref();
+
+}  // namespace loom::detail

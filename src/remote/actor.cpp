@@ -1,0 +1,195 @@
+// Actor mailboxes: calls run in call order, one at a time (a drain task on the pool runs them
+// in a loop), or up to max_concurrency at once.
+
+#include "loom/remote/actor.hpp"
+
+#include <atomic>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "loom/core/error.hpp"
+#include "scheduler.hpp"
+
+namespace loom::detail {
+
+namespace {
+
+std::atomic<std::uint64_t> next_actor_id{1};
+
+// A drain gives its thread back after this many calls, so that one busy actor does not keep
+// others (and tasks) waiting.
+constexpr int kCallsPerDrain = 1024;
+
+struct ConcurrentJob {
+  ActorBase* actor;
+  TaskRecord* call;
+};
+
+}  // namespace
+
+void throw_empty_actor() {
+  throw Error("an empty ActorHandle was used (default-constructed or moved from)");
+}
+
+ActorBase::ActorBase(const ActorOptions& options, const std::string& type_name)
+    : id_(next_actor_id.fetch_add(1, std::memory_order_relaxed)),
+      max_concurrency_(options.max_concurrency) {
+  ActorOptions named = options;
+  if (named.name.empty()) named.name = type_name;
+  creation_spec_ = make_actor_spec(named);
+  TaskOptions calls;
+  calls.name = named.name;
+  calls.num_cpus = 0;
+  calls.max_retries = 0;
+  call_spec_ = make_task_spec(calls);
+  RuntimeState& runtime = ensure_runtime();
+  pool_ = &runtime.pool();
+  runtime_ = &runtime;
+  creation_waiter_.actor = this;
+}
+
+ActorBase::~ActorBase() {
+  if (holds_resources_) {
+    static_cast<RuntimeState*>(runtime_)->release_held(creation_spec_->request, {});
+  }
+}
+
+void ActorBase::watch_creation(const EntryRef& creation) {
+  creation_ = creation;
+  retain();  // until the creation is done
+  if (!creation_->add_waiter(&creation_waiter_)) creation_done();
+}
+
+void ActorBase::creation_done() noexcept {
+  bool start = false;
+  {
+    std::lock_guard lock(mutex_);
+    creation_error_ = creation_->error();
+    holds_resources_ = creation_error_ == nullptr && creation_spec_->request.cpus > 0;
+    open_ = true;
+    if (!scheduled_ && blocked_ == nullptr && !mailbox_.empty()) start = scheduled_ = true;
+  }
+  if (start) schedule();
+  release();
+}
+
+void ActorBase::check_created() const {
+  if (creation_error_) {
+    try {
+      std::rethrow_exception(creation_error_);
+    } catch (const std::exception& e) {
+      throw Error(fmt::format("actor '{}' #{} could not be created: {}", creation_spec_->name, id_,
+                              e.what()));
+    }
+  }
+}
+
+void ActorBase::post(TaskRecord* call) {
+  call->retain();  // the mailbox's reference
+  bool start = false;
+  {
+    std::lock_guard lock(mutex_);
+    mailbox_.push_back(call);
+    if (open_ && !scheduled_ && blocked_ == nullptr) start = scheduled_ = true;
+  }
+  if (start) schedule();
+}
+
+void ActorBase::ready(TaskRecord* call) noexcept {
+  bool start = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (blocked_ == call) {
+      blocked_ = nullptr;
+      start = scheduled_ = true;
+    }
+  }
+  call->release();  // the waiting phase's reference (the mailbox holds its own)
+  if (start) schedule();
+}
+
+void ActorBase::schedule() noexcept {
+  retain();  // the drain's reference
+  pool_->enqueue(&ActorBase::drain_entry, this);
+}
+
+void ActorBase::drain_entry(void* self) noexcept {
+  auto* actor = static_cast<ActorBase*>(self);
+  if (actor->max_concurrency_ == 1) {
+    actor->drain_serial();
+  } else {
+    actor->drain_concurrent();
+  }
+  actor->release();
+}
+
+namespace {
+bool runnable(TaskRecord* call) {
+  return call->dependencies_ready() ||
+         call->state().load(std::memory_order_acquire) == TaskRecord::State::cancelled;
+}
+}  // namespace
+
+void ActorBase::drain_serial() noexcept {
+  for (int n = 0;; ++n) {
+    TaskRecord* call = nullptr;
+    {
+      std::lock_guard lock(mutex_);
+      if (mailbox_.empty()) {
+        scheduled_ = false;
+        return;
+      }
+      call = mailbox_.front();
+      if (!runnable(call)) {
+        blocked_ = call;
+        scheduled_ = false;
+        return;
+      }
+      mailbox_.pop_front();
+    }
+    execute_record(call, /*allow_retries=*/false);
+    call->release();
+    if (n + 1 >= kCallsPerDrain) {
+      schedule();  // still scheduled_: the next drain goes on
+      return;
+    }
+  }
+}
+
+void ActorBase::drain_concurrent() noexcept {
+  std::lock_guard lock(mutex_);
+  while (!mailbox_.empty() && running_ < max_concurrency_) {
+    TaskRecord* call = mailbox_.front();
+    if (!runnable(call)) {
+      blocked_ = call;
+      break;
+    }
+    mailbox_.pop_front();
+    ++running_;
+    retain();
+    pool_->enqueue(&ActorBase::run_concurrent_entry, new ConcurrentJob{this, call});
+  }
+  scheduled_ = false;
+}
+
+void ActorBase::run_concurrent_entry(void* job) noexcept {
+  auto* j = static_cast<ConcurrentJob*>(job);
+  execute_record(j->call, /*allow_retries=*/false);
+  j->call->release();
+  j->actor->finish_concurrent();
+  j->actor->release();
+  delete j;
+}
+
+void ActorBase::finish_concurrent() noexcept {
+  bool start = false;
+  {
+    std::lock_guard lock(mutex_);
+    --running_;
+    if (!scheduled_ && blocked_ == nullptr && !mailbox_.empty()) start = scheduled_ = true;
+  }
+  if (start) schedule();
+}
+
+}  // namespace loom::detail

@@ -1,0 +1,469 @@
+// Remote tasks: the records, resource counting, the FIFO of tasks waiting for resources, one
+// attempt of a task (retries, cancellation, errors).
+
+#include "scheduler.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "loom/core/current_task.hpp"
+#include "loom/core/error.hpp"
+#include "object_store.hpp"
+
+namespace loom::detail {
+
+namespace {
+
+constexpr double kEpsilon = 1e-9;
+std::atomic<std::uint64_t> next_task_id{1};
+thread_local RunningRecord this_thread_record;
+
+bool whole(double x) { return std::abs(x - std::round(x)) < kEpsilon; }
+
+}  // namespace
+
+RunningRecord& running_record() noexcept { return this_thread_record; }
+
+// ---- TaskRecord ----
+
+TaskRecord::TaskRecord(std::shared_ptr<const TaskSpec> spec, Dispatcher* dispatcher)
+    : id_(next_task_id.fetch_add(1, std::memory_order_relaxed)),
+      spec_(std::move(spec)),
+      dispatcher_(dispatcher),
+      result_(EntryRef::adopt(ObjectEntry::create())) {
+  result_->set_producer(this);
+}
+
+TaskRecord::~TaskRecord() = default;
+
+std::string TaskRecord::label() const {
+  return spec_->name.empty() ? fmt::format("task #{}", id_)
+                             : fmt::format("{} #{}", spec_->name, id_);
+}
+
+void TaskRecord::depend_on(ObjectEntry* entry, Waiter& waiter) noexcept {
+  pending_.fetch_add(1, std::memory_order_relaxed);
+  if (!entry->add_waiter(&waiter)) pending_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void TaskRecord::arm() noexcept {
+  retain();  // the waiting phase's reference, handed to the dispatcher when ready
+  dependency_done();
+}
+
+void TaskRecord::dependency_done() noexcept {
+  if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) dispatcher_->ready(this);
+}
+
+void TaskRecord::cancel() noexcept {
+  State expected = State::waiting;
+  if (state_.compare_exchange_strong(expected, State::cancelled, std::memory_order_acq_rel)) {
+    result_->set_error(
+        std::make_exception_ptr(Cancelled(fmt::format("{} was cancelled before it ran", label()))));
+    result_->clear_producer();
+  } else if (expected == State::running) {
+    stop_.request_stop();
+  }
+}
+
+// ---- one attempt ----
+
+namespace {
+
+bool retry_allowed(const TaskSpec& spec, const std::exception_ptr& error) {
+  if (const bool* flag = std::get_if<bool>(&spec.retry_exceptions)) return *flag;
+  return std::get<RetryOn>(spec.retry_exceptions).matches(error);
+}
+
+void finish_record(TaskRecord* record) noexcept {
+  record->state().store(TaskRecord::State::finished, std::memory_order_release);
+  record->release_inputs();
+  record->result()->clear_producer();
+}
+
+}  // namespace
+
+bool execute_record(TaskRecord* record, bool allow_retries) noexcept {
+  if (!record->stop_source().stop_possible()) record->stop_source() = std::stop_source();
+  TaskRecord::State expected = TaskRecord::State::waiting;
+  if (!record->state().compare_exchange_strong(expected, TaskRecord::State::running,
+                                               std::memory_order_acq_rel)) {
+    record->release_inputs();  // cancelled while it waited
+    return false;
+  }
+  ++record->attempts;
+  const TaskSpec& spec = record->spec();
+  const TaskContext context(spec.name, record->id(), &record->stop_source(), record->gpu_ids());
+  const TaskScope scope(&context);
+  const RunningRecord previous = std::exchange(
+      this_thread_record, RunningRecord{record, allow_retries && spec.request.cpus > 0});
+  struct Restore {
+    RunningRecord previous;
+    ~Restore() { this_thread_record = previous; }
+  } restore{previous};
+  try {
+    std::shared_ptr<StoredValue> value = record->invoke();
+    if (record->stop_source().stop_requested()) {
+      record->result()->set_error(std::make_exception_ptr(
+          Cancelled(fmt::format("{} was cancelled while it ran", record->label()))));
+    } else {
+      record->result()->set_value(std::move(value), record->result_ops());
+    }
+  } catch (const DependencyFailed& failed) {
+    record->result()->set_error(failed.error);
+  } catch (...) {
+    const std::exception_ptr error = std::current_exception();
+    record->attempt_errors.push_back(fmt::format("attempt {}: {}: {}", record->attempts,
+                                                 current_exception_type_name(),
+                                                 current_exception_message()));
+    if (allow_retries && !record->stop_source().stop_requested() &&
+        record->attempts <= spec.max_retries && retry_allowed(spec, error)) {
+      record->state().store(TaskRecord::State::waiting, std::memory_order_release);
+      return true;
+    }
+    std::string message;
+    if (record->attempts == 1) {
+      message = fmt::format("{} failed: {}: {}", record->label(), current_exception_type_name(),
+                            current_exception_message());
+    } else {
+      message = fmt::format("{} failed after {} attempts: {}", record->label(), record->attempts,
+                            fmt::join(record->attempt_errors, "; "));
+    }
+    record->result()->set_error(std::make_exception_ptr(TaskError(record->label(), message)));
+  }
+  finish_record(record);
+  return false;
+}
+
+// ---- the runtime's scheduler ----
+
+RuntimeState::RuntimeState(const InitOptions& options, int pool_threads)
+    : options_(options), pool_(&Executor::detached(pool_threads)) {
+  totals_.cpus = *options.num_cpus;
+  const int whole_gpus = static_cast<int>(std::floor(options.num_gpus + kEpsilon));
+  totals_.gpus.assign(static_cast<std::size_t>(whole_gpus), 1.0);
+  totals_.memory = std::numeric_limits<std::int64_t>::max();
+  for (const auto& [name, amount] : options.resources) totals_.custom[name] = amount;
+  free_ = totals_;
+}
+
+bool RuntimeState::closed() const noexcept {
+  std::lock_guard lock(mutex_);
+  return closing_;
+}
+
+bool RuntimeState::can_start(const TaskRecord& record) const noexcept {
+  const ResourceRequest& r = record.spec().request;
+  if (r.cpus > free_.cpus + kEpsilon) return false;
+  if (r.memory > free_.memory) return false;
+  for (const auto& [name, amount] : r.custom) {
+    auto it = free_.custom.find(name);
+    if (it == free_.custom.end() || amount > it->second + kEpsilon) return false;
+  }
+  if (r.gpus > 0) {
+    if (r.gpus < 1.0) {
+      if (std::none_of(free_.gpus.begin(), free_.gpus.end(),
+                       [&](double f) { return f + kEpsilon >= r.gpus; })) {
+        return false;
+      }
+    } else {
+      const auto need = static_cast<std::ptrdiff_t>(std::round(r.gpus));
+      if (std::count_if(free_.gpus.begin(), free_.gpus.end(),
+                        [](double f) { return f > 1.0 - kEpsilon; }) < need) {
+        return false;
+      }
+    }
+  }
+  // Above the store's pause threshold only one task runs at a time (so memory can go down).
+  return !(store_over_pause() && !running_.empty());
+}
+
+void RuntimeState::acquire(TaskRecord& record) noexcept {
+  const ResourceRequest& r = record.spec().request;
+  free_.cpus -= r.cpus;
+  free_.memory -= r.memory;
+  for (const auto& [name, amount] : r.custom) free_.custom[name] -= amount;
+  auto& ids = record.gpu_ids();
+  ids.clear();
+  if (r.gpus > 0 && r.gpus < 1.0) {
+    for (std::size_t i = 0; i < free_.gpus.size(); ++i) {
+      if (free_.gpus[i] + kEpsilon >= r.gpus) {
+        free_.gpus[i] -= r.gpus;
+        ids.push_back(static_cast<int>(i));
+        break;
+      }
+    }
+  } else if (r.gpus >= 1.0) {
+    const auto need = static_cast<std::size_t>(std::round(r.gpus));
+    for (std::size_t i = 0; i < free_.gpus.size() && ids.size() < need; ++i) {
+      if (free_.gpus[i] > 1.0 - kEpsilon) {
+        free_.gpus[i] = 0;
+        ids.push_back(static_cast<int>(i));
+      }
+    }
+  }
+  running_.push_back(&record);
+}
+
+void RuntimeState::give_back(const ResourceRequest& r, const std::vector<int>& gpu_ids) noexcept {
+  free_.cpus += r.cpus;
+  free_.memory += r.memory;
+  for (const auto& [name, amount] : r.custom) free_.custom[name] += amount;
+  const double each = r.gpus < 1.0 ? r.gpus : 1.0;
+  for (int id : gpu_ids) free_.gpus[static_cast<std::size_t>(id)] += each;
+}
+
+TaskRecord* RuntimeState::next_startable(std::vector<TaskRecord*>& dropped) noexcept {
+  while (!queue_.empty()) {
+    TaskRecord* head = queue_.front();
+    if (head->state().load(std::memory_order_acquire) == TaskRecord::State::cancelled) {
+      queue_.pop_front();
+      dropped.push_back(head);
+      continue;
+    }
+    if (!can_start(*head)) return nullptr;
+    queue_.pop_front();
+    acquire(*head);
+    return head;
+  }
+  return nullptr;
+}
+
+void RuntimeState::ready(TaskRecord* record) noexcept {
+  if (record->state().load(std::memory_order_acquire) == TaskRecord::State::cancelled) {
+    record->release_inputs();
+    record->release();
+    return;
+  }
+  std::unique_lock lock(mutex_);
+  if (closing_) {
+    lock.unlock();
+    record->cancel();
+    record->release_inputs();
+    record->release();
+    return;
+  }
+  if (queue_.empty() && can_start(*record)) {
+    acquire(*record);
+    lock.unlock();
+    pool_->enqueue(&RuntimeState::run_chain, record);
+    return;
+  }
+  queue_.push_back(record);
+}
+
+void RuntimeState::run_chain(void* first) noexcept {
+  RuntimeState* self = current_runtime();
+  auto* record = static_cast<TaskRecord*>(first);
+  std::vector<TaskRecord*> dropped;
+  while (record != nullptr) {
+    const bool again = execute_record(record, /*allow_retries=*/true);
+    TaskRecord* next = nullptr;
+    {
+      std::lock_guard lock(self->mutex_);
+      auto& running = self->running_;
+      running.erase(std::find(running.begin(), running.end(), record));
+      const bool keep = record->spec().holds_resources && !again &&
+                        record->result()->state() == ObjectState::ready;
+      if (!keep) self->give_back(record->spec().request, record->gpu_ids());
+      if (again) {
+        if (self->closing_) {
+          dropped.push_back(record);
+        } else {
+          self->queue_.push_back(record);
+        }
+      }
+      next = self->next_startable(dropped);
+      if (running.empty() && self->closing_) self->idle_.notify_all();
+    }
+    if (!again) record->release();
+    for (TaskRecord* d : dropped) {
+      d->cancel();
+      d->release_inputs();
+      d->release();
+    }
+    dropped.clear();
+    record = next;
+  }
+}
+
+void RuntimeState::lend(TaskRecord* record) noexcept {
+  std::vector<TaskRecord*> dropped;
+  std::vector<TaskRecord*> started;
+  {
+    std::lock_guard lock(mutex_);
+    free_.cpus += record->spec().request.cpus;
+    while (TaskRecord* next = next_startable(dropped)) started.push_back(next);
+  }
+  for (TaskRecord* d : dropped) {
+    d->cancel();
+    d->release_inputs();
+    d->release();
+  }
+  for (TaskRecord* s : started) pool_->enqueue(&RuntimeState::run_chain, s);
+}
+
+void RuntimeState::reclaim(TaskRecord* record) noexcept {
+  std::lock_guard lock(mutex_);
+  free_.cpus -= record->spec().request.cpus;
+}
+
+void RuntimeState::release_held(const ResourceRequest& request,
+                                const std::vector<int>& gpu_ids) noexcept {
+  std::vector<TaskRecord*> dropped;
+  std::vector<TaskRecord*> started;
+  {
+    std::lock_guard lock(mutex_);
+    give_back(request, gpu_ids);
+    while (TaskRecord* next = next_startable(dropped)) started.push_back(next);
+  }
+  for (TaskRecord* d : dropped) {
+    d->cancel();
+    d->release_inputs();
+    d->release();
+  }
+  for (TaskRecord* s : started) pool_->enqueue(&RuntimeState::run_chain, s);
+}
+
+void RuntimeState::close() noexcept {
+  std::deque<TaskRecord*> queued;
+  {
+    std::lock_guard lock(mutex_);
+    closing_ = true;
+    queued.swap(queue_);
+    for (TaskRecord* r : running_) r->cancel();
+  }
+  for (TaskRecord* r : queued) {
+    r->cancel();
+    r->release_inputs();
+    r->release();
+  }
+  std::unique_lock lock(mutex_);
+  idle_.wait(lock, [this] { return running_.empty(); });
+}
+
+// ---- the dispatcher and specs ----
+
+namespace {
+
+class TaskDispatcher final : public TaskRecord::Dispatcher {
+ public:
+  void ready(TaskRecord* record) noexcept override {
+    RuntimeState* runtime = current_runtime();
+    if (runtime == nullptr) {
+      record->cancel();
+      record->release_inputs();
+      record->release();
+      return;
+    }
+    runtime->ready(record);
+  }
+};
+
+}  // namespace
+
+TaskRecord::Dispatcher& task_dispatcher() {
+  static TaskDispatcher dispatcher;
+  ensure_runtime();
+  return dispatcher;
+}
+
+void check_resources(const ResourceRequest& r, const std::string& what) {
+  const RuntimeState& runtime = ensure_runtime();
+  const ResourceTotals& t = runtime.totals();
+  if (r.cpus > t.cpus + kEpsilon) {
+    throw ResourceError(
+        fmt::format("{} asks for {} CPUs; the runtime has {} (loom::init({{"
+                    ".num_cpus = ...}}))",
+                    what, r.cpus, t.cpus));
+  }
+  if (r.gpus > static_cast<double>(t.gpus.size()) + kEpsilon) {
+    throw ResourceError(
+        fmt::format("{} asks for {} GPUs; the runtime has {} (loom::init({{"
+                    ".num_gpus = ...}}))",
+                    what, r.gpus, t.gpus.size()));
+  }
+  for (const auto& [name, amount] : r.custom) {
+    auto it = t.custom.find(name);
+    if (it == t.custom.end()) {
+      throw ResourceError(
+          fmt::format("{} asks for resource '{}', which the runtime does not have "
+                      "(loom::init({{.resources = {{{{\"{}\", n}}}}}}))",
+                      what, name, name));
+    }
+    if (amount > it->second + kEpsilon) {
+      throw ResourceError(fmt::format("{} asks for {} of resource '{}'; the runtime has {}", what,
+                                      amount, name, it->second));
+    }
+  }
+}
+
+namespace {
+
+void check_amount(double amount, const char* what, const std::string& name) {
+  if (!(amount >= 0) || !std::isfinite(amount)) {
+    throw ResourceError(
+        fmt::format("{}: {} = {} is not a non-negative amount", name, what, amount));
+  }
+}
+
+ResourceRequest make_request(double cpus, double gpus, std::int64_t memory,
+                             const std::map<std::string, double>& custom, const std::string& name) {
+  check_amount(cpus, "num_cpus", name);
+  check_amount(gpus, "num_gpus", name);
+  if (gpus > 1.0 && !whole(gpus)) {
+    throw ResourceError(fmt::format(
+        "{}: num_gpus = {}: more than one GPU must be a whole number (fractions share one GPU)",
+        name, gpus));
+  }
+  if (memory < 0) throw ResourceError(fmt::format("{}: memory = {} is negative", name, memory));
+  ResourceRequest r{cpus, gpus, memory, {}};
+  for (const auto& [key, amount] : custom) {
+    check_amount(amount, key.c_str(), name);
+    if (amount > 0) r.custom.emplace_back(key, amount);
+  }
+  return r;
+}
+
+}  // namespace
+
+std::shared_ptr<const TaskSpec> make_task_spec(const TaskOptions& options) {
+  const std::string what = options.name.empty() ? "task" : "task '" + options.name + "'";
+  if (options.max_retries < 0 && options.max_retries != -1) {
+    throw ConfigError(fmt::format("{}: max_retries = {} (use 0 or more, or -1 for no limit)", what,
+                                  options.max_retries));
+  }
+  auto spec = std::make_shared<TaskSpec>();
+  spec->name = options.name;
+  spec->request =
+      make_request(options.num_cpus, options.num_gpus, options.memory, options.resources, what);
+  spec->max_retries =
+      options.max_retries == -1 ? std::numeric_limits<int>::max() : options.max_retries;
+  spec->retry_exceptions = options.retry_exceptions;
+  return spec;
+}
+
+std::shared_ptr<const TaskSpec> make_actor_spec(const ActorOptions& options) {
+  const std::string what = options.name.empty() ? "actor" : "actor '" + options.name + "'";
+  if (options.max_restarts < 0 && options.max_restarts != -1) {
+    throw ConfigError(fmt::format("{}: max_restarts = {} (use 0 or more, or -1 for no limit)", what,
+                                  options.max_restarts));
+  }
+  if (options.max_concurrency < 1) {
+    throw ConfigError(
+        fmt::format("{}: max_concurrency = {} (at least 1)", what, options.max_concurrency));
+  }
+  auto spec = std::make_shared<TaskSpec>();
+  spec->name = options.name;
+  spec->request = make_request(options.num_cpus, 0, 0, {}, what);
+  spec->max_retries = 0;
+  spec->holds_resources = true;
+  return spec;
+}
+
+}  // namespace loom::detail

@@ -1,0 +1,88 @@
+#pragma once
+// The remote runtime of one init/shutdown: its resources, the queue of tasks waiting for them,
+// and the pool its tasks run on. Runtimes are never freed (a handful per process): a record that
+// becomes ready after shutdown still finds its runtime, sees it closed and is cancelled.
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "loom/core/executor.hpp"
+#include "loom/remote/detail/task_record.hpp"
+#include "loom/remote/options.hpp"
+
+namespace loom::detail {
+
+struct ResourceTotals {
+  double cpus = 0;
+  std::vector<double> gpus;  // free fraction of each GPU (1.0: whole)
+  std::int64_t memory = 0;
+  std::map<std::string, double, std::less<>> custom;
+};
+
+class RuntimeState {
+ public:
+  RuntimeState(const InitOptions& options, int pool_threads);
+
+  [[nodiscard]] const InitOptions& options() const noexcept { return options_; }
+  [[nodiscard]] Executor& pool() const noexcept { return *pool_; }
+  [[nodiscard]] const ResourceTotals& totals() const noexcept { return totals_; }
+
+  /// A task whose dependencies are ready (takes over one reference).
+  void ready(TaskRecord* record) noexcept;
+  /// Closes the runtime: queued tasks are cancelled, running ones asked to stop; returns when
+  /// none runs any more.
+  void close() noexcept;
+  [[nodiscard]] bool closed() const noexcept;
+
+  /// A running task about to block (in `get`) lends its CPUs to others; `reclaim` takes them
+  /// back when it goes on (even beyond the total for a moment).
+  void lend(TaskRecord* record) noexcept;
+  void reclaim(TaskRecord* record) noexcept;
+  /// An actor that held resources for its life died.
+  void release_held(const ResourceRequest& request, const std::vector<int>& gpu_ids) noexcept;
+
+  /// Runs `record` (resources held) and then whatever its end made startable.
+  static void run_chain(void* record) noexcept;
+
+ private:
+  bool can_start(const TaskRecord& record) const noexcept;  // mutex held
+  void acquire(TaskRecord& record) noexcept;                // mutex held
+  void give_back(const ResourceRequest& request, const std::vector<int>& gpu_ids) noexcept;
+  TaskRecord* next_startable(std::vector<TaskRecord*>& dropped) noexcept;  // mutex held
+
+  InitOptions options_;
+  Executor* pool_;
+  ResourceTotals totals_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable idle_;
+  ResourceTotals free_;
+  std::deque<TaskRecord*> queue_;
+  std::vector<TaskRecord*> running_;
+  bool closing_ = false;
+};
+
+/// The running runtime (null when none).
+RuntimeState* current_runtime() noexcept;
+/// The running runtime; starts one with default options when none runs.
+RuntimeState& ensure_runtime();
+
+/// Runs one attempt of a record whose turn it is. Returns true when it failed and should run
+/// again (retries are allowed and its policy says so); otherwise the record is finished.
+bool execute_record(TaskRecord* record, bool allow_retries) noexcept;
+
+/// The record running on this thread (null outside remote tasks and actor calls), and whether
+/// it holds scheduler resources.
+struct RunningRecord {
+  TaskRecord* record = nullptr;
+  bool holds_resources = false;
+};
+RunningRecord& running_record() noexcept;
+
+}  // namespace loom::detail
