@@ -171,44 +171,51 @@ void ObjectEntry::destroy() noexcept {
   delete this;
 }
 
-void ObjectEntry::set_value(std::shared_ptr<StoredValue> value, const ValueOps* ops) {
-  const bool has_value = static_cast<bool>(value);
+Waiter* ObjectEntry::store_outcome(std::shared_ptr<StoredValue> value, const ValueOps* ops,
+                                   std::exception_ptr error) noexcept {
+  const bool has_value = static_cast<bool>(value) && !error;
   {
     std::lock_guard lock(mutex_);
-    if (state() != ObjectState::pending) return;
-    nbytes_ = has_value ? value->nbytes() : 0;
-    value_ = std::move(value);
-    ops_ = ops;
-    state_.store(ObjectState::ready, std::memory_order_release);
+    if (state() != ObjectState::pending) return nullptr;
+    if (error) {
+      error_ = std::move(error);
+      state_.store(ObjectState::failed, std::memory_order_release);
+    } else {
+      nbytes_ = has_value ? value->nbytes() : 0;
+      value_ = std::move(value);
+      ops_ = ops;
+      state_.store(ObjectState::ready, std::memory_order_release);
+    }
   }
   if (has_value) {
     StoreAccess::account_in(this);
     StoreAccess::maybe_spill();
   }
-  notify_all();
+  std::lock_guard lock(mutex_);
+  return std::exchange(waiters_, nullptr);
 }
 
-void ObjectEntry::set_error(std::exception_ptr error) {
-  {
-    std::lock_guard lock(mutex_);
-    if (state() != ObjectState::pending) return;
-    error_ = std::move(error);
-    state_.store(ObjectState::failed, std::memory_order_release);
-  }
-  notify_all();
-}
-
-void ObjectEntry::notify_all() noexcept {
-  Waiter* list = nullptr;
-  {
-    std::lock_guard lock(mutex_);
-    list = std::exchange(waiters_, nullptr);
-  }
+void ObjectEntry::notify_list(Waiter* list) noexcept {
   while (list != nullptr) {
     Waiter* next = list->next;  // read first: notify may end the waiter's life
     list->notify();
     list = next;
   }
+}
+
+void ObjectEntry::set_value(std::shared_ptr<StoredValue> value, const ValueOps* ops) {
+  notify_list(store_outcome(std::move(value), ops, nullptr));
+}
+
+void ObjectEntry::set_error(std::exception_ptr error) {
+  notify_list(store_outcome(nullptr, nullptr, std::move(error)));
+}
+
+void ObjectEntry::publish(EntryRef self, std::shared_ptr<StoredValue> value, const ValueOps* ops,
+                          std::exception_ptr error) noexcept {
+  Waiter* list = self->store_outcome(std::move(value), ops, std::move(error));
+  self = EntryRef();  // each waiter holds a reference of its own until it has been woken
+  notify_list(list);
 }
 
 void ObjectEntry::set_producer(Cancellable* producer) noexcept {

@@ -116,7 +116,7 @@ RuntimeState* start_locked(const InitOptions& given) {
     limits.spill_owner = std::move(folder);
   }
   const int threads = std::max(1, static_cast<int>(std::ceil(*options.num_cpus - 1e-9)));
-  auto state = std::make_unique<RuntimeState>(options, threads);
+  auto state = std::make_unique<RuntimeState>(options, threads, physical_memory());
   configure_store(limits);
   RuntimeState* raw = state.get();
   r.all.push_back(std::move(state));

@@ -80,21 +80,25 @@ bool retry_allowed(const TaskSpec& spec, const std::exception_ptr& error) {
   return std::get<RetryOn>(spec.retry_exceptions).matches(error);
 }
 
-void finish_record(TaskRecord* record) noexcept {
-  record->state().store(TaskRecord::State::finished, std::memory_order_release);
-  record->release_inputs();
-  record->result()->clear_producer();
-}
-
 }  // namespace
 
-bool execute_record(TaskRecord* record, bool allow_retries) noexcept {
+void TaskRecord::finish(std::shared_ptr<StoredValue> value, std::exception_ptr error) noexcept {
+  // The record lets go of its arguments and of its result before the result's waiters wake:
+  // who sees the result sees the store without them.
+  state_.store(State::finished, std::memory_order_release);
+  release_inputs();
+  EntryRef result = std::move(result_);
+  result->clear_producer();
+  ObjectEntry::publish(std::move(result), std::move(value), result_ops(), std::move(error));
+}
+
+Outcome execute_record(TaskRecord* record, bool allow_retries) noexcept {
   if (!record->stop_source().stop_possible()) record->stop_source() = std::stop_source();
   TaskRecord::State expected = TaskRecord::State::waiting;
   if (!record->state().compare_exchange_strong(expected, TaskRecord::State::running,
                                                std::memory_order_acq_rel)) {
     record->release_inputs();  // cancelled while it waited
-    return false;
+    return Outcome::failed;
   }
   ++record->attempts;
   const TaskSpec& spec = record->spec();
@@ -109,13 +113,15 @@ bool execute_record(TaskRecord* record, bool allow_retries) noexcept {
   try {
     std::shared_ptr<StoredValue> value = record->invoke();
     if (record->stop_source().stop_requested()) {
-      record->result()->set_error(std::make_exception_ptr(
-          Cancelled(fmt::format("{} was cancelled while it ran", record->label()))));
-    } else {
-      record->result()->set_value(std::move(value), record->result_ops());
+      record->finish(nullptr, std::make_exception_ptr(Cancelled(
+                                  fmt::format("{} was cancelled while it ran", record->label()))));
+      return Outcome::failed;
     }
+    record->finish(std::move(value), nullptr);
+    return Outcome::succeeded;
   } catch (const DependencyFailed& failed) {
-    record->result()->set_error(failed.error);
+    record->finish(nullptr, failed.error);
+    return Outcome::failed;
   } catch (...) {
     const std::exception_ptr error = std::current_exception();
     record->attempt_errors.push_back(fmt::format("attempt {}: {}: {}", record->attempts,
@@ -124,7 +130,7 @@ bool execute_record(TaskRecord* record, bool allow_retries) noexcept {
     if (allow_retries && !record->stop_source().stop_requested() &&
         record->attempts <= spec.max_retries && retry_allowed(spec, error)) {
       record->state().store(TaskRecord::State::waiting, std::memory_order_release);
-      return true;
+      return Outcome::retry;
     }
     std::string message;
     if (record->attempts == 1) {
@@ -134,20 +140,19 @@ bool execute_record(TaskRecord* record, bool allow_retries) noexcept {
       message = fmt::format("{} failed after {} attempts: {}", record->label(), record->attempts,
                             fmt::join(record->attempt_errors, "; "));
     }
-    record->result()->set_error(std::make_exception_ptr(TaskError(record->label(), message)));
+    record->finish(nullptr, std::make_exception_ptr(TaskError(record->label(), message)));
+    return Outcome::failed;
   }
-  finish_record(record);
-  return false;
 }
 
 // ---- the runtime's scheduler ----
 
-RuntimeState::RuntimeState(const InitOptions& options, int pool_threads)
-    : options_(options), pool_(&Executor::detached(pool_threads)) {
+RuntimeState::RuntimeState(const InitOptions& options, int pool_threads, std::int64_t memory)
+    : options_(options), pool_(&Executor::detached(pool_threads)), threads_(pool_threads) {
   totals_.cpus = *options.num_cpus;
   const int whole_gpus = static_cast<int>(std::floor(options.num_gpus + kEpsilon));
   totals_.gpus.assign(static_cast<std::size_t>(whole_gpus), 1.0);
-  totals_.memory = std::numeric_limits<std::int64_t>::max();
+  totals_.memory = memory;
   for (const auto& [name, amount] : options.resources) totals_.custom[name] = amount;
   free_ = totals_;
 }
@@ -208,6 +213,12 @@ void RuntimeState::acquire(TaskRecord& record) noexcept {
     }
   }
   running_.push_back(&record);
+  // Fractional CPUs (and zero-CPU tasks) can run more tasks than the pool has threads: a task
+  // that may start gets a thread, from a larger arena when needed.
+  if (static_cast<int>(running_.size()) > threads_) {
+    threads_ = std::max(threads_ * 2, static_cast<int>(running_.size()));
+    pool_ = &Executor::detached(threads_);
+  }
 }
 
 void RuntimeState::give_back(const ResourceRequest& r, const std::vector<int>& gpu_ids) noexcept {
@@ -250,8 +261,9 @@ void RuntimeState::ready(TaskRecord* record) noexcept {
   }
   if (queue_.empty() && can_start(*record)) {
     acquire(*record);
+    Executor* pool = pool_;
     lock.unlock();
-    pool_->enqueue(&RuntimeState::run_chain, record);
+    pool->enqueue(&RuntimeState::run_chain, record);
     return;
   }
   queue_.push_back(record);
@@ -261,15 +273,17 @@ void RuntimeState::run_chain(void* first) noexcept {
   RuntimeState* self = current_runtime();
   auto* record = static_cast<TaskRecord*>(first);
   std::vector<TaskRecord*> dropped;
+  std::vector<TaskRecord*> started;
+  Executor* pool = nullptr;
   while (record != nullptr) {
-    const bool again = execute_record(record, /*allow_retries=*/true);
+    const Outcome outcome = execute_record(record, /*allow_retries=*/true);
+    const bool again = outcome == Outcome::retry;
     TaskRecord* next = nullptr;
     {
       std::lock_guard lock(self->mutex_);
       auto& running = self->running_;
       running.erase(std::find(running.begin(), running.end(), record));
-      const bool keep = record->spec().holds_resources && !again &&
-                        record->result()->state() == ObjectState::ready;
+      const bool keep = record->spec().holds_resources && outcome == Outcome::succeeded;
       if (!keep) self->give_back(record->spec().request, record->gpu_ids());
       if (again) {
         if (self->closing_) {
@@ -279,8 +293,15 @@ void RuntimeState::run_chain(void* first) noexcept {
         }
       }
       next = self->next_startable(dropped);
+      if (next != nullptr) {
+        // The first runs on this thread; the others that fit now get threads of their own.
+        while (TaskRecord* more = self->next_startable(dropped)) started.push_back(more);
+      }
       if (running.empty() && self->closing_) self->idle_.notify_all();
+      pool = self->pool_;
     }
+    for (TaskRecord* s : started) pool->enqueue(&RuntimeState::run_chain, s);
+    started.clear();
     if (!again) record->release();
     for (TaskRecord* d : dropped) {
       d->cancel();
@@ -305,7 +326,7 @@ void RuntimeState::lend(TaskRecord* record) noexcept {
     d->release_inputs();
     d->release();
   }
-  for (TaskRecord* s : started) pool_->enqueue(&RuntimeState::run_chain, s);
+  for (TaskRecord* s : started) pool().enqueue(&RuntimeState::run_chain, s);
 }
 
 void RuntimeState::reclaim(TaskRecord* record) noexcept {
@@ -327,7 +348,7 @@ void RuntimeState::release_held(const ResourceRequest& request,
     d->release_inputs();
     d->release();
   }
-  for (TaskRecord* s : started) pool_->enqueue(&RuntimeState::run_chain, s);
+  for (TaskRecord* s : started) pool().enqueue(&RuntimeState::run_chain, s);
 }
 
 void RuntimeState::close() noexcept {
@@ -381,6 +402,10 @@ void check_resources(const ResourceRequest& r, const std::string& what) {
         fmt::format("{} asks for {} CPUs; the runtime has {} (loom::init({{"
                     ".num_cpus = ...}}))",
                     what, r.cpus, t.cpus));
+  }
+  if (r.memory > t.memory) {
+    throw ResourceError(fmt::format("{} asks for {} bytes of memory; the machine has {}", what,
+                                    r.memory, t.memory));
   }
   if (r.gpus > static_cast<double>(t.gpus.size()) + kEpsilon) {
     throw ResourceError(

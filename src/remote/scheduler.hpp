@@ -27,10 +27,14 @@ struct ResourceTotals {
 
 class RuntimeState {
  public:
-  RuntimeState(const InitOptions& options, int pool_threads);
+  RuntimeState(const InitOptions& options, int pool_threads, std::int64_t memory);
 
   [[nodiscard]] const InitOptions& options() const noexcept { return options_; }
-  [[nodiscard]] Executor& pool() const noexcept { return *pool_; }
+  /// The arena tasks run on now (it grows when more tasks may run than it has threads).
+  [[nodiscard]] Executor& pool() const noexcept {
+    std::lock_guard lock(mutex_);
+    return *pool_;
+  }
   [[nodiscard]] const ResourceTotals& totals() const noexcept { return totals_; }
 
   /// A task whose dependencies are ready (takes over one reference).
@@ -57,10 +61,11 @@ class RuntimeState {
   TaskRecord* next_startable(std::vector<TaskRecord*>& dropped) noexcept;  // mutex held
 
   InitOptions options_;
-  Executor* pool_;
   ResourceTotals totals_;
 
   mutable std::mutex mutex_;
+  Executor* pool_;
+  int threads_;
   std::condition_variable idle_;
   ResourceTotals free_;
   std::deque<TaskRecord*> queue_;
@@ -73,9 +78,11 @@ RuntimeState* current_runtime() noexcept;
 /// The running runtime; starts one with default options when none runs.
 RuntimeState& ensure_runtime();
 
-/// Runs one attempt of a record whose turn it is. Returns true when it failed and should run
-/// again (retries are allowed and its policy says so); otherwise the record is finished.
-bool execute_record(TaskRecord* record, bool allow_retries) noexcept;
+/// How an attempt ended: `retry` means it failed and should run again (retries are allowed and
+/// its policy says so); otherwise the record is finished.
+enum class Outcome : std::uint8_t { succeeded, failed, retry };
+/// Runs one attempt of a record whose turn it is.
+Outcome execute_record(TaskRecord* record, bool allow_retries) noexcept;
 
 /// The record running on this thread (null outside remote tasks and actor calls), and whether
 /// it holds scheduler resources.

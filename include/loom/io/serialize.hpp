@@ -9,11 +9,15 @@
 
 #include <cstddef>
 #include <istream>
+#include <optional>
 #include <ostream>
 #include <streambuf>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 #include <cereal/archives/binary.hpp>
 #include <cereal/types/array.hpp>
@@ -39,9 +43,26 @@
 
 namespace loom {
 
+namespace detail {
+/// Raw pointers, also inside pairs, tuples, vectors and optionals: cereal refuses them with a
+/// static_assert, which would break the Serializable test itself.
+template <class T>
+struct HoldsPointer : std::is_pointer<T> {};
+template <class A, class B>
+struct HoldsPointer<std::pair<A, B>>
+    : std::bool_constant<HoldsPointer<A>::value || HoldsPointer<B>::value> {};
+template <class... T>
+struct HoldsPointer<std::tuple<T...>> : std::bool_constant<(HoldsPointer<T>::value || ...)> {};
+template <class T, class A>
+struct HoldsPointer<std::vector<T, A>> : HoldsPointer<T> {};
+template <class T>
+struct HoldsPointer<std::optional<T>> : HoldsPointer<T> {};
+}  // namespace detail
+
 /// Types the serialization layer can write and read back.
 template <class Value>
-concept Serializable = !std::is_pointer_v<Value> && std::is_default_constructible_v<Value> &&
+concept Serializable =
+    !detail::HoldsPointer<Value>::value && std::is_default_constructible_v<Value> &&
     cereal::traits::is_output_serializable<Value, cereal::BinaryOutputArchive>::value &&
     cereal::traits::is_input_serializable<Value, cereal::BinaryInputArchive>::value;
 

@@ -64,6 +64,8 @@ class Cancellable {
 
 enum class ObjectState : std::uint8_t { pending, ready, failed };
 
+class EntryRef;
+
 class ObjectEntry {
  public:
   /// A new pending entry with one reference.
@@ -91,6 +93,10 @@ class ObjectEntry {
   /// Stores the value and tells the waiters. Only the first of set_value/set_error counts.
   void set_value(std::shared_ptr<StoredValue> value, const ValueOps* ops);
   void set_error(std::exception_ptr error);
+  /// set_value (or set_error when `error` is set) that drops the producer's reference `self`
+  /// before it wakes the waiters (each of which holds its own).
+  static void publish(EntryRef self, std::shared_ptr<StoredValue> value, const ValueOps* ops,
+                      std::exception_ptr error) noexcept;
   /// The task that produces this entry (retained until it finishes).
   void set_producer(Cancellable* producer) noexcept;
   /// Drops the producer link (the task finished or gave up).
@@ -115,7 +121,10 @@ class ObjectEntry {
   ObjectEntry();
   ~ObjectEntry();
   void destroy() noexcept;
-  void notify_all() noexcept;
+  // Stores the outcome; returns the waiters to notify (nothing when it was already set).
+  Waiter* store_outcome(std::shared_ptr<StoredValue> value, const ValueOps* ops,
+                        std::exception_ptr error) noexcept;
+  static void notify_list(Waiter* list) noexcept;
 
   std::atomic<std::int32_t> refs_{1};
   std::atomic<ObjectState> state_{ObjectState::pending};

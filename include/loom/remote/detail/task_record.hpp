@@ -62,7 +62,11 @@ class TaskRecord : public Cancellable {
 
   [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
   [[nodiscard]] const TaskSpec& spec() const noexcept { return *spec_; }
+  /// The result's entry (empty once the record finished).
   [[nodiscard]] const EntryRef& result() const noexcept { return result_; }
+  /// Publishes the outcome (a value, or an error when `error` is set) and lets go of the
+  /// arguments and the result.
+  void finish(std::shared_ptr<StoredValue> value, std::exception_ptr error) noexcept;
   [[nodiscard]] std::atomic<State>& state() noexcept { return state_; }
   [[nodiscard]] std::stop_source& stop_source() noexcept { return stop_; }
   [[nodiscard]] std::vector<int>& gpu_ids() noexcept { return gpu_ids_; }
