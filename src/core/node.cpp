@@ -2,13 +2,11 @@
 #include <vector>
 
 #include <fmt/format.h>
-#ifdef LOOM_USE_TBBMALLOC
-#include <oneapi/tbb/scalable_allocator.h>
-#endif
 
 #include "loom/core/delayed.hpp"
 #include "loom/core/detail/call_node.hpp"
 #include "loom/core/detail/node.hpp"
+#include "loom/core/detail/small_alloc.hpp"
 #include "loom/core/error.hpp"
 
 namespace loom::detail {
@@ -17,19 +15,9 @@ namespace {
 std::atomic<std::uint64_t> next_node_id{1};
 }  // namespace
 
-#ifdef LOOM_USE_TBBMALLOC
-void* NodeBase::operator new(std::size_t size) {
-  void* p = scalable_malloc(size);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
+void* NodeBase::operator new(std::size_t size) { return small_allocate(size); }
 
-void NodeBase::operator delete(void* pointer) noexcept { scalable_free(pointer); }
-#else
-void* NodeBase::operator new(std::size_t size) { return ::operator new(size); }
-
-void NodeBase::operator delete(void* pointer) noexcept { ::operator delete(pointer); }
-#endif
+void NodeBase::operator delete(void* pointer) noexcept { small_deallocate(pointer); }
 
 NodeBase::NodeBase(std::string name)
     : name_(std::move(name)), id_(next_node_id.fetch_add(1, std::memory_order_relaxed)) {}

@@ -68,7 +68,7 @@ void ActorBase::creation_done() noexcept {
     creation_error_ = creation_->error();
     holds_resources_ = creation_error_ == nullptr && creation_spec_->request.cpus > 0;
     open_ = true;
-    if (!scheduled_ && blocked_ == nullptr && !mailbox_.empty()) start = scheduled_ = true;
+    if (!scheduled_ && blocked_.load() == nullptr && !mailbox_.empty()) start = scheduled_ = true;
   }
   if (start) schedule();
   release();
@@ -91,17 +91,20 @@ void ActorBase::post(TaskRecord* call) {
   {
     std::lock_guard lock(mutex_);
     mailbox_.push_back(call);
-    if (open_ && !scheduled_ && blocked_ == nullptr) start = scheduled_ = true;
+    if (open_ && !scheduled_ && blocked_.load() == nullptr) start = scheduled_ = true;
   }
   if (start) schedule();
 }
 
 void ActorBase::ready(TaskRecord* call) noexcept {
   bool start = false;
-  {
+  // Most calls are not the blocked head: no lock. A drain that blocks on `call` stores blocked_
+  // before it looks at the call's count again, and this load comes after the count reached
+  // zero: one of the two sees the other.
+  if (blocked_.load() == call) {
     std::lock_guard lock(mutex_);
-    if (blocked_ == call) {
-      blocked_ = nullptr;
+    if (blocked_.load() == call) {
+      blocked_.store(nullptr);
       start = scheduled_ = true;
     }
   }
@@ -142,9 +145,12 @@ void ActorBase::drain_serial() noexcept {
       }
       call = mailbox_.front();
       if (!runnable(call)) {
-        blocked_ = call;
-        scheduled_ = false;
-        return;
+        blocked_.store(call);
+        if (!runnable(call)) {  // looked at again after blocked_ is visible: see ready()
+          scheduled_ = false;
+          return;
+        }
+        blocked_.store(nullptr);
       }
       mailbox_.pop_front();
     }
@@ -162,8 +168,9 @@ void ActorBase::drain_concurrent() noexcept {
   while (!mailbox_.empty() && running_ < max_concurrency_) {
     TaskRecord* call = mailbox_.front();
     if (!runnable(call)) {
-      blocked_ = call;
-      break;
+      blocked_.store(call);
+      if (!runnable(call)) break;  // as in drain_serial
+      blocked_.store(nullptr);
     }
     mailbox_.pop_front();
     ++running_;
@@ -187,7 +194,7 @@ void ActorBase::finish_concurrent() noexcept {
   {
     std::lock_guard lock(mutex_);
     --running_;
-    if (!scheduled_ && blocked_ == nullptr && !mailbox_.empty()) start = scheduled_ = true;
+    if (!scheduled_ && blocked_.load() == nullptr && !mailbox_.empty()) start = scheduled_ = true;
   }
   if (start) schedule();
 }

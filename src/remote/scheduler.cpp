@@ -57,7 +57,7 @@ void TaskRecord::arm() noexcept {
 }
 
 void TaskRecord::dependency_done() noexcept {
-  if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) dispatcher_->ready(this);
+  if (pending_.fetch_sub(1) == 1) dispatcher_->ready(this);  // sequentially consistent
 }
 
 void TaskRecord::cancel() noexcept {
@@ -392,6 +392,26 @@ TaskRecord::Dispatcher& task_dispatcher() {
   static TaskDispatcher dispatcher;
   ensure_runtime();
   return dispatcher;
+}
+
+namespace {
+bool fits(const ResourceRequest& r, const ResourceTotals& t) {
+  if (r.cpus > t.cpus + kEpsilon || r.memory > t.memory ||
+      r.gpus > static_cast<double>(t.gpus.size()) + kEpsilon) {
+    return false;
+  }
+  for (const auto& [name, amount] : r.custom) {
+    auto it = t.custom.find(name);
+    if (it == t.custom.end() || amount > it->second + kEpsilon) return false;
+  }
+  return true;
+}
+}  // namespace
+
+void check_task_resources(const TaskSpec& spec) {
+  if (fits(spec.request, ensure_runtime().totals())) return;
+  check_resources(spec.request,
+                  spec.name.empty() ? std::string("task") : "task '" + spec.name + "'");
 }
 
 void check_resources(const ResourceRequest& r, const std::string& what) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "loom/core/detail/spin_lock.hpp"
 #include "loom/core/executor.hpp"
 #include "loom/remote/detail/task_record.hpp"
 #include "loom/remote/options.hpp"
@@ -63,10 +64,10 @@ class RuntimeState {
   InitOptions options_;
   ResourceTotals totals_;
 
-  mutable std::mutex mutex_;
+  mutable SpinLock mutex_;  // short sections: the queue and the counters
   Executor* pool_;
   int threads_;
-  std::condition_variable idle_;
+  std::condition_variable_any idle_;
   ResourceTotals free_;
   std::deque<TaskRecord*> queue_;
   std::vector<TaskRecord*> running_;

@@ -20,6 +20,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "loom/core/detail/spin_lock.hpp"
 #include "loom/core/detail/type_name.hpp"
 #include "loom/core/executor.hpp"
 #include "loom/remote/detail/bind.hpp"
@@ -84,11 +85,13 @@ class ActorBase : public TaskRecord::Dispatcher {
   Executor* pool_ = nullptr;
   void* runtime_ = nullptr;  // the runtime that holds the actor's resources
 
-  std::mutex mutex_;
+  SpinLock mutex_;
   std::deque<TaskRecord*> mailbox_;
-  TaskRecord* blocked_ = nullptr;  // the head call, waiting for its arguments
-  bool open_ = false;              // created (or failed to be)
-  bool scheduled_ = false;         // a drain is queued or running
+  // The head call, waiting for its arguments. Set under the lock; read without it by ready()
+  // (sequentially consistent with the call's dependency count: see drain_serial).
+  std::atomic<TaskRecord*> blocked_{nullptr};
+  bool open_ = false;       // created (or failed to be)
+  bool scheduled_ = false;  // a drain is queued or running
   bool holds_resources_ = false;
   int running_ = 0;  // calls running (max_concurrency > 1)
   EntryRef creation_;

@@ -13,6 +13,9 @@
 #include <string>
 #include <utility>
 
+#include "loom/core/detail/small_alloc.hpp"
+#include "loom/core/detail/spin_lock.hpp"
+
 namespace loom::detail {
 
 /// A stored value, type-erased. Immutable once stored.
@@ -75,6 +78,8 @@ class ObjectEntry {
 
   ObjectEntry(const ObjectEntry&) = delete;
   ObjectEntry& operator=(const ObjectEntry&) = delete;
+  static void* operator new(std::size_t size) { return small_allocate(size); }
+  static void operator delete(void* pointer) noexcept { small_deallocate(pointer); }
 
   void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() noexcept {
@@ -129,7 +134,7 @@ class ObjectEntry {
   std::atomic<std::int32_t> refs_{1};
   std::atomic<ObjectState> state_{ObjectState::pending};
   std::uint64_t id_;
-  mutable std::mutex mutex_;
+  mutable SpinLock mutex_;
   std::shared_ptr<StoredValue> value_;  // null while pending, failed or spilled
   const ValueOps* ops_ = nullptr;
   std::exception_ptr error_;

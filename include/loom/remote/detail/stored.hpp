@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "loom/core/detail/small_alloc.hpp"
 #include "loom/core/detail/type_name.hpp"
 #include "loom/core/ndarray.hpp"
 #include "loom/io/dump.hpp"
@@ -79,7 +80,8 @@ std::shared_ptr<StoredValue> restore_stored(const std::filesystem::path& path) {
   if constexpr (Serializable<T>) {
     T value = loom::load<T>(path);
     if constexpr (IsNDArray<T>::value) value = value.read_only();
-    return std::make_shared<Stored<T>>(std::in_place, std::move(value));
+    return std::allocate_shared<Stored<T>>(SmallAllocator<Stored<T>>(), std::in_place,
+                                           std::move(value));
   } else {
     (void)path;
     return nullptr;
@@ -103,9 +105,11 @@ std::shared_ptr<StoredValue> make_stored(T&& value) {
                             value.buffer() && value.buffer().use_count() == 1 &&
                             value.buffer()->path().empty();
     V stored = sole_owner ? std::move(value) : value.copy();
-    return std::make_shared<Stored<V>>(std::in_place, stored.read_only());
+    return std::allocate_shared<Stored<V>>(SmallAllocator<Stored<V>>(), std::in_place,
+                                           stored.read_only());
   } else {
-    return std::make_shared<Stored<V>>(std::in_place, std::forward<T>(value));
+    return std::allocate_shared<Stored<V>>(SmallAllocator<Stored<V>>(), std::in_place,
+                                           std::forward<T>(value));
   }
 }
 

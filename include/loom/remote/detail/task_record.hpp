@@ -17,6 +17,7 @@
 #include <variant>
 #include <vector>
 
+#include "loom/core/detail/small_alloc.hpp"
 #include "loom/remote/detail/object_entry.hpp"
 #include "loom/remote/options.hpp"
 
@@ -52,6 +53,8 @@ class TaskRecord : public Cancellable {
 
   TaskRecord(const TaskRecord&) = delete;
   TaskRecord& operator=(const TaskRecord&) = delete;
+  static void* operator new(std::size_t size) { return small_allocate(size); }
+  static void operator delete(void* pointer) noexcept { small_deallocate(pointer); }
 
   void retain() noexcept override { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() noexcept override {
@@ -88,7 +91,7 @@ class TaskRecord : public Cancellable {
   /// A dependency finished.
   void dependency_done() noexcept;
   [[nodiscard]] bool dependencies_ready() const noexcept {
-    return pending_.load(std::memory_order_acquire) == 0;
+    return pending_.load() == 0;  // sequentially consistent: actor mailboxes rely on it
   }
 
   /// Collected messages of failed attempts ("attempt 1: std::runtime_error: boom").
@@ -131,6 +134,8 @@ struct DependencyWaiter final : Waiter {
 TaskRecord::Dispatcher& task_dispatcher();
 /// Throws loom::ResourceError when the running runtime can never satisfy `request`.
 void check_resources(const ResourceRequest& request, const std::string& what);
+/// check_resources for a task of `spec` (names it only when it throws).
+void check_task_resources(const TaskSpec& spec);
 /// Resolves options against the runtime: the request a task (or actor) makes.
 std::shared_ptr<const TaskSpec> make_task_spec(const TaskOptions& options);
 std::shared_ptr<const TaskSpec> make_actor_spec(const ActorOptions& options);
