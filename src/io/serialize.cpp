@@ -3,6 +3,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -26,7 +29,58 @@ std::string write_array_file(const ArrayFiles& files, DType dtype, const Shape& 
                              const void* data, std::size_t nbytes) {
   std::string name = fmt::format("result-{}-{}.npy", ::getpid(), array_file_counter++);
   write_npy(files.folder / name, dtype, shape, data, nbytes);
+  if (files.written != nullptr) files.written->push_back(name);
   return name;
+}
+
+bool shared_file_reference(const ArrayFiles& files, const Buffer* buffer, const void* data,
+                           std::size_t element_size, std::string& name, std::int64_t& offset) {
+  if (buffer == nullptr || buffer->path().empty()) return false;
+  const std::filesystem::path path(buffer->path());
+  if (path.parent_path() != files.folder) return false;
+  // The mapping starts at the file's first byte: find where the .npy data begins.
+  const auto* bytes = reinterpret_cast<const unsigned char*>(buffer->data());
+  const std::size_t size = buffer->size();
+  if (size < 12 || std::memcmp(bytes, "\x93NUMPY", 6) != 0) return false;
+  std::size_t start = 0;
+  if (bytes[6] == 1) {
+    start = 10 + (static_cast<std::size_t>(bytes[8]) | static_cast<std::size_t>(bytes[9]) << 8);
+  } else {
+    start = 12 + (static_cast<std::size_t>(bytes[8]) | static_cast<std::size_t>(bytes[9]) << 8 |
+                  static_cast<std::size_t>(bytes[10]) << 16 |
+                  static_cast<std::size_t>(bytes[11]) << 24);
+  }
+  const auto* at = static_cast<const unsigned char*>(data);
+  if (at < bytes + start || at > bytes + size) return false;
+  const auto diff = static_cast<std::size_t>(at - (bytes + start));
+  if (diff % element_size != 0) return false;
+  name = path.filename().string();
+  offset = static_cast<std::int64_t>(diff / element_size);
+  return true;
+}
+
+namespace {
+class OwningFileBuffer final : public Buffer {
+ public:
+  explicit OwningFileBuffer(std::shared_ptr<Buffer> mapped)
+      : Buffer(mapped->data(), mapped->size(), mapped->writeable()), mapped_(std::move(mapped)) {}
+  ~OwningFileBuffer() override {
+    std::error_code ignored;
+    std::filesystem::remove(mapped_->path(), ignored);  // the mapping stays valid until unmapped
+  }
+  [[nodiscard]] const std::string& path() const noexcept override { return mapped_->path(); }
+
+ private:
+  std::shared_ptr<Buffer> mapped_;
+};
+}  // namespace
+
+std::shared_ptr<Buffer> owning_file_buffer(std::shared_ptr<Buffer> mapped) {
+  return std::make_shared<OwningFileBuffer>(std::move(mapped));
+}
+
+void throw_bad_shared_reference() {
+  throw cereal::Exception("an NDArray view of a shared file lies outside the file");
 }
 
 std::filesystem::path array_file_path(const std::string& name) {

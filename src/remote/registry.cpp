@@ -18,11 +18,14 @@ namespace {
 struct Registered {
   const std::type_info* signature;
   ErasedFunction function;
+  WorkerThunk thunk;
 };
 
 struct Registry {
   std::mutex mutex;
-  std::map<std::string, Registered, std::less<>> functions;
+  // Several functions may share a name (in different translation units): task_named tells them
+  // apart by signature, and tasks made from a function pointer find theirs by address.
+  std::multimap<std::string, Registered, std::less<>> functions;
   std::map<std::string, const std::type_info*, std::less<>> classes;
 };
 
@@ -34,10 +37,13 @@ Registry& registry() {
 }  // namespace
 
 void register_function(std::string_view name, const std::type_info& signature,
-                       ErasedFunction function) {
+                       ErasedFunction function, WorkerThunk thunk) {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
-  r.functions.insert_or_assign(std::string(name), Registered{&signature, function});
+  for (auto [it, end] = r.functions.equal_range(name); it != end; ++it) {
+    if (it->second.function == function) return;  // the same registration twice
+  }
+  r.functions.emplace(std::string(name), Registered{&signature, function, thunk});
 }
 
 void register_class(std::string_view name, const std::type_info& type) {
@@ -46,30 +52,43 @@ void register_class(std::string_view name, const std::type_info& type) {
   r.classes.insert_or_assign(std::string(name), &type);
 }
 
-ErasedFunction find_function(std::string_view name, const std::type_info& signature,
-                             const std::string& signature_name) {
+RegisteredFunction find_function(std::string_view name, const std::type_info& signature,
+                                 const std::string& signature_name) {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
-  auto it = r.functions.find(name);
-  if (it == r.functions.end()) {
+  auto [first, end] = r.functions.equal_range(name);
+  if (first == end) {
     throw ConfigError(fmt::format(
         "task_named(\"{}\"): no remote function of that name is registered (LOOM_REMOTE({}) at "
         "namespace scope registers it)",
         name, name));
   }
-  if (*it->second.signature != signature) {
+  const Registered* match = nullptr;
+  std::string signatures;
+  for (auto it = first; it != end; ++it) {
+    if (*it->second.signature == signature) {
+      if (match != nullptr) {
+        throw ConfigError(fmt::format(
+            "task_named<{}>(\"{}\"): two registered functions have that name and signature",
+            signature_name, name));
+      }
+      match = &it->second;
+    }
+    signatures += (signatures.empty() ? "" : ", ") + demangle(it->second.signature->name());
+  }
+  if (match == nullptr) {
     throw ConfigError(
         fmt::format("task_named<{}>(\"{}\"): the registered function has signature {}",
-                    signature_name, name, demangle(it->second.signature->name())));
+                    signature_name, name, signatures));
   }
-  return it->second.function;
+  return {std::string(name), match->function, match->thunk};
 }
 
-std::string registered_name(ErasedFunction function) {
+RegisteredFunction registered_function(ErasedFunction function) {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   for (const auto& [name, entry] : r.functions) {
-    if (entry.function == function) return name;
+    if (entry.function == function) return {name, entry.function, entry.thunk};
   }
   return {};
 }

@@ -19,7 +19,10 @@
 #include "loom/core/detail/temp_folder.hpp"
 #include "loom/core/error.hpp"
 #include "loom/core/executor.hpp"
+#include "loom/io/serialize.hpp"
+#include "loom/remote/detail/exchange.hpp"
 #include "object_store.hpp"
+#include "processes.hpp"
 #include "scheduler.hpp"
 
 namespace loom {
@@ -27,6 +30,9 @@ namespace loom {
 namespace detail {
 
 namespace {
+
+std::filesystem::path shared_folder;  // the processes mode's store folder
+std::atomic<bool> shared_folder_set{false};
 
 struct Runtimes {
   std::mutex mutex;
@@ -83,11 +89,9 @@ void validate(const InitOptions& o) {
     throw ConfigError(
         fmt::format("loom::init: object_store_memory = {} is negative", o.object_store_memory));
   }
-  if (o.mode != "threads") {
+  if (o.mode != "threads" && o.mode != "processes") {
     throw ConfigError(
-        fmt::format("loom::init: mode '{}' is not available (\"threads\"; the "
-                    "processes mode is not built yet)",
-                    o.mode));
+        fmt::format("loom::init: mode '{}' (use \"threads\" or \"processes\")", o.mode));
   }
 }
 
@@ -117,6 +121,11 @@ RuntimeState* start_locked(const InitOptions& given) {
   }
   const int threads = std::max(1, static_cast<int>(std::ceil(*options.num_cpus - 1e-9)));
   auto state = std::make_unique<RuntimeState>(options, threads, physical_memory());
+  if (options.mode == "processes") {
+    state->start_processes(threads);  // forks from this thread, which holds no other loom lock
+    shared_folder = state->processes()->folder();
+    shared_folder_set.store(true, std::memory_order_release);
+  }
   configure_store(limits);
   RuntimeState* raw = state.get();
   r.all.push_back(std::move(state));
@@ -132,6 +141,7 @@ RuntimeState* current_runtime() noexcept {
 
 RuntimeState& ensure_runtime() {
   if (RuntimeState* rt = current_runtime()) return *rt;
+  check_not_in_worker();
   Runtimes& r = runtimes();
   std::lock_guard lock(r.mutex);
   if (RuntimeState* rt = r.current.load(std::memory_order_acquire)) return *rt;
@@ -306,6 +316,52 @@ void cancel_entry(const EntryRef& entry) {
   entry->cancel_producer();
 }
 
+const std::filesystem::path* processes_store_folder() noexcept {
+  return shared_folder_set.load(std::memory_order_acquire) ? &shared_folder : nullptr;
+}
+
+std::string run_in_worker(WorkerThunk thunk, const std::string& label, const std::string& args,
+                          std::stop_token stop) {
+  RuntimeState* runtime = current_runtime();
+  if (runtime == nullptr || runtime->processes() == nullptr) {
+    throw Error(fmt::format("{}: the processes-mode runtime is gone", label));
+  }
+  return runtime->processes()->run(thunk, label, args, std::move(stop));
+}
+
+void check_not_in_worker() {
+  if (in_remote_worker()) {
+    throw Error(
+        "the remote API (tasks, actors, put, get) is for the driver: a task running in a "
+        "processes-mode worker cannot use it");
+  }
+}
+
+NpyData create_shared_array(const std::filesystem::path& folder, DType dtype, const Shape& shape) {
+  static std::atomic<std::uint64_t> counter{0};
+  const std::filesystem::path path =
+      folder / fmt::format("object-{}-{}.npy", ::getpid(), counter.fetch_add(1));
+  NpyData data = create_npy(path, dtype, shape);
+  data.buffer = owning_file_buffer(std::move(data.buffer));
+  return data;
+}
+
+void remove_exchange_files(const std::filesystem::path& folder,
+                           const std::vector<std::string>& names) noexcept {
+  for (const auto& name : names) {
+    std::error_code ignored;
+    std::filesystem::remove(folder / name, ignored);
+  }
+}
+
+void throw_not_crossable(const std::string& what) {
+  throw ConfigError(fmt::format(
+      "{}: the processes mode runs functions registered with LOOM_REMOTE(fn) whose arguments and "
+      "result can be serialized (a lambda, an unregistered function, a raw pointer or an "
+      "ObjectRef parameter cannot cross to a worker process)",
+      what));
+}
+
 EntryRef put_value(std::shared_ptr<StoredValue> value, const ValueOps* ops) {
   ensure_runtime();
   return EntryRef::adopt(ObjectEntry::create_ready(std::move(value), ops));
@@ -314,6 +370,7 @@ EntryRef put_value(std::shared_ptr<StoredValue> value, const ValueOps* ops) {
 }  // namespace detail
 
 void init(const InitOptions& options) {
+  detail::check_not_in_worker();
   auto& r = detail::runtimes();
   std::lock_guard lock(r.mutex);
   if (r.current.load(std::memory_order_acquire) != nullptr) {
@@ -331,6 +388,7 @@ void shutdown() {
   detail::RuntimeState* state = r.current.load(std::memory_order_acquire);
   if (state == nullptr) return;
   state->close();
+  detail::shared_folder_set.store(false, std::memory_order_release);
   r.current.store(nullptr, std::memory_order_release);
   detail::configure_store({});
 }

@@ -122,6 +122,25 @@ Outcome execute_record(TaskRecord* record, bool allow_retries) noexcept {
   } catch (const DependencyFailed& failed) {
     record->finish(nullptr, failed.error);
     return Outcome::failed;
+  } catch (const Cancelled&) {
+    record->finish(nullptr, std::current_exception());  // its worker process was killed
+    return Outcome::failed;
+  } catch (const WorkerCrashed& crashed) {
+    // max_retries re-runs a task whose worker died, whatever retry_exceptions says.
+    record->attempt_errors.push_back(
+        fmt::format("attempt {}: loom::WorkerCrashed: {}", record->attempts, crashed.what()));
+    if (allow_retries && !record->stop_source().stop_requested() &&
+        record->attempts <= spec.max_retries) {
+      record->state().store(TaskRecord::State::waiting, std::memory_order_release);
+      return Outcome::retry;
+    }
+    const std::string message =
+        record->attempts == 1
+            ? fmt::format("{} failed: {}", record->label(), crashed.what())
+            : fmt::format("{} failed after {} attempts: {}", record->label(), record->attempts,
+                          fmt::join(record->attempt_errors, "; "));
+    record->finish(nullptr, std::make_exception_ptr(WorkerCrashed(message)));
+    return Outcome::failed;
   } catch (...) {
     const std::exception_ptr error = std::current_exception();
     record->attempt_errors.push_back(fmt::format("attempt {}: {}: {}", record->attempts,
@@ -351,6 +370,11 @@ void RuntimeState::release_held(const ResourceRequest& request,
   for (TaskRecord* s : started) pool().enqueue(&RuntimeState::run_chain, s);
 }
 
+void RuntimeState::start_processes(int workers) {
+  store_folder_ = std::make_shared<TempFolder>("store");
+  processes_ = std::make_unique<ProcessPool>(workers, store_folder_->path());
+}
+
 void RuntimeState::close() noexcept {
   std::deque<TaskRecord*> queued;
   {
@@ -364,8 +388,14 @@ void RuntimeState::close() noexcept {
     r->release_inputs();
     r->release();
   }
-  std::unique_lock lock(mutex_);
-  idle_.wait(lock, [this] { return running_.empty(); });
+  {
+    std::unique_lock lock(mutex_);
+    idle_.wait(lock, [this] { return running_.empty(); });
+  }
+  processes_.reset();  // the workers exit
+  // Objects of the shared folder stay readable: their files are mapped, and unlinking a mapped
+  // file leaves the mapping.
+  store_folder_.reset();
 }
 
 // ---- the dispatcher and specs ----

@@ -13,9 +13,11 @@
 #include <vector>
 
 #include "loom/core/detail/spin_lock.hpp"
+#include "loom/core/detail/temp_folder.hpp"
 #include "loom/core/executor.hpp"
 #include "loom/remote/detail/task_record.hpp"
 #include "loom/remote/options.hpp"
+#include "processes.hpp"
 
 namespace loom::detail {
 
@@ -55,6 +57,10 @@ class RuntimeState {
   /// Runs `record` (resources held) and then whatever its end made startable.
   static void run_chain(void* record) noexcept;
 
+  /// Processes mode: the worker processes and the store's shared folder (set up by init).
+  void start_processes(int workers);
+  [[nodiscard]] ProcessPool* processes() const noexcept { return processes_.get(); }
+
  private:
   bool can_start(const TaskRecord& record) const noexcept;  // mutex held
   void acquire(TaskRecord& record) noexcept;                // mutex held
@@ -72,6 +78,8 @@ class RuntimeState {
   std::deque<TaskRecord*> queue_;
   std::vector<TaskRecord*> running_;
   bool closing_ = false;
+  std::shared_ptr<TempFolder> store_folder_;
+  std::unique_ptr<ProcessPool> processes_;
 };
 
 /// The running runtime (null when none).

@@ -8,7 +8,9 @@
 //   Point p = loom::deserialize<Point>(bytes);
 
 #include <cstddef>
+#include <filesystem>
 #include <istream>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <streambuf>
@@ -129,6 +131,10 @@ struct ArrayFiles {
   std::int64_t max_nbytes = 0;
   bool writing = false;
   std::string mmap_mode = "r";  // how a reading scope maps the files
+  /// Writing: the names of the files written (the caller removes them after the exchange).
+  std::vector<std::string>* written = nullptr;
+  /// Reading: the arrays own their files (removed when the last user of the memory is gone).
+  bool own_files = false;
 };
 const ArrayFiles* current_array_files() noexcept;
 class ArrayFilesScope {
@@ -144,6 +150,14 @@ class ArrayFilesScope {
 /// Writes an array to a new file in `files.folder`; returns its file name.
 std::string write_array_file(const ArrayFiles& files, DType dtype, const Shape& shape,
                              const void* data, std::size_t nbytes);
+/// For an array whose memory is a .npy file mapped from `files.folder` (the object store's
+/// shared memory): the file's name and the array's element offset in its data, so that the
+/// array crosses as a reference instead of a copy.
+bool shared_file_reference(const ArrayFiles& files, const Buffer* buffer, const void* data,
+                           std::size_t element_size, std::string& name, std::int64_t& offset);
+/// A buffer that removes its file when it dies (`own_files`).
+std::shared_ptr<Buffer> owning_file_buffer(std::shared_ptr<Buffer> mapped);
+[[noreturn]] void throw_bad_shared_reference();
 /// The full path of a file named by write_array_file, checked to be a plain name in the
 /// current reading scope's folder (a cereal::Exception otherwise).
 std::filesystem::path array_file_path(const std::string& name);
@@ -161,6 +175,14 @@ void save(Archive& archive, const NDArray<Scalar>& array) {
   if (const auto* files = detail::current_array_files();
       files != nullptr && files->writing &&
       array.nbytes() > static_cast<std::size_t>(files->max_nbytes)) {
+    std::string name;
+    std::int64_t offset = 0;
+    if (detail::shared_file_reference(*files, array.buffer().get(), array.data(), sizeof(Scalar),
+                                      name, offset)) {
+      archive(std::vector<std::int64_t>{-2});  // a view of a shared file: no copy
+      archive(name, array.shape().extents(), offset);
+      return;
+    }
     archive(std::vector<std::int64_t>{-1});
     archive(detail::write_array_file(*files, detail::dtype_of<Scalar>(), array.shape(),
                                      array.data(), array.nbytes()));
@@ -183,7 +205,28 @@ void load(Archive& archive, NDArray<Scalar>& array) {
     std::string name;
     archive(name);
     const std::filesystem::path path = detail::array_file_path(name);  // checks the scope
-    array = load_npy<Scalar>(path, {.mmap_mode = detail::current_array_files()->mmap_mode});
+    const auto* files = detail::current_array_files();
+    array = load_npy<Scalar>(path, {.mmap_mode = files->mmap_mode});
+    if (files->own_files) {
+      array = NDArray<Scalar>(detail::owning_file_buffer(array.buffer()),
+                              const_cast<Scalar*>(array.data()), array.shape(),  // NOLINT
+                              array.writeable());
+    }
+    return;
+  }
+  if (extents.size() == 1 && extents[0] == -2) {
+    std::string name;
+    std::vector<std::int64_t> view_extents;
+    std::int64_t offset = 0;
+    archive(name, view_extents, offset);
+    const std::filesystem::path path = detail::array_file_path(name);  // checks the scope
+    const NDArray<Scalar> file = load_npy<Scalar>(path, {.mmap_mode = "r"});
+    Shape shape(std::move(view_extents));
+    if (offset < 0 || offset > file.size() || shape.elements() > file.size() - offset) {
+      detail::throw_bad_shared_reference();
+    }
+    array = NDArray<Scalar>(file.buffer(), const_cast<Scalar*>(file.data()) + offset,  // NOLINT
+                            std::move(shape), false);
     return;
   }
   // Corrupt extents must not become a huge allocation: the data has to be in the input.

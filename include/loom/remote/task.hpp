@@ -11,13 +11,17 @@
 // starts when the object is there and gets the stored object itself.
 
 #include <functional>
+#include <istream>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <typeinfo>
 #include <utility>
 
+#include "loom/io/serialize.hpp"
 #include "loom/remote/detail/bind.hpp"
+#include "loom/remote/detail/exchange.hpp"
 #include "loom/remote/detail/task_record.hpp"
 #include "loom/remote/object_ref.hpp"
 #include "loom/remote/options.hpp"
@@ -35,18 +39,72 @@ struct FunctionInvoker {
   }
 };
 
+template <class F>
+requires std::is_function_v<std::remove_pointer_t<F>>
+struct CrossesProcesses<FunctionInvoker<F>> : std::true_type {
+};
+
 // ---- registration (LOOM_REMOTE) ----
 
 using ErasedFunction = void (*)();
 void register_function(std::string_view name, const std::type_info& signature,
-                       ErasedFunction function);
+                       ErasedFunction function, WorkerThunk thunk);
 void register_class(std::string_view name, const std::type_info& type);
+struct RegisteredFunction {
+  std::string name;
+  ErasedFunction function = nullptr;
+  WorkerThunk thunk = nullptr;  // null when its arguments or result cannot be serialized
+};
 /// The registered function `name` of signature `signature`; ConfigError when there is none or
 /// the signature differs.
-ErasedFunction find_function(std::string_view name, const std::type_info& signature,
-                             const std::string& signature_name);
-/// The name `function` was registered under ("" when it was not).
-std::string registered_name(ErasedFunction function);
+RegisteredFunction find_function(std::string_view name, const std::type_info& signature,
+                                 const std::string& signature_name);
+/// How `function` was registered (an empty name when it was not).
+RegisteredFunction registered_function(ErasedFunction function);
+
+/// Runs F in a worker process: reads its arguments, returns its serialized result.
+template <auto F>
+std::string worker_thunk(std::string_view args) {
+  using Traits = CallableTraits<decltype(F)>;
+  using R = typename Traits::result;
+  return [&]<class... P>(std::type_identity<std::tuple<P...>>) {
+    std::tuple<std::remove_cvref_t<P>...> values;
+    {
+      const ArrayFiles files{worker_exchange_folder(), 0, false, "r"};
+      const ArrayFilesScope scope(&files);
+      BytesSource source(args);
+      const SourceScope source_scope(&source);
+      std::istream stream(&source);
+      cereal::BinaryInputArchive archive(stream);
+      std::apply([&archive](auto&... v) { archive(v...); }, values);
+    }
+    if constexpr (std::is_void_v<R>) {
+      std::apply(F, std::move(values));
+      return std::string();
+    } else {
+      const auto result = std::apply(F, std::move(values));
+      const ArrayFiles files{worker_exchange_folder(), kShareMinBytes, true};
+      const ArrayFilesScope scope(&files);
+      return serialize(result);
+    }
+  }(std::type_identity<typename Traits::params>{});
+}
+
+template <auto F>
+constexpr WorkerThunk thunk_of() {
+  using Traits = CallableTraits<decltype(F)>;
+  using R = typename Traits::result;
+  constexpr bool ok =
+      (std::is_void_v<R> ||
+       Serializable<std::remove_cvref_t<R>>)&&[]<class... P>(std::type_identity<std::tuple<P...>>) {
+        return (Serializable<std::remove_cvref_t<P>> && ...);
+      }(std::type_identity<typename Traits::params>{});
+  if constexpr (ok) {
+    return &worker_thunk<F>;
+  } else {
+    return nullptr;
+  }
+}
 
 template <class T>
 requires std::is_class_v<T>
@@ -58,7 +116,8 @@ template <auto F>
 requires std::is_function_v<std::remove_pointer_t<decltype(F)>>
 bool register_remote(const char* name) {
   register_function(name, typeid(std::remove_pointer_t<decltype(F)>),
-                    reinterpret_cast<ErasedFunction>(F));  // NOLINT: restored with its type
+                    reinterpret_cast<ErasedFunction>(F),  // NOLINT: restored with its type
+                    thunk_of<F>());
   return true;
 }
 
@@ -74,29 +133,28 @@ class RemoteFunction {
  public:
   using result_type = typename Traits::result;
 
-  explicit RemoteFunction(F f, std::string name = {})
-      : f_(std::make_shared<const F>(std::move(f))), name_(std::move(name)) {
-    TaskOptions options;
-    options.name = name_;
-    spec_ = detail::make_task_spec(options);
+  explicit RemoteFunction(F f, std::string name = {}, detail::WorkerThunk thunk = nullptr)
+      : f_(std::make_shared<const F>(std::move(f))), name_(std::move(name)), thunk_(thunk) {
+    spec_ = make_spec(TaskOptions{});
   }
 
   /// The same function with other options (Ray's `.options(...)`); an empty name keeps the
   /// registered one.
   [[nodiscard]] RemoteFunction options(const TaskOptions& options) const {
     RemoteFunction copy = *this;
-    TaskOptions named = options;
-    if (named.name.empty()) named.name = name_;
-    copy.spec_ = detail::make_task_spec(named);
+    copy.spec_ = make_spec(options);
     return copy;
   }
 
   /// Submits a call; it starts once its ObjectRef arguments are ready and its resources free.
-  /// A request the runtime can never meet is a loom::ResourceError here.
+  /// A request the runtime can never meet is a loom::ResourceError here; in processes mode, a
+  /// function that is not registered (or whose values cannot be serialized) a ConfigError.
   template <class... Args>
   auto remote(Args&&... args) const {
-    detail::check_resources(
-        spec_->request, spec_->name.empty() ? std::string("task") : "task '" + spec_->name + "'");
+    detail::check_task_resources(*spec_);
+    if (spec_->worker_thunk == nullptr && detail::processes_store_folder() != nullptr) {
+      detail::throw_not_crossable(spec_->name.empty() ? std::string("this task") : spec_->name);
+    }
     return detail::submit_call<result_type, typename Traits::params>(
         spec_, detail::task_dispatcher(), detail::FunctionInvoker<F>{f_},
         [](detail::TaskRecord*) {}, std::forward<Args>(args)...);
@@ -106,8 +164,17 @@ class RemoteFunction {
   [[nodiscard]] const std::string& name() const noexcept { return spec_->name; }
 
  private:
+  std::shared_ptr<const detail::TaskSpec> make_spec(const TaskOptions& options) const {
+    TaskOptions named = options;
+    if (named.name.empty()) named.name = name_;
+    auto spec = std::make_shared<detail::TaskSpec>(*detail::make_task_spec(named));
+    spec->worker_thunk = thunk_;
+    return spec;
+  }
+
   std::shared_ptr<const F> f_;
   std::string name_;
+  detail::WorkerThunk thunk_ = nullptr;
   std::shared_ptr<const detail::TaskSpec> spec_;
 };
 
@@ -116,8 +183,9 @@ template <class F>
 [[nodiscard]] RemoteFunction<std::decay_t<F>> task(F&& f) {
   using D = std::decay_t<F>;
   if constexpr (std::is_pointer_v<D> && std::is_function_v<std::remove_pointer_t<D>>) {
-    std::string name = detail::registered_name(reinterpret_cast<detail::ErasedFunction>(f));
-    return RemoteFunction<D>(f, std::move(name));
+    detail::RegisteredFunction r =
+        detail::registered_function(reinterpret_cast<detail::ErasedFunction>(f));
+    return RemoteFunction<D>(f, std::move(r.name), r.thunk);
   } else {
     return RemoteFunction<D>(std::forward<F>(f));
   }
@@ -129,9 +197,10 @@ template <class F>
 template <class Signature>
 [[nodiscard]] RemoteFunction<Signature*> task_named(std::string_view name) {
   static_assert(std::is_function_v<Signature>, "task_named<R(Args...)>: give a function type");
-  auto* f = reinterpret_cast<Signature*>(  // NOLINT: registered with this very type
-      detail::find_function(name, typeid(Signature), detail::type_name<Signature>()));
-  return RemoteFunction<Signature*>(f, std::string(name));
+  const detail::RegisteredFunction r =
+      detail::find_function(name, typeid(Signature), detail::type_name<Signature>());
+  auto* f = reinterpret_cast<Signature*>(r.function);  // NOLINT: registered with this very type
+  return RemoteFunction<Signature*>(f, r.name, r.thunk);
 }
 
 }  // namespace loom

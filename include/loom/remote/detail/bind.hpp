@@ -8,13 +8,19 @@
 
 #include <array>
 #include <cstddef>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <ostream>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
+#include "loom/io/serialize.hpp"
+#include "loom/remote/detail/exchange.hpp"
 #include "loom/remote/detail/stored.hpp"
 #include "loom/remote/detail/task_record.hpp"
 #include "loom/remote/object_ref.hpp"
@@ -95,6 +101,22 @@ decltype(auto) pass_argument(Stored& stored, const std::shared_ptr<StoredValue>&
   }
 }
 
+/// Invokers whose calls may run in a worker process: plain functions (registered by name).
+template <class Invoker>
+struct CrossesProcesses : std::false_type {};
+
+/// Whether parameter P, given stored argument S, can cross to a worker process.
+template <class P, class S>
+constexpr bool crossable_argument() {
+  if constexpr (IsObjectRef<std::remove_cvref_t<P>>::value) {
+    return false;  // a ref itself does not cross
+  } else if constexpr (IsObjectRef<S>::value) {
+    return Serializable<typename S::value_type>;
+  } else {
+    return Serializable<S>;
+  }
+}
+
 /// The value to store for a call's result (null for void).
 template <class R, class Call>
 std::shared_ptr<StoredValue> store_result(Call&& call) {
@@ -136,6 +158,13 @@ class TypedCall final : public TaskRecord {
     std::array<std::shared_ptr<StoredValue>, kArgs + 1> resolved{};
     [&]<std::size_t... I>(std::index_sequence<I...>) { (resolve<I>(resolved[I]), ...); }
     (std::index_sequence_for<Stored...>{});
+    if constexpr (CrossesProcesses<Invoker>::value) {
+      if (spec().worker_thunk != nullptr) {
+        if (const std::filesystem::path* folder = processes_store_folder()) {
+          return invoke_in_worker(resolved, *folder);
+        }
+      }
+    }
     return store_result<R>([&]() -> R {
       return [&]<std::size_t... I>(std::index_sequence<I...>)->R {
         return invoker_(pass_argument<Stored, std::tuple_element_t<I, Params>>(std::get<I>(*args_),
@@ -147,6 +176,17 @@ class TypedCall final : public TaskRecord {
   [[nodiscard]] const ValueOps* result_ops() const noexcept override {
     return result_value_ops<R>();
   }
+
+  /// Whether the arguments and the result can cross to a worker process.
+  static constexpr bool kCrossable = [] {
+    bool ok = std::is_void_v<R> || Serializable<std::remove_cvref_t<R>>;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((ok = ok && crossable_argument<std::tuple_element_t<I, Params>, Stored>()), ...);
+    }
+    (std::index_sequence_for<Stored...>{});
+    return ok;
+  }();
+
   void release_inputs() noexcept override { args_.reset(); }
 
  private:
@@ -155,6 +195,49 @@ class TypedCall final : public TaskRecord {
     ((n += (IsObjectRef<Stored>::value ? 1 : 0)), ...);
     return n;
   }();
+
+  // Processes mode: the arguments (stored values for dependencies) go to a worker; large
+  // arrays cross as files of the shared folder (those of the store by reference).
+  std::shared_ptr<StoredValue> invoke_in_worker(
+      const std::array<std::shared_ptr<StoredValue>, kArgs + 1>& resolved,
+      const std::filesystem::path& folder) {
+    if constexpr (!kCrossable) {
+      throw_not_crossable(label());
+    } else {
+      std::vector<std::string> written;
+      std::string payload;
+      std::string reply;
+      try {
+        {
+          const ArrayFiles files{folder, kShareMinBytes, true, "r", &written};
+          const ArrayFilesScope scope(&files);
+          StringSink sink(payload);
+          std::ostream stream(&sink);
+          cereal::BinaryOutputArchive archive(stream);
+          [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (archive(pass_argument<Stored, std::tuple_element_t<I, Params>>(std::get<I>(*args_),
+                                                                            resolved[I])),
+             ...);
+          }
+          (std::index_sequence_for<Stored...>{});
+        }
+        reply = run_in_worker(spec().worker_thunk, label(), payload, stop_source().get_token());
+      } catch (...) {
+        remove_exchange_files(folder, written);
+        throw;
+      }
+      remove_exchange_files(folder, written);
+      if constexpr (std::is_void_v<R>) {
+        return nullptr;
+      } else {
+        using V = std::remove_cvref_t<R>;
+        ArrayFiles files{folder, 0, false, "r"};
+        files.own_files = true;  // a large result lives in its file until nobody uses it
+        const ArrayFilesScope scope(&files);
+        return make_stored(deserialize<V>(reply));
+      }
+    }
+  }
 
   template <std::size_t I>
   void watch(std::size_t& next) {

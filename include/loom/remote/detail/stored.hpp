@@ -4,6 +4,7 @@
 // other types stay in memory).
 
 #include <cstddef>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -16,6 +17,7 @@
 #include "loom/core/ndarray.hpp"
 #include "loom/io/dump.hpp"
 #include "loom/io/serialize.hpp"
+#include "loom/remote/detail/exchange.hpp"
 #include "loom/remote/detail/object_entry.hpp"
 
 namespace loom::detail {
@@ -101,9 +103,19 @@ template <class T>
 std::shared_ptr<StoredValue> make_stored(T&& value) {
   using V = std::remove_cvref_t<T>;
   if constexpr (IsNDArray<V>::value) {
-    const bool sole_owner = std::is_rvalue_reference_v<T&&> && value.writeable() &&
-                            value.buffer() && value.buffer().use_count() == 1 &&
-                            value.buffer()->path().empty();
+    using Scalar = typename V::value_type;
+    const bool sole_owner =
+        std::is_rvalue_reference_v<T&&> && value.buffer() && value.buffer().use_count() == 1;
+    const std::filesystem::path* shared = processes_store_folder();
+    if (shared != nullptr && static_cast<std::int64_t>(value.nbytes()) >= kShareMinBytes &&
+        (!sole_owner || std::filesystem::path(value.buffer()->path()).parent_path() != *shared)) {
+      // Processes mode: large arrays live in shared memory, where workers map them.
+      NpyData file = create_shared_array(*shared, dtype_of<Scalar>(), value.shape());
+      std::memcpy(file.data, value.data(), value.nbytes());
+      V in_file(std::move(file.buffer), reinterpret_cast<Scalar*>(file.data), value.shape(), false);
+      return std::allocate_shared<Stored<V>>(SmallAllocator<Stored<V>>(), std::in_place,
+                                             std::move(in_file));
+    }
     V stored = sole_owner ? std::move(value) : value.copy();
     return std::allocate_shared<Stored<V>>(SmallAllocator<Stored<V>>(), std::in_place,
                                            stored.read_only());

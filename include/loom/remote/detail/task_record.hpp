@@ -13,6 +13,7 @@
 #include <memory>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -31,6 +32,10 @@ struct ResourceRequest {
   std::vector<std::pair<std::string, double>> custom{};
 };
 
+/// Runs a registered function in a worker process: serialized arguments in, serialized result
+/// out (LOOM_REMOTE makes one per function).
+using WorkerThunk = std::string (*)(std::string_view args);
+
 /// What the calls of one RemoteFunction (or one actor's creation) share.
 struct TaskSpec {
   std::string name;
@@ -39,6 +44,8 @@ struct TaskSpec {
   std::variant<bool, RetryOn> retry_exceptions = false;
   /// An actor's creation: the resources stay taken until the actor dies.
   bool holds_resources = false;
+  /// The function's thunk for the processes mode (registered functions only).
+  WorkerThunk worker_thunk = nullptr;
 };
 
 /// Thrown by TypedCall::invoke when an argument's task failed: the record fails with that

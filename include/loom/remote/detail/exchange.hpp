@@ -1,0 +1,38 @@
+#pragma once
+// The processes mode, seen from the typed code: running a call in a worker process, and the
+// store's shared-memory folder through which large arrays cross without copies
+// (src/remote/processes.cpp, src/remote/runtime.cpp).
+
+#include <cstdint>
+#include <filesystem>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "loom/io/npy.hpp"
+#include "loom/remote/detail/task_record.hpp"
+
+namespace loom::detail {
+
+/// Arrays at least this large live in the shared folder in processes mode and cross as files.
+inline constexpr std::int64_t kShareMinBytes = std::int64_t{1} << 20;
+
+/// The store's shared folder while a processes-mode runtime runs (nullptr otherwise).
+const std::filesystem::path* processes_store_folder() noexcept;
+/// Runs `thunk(args)` in a worker process of the running runtime.
+std::string run_in_worker(WorkerThunk thunk, const std::string& label, const std::string& args,
+                          std::stop_token stop);
+/// In a worker process: the shared folder the parent's runtime uses.
+const std::filesystem::path& worker_exchange_folder() noexcept;
+/// A loom::Error when called inside a worker process (the remote API lives in the driver).
+void check_not_in_worker();
+/// A new .npy file in the shared folder, mapped read-write; it is removed when its memory is no
+/// longer used.
+NpyData create_shared_array(const std::filesystem::path& folder, DType dtype, const Shape& shape);
+/// Removes the files one exchange wrote.
+void remove_exchange_files(const std::filesystem::path& folder,
+                           const std::vector<std::string>& names) noexcept;
+/// ConfigError: a call that cannot cross to a worker process.
+[[noreturn]] void throw_not_crossable(const std::string& what);
+
+}  // namespace loom::detail

@@ -1,0 +1,60 @@
+#pragma once
+// The processes mode's workers: long-lived forked processes that run registered functions.
+//
+// A call crosses as one frame: the address of the function's thunk (valid in the child: it is
+// a fork of this very program, and only functions registered with LOOM_REMOTE have thunks),
+// its name, and the serialized arguments; large arrays cross as .npy files in the store's
+// shared-memory folder, which the worker maps. The reply is the serialized result, or the
+// exception's type and message. A worker that dies (a segfault, abort) is replaced; the call
+// fails with loom::WorkerCrashed, which the scheduler retries (max_retries).
+
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "loom/core/detail/worker_process.hpp"
+#include "loom/remote/detail/task_record.hpp"
+
+namespace loom::detail {
+
+class ProcessPool {
+ public:
+  ProcessPool(int workers, std::filesystem::path folder);
+  ~ProcessPool();
+  ProcessPool(const ProcessPool&) = delete;
+  ProcessPool& operator=(const ProcessPool&) = delete;
+
+  /// Runs `thunk(args)` in an idle worker and returns its reply. Throws loom::WorkerCrashed
+  /// when the worker died, loom::Cancelled when `stop` was requested (the worker is killed),
+  /// and loom::Error with the worker's "type: message" when the function threw.
+  std::string run(WorkerThunk thunk, const std::string& label, const std::string& args,
+                  std::stop_token stop);
+
+  [[nodiscard]] const std::filesystem::path& folder() const noexcept { return folder_; }
+
+ private:
+  struct Slot {
+    std::optional<WorkerProcess> process;
+  };
+  Slot* take();
+  void give_back(Slot* slot);
+  void respawn(Slot& slot);
+  std::vector<int> sockets_except(const Slot* slot);
+
+  std::filesystem::path folder_;
+  std::mutex mutex_;
+  std::condition_variable idle_cv_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<Slot*> idle_;
+};
+
+/// True in a forked remote worker (the remote API is not available there).
+[[nodiscard]] bool in_remote_worker() noexcept;
+
+}  // namespace loom::detail

@@ -1,0 +1,189 @@
+// The processes mode: registered functions run in forked worker processes; large arrays cross
+// through the store's shared memory; crashes are retried; cancel kills the worker.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "loom/remote.hpp"
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A folder for the test and its workers (made before they fork; removed when the test exits).
+fs::path scratch() {
+  struct Folder {
+    fs::path path =
+        fs::temp_directory_path() / ("loom-processes-test-" + std::to_string(::getpid()));
+    Folder() { fs::create_directories(path); }
+    ~Folder() { fs::remove_all(path); }  // the workers leave with _exit: only the test runs it
+  };
+  static const Folder folder;
+  return folder.path;
+}
+
+// Attempts are counted in files: workers share no memory with the test.
+int bump(const std::string& counter) {
+  const fs::path path = scratch() / counter;
+  int n = 0;
+  {
+    std::ifstream in(path);
+    in >> n;
+  }
+  std::ofstream(path) << n + 1;
+  return n + 1;
+}
+int count_of(const std::string& counter) {
+  std::ifstream in(scratch() / counter);
+  int n = 0;
+  in >> n;
+  return n;
+}
+
+int proc_square(int x) { return x * x; }
+int worker_pid(int /*unused*/) { return static_cast<int>(::getpid()); }
+double array_mean(const loom::NDArray<double>& a) { return a.mean(); }
+std::string array_file(const loom::NDArray<double>& a) { return a.buffer()->path(); }
+loom::NDArray<double> make_ramp(std::int64_t n) {
+  auto a = loom::NDArray<double>::uninitialized(loom::Shape{n});
+  for (std::int64_t i = 0; i < n; ++i) a.mutable_data()[i] = static_cast<double>(i);
+  return a;
+}
+int crash_twice(const std::string& counter) {
+  if (bump(counter) <= 2) ::raise(SIGSEGV);
+  std::ofstream(scratch() / (counter + ".done"), std::ios::app) << "done\n";
+  return 7;
+}
+int always_crash(int /*unused*/) { std::abort(); }
+int throws(int x) { throw std::invalid_argument("bad x = " + std::to_string(x)); }
+int sleep_long(int seconds) {
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  return seconds;
+}
+double dot_self(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x * x;
+  return s;
+}
+
+}  // namespace
+
+LOOM_REMOTE(proc_square);
+LOOM_REMOTE(worker_pid);
+LOOM_REMOTE(array_mean);
+LOOM_REMOTE(array_file);
+LOOM_REMOTE(make_ramp);
+LOOM_REMOTE(crash_twice);
+LOOM_REMOTE(always_crash);
+LOOM_REMOTE(throws);
+LOOM_REMOTE(sleep_long);
+LOOM_REMOTE(dot_self);
+
+namespace {
+
+class Processes : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    (void)scratch();  // named before the workers fork, so that they share it
+    loom::init({.num_cpus = 2, .mode = "processes"});
+  }
+  void TearDown() override { loom::shutdown(); }
+};
+
+TEST_F(Processes, RegisteredFunctionsRunInWorkers) {
+  std::vector<loom::ObjectRef<int>> refs;
+  for (int i = 0; i < 200; ++i) refs.push_back(loom::task(proc_square).remote(i));
+  const auto got = loom::get(refs);
+  for (int i = 0; i < 200; ++i) ASSERT_EQ(got[i], i * i);
+  const int pid = loom::get(loom::task(worker_pid).remote(0));
+  EXPECT_NE(pid, static_cast<int>(::getpid()));
+  EXPECT_EQ(loom::get(loom::task_named<int(int)>("proc_square").remote(9)), 81);
+  std::vector<double> v{1, 2, 3};
+  EXPECT_DOUBLE_EQ(loom::get(loom::task(dot_self).remote(loom::put(v))), 14.0);
+}
+
+TEST_F(Processes, LargeArraysCrossThroughSharedMemory) {
+  auto big = loom::put(make_ramp(1 << 20));  // 8 MB: stored in the shared folder
+  const std::string stored_file = loom::get(big).buffer()->path();
+  EXPECT_FALSE(stored_file.empty());
+  // The worker maps the very file the store holds: no copy.
+  EXPECT_EQ(loom::get(loom::task(array_file).remote(big)), stored_file);
+  std::vector<loom::ObjectRef<double>> means;
+  for (int i = 0; i < 6; ++i) means.push_back(loom::task(array_mean).remote(big));
+  for (double m : loom::get(means)) EXPECT_DOUBLE_EQ(m, (std::pow(2.0, 20) - 1) / 2);
+  // A large result comes back as a file of the shared folder, mapped.
+  auto result = loom::get(loom::task(make_ramp).remote(std::int64_t{1} << 20));
+  EXPECT_FALSE(result.buffer()->path().empty());
+  EXPECT_EQ(result(12345), 12345.0);
+  EXPECT_FALSE(result.writeable());
+  // Small arrays are copied through the pipe.
+  EXPECT_DOUBLE_EQ(loom::get(loom::task(array_mean).remote(make_ramp(11))), 5.0);
+}
+
+TEST_F(Processes, CrashedWorkersAreRetriedAndNeverRunTwice) {
+  auto flaky = loom::task(crash_twice).options({.max_retries = 3});
+  EXPECT_EQ(loom::get(flaky.remote(std::string("crash-a"))), 7);
+  EXPECT_EQ(count_of("crash-a"), 3);
+  std::ifstream done(scratch() / "crash-a.done");
+  int completions = 0;
+  for (std::string line; std::getline(done, line);) ++completions;
+  EXPECT_EQ(completions, 1);
+}
+
+TEST_F(Processes, CrashWithoutRetriesIsWorkerCrashed) {
+  try {
+    (void)loom::get(loom::task(always_crash).options({.max_retries = 1}).remote(0));
+    FAIL();
+  } catch (const loom::WorkerCrashed& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("always_crash"), std::string::npos) << what;
+    EXPECT_NE(what.find("after 2 attempts"), std::string::npos) << what;
+    EXPECT_NE(what.find("signal"), std::string::npos) << what;
+  }
+  // The driver lives on, and the pool has fresh workers.
+  EXPECT_EQ(loom::get(loom::task(proc_square).remote(5)), 25);
+}
+
+TEST_F(Processes, ExceptionsInWorkersBecomeTaskErrors) {
+  try {
+    (void)loom::get(loom::task(throws).remote(3));
+    FAIL();
+  } catch (const loom::TaskError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad x = 3"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("std::invalid_argument"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(Processes, CancelKillsTheWorker) {
+  auto ref = loom::task(sleep_long).remote(30);
+  std::this_thread::sleep_for(100ms);  // let it start
+  const auto t0 = std::chrono::steady_clock::now();
+  loom::cancel(ref);
+  EXPECT_THROW((void)loom::get(ref), loom::Cancelled);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+  EXPECT_EQ(loom::get(loom::task(proc_square).remote(4)), 16);
+}
+
+TEST_F(Processes, GetTimeoutLeavesTheTaskRunning) {
+  auto ref = loom::task(sleep_long).remote(1);
+  EXPECT_THROW((void)loom::get(ref, {.timeout = 50ms}), loom::Timeout);
+  EXPECT_EQ(loom::get(ref), 1);
+}
+
+TEST_F(Processes, UnregisteredFunctionsCannotCross) {
+  auto lambda = loom::task([](int x) { return x; });
+  EXPECT_THROW((void)lambda.remote(1), loom::ConfigError);
+}
+
+}  // namespace
