@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "loom/core/error.hpp"
+#include "loom/remote/detail/exchange.hpp"
 #include "scheduler.hpp"
 
 namespace loom::detail {
@@ -34,7 +35,8 @@ void throw_empty_actor() {
 
 ActorBase::ActorBase(const ActorOptions& options, const std::string& type_name)
     : id_(next_actor_id.fetch_add(1, std::memory_order_relaxed)),
-      max_concurrency_(options.max_concurrency) {
+      max_concurrency_(options.max_concurrency),
+      max_restarts_(options.max_restarts) {
   ActorOptions named = options;
   if (named.name.empty()) named.name = type_name;
   creation_spec_ = make_actor_spec(named);
@@ -47,6 +49,12 @@ ActorBase::ActorBase(const ActorOptions& options, const std::string& type_name)
   pool_ = &runtime.pool();
   runtime_ = &runtime;
   creation_waiter_.actor = this;
+  in_processes_ = processes_store_folder() != nullptr;
+}
+
+void ActorBase::start_process(ActorConstructThunk construct, std::string args) {
+  process_ = start_actor_process(fmt::format("'{}' #{}", creation_spec_->name, id_), max_restarts_,
+                                 construct, std::move(args));
 }
 
 ActorBase::~ActorBase() {

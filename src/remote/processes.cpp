@@ -20,9 +20,8 @@ namespace loom::detail {
 
 namespace {
 
-enum FrameKind : std::uint32_t { kCall = 1, kResult = 2, kError = 3 };
-
 std::atomic<bool> remote_worker{false};
+void worker_main(int in, int out, const std::filesystem::path& folder);
 std::filesystem::path exchange_folder;  // in a worker: the store's shared folder
 
 // A call frame: the thunk's address, then the label's length and bytes, then the arguments.
@@ -38,9 +37,7 @@ std::string encode_call(WorkerThunk thunk, const std::string& label, const std::
 }
 
 void worker_main(int in, int out, const std::filesystem::path& folder) {
-  remote_worker.store(true);
-  exchange_folder = folder;
-  set_process_inline();
+  mark_remote_worker(folder);
   while (auto frame = read_frame(in)) {
     if (frame->kind != kCall || frame->payload.size() < sizeof(WorkerThunk) + 4) return;
     WorkerThunk thunk = nullptr;
@@ -64,6 +61,49 @@ void worker_main(int in, int out, const std::filesystem::path& folder) {
 
 }  // namespace
 
+// ---- every worker's sockets, so that a new child closes its copies of them ----
+
+namespace {
+std::mutex sockets_mutex;
+std::vector<int> parent_sockets;
+
+void forget_sockets(const WorkerProcess& process) {
+  std::lock_guard lock(sockets_mutex);
+  for (int fd : process.sockets()) {
+    parent_sockets.erase(std::remove(parent_sockets.begin(), parent_sockets.end(), fd),
+                         parent_sockets.end());
+  }
+}
+}  // namespace
+
+void spawn_worker(std::optional<WorkerProcess>& slot, FunctionRef<void(int, int)> child_main) {
+  if (slot) {
+    forget_sockets(*slot);
+    slot.reset();  // kills and reaps a child that still runs
+  }
+  std::vector<int> others;
+  {
+    std::lock_guard lock(sockets_mutex);
+    others = parent_sockets;
+  }
+  slot = WorkerProcess::spawn(child_main, others);
+  std::lock_guard lock(sockets_mutex);
+  for (int fd : slot->sockets()) parent_sockets.push_back(fd);
+}
+
+void finish_worker(std::optional<WorkerProcess>& slot) noexcept {
+  if (!slot) return;
+  forget_sockets(*slot);
+  (void)slot->finish(std::chrono::milliseconds(1000));
+  slot.reset();
+}
+
+void mark_remote_worker(const std::filesystem::path& folder) {
+  remote_worker.store(true);
+  exchange_folder = folder;
+  set_process_inline();
+}
+
 bool in_remote_worker() noexcept { return remote_worker.load(std::memory_order_relaxed); }
 
 const std::filesystem::path& worker_exchange_folder() noexcept { return exchange_folder; }
@@ -78,30 +118,12 @@ ProcessPool::ProcessPool(int workers, std::filesystem::path folder) : folder_(st
 }
 
 ProcessPool::~ProcessPool() {
-  for (auto& slot : slots_) {
-    if (slot->process) (void)slot->process->finish(std::chrono::milliseconds(1000));
-  }
-}
-
-std::vector<int> ProcessPool::sockets_except(const Slot* slot) {
-  std::vector<int> fds;
-  for (const auto& s : slots_) {
-    if (s.get() == slot || !s->process || !s->process->running()) continue;
-    for (int fd : s->process->sockets()) fds.push_back(fd);
-  }
-  return fds;
+  for (auto& slot : slots_) finish_worker(slot->process);
 }
 
 void ProcessPool::respawn(Slot& slot) {
-  std::vector<int> others;
-  {
-    std::lock_guard lock(mutex_);
-    others = sockets_except(&slot);
-  }
   const std::filesystem::path& folder = folder_;
-  slot.process.reset();
-  slot.process =
-      WorkerProcess::spawn([&folder](int in, int out) { worker_main(in, out, folder); }, others);
+  spawn_worker(slot.process, [&folder](int in, int out) { worker_main(in, out, folder); });
 }
 
 ProcessPool::Slot* ProcessPool::take() {

@@ -45,7 +45,6 @@ class ProcessPool {
   Slot* take();
   void give_back(Slot* slot);
   void respawn(Slot& slot);
-  std::vector<int> sockets_except(const Slot* slot);
 
   std::filesystem::path folder_;
   std::mutex mutex_;
@@ -56,5 +55,15 @@ class ProcessPool {
 
 /// True in a forked remote worker (the remote API is not available there).
 [[nodiscard]] bool in_remote_worker() noexcept;
+/// In a new worker: marks it so (runs inline, knows the shared folder).
+void mark_remote_worker(const std::filesystem::path& folder);
+
+/// (Re)starts `slot` as a worker running `child_main`; the child closes every other worker's
+/// sockets (or a sibling would never see the parent close its pipe).
+void spawn_worker(std::optional<WorkerProcess>& slot, FunctionRef<void(int, int)> child_main);
+/// Closes the worker's pipe, gives it a second to leave, then kills and reaps it.
+void finish_worker(std::optional<WorkerProcess>& slot) noexcept;
+
+enum FrameKind : std::uint32_t { kCall = 1, kResult = 2, kError = 3, kConstruct = 4 };
 
 }  // namespace loom::detail

@@ -9,6 +9,7 @@
 
 #include "loom/core/detail/type_name.hpp"
 #include "loom/core/error.hpp"
+#include "loom/remote/detail/exchange.hpp"
 #include "loom/remote/task.hpp"
 
 namespace loom::detail {
@@ -91,6 +92,15 @@ RegisteredFunction registered_function(ErasedFunction function) {
     if (entry.function == function) return {name, entry.function, entry.thunk};
   }
   return {};
+}
+
+bool class_registered(const std::type_info& type) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  for (const auto& [name, registered] : r.classes) {
+    if (*registered == type) return true;
+  }
+  return false;
 }
 
 }  // namespace loom::detail

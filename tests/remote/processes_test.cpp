@@ -77,8 +77,31 @@ double dot_self(const std::vector<double>& v) {
   return s;
 }
 
+class ProcCounter {
+ public:
+  explicit ProcCounter(int start = 0) : value_(start) {}
+  int increment() { return ++value_; }
+  [[nodiscard]] int value() const { return value_; }
+  [[nodiscard]] int pid() const { return static_cast<int>(::getpid()); }
+  int crash() {
+    ::raise(SIGSEGV);
+    return value_;
+  }
+  [[nodiscard]] double scaled_sum(const loom::NDArray<double>& a) const { return a.sum() * value_; }
+  [[nodiscard]] loom::NDArray<double> ramp(std::int64_t n) const { return make_ramp(n); }
+
+ private:
+  int value_;
+};
+
+class NotRegistered {
+ public:
+  int f() { return 1; }
+};
+
 }  // namespace
 
+LOOM_REMOTE(ProcCounter);
 LOOM_REMOTE(proc_square);
 LOOM_REMOTE(worker_pid);
 LOOM_REMOTE(array_mean);
@@ -184,6 +207,45 @@ TEST_F(Processes, GetTimeoutLeavesTheTaskRunning) {
 TEST_F(Processes, UnregisteredFunctionsCannotCross) {
   auto lambda = loom::task([](int x) { return x; });
   EXPECT_THROW((void)lambda.remote(1), loom::ConfigError);
+}
+
+TEST_F(Processes, ActorsLiveInTheirOwnProcess) {
+  auto counter = loom::actor<ProcCounter>().remote(10);
+  std::vector<loom::ObjectRef<int>> refs;
+  for (int i = 0; i < 100; ++i) refs.push_back(counter.task(&ProcCounter::increment).remote());
+  const auto got = loom::get(refs);
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(got[i], 11 + i);
+  EXPECT_EQ(loom::get(counter.task(&ProcCounter::value).remote()), 110);
+  const int pid = loom::get(counter.task(&ProcCounter::pid).remote());
+  EXPECT_NE(pid, static_cast<int>(::getpid()));
+  // Arrays cross both ways: a stored one by reference, a large result as a mapped file.
+  auto big = loom::put(make_ramp(1 << 18));
+  EXPECT_DOUBLE_EQ(loom::get(counter.task(&ProcCounter::scaled_sum).remote(big)),
+                   make_ramp(1 << 18).sum() * 110);
+  auto ramp = loom::get(counter.task(&ProcCounter::ramp).remote(std::int64_t{1} << 18));
+  EXPECT_EQ(ramp(777), 777.0);
+}
+
+TEST_F(Processes, CrashedActorsRestartUpToMaxRestarts) {
+  auto counter = loom::actor<ProcCounter>().options({.max_restarts = 1}).remote(5);
+  EXPECT_EQ(loom::get(counter.task(&ProcCounter::increment).remote()), 6);
+  EXPECT_THROW((void)loom::get(counter.task(&ProcCounter::crash).remote()), loom::WorkerCrashed);
+  // Restarted: constructed again from its arguments.
+  EXPECT_EQ(loom::get(counter.task(&ProcCounter::value).remote()), 5);
+  EXPECT_THROW((void)loom::get(counter.task(&ProcCounter::crash).remote()), loom::WorkerCrashed);
+  try {
+    (void)loom::get(counter.task(&ProcCounter::value).remote());
+    FAIL();
+  } catch (const loom::WorkerCrashed& e) {
+    EXPECT_NE(std::string(e.what()).find("max_restarts"), std::string::npos) << e.what();
+  }
+  // The driver and other actors go on.
+  auto other = loom::actor<ProcCounter>().remote();
+  EXPECT_EQ(loom::get(other.task(&ProcCounter::increment).remote()), 1);
+}
+
+TEST_F(Processes, ActorClassesMustBeRegistered) {
+  EXPECT_THROW((void)loom::actor<NotRegistered>().remote(), loom::ConfigError);
 }
 
 }  // namespace

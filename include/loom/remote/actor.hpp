@@ -9,21 +9,28 @@
 // tasks; the actor dies when the last handle and the last pending call are gone.
 
 #include <atomic>
+#include <climits>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <functional>
+#include <istream>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "loom/core/detail/spin_lock.hpp"
 #include "loom/core/detail/type_name.hpp"
 #include "loom/core/executor.hpp"
+#include "loom/io/serialize.hpp"
 #include "loom/remote/detail/bind.hpp"
+#include "loom/remote/detail/exchange.hpp"
 #include "loom/remote/detail/task_record.hpp"
 #include "loom/remote/options.hpp"
 
@@ -61,6 +68,12 @@ class ActorBase : public TaskRecord::Dispatcher {
   /// Throws the creation's failure (from inside a call).
   void check_created() const;
 
+  /// Processes mode: the actor lives in a worker process of its own.
+  [[nodiscard]] bool in_processes() const noexcept { return in_processes_; }
+  void start_process(ActorConstructThunk construct, std::string args);
+  [[nodiscard]] ActorProcess& process() const noexcept { return *process_; }
+  [[nodiscard]] const std::string& name() const noexcept { return creation_spec_->name; }
+
  protected:
   virtual ~ActorBase();
 
@@ -80,6 +93,9 @@ class ActorBase : public TaskRecord::Dispatcher {
   std::atomic<std::int32_t> refs_{1};
   std::uint64_t id_;
   int max_concurrency_;
+  int max_restarts_;
+  bool in_processes_ = false;
+  std::shared_ptr<ActorProcess> process_;
   std::shared_ptr<const TaskSpec> creation_spec_;
   std::shared_ptr<const TaskSpec> call_spec_;
   Executor* pool_ = nullptr;
@@ -131,6 +147,75 @@ class ActorPtr {
   ActorState<C>* p_ = nullptr;
 };
 
+/// The arguments of a call to a worker process: large arrays as files of the shared folder
+/// (those of the store by reference), the files written listed in `written`.
+template <class... X>
+std::string serialize_for_worker(std::vector<std::string>* written, std::int64_t max_nbytes,
+                                 const X&... x) {
+  std::string payload;
+  const ArrayFiles files{*processes_store_folder(), max_nbytes, true, "r", written};
+  const ArrayFilesScope scope(&files);
+  StringSink sink(payload);
+  std::ostream stream(&sink);
+  cereal::BinaryOutputArchive archive(stream);
+  (archive(x), ...);
+  return payload;
+}
+
+/// Reads a worker's reply as a `V` (large arrays map the files the worker wrote).
+template <class V>
+V deserialize_from_worker(const std::string& reply) {
+  ArrayFiles files{*processes_store_folder(), 0, false, "r"};
+  files.own_files = true;
+  const ArrayFilesScope scope(&files);
+  return deserialize<V>(reply);
+}
+
+/// Reads the arguments a worker received, into `values` (in the worker).
+template <class Tuple>
+void read_worker_arguments(std::string_view args, Tuple& values) {
+  const ArrayFiles files{worker_exchange_folder(), 0, false, "r"};
+  const ArrayFilesScope scope(&files);
+  BytesSource source(args);
+  const SourceScope source_scope(&source);
+  std::istream stream(&source);
+  cereal::BinaryInputArchive archive(stream);
+  std::apply([&archive](auto&... v) { (archive(v), ...); }, values);
+}
+
+template <class C, class... A>
+void* actor_construct_thunk(std::string_view args) {
+  std::tuple<A...> values;
+  read_worker_arguments(args, values);
+  return std::apply([](auto&&... a) { return static_cast<void*>(new C(std::move(a)...)); },
+                    std::move(values));
+}
+
+template <class C, class M>
+std::string actor_method_thunk(void* instance, std::string_view member, std::string_view args) {
+  M method;
+  std::memcpy(&method, member.data(), sizeof(M));  // the same program: the pointer holds
+  using Traits = CallableTraits<M>;
+  using R = typename Traits::result;
+  return [&]<class... P>(std::type_identity<std::tuple<P...>>) {
+    std::tuple<std::remove_cvref_t<P>...> values;
+    read_worker_arguments(args, values);
+    C& object = *static_cast<C*>(instance);
+    const auto call = [&](auto&&... a) -> R {
+      return std::invoke(method, object, std::move(a)...);
+    };
+    if constexpr (std::is_void_v<R>) {
+      std::apply(call, std::move(values));
+      return std::string();
+    } else {
+      const auto result = std::apply(call, std::move(values));
+      const ArrayFiles files{worker_exchange_folder(), kShareMinBytes, true};
+      const ArrayFilesScope scope(&files);
+      return serialize(result);
+    }
+  }(std::type_identity<typename Traits::params>{});
+}
+
 template <class C, class M>
 struct MethodInvoker {
   ActorPtr<C> actor;
@@ -138,7 +223,36 @@ struct MethodInvoker {
   template <class... X>
   decltype(auto) operator()(X&&... x) const {
     actor->check_created();
-    return std::invoke(method, *actor->instance, std::forward<X>(x)...);
+    using R = typename CallableTraits<M>::result;
+    if (actor->in_processes()) {
+      if constexpr ((crossable_v<X> && ...) && crossable_v<R>) {
+        std::vector<std::string> written;
+        std::string reply;
+        try {
+          const std::string args = serialize_for_worker(&written, kShareMinBytes, x...);
+          reply = call_actor_process(
+              actor->process(), &actor_method_thunk<C, M>,
+              std::string_view(reinterpret_cast<const char*>(&method), sizeof(M)), args);
+        } catch (...) {
+          remove_exchange_files(*processes_store_folder(), written);
+          throw;
+        }
+        remove_exchange_files(*processes_store_folder(), written);
+        if constexpr (std::is_void_v<R>) {
+          return;
+        } else {
+          return deserialize_from_worker<std::remove_cvref_t<R>>(reply);
+        }
+      } else {
+        throw_not_crossable("a method of actor '" + actor->name() + "'");
+      }
+    }
+    if constexpr (std::is_void_v<R>) {
+      std::invoke(method, *actor->instance, std::forward<X>(x)...);
+    } else {
+      return static_cast<std::remove_cvref_t<R>>(
+          std::invoke(method, *actor->instance, std::forward<X>(x)...));
+    }
   }
 };
 
@@ -147,7 +261,17 @@ struct Construct {
   ActorPtr<C> actor;
   template <class... X>
   void operator()(X&&... x) const {
-    actor->instance.emplace(std::forward<X>(x)...);
+    if (actor->in_processes()) {
+      if constexpr ((crossable_v<X> && ...)) {
+        // Inline arguments (no files): a restarted actor is constructed from them again.
+        actor->start_process(&actor_construct_thunk<C, std::remove_cvref_t<X>...>,
+                             serialize_for_worker(nullptr, INT64_MAX, x...));
+      } else {
+        throw_not_crossable("the constructor of actor '" + actor->name() + "'");
+      }
+    } else {
+      actor->instance.emplace(std::forward<X>(x)...);
+    }
   }
 };
 
@@ -235,6 +359,10 @@ class ActorClass {
         std::is_constructible_v<C, typename detail::CtorParam<std::remove_cvref_t<Args>>::type...>,
         "actor<C>().remote(args...): C has no constructor taking these arguments");
     detail::ActorPtr<C> actor(new detail::ActorState<C>(options_, detail::type_name<C>()));
+    if (actor->in_processes() && !detail::class_registered(typeid(C))) {
+      detail::throw_not_crossable("actor '" + actor->name() +
+                                  "' (LOOM_REMOTE(ClassName) registers an actor class)");
+    }
     detail::check_resources(actor->creation_spec()->request,
                             "actor '" + actor->creation_spec()->name + "'");
     using Params = std::tuple<typename detail::CtorParam<std::remove_cvref_t<Args>>::type...>;

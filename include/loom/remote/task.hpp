@@ -76,7 +76,7 @@ std::string worker_thunk(std::string_view args) {
       const SourceScope source_scope(&source);
       std::istream stream(&source);
       cereal::BinaryInputArchive archive(stream);
-      std::apply([&archive](auto&... v) { archive(v...); }, values);
+      std::apply([&archive](auto&... v) { (archive(v), ...); }, values);
     }
     if constexpr (std::is_void_v<R>) {
       std::apply(F, std::move(values));
@@ -94,11 +94,9 @@ template <auto F>
 constexpr WorkerThunk thunk_of() {
   using Traits = CallableTraits<decltype(F)>;
   using R = typename Traits::result;
-  constexpr bool ok =
-      (std::is_void_v<R> ||
-       Serializable<std::remove_cvref_t<R>>)&&[]<class... P>(std::type_identity<std::tuple<P...>>) {
-        return (Serializable<std::remove_cvref_t<P>> && ...);
-      }(std::type_identity<typename Traits::params>{});
+  constexpr bool ok = crossable_v<R> && []<class... P>(std::type_identity<std::tuple<P...>>) {
+    return (crossable_v<P> && ...);
+  }(std::type_identity<typename Traits::params>{});
   if constexpr (ok) {
     return &worker_thunk<F>;
   } else {

@@ -101,6 +101,28 @@ decltype(auto) pass_argument(Stored& stored, const std::shared_ptr<StoredValue>&
   }
 }
 
+/// Values that can cross to a worker process: serializable all the way down (cereal's own test
+/// looks only at the outer type: a shared_ptr<std::atomic<int>> passes it).
+template <class T>
+struct CrossableImpl : std::bool_constant<Serializable<T>> {};
+template <class T>
+struct CrossableImpl<std::shared_ptr<T>> : CrossableImpl<std::remove_const_t<T>> {};
+template <class T>
+struct CrossableImpl<std::unique_ptr<T>> : CrossableImpl<std::remove_const_t<T>> {};
+template <class T>
+struct CrossableImpl<std::optional<T>> : CrossableImpl<T> {};
+template <class T, class A>
+struct CrossableImpl<std::vector<T, A>> : CrossableImpl<T> {};
+template <class A, class B>
+struct CrossableImpl<std::pair<A, B>>
+    : std::bool_constant<CrossableImpl<std::remove_const_t<A>>::value && CrossableImpl<B>::value> {
+};
+template <class... T>
+struct CrossableImpl<std::tuple<T...>> : std::bool_constant<(CrossableImpl<T>::value && ...)> {};
+template <class T>
+inline constexpr bool crossable_v =
+    std::is_void_v<T> || CrossableImpl<std::remove_cvref_t<T>>::value;
+
 /// Invokers whose calls may run in a worker process: plain functions (registered by name).
 template <class Invoker>
 struct CrossesProcesses : std::false_type {};
@@ -111,9 +133,9 @@ constexpr bool crossable_argument() {
   if constexpr (IsObjectRef<std::remove_cvref_t<P>>::value) {
     return false;  // a ref itself does not cross
   } else if constexpr (IsObjectRef<S>::value) {
-    return Serializable<typename S::value_type>;
+    return crossable_v<typename S::value_type>;
   } else {
-    return Serializable<S>;
+    return crossable_v<S>;
   }
 }
 
@@ -179,7 +201,7 @@ class TypedCall final : public TaskRecord {
 
   /// Whether the arguments and the result can cross to a worker process.
   static constexpr bool kCrossable = [] {
-    bool ok = std::is_void_v<R> || Serializable<std::remove_cvref_t<R>>;
+    bool ok = crossable_v<R>;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       ((ok = ok && crossable_argument<std::tuple_element_t<I, Params>, Stored>()), ...);
     }

@@ -5,8 +5,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <stop_token>
 #include <string>
+#include <string_view>
+#include <typeinfo>
 #include <vector>
 
 #include "loom/io/npy.hpp"
@@ -34,5 +37,26 @@ void remove_exchange_files(const std::filesystem::path& folder,
                            const std::vector<std::string>& names) noexcept;
 /// ConfigError: a call that cannot cross to a worker process.
 [[noreturn]] void throw_not_crossable(const std::string& what);
+
+// ---- actors in processes mode: one worker process per actor ----
+
+/// In the actor's process: makes the instance from the serialized constructor arguments.
+using ActorConstructThunk = void* (*)(std::string_view args);
+/// In the actor's process: runs a method (its member pointer's bytes in `member`).
+using ActorMethodThunk = std::string (*)(void* instance, std::string_view member,
+                                         std::string_view args);
+
+class ActorProcess;
+/// Starts the actor's process and constructs the instance there; throws what the constructor
+/// threw (as "type: message").
+std::shared_ptr<ActorProcess> start_actor_process(const std::string& label, int max_restarts,
+                                                  ActorConstructThunk construct,
+                                                  std::string construct_args);
+/// Runs a method in the actor's process. A crash fails this call with loom::WorkerCrashed and
+/// restarts the actor (constructor again) while max_restarts allows.
+std::string call_actor_process(ActorProcess& process, ActorMethodThunk thunk,
+                               std::string_view member, const std::string& args);
+/// Whether LOOM_REMOTE(ClassName) registered the class.
+bool class_registered(const std::type_info& type);
 
 }  // namespace loom::detail

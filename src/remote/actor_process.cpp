@@ -1,0 +1,149 @@
+// Actors in processes mode: each actor lives in a worker process of its own, which constructs
+// the instance once and then runs its methods one at a time (frames as in processes.cpp).
+
+#include <cstring>
+#include <mutex>
+#include <optional>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "loom/core/error.hpp"
+#include "loom/remote/detail/exchange.hpp"
+#include "processes.hpp"
+
+namespace loom::detail {
+
+namespace {
+
+void actor_main(int in, int out, const std::filesystem::path& folder) {
+  mark_remote_worker(folder);
+  void* instance = nullptr;
+  while (auto frame = read_frame(in)) {
+    const std::string& p = frame->payload;
+    std::string reply;
+    std::uint32_t kind = kResult;
+    try {
+      if (frame->kind == kConstruct && p.size() >= sizeof(ActorConstructThunk)) {
+        ActorConstructThunk construct = nullptr;
+        std::memcpy(&construct, p.data(), sizeof(construct));
+        instance = construct(std::string_view(p).substr(sizeof(construct)));
+      } else if (frame->kind == kCall && instance != nullptr &&
+                 p.size() >= sizeof(ActorMethodThunk) + 4) {
+        ActorMethodThunk method = nullptr;
+        std::memcpy(&method, p.data(), sizeof(method));
+        std::uint32_t n = 0;
+        std::memcpy(&n, p.data() + sizeof(method), sizeof(n));
+        const std::size_t at = sizeof(method) + 4;
+        if (at + n > p.size()) return;
+        reply =
+            method(instance, std::string_view(p).substr(at, n), std::string_view(p).substr(at + n));
+      } else {
+        return;  // not a frame of ours: leave
+      }
+    } catch (...) {
+      kind = kError;
+      reply = current_exception_type_name() + ": " + current_exception_message();
+    }
+    if (!write_frame(out, kind, frame->index, reply)) return;
+    if (kind == kError && instance == nullptr) return;  // the constructor failed
+  }
+}
+
+}  // namespace
+
+class ActorProcess {
+ public:
+  ActorProcess(std::string label, int max_restarts, ActorConstructThunk construct,
+               std::string construct_args, std::filesystem::path folder)
+      : label_(std::move(label)),
+        max_restarts_(max_restarts),
+        construct_(construct),
+        construct_args_(std::move(construct_args)),
+        folder_(std::move(folder)) {}
+  ~ActorProcess() { finish_worker(process_); }
+  ActorProcess(const ActorProcess&) = delete;
+  ActorProcess& operator=(const ActorProcess&) = delete;
+
+  // Spawns the process and constructs the instance; throws the constructor's failure.
+  void start() {
+    const std::filesystem::path& folder = folder_;
+    spawn_worker(process_, [&folder](int in, int out) { actor_main(in, out, folder); });
+    std::string frame(reinterpret_cast<const char*>(&construct_), sizeof(construct_));
+    frame += construct_args_;
+    std::optional<Frame> reply;
+    if (write_frame(process_->to_child(), kConstruct, 0, frame)) {
+      reply = read_frame(process_->from_child());
+    }
+    if (reply && reply->kind == kResult) return;
+    if (reply && reply->kind == kError) throw Error(reply->payload);
+    const std::optional<std::string> how = process_->wait();
+    throw WorkerCrashed(fmt::format("the process of actor {} died while it was constructed: {}",
+                                    label_, how.value_or("it closed its pipe")));
+  }
+
+  std::string call(ActorMethodThunk thunk, std::string_view member, const std::string& args) {
+    const std::lock_guard lock(mutex_);  // a process runs one method at a time
+    if (!dead_.empty()) throw WorkerCrashed(dead_);
+    std::string frame(reinterpret_cast<const char*>(&thunk), sizeof(thunk));
+    const auto n = static_cast<std::uint32_t>(member.size());
+    frame.append(reinterpret_cast<const char*>(&n), sizeof(n));
+    frame += member;
+    frame += args;
+    std::optional<Frame> reply;
+    if (write_frame(process_->to_child(), kCall, 0, frame)) {
+      reply = read_frame(process_->from_child());
+    }
+    if (reply && reply->kind == kResult) return std::move(reply->payload);
+    if (reply && reply->kind == kError) throw Error(reply->payload);
+    const std::string how = process_->wait().value_or("it closed its pipe");
+    std::string message = fmt::format("the process of actor {} died in a call: {}", label_, how);
+    if (max_restarts_ < 0 || restarts_ < max_restarts_) {
+      ++restarts_;
+      try {
+        start();
+        message += fmt::format(
+            " (restarted, {} of {})", restarts_,
+            max_restarts_ < 0 ? std::string("unlimited") : std::to_string(max_restarts_));
+      } catch (const std::exception& e) {
+        dead_ = fmt::format("actor {} is dead: its restart failed: {}", label_, e.what());
+      }
+    } else {
+      dead_ = fmt::format(
+          "actor {} is dead: its process died ({}) and max_restarts = {} is used "
+          "up",
+          label_, how, max_restarts_);
+    }
+    throw WorkerCrashed(message);
+  }
+
+ private:
+  std::string label_;
+  int max_restarts_;
+  int restarts_ = 0;
+  ActorConstructThunk construct_;
+  std::string construct_args_;
+  std::filesystem::path folder_;
+  std::mutex mutex_;
+  std::optional<WorkerProcess> process_;
+  std::string dead_;  // why no more calls can run
+};
+
+std::shared_ptr<ActorProcess> start_actor_process(const std::string& label, int max_restarts,
+                                                  ActorConstructThunk construct,
+                                                  std::string construct_args) {
+  const std::filesystem::path* folder = processes_store_folder();
+  if (folder == nullptr)
+    throw Error(fmt::format("actor {}: the processes-mode runtime is gone", label));
+  auto process = std::make_shared<ActorProcess>(label, max_restarts, construct,
+                                                std::move(construct_args), *folder);
+  process->start();
+  return process;
+}
+
+std::string call_actor_process(ActorProcess& process, ActorMethodThunk thunk,
+                               std::string_view member, const std::string& args) {
+  return process.call(thunk, member, args);
+}
+
+}  // namespace loom::detail
