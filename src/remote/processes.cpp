@@ -7,6 +7,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <fstream>
 #include <optional>
 #include <utility>
 
@@ -108,7 +109,17 @@ bool in_remote_worker() noexcept { return remote_worker.load(std::memory_order_r
 
 const std::filesystem::path& worker_exchange_folder() noexcept { return exchange_folder; }
 
-ProcessPool::ProcessPool(int workers, std::filesystem::path folder) : folder_(std::move(folder)) {
+std::int64_t resident_bytes(pid_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/status", pid));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+
+ProcessPool::ProcessPool(int workers, std::filesystem::path folder, std::int64_t restart_above)
+    : folder_(std::move(folder)), restart_above_(restart_above) {
   for (int i = 0; i < workers; ++i) {
     auto slot = std::make_unique<Slot>();
     respawn(*slot);
@@ -167,8 +178,14 @@ std::string ProcessPool::run(WorkerThunk thunk, const std::string& label, const 
     throw Cancelled(
         fmt::format("{} was cancelled while it ran (its worker process was killed)", label));
   }
-  if (reply && reply->kind == kResult) return std::move(reply->payload);
-  if (reply && reply->kind == kError) throw Error(reply->payload);
+  if (reply && (reply->kind == kResult || reply->kind == kError)) {
+    // Dask's worker.memory.terminate: a worker grown past it is replaced between calls.
+    if (restart_above_ > 0 && resident_bytes(slot->process->pid()) > restart_above_) {
+      respawn(*slot);
+    }
+    if (reply->kind == kError) throw Error(reply->payload);
+    return std::move(reply->payload);
+  }
   // The worker died: reap it, start a fresh one, say what happened.
   const std::optional<std::string> how = slot->process->wait();
   respawn(*slot);

@@ -25,7 +25,9 @@ namespace loom::detail {
 
 class ProcessPool {
  public:
-  ProcessPool(int workers, std::filesystem::path folder);
+  /// `restart_above`: a worker whose resident memory passes this many bytes after a call is
+  /// replaced (`worker.memory.terminate`; 0: never).
+  ProcessPool(int workers, std::filesystem::path folder, std::int64_t restart_above);
   ~ProcessPool();
   ProcessPool(const ProcessPool&) = delete;
   ProcessPool& operator=(const ProcessPool&) = delete;
@@ -47,11 +49,15 @@ class ProcessPool {
   void respawn(Slot& slot);
 
   std::filesystem::path folder_;
+  std::int64_t restart_above_;
   std::mutex mutex_;
   std::condition_variable idle_cv_;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<Slot*> idle_;
 };
+
+/// A process's resident memory in bytes (VmRSS), 0 when it cannot be read.
+[[nodiscard]] std::int64_t resident_bytes(pid_t pid);
 
 /// True in a forked remote worker (the remote API is not available there).
 [[nodiscard]] bool in_remote_worker() noexcept;

@@ -122,7 +122,14 @@ RuntimeState* start_locked(const InitOptions& given) {
   const int threads = std::max(1, static_cast<int>(std::ceil(*options.num_cpus - 1e-9)));
   auto state = std::make_unique<RuntimeState>(options, threads, physical_memory());
   if (options.mode == "processes") {
-    state->start_processes(threads);  // forks from this thread, which holds no other loom lock
+    // Each worker's share of the machine, as Dask's default memory_limit; past `terminate` of
+    // it a worker is replaced.
+    const double terminate = config::get_double("worker.memory.terminate");
+    const auto restart_above =
+        terminate > 0 ? static_cast<std::int64_t>(terminate *
+                                                  static_cast<double>(physical_memory()) / threads)
+                      : 0;
+    state->start_processes(threads, restart_above);  // forks here: this thread holds no other lock
     shared_folder = state->processes()->folder();
     shared_folder_set.store(true, std::memory_order_release);
   }

@@ -370,9 +370,9 @@ void RuntimeState::release_held(const ResourceRequest& request,
   for (TaskRecord* s : started) pool().enqueue(&RuntimeState::run_chain, s);
 }
 
-void RuntimeState::start_processes(int workers) {
+void RuntimeState::start_processes(int workers, std::int64_t restart_above) {
   store_folder_ = std::make_shared<TempFolder>("store");
-  processes_ = std::make_unique<ProcessPool>(workers, store_folder_->path());
+  processes_ = std::make_unique<ProcessPool>(workers, store_folder_->path(), restart_above);
 }
 
 void RuntimeState::close() noexcept {

@@ -58,7 +58,7 @@ class RuntimeState {
   static void run_chain(void* record) noexcept;
 
   /// Processes mode: the worker processes and the store's shared folder (set up by init).
-  void start_processes(int workers);
+  void start_processes(int workers, std::int64_t restart_above);
   [[nodiscard]] ProcessPool* processes() const noexcept { return processes_.get(); }
 
  private:

@@ -248,4 +248,23 @@ TEST_F(Processes, ActorClassesMustBeRegistered) {
   EXPECT_THROW((void)loom::actor<NotRegistered>().remote(), loom::ConfigError);
 }
 
+TEST(ProcessesMemory, WorkersPastTheTerminateThresholdAreReplaced) {
+  (void)scratch();
+  {
+    // A threshold far below any process's memory: every call ends with a fresh worker.
+    const loom::config::Scope tiny({{"worker.memory.terminate", "0.00001"}});
+    loom::init({.num_cpus = 1, .mode = "processes"});
+    const int first = loom::get(loom::task(worker_pid).remote(0));
+    const int second = loom::get(loom::task(worker_pid).remote(0));
+    EXPECT_NE(first, second);
+    EXPECT_EQ(loom::get(loom::task(proc_square).remote(3)), 9);
+    loom::shutdown();
+  }
+  loom::init({.num_cpus = 1, .mode = "processes"});  // the default (0.95): the worker stays
+  const int a = loom::get(loom::task(worker_pid).remote(0));
+  const int b = loom::get(loom::task(worker_pid).remote(0));
+  EXPECT_EQ(a, b);
+  loom::shutdown();
+}
+
 }  // namespace
