@@ -63,8 +63,11 @@ void TaskRecord::dependency_done() noexcept {
 void TaskRecord::cancel() noexcept {
   State expected = State::waiting;
   if (state_.compare_exchange_strong(expected, State::cancelled, std::memory_order_acq_rel)) {
-    result_->set_error(
-        std::make_exception_ptr(Cancelled(fmt::format("{} was cancelled before it ran", label()))));
+    // Made before it is published (here and below): the temporary exception, whose message
+    // buffer the stored copy shares, is gone before any waiter reads it.
+    std::exception_ptr error =
+        std::make_exception_ptr(Cancelled(fmt::format("{} was cancelled before it ran", label())));
+    result_->set_error(std::move(error));
     result_->clear_producer();
   } else if (expected == State::running) {
     stop_.request_stop();
@@ -113,8 +116,9 @@ Outcome execute_record(TaskRecord* record, bool allow_retries) noexcept {
   try {
     std::shared_ptr<StoredValue> value = record->invoke();
     if (record->stop_source().stop_requested()) {
-      record->finish(nullptr, std::make_exception_ptr(Cancelled(
-                                  fmt::format("{} was cancelled while it ran", record->label()))));
+      std::exception_ptr error = std::make_exception_ptr(
+          Cancelled(fmt::format("{} was cancelled while it ran", record->label())));
+      record->finish(nullptr, std::move(error));
       return Outcome::failed;
     }
     record->finish(std::move(value), nullptr);
@@ -139,7 +143,8 @@ Outcome execute_record(TaskRecord* record, bool allow_retries) noexcept {
             ? fmt::format("{} failed: {}", record->label(), crashed.what())
             : fmt::format("{} failed after {} attempts: {}", record->label(), record->attempts,
                           fmt::join(record->attempt_errors, "; "));
-    record->finish(nullptr, std::make_exception_ptr(WorkerCrashed(message)));
+    std::exception_ptr error = std::make_exception_ptr(WorkerCrashed(message));
+    record->finish(nullptr, std::move(error));
     return Outcome::failed;
   } catch (...) {
     const std::exception_ptr error = std::current_exception();
@@ -159,7 +164,8 @@ Outcome execute_record(TaskRecord* record, bool allow_retries) noexcept {
       message = fmt::format("{} failed after {} attempts: {}", record->label(), record->attempts,
                             fmt::join(record->attempt_errors, "; "));
     }
-    record->finish(nullptr, std::make_exception_ptr(TaskError(record->label(), message)));
+    std::exception_ptr failure = std::make_exception_ptr(TaskError(record->label(), message));
+    record->finish(nullptr, std::move(failure));
     return Outcome::failed;
   }
 }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -158,6 +159,33 @@ TEST(Resources, FractionalCpusLetMoreTasksRun) {
   auto b = half.remote();
   EXPECT_TRUE(loom::get(a));
   EXPECT_TRUE(loom::get(b));
+}
+
+TEST(Resources, AbovePauseTasksRunOneAtATime) {
+  // 10 MB store, pause at 10% (1 MB), target at 60%: one 2 MB object pauses without spilling.
+  const loom::config::Scope pause({{"worker.memory.pause", "0.1"}});
+  loom::Runtime rt({.num_cpus = 2, .object_store_memory = 10 << 20});
+  Overlap overlap;
+  auto work = loom::task([&overlap](int) {
+    overlap.enter(false);
+    std::this_thread::sleep_for(5ms);
+    overlap.leave(false);
+    return 0;
+  });
+  auto run = [&] {
+    std::vector<loom::ObjectRef<int>> refs;
+    for (int i = 0; i < 10; ++i) refs.push_back(work.remote(i));
+    (void)loom::get(refs);
+  };
+  {
+    auto big = loom::put(std::vector<double>(256 * 1024, 1.0));
+    ASSERT_EQ(loom::object_store_stats().spill_count, 0);
+    run();
+    EXPECT_EQ(overlap.max.load(), 1);
+  }
+  overlap.max = 0;
+  run();  // below the threshold again
+  EXPECT_EQ(overlap.max.load(), 2);
 }
 
 }  // namespace
