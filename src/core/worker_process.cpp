@@ -53,10 +53,10 @@ void unregister_socket(int fd) {
   }
 }
 
-void close_registered_sockets_in_child() {
+void close_registered_sockets_in_child(int keep_a, int keep_b) {
   for (auto& slot : open_sockets.slots) {
     const int fd = slot.load(std::memory_order_relaxed);
-    if (fd >= 0) ::close(fd);
+    if (fd >= 0 && fd != keep_a && fd != keep_b) ::close(fd);
   }
 }
 
@@ -129,19 +129,23 @@ WorkerProcess WorkerProcess::spawn(FunctionRef<void(int, int)> child_main,
     ::close(down[1]);
     throw Error(fmt::format("cannot start a worker process: socketpair: {}", std::strerror(err)));
   }
+  // All four ends are known before the fork: a child that another thread forks meanwhile closes
+  // them too (or it would keep this worker's pipe open, and its end of file would never come).
+  for (int fd : {down[0], down[1], up[0], up[1]}) register_socket(fd);
   std::fflush(nullptr);  // nothing buffered is written twice
   const pid_t pid = ::fork();
   if (pid < 0) {
     const int err = errno;
-    for (int fd : {down[0], down[1], up[0], up[1]}) ::close(fd);
+    for (int fd : {down[0], down[1], up[0], up[1]}) {
+      unregister_socket(fd);
+      ::close(fd);
+    }
     throw Error(fmt::format("cannot start a worker process: fork: {}", std::strerror(err)));
   }
   if (pid == 0) {
     worker = true;
-    set_process_inline();  // oneTBB's threads do not exist here
-    ::close(down[1]);
-    ::close(up[0]);
-    close_registered_sockets_in_child();
+    set_process_inline();                               // oneTBB's threads do not exist here
+    close_registered_sockets_in_child(down[0], up[1]);  // also down[1] and up[0]
     for (int fd : close_in_child) {
       if (fd >= 0) ::close(fd);
     }
@@ -154,10 +158,10 @@ WorkerProcess WorkerProcess::spawn(FunctionRef<void(int, int)> child_main,
     }
     ::_exit(status);
   }
+  unregister_socket(down[0]);
+  unregister_socket(up[1]);
   ::close(down[0]);
   ::close(up[1]);
-  register_socket(down[1]);
-  register_socket(up[0]);
   WorkerProcess w;
   w.pid_ = pid;
   w.to_child_ = down[1];

@@ -43,7 +43,7 @@ void actor_main(int in, int out, const std::filesystem::path& folder) {
       }
     } catch (...) {
       kind = kError;
-      reply = current_exception_type_name() + ": " + current_exception_message();
+      reply = encode_worker_error();
     }
     if (!write_frame(out, kind, frame->index, reply)) return;
     if (kind == kError && instance == nullptr) return;  // the constructor failed
@@ -76,7 +76,7 @@ class ActorProcess {
       reply = read_frame(process_->from_child());
     }
     if (reply && reply->kind == kResult) return;
-    if (reply && reply->kind == kError) throw Error(reply->payload);
+    if (reply && reply->kind == kError) rethrow_worker_error(reply->payload);
     const std::optional<std::string> how = process_->wait();
     throw WorkerCrashed(fmt::format("the process of actor {} died while it was constructed: {}",
                                     label_, how.value_or("it closed its pipe")));
@@ -95,7 +95,7 @@ class ActorProcess {
       reply = read_frame(process_->from_child());
     }
     if (reply && reply->kind == kResult) return std::move(reply->payload);
-    if (reply && reply->kind == kError) throw Error(reply->payload);
+    if (reply && reply->kind == kError) rethrow_worker_error(reply->payload);
     const std::string how = process_->wait().value_or("it closed its pipe");
     std::string message = fmt::format("the process of actor {} died in a call: {}", label_, how);
     if (max_restarts_ < 0 || restarts_ < max_restarts_) {

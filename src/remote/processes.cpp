@@ -9,10 +9,14 @@
 #include <cstring>
 #include <fstream>
 #include <optional>
+#include <stdexcept>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
+#include "loom/core/current_task.hpp"
 #include "loom/core/detail/node.hpp"
 #include "loom/core/error.hpp"
 #include "loom/io/serialize.hpp"
@@ -25,36 +29,80 @@ std::atomic<bool> remote_worker{false};
 void worker_main(int in, int out, const std::filesystem::path& folder);
 std::filesystem::path exchange_folder;  // in a worker: the store's shared folder
 
-// A call frame: the thunk's address, then the label's length and bytes, then the arguments.
-std::string encode_call(WorkerThunk thunk, const std::string& label, const std::string& args) {
+// A call frame: the thunk's address, the task's id, its name, its GPU ids, the arguments.
+template <class T>
+void put_raw(std::string& out, const T& value) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof(value));
+}
+
+std::string encode_call(TaskRecord& record, const std::string& args) {
+  const std::string& name = record.spec().name;
+  const std::vector<int>& gpus = record.gpu_ids();
   std::string out;
-  out.reserve(sizeof(thunk) + 4 + label.size() + args.size());
-  out.append(reinterpret_cast<const char*>(&thunk), sizeof(thunk));
-  const auto n = static_cast<std::uint32_t>(label.size());
-  out.append(reinterpret_cast<const char*>(&n), sizeof(n));
-  out += label;
+  out.reserve(64 + name.size() + gpus.size() * 4 + args.size());
+  put_raw(out, record.spec().worker_thunk);
+  put_raw(out, record.id());
+  put_raw(out, static_cast<std::uint32_t>(name.size()));
+  out += name;
+  put_raw(out, static_cast<std::uint32_t>(gpus.size()));
+  for (int g : gpus) put_raw(out, static_cast<std::int32_t>(g));
   out += args;
   return out;
 }
 
+// Reads what encode_call wrote; false when the frame is not one.
+class CallReader {
+ public:
+  explicit CallReader(std::string_view frame) : rest_(frame) {}
+  template <class T>
+  bool get(T& value) {
+    if (rest_.size() < sizeof(T)) return false;
+    std::memcpy(&value, rest_.data(), sizeof(T));
+    rest_.remove_prefix(sizeof(T));
+    return true;
+  }
+  bool get(std::string_view& bytes, std::size_t n) {
+    if (rest_.size() < n) return false;
+    bytes = rest_.substr(0, n);
+    rest_.remove_prefix(n);
+    return true;
+  }
+  [[nodiscard]] std::string_view rest() const noexcept { return rest_; }
+
+ private:
+  std::string_view rest_;
+};
+
 void worker_main(int in, int out, const std::filesystem::path& folder) {
   mark_remote_worker(folder);
   while (auto frame = read_frame(in)) {
-    if (frame->kind != kCall || frame->payload.size() < sizeof(WorkerThunk) + 4) return;
+    if (frame->kind != kCall) return;
+    CallReader reader(frame->payload);
     WorkerThunk thunk = nullptr;
-    std::memcpy(&thunk, frame->payload.data(), sizeof(thunk));
-    std::uint32_t n = 0;
-    std::memcpy(&n, frame->payload.data() + sizeof(thunk), sizeof(n));
-    const std::size_t args_at = sizeof(thunk) + 4 + n;
-    if (args_at > frame->payload.size()) return;
-    const std::string_view args(frame->payload.data() + args_at, frame->payload.size() - args_at);
+    std::uint64_t id = 0;
+    std::uint32_t name_size = 0;
+    std::string_view name;
+    std::uint32_t gpu_count = 0;
+    if (!reader.get(thunk) || !reader.get(id) || !reader.get(name_size) ||
+        !reader.get(name, name_size) || !reader.get(gpu_count) || gpu_count > 65536) {
+      return;
+    }
+    std::vector<int> gpus(gpu_count);
+    for (int& g : gpus) {
+      std::int32_t v = 0;
+      if (!reader.get(v)) return;
+      g = v;
+    }
     std::string reply;
     std::uint32_t kind = kResult;
     try {
-      reply = thunk(args);
+      // current_task() works in the worker too (a cancelled task's worker is killed instead).
+      const TaskContext context(name, id, nullptr, gpus);
+      const TaskScope scope(&context);
+      reply = thunk(reader.rest());
     } catch (...) {
       kind = kError;
-      reply = current_exception_type_name() + ": " + current_exception_message();
+      reply = encode_worker_error();
     }
     if (!write_frame(out, kind, frame->index, reply)) return;
   }
@@ -62,39 +110,14 @@ void worker_main(int in, int out, const std::filesystem::path& folder) {
 
 }  // namespace
 
-// ---- every worker's sockets, so that a new child closes its copies of them ----
-
-namespace {
-std::mutex sockets_mutex;
-std::vector<int> parent_sockets;
-
-void forget_sockets(const WorkerProcess& process) {
-  std::lock_guard lock(sockets_mutex);
-  for (int fd : process.sockets()) {
-    parent_sockets.erase(std::remove(parent_sockets.begin(), parent_sockets.end(), fd),
-                         parent_sockets.end());
-  }
-}
-}  // namespace
-
 void spawn_worker(std::optional<WorkerProcess>& slot, FunctionRef<void(int, int)> child_main) {
-  if (slot) {
-    forget_sockets(*slot);
-    slot.reset();  // kills and reaps a child that still runs
-  }
-  std::vector<int> others;
-  {
-    std::lock_guard lock(sockets_mutex);
-    others = parent_sockets;
-  }
-  slot = WorkerProcess::spawn(child_main, others);
-  std::lock_guard lock(sockets_mutex);
-  for (int fd : slot->sockets()) parent_sockets.push_back(fd);
+  slot.reset();  // kills and reaps a child that still runs
+  // WorkerProcess::spawn has the child close every other worker's sockets.
+  slot = WorkerProcess::spawn(child_main);
 }
 
 void finish_worker(std::optional<WorkerProcess>& slot) noexcept {
   if (!slot) return;
-  forget_sockets(*slot);
   (void)slot->finish(std::chrono::milliseconds(1000));
   slot.reset();
 }
@@ -103,6 +126,43 @@ void mark_remote_worker(const std::filesystem::path& folder) {
   remote_worker.store(true);
   exchange_folder = folder;
   set_process_inline();
+}
+
+std::string encode_worker_error() {
+  const std::string type = current_exception_type_name();
+  std::string out;
+  put_raw(out, static_cast<std::uint32_t>(type.size()));
+  out += type;
+  out += current_exception_message();
+  return out;
+}
+
+void rethrow_worker_error(const std::string& payload) {
+  CallReader reader(payload);
+  std::uint32_t n = 0;
+  std::string_view type;
+  if (!reader.get(n) || !reader.get(type, n)) throw Error("a worker sent a malformed error");
+  const std::string message(reader.rest());
+  // The standard exceptions (and loom's own) come back as themselves, so that retry_on<E> and
+  // catch clauses see the type; others as loom::Error saying which type it was.
+  if (type == "std::runtime_error") throw std::runtime_error(message);
+  if (type == "std::range_error") throw std::range_error(message);
+  if (type == "std::overflow_error") throw std::overflow_error(message);
+  if (type == "std::underflow_error") throw std::underflow_error(message);
+  if (type == "std::logic_error") throw std::logic_error(message);
+  if (type == "std::invalid_argument") throw std::invalid_argument(message);
+  if (type == "std::domain_error") throw std::domain_error(message);
+  if (type == "std::length_error") throw std::length_error(message);
+  if (type == "std::out_of_range") throw std::out_of_range(message);
+  if (type == "std::bad_alloc") throw std::bad_alloc();
+  if (type == "loom::Error") throw Error(message);
+  if (type == "loom::ConfigError") throw ConfigError(message);
+  if (type == "loom::ShapeError") throw ShapeError(message);
+  if (type == "loom::SchemaError") throw SchemaError(message);
+  if (type == "loom::CacheError") throw CacheError(message);
+  if (type == "loom::ObjectLost") throw ObjectLost(message);
+  if (type == "loom::ResourceError") throw ResourceError(message);
+  throw Error(fmt::format("{}: {}", type, message));
 }
 
 bool in_remote_worker() noexcept { return remote_worker.load(std::memory_order_relaxed); }
@@ -153,8 +213,9 @@ void ProcessPool::give_back(Slot* slot) {
   idle_cv_.notify_one();
 }
 
-std::string ProcessPool::run(WorkerThunk thunk, const std::string& label, const std::string& args,
-                             std::stop_token stop) {
+std::string ProcessPool::run(TaskRecord& record, const std::string& args) {
+  const std::stop_token stop = record.stop_source().get_token();
+  const std::string label = record.label();
   Slot* slot = take();
   struct GiveBack {
     ProcessPool* pool;
@@ -167,7 +228,7 @@ std::string ProcessPool::run(WorkerThunk thunk, const std::string& label, const 
     // Cancelling kills the worker: its pipe then ends and the call is reported cancelled.
     const pid_t pid = slot->process->pid();
     const std::stop_callback kill_on_stop(stop, [pid] { ::kill(pid, SIGKILL); });
-    if (write_frame(slot->process->to_child(), kCall, 0, encode_call(thunk, label, args))) {
+    if (write_frame(slot->process->to_child(), kCall, 0, encode_call(record, args))) {
       reply = read_frame(slot->process->from_child());
     }
   }
@@ -183,7 +244,7 @@ std::string ProcessPool::run(WorkerThunk thunk, const std::string& label, const 
     if (restart_above_ > 0 && resident_bytes(slot->process->pid()) > restart_above_) {
       respawn(*slot);
     }
-    if (reply->kind == kError) throw Error(reply->payload);
+    if (reply->kind == kError) rethrow_worker_error(reply->payload);
     return std::move(reply->payload);
   }
   // The worker died: reap it, start a fresh one, say what happened.

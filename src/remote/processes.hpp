@@ -35,8 +35,7 @@ class ProcessPool {
   /// Runs `thunk(args)` in an idle worker and returns its reply. Throws loom::WorkerCrashed
   /// when the worker died, loom::Cancelled when `stop` was requested (the worker is killed),
   /// and loom::Error with the worker's "type: message" when the function threw.
-  std::string run(WorkerThunk thunk, const std::string& label, const std::string& args,
-                  std::stop_token stop);
+  std::string run(TaskRecord& record, const std::string& args);
 
   [[nodiscard]] const std::filesystem::path& folder() const noexcept { return folder_; }
 
@@ -56,6 +55,12 @@ class ProcessPool {
   std::vector<Slot*> idle_;
 };
 
+/// In a worker: the exception being handled, as a reply (its type's name and its message).
+std::string encode_worker_error();
+/// In the driver: throws what encode_worker_error described (standard and loom exceptions as
+/// themselves, others as loom::Error naming the type).
+[[noreturn]] void rethrow_worker_error(const std::string& payload);
+
 /// A process's resident memory in bytes (VmRSS), 0 when it cannot be read.
 [[nodiscard]] std::int64_t resident_bytes(pid_t pid);
 
@@ -64,8 +69,7 @@ class ProcessPool {
 /// In a new worker: marks it so (runs inline, knows the shared folder).
 void mark_remote_worker(const std::filesystem::path& folder);
 
-/// (Re)starts `slot` as a worker running `child_main`; the child closes every other worker's
-/// sockets (or a sibling would never see the parent close its pipe).
+/// (Re)starts `slot` as a worker running `child_main`.
 void spawn_worker(std::optional<WorkerProcess>& slot, FunctionRef<void(int, int)> child_main);
 /// Closes the worker's pipe, gives it a second to leave, then kills and reaps it.
 void finish_worker(std::optional<WorkerProcess>& slot) noexcept;

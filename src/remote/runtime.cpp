@@ -191,6 +191,26 @@ struct SuspendWaiter final : Waiter {
 
 using Clock = std::chrono::steady_clock;
 
+/// A remote task that blocks its thread (a wait, a get with a timeout) lends its CPUs while it
+/// does, so that what it waits for can start; the runtime gives blocked threads company (the
+/// pool grows when more tasks run than it has threads).
+class LendWhileBlocked {
+ public:
+  LendWhileBlocked() : running_(running_record()) {
+    if (running_.record != nullptr && running_.holds_resources) runtime_ = current_runtime();
+    if (runtime_ != nullptr) runtime_->lend(running_.record);
+  }
+  ~LendWhileBlocked() {
+    if (runtime_ != nullptr) runtime_->reclaim(running_.record);
+  }
+  LendWhileBlocked(const LendWhileBlocked&) = delete;
+  LendWhileBlocked& operator=(const LendWhileBlocked&) = delete;
+
+ private:
+  RunningRecord running_;
+  RuntimeState* runtime_ = nullptr;
+};
+
 std::optional<Clock::time_point> deadline_of(std::optional<std::chrono::milliseconds> timeout) {
   if (!timeout) return std::nullopt;
   return Clock::now() + *timeout;
@@ -215,6 +235,7 @@ void wait_finished(ObjectEntry* entry, std::optional<std::chrono::milliseconds> 
   }
   BlockingWaiter waiter;
   if (!entry->add_waiter(&waiter)) return;
+  const LendWhileBlocked lent;
   if (waiter.wait(deadline_of(timeout))) return;
   if (!entry->remove_waiter(&waiter)) {
     waiter.wait_done();  // being notified right now: it finished after all
@@ -296,6 +317,7 @@ std::vector<char> wait_entries(std::span<ObjectEntry* const> entries, std::size_
     }
   }
   const auto until = deadline_of(timeout);
+  const LendWhileBlocked lent;
   {
     std::unique_lock lock(state.mutex);
     const auto enough = [&] { return state.finished >= num_returns; };
@@ -327,13 +349,12 @@ const std::filesystem::path* processes_store_folder() noexcept {
   return shared_folder_set.load(std::memory_order_acquire) ? &shared_folder : nullptr;
 }
 
-std::string run_in_worker(WorkerThunk thunk, const std::string& label, const std::string& args,
-                          std::stop_token stop) {
+std::string run_in_worker(TaskRecord& record, const std::string& args) {
   RuntimeState* runtime = current_runtime();
   if (runtime == nullptr || runtime->processes() == nullptr) {
-    throw Error(fmt::format("{}: the processes-mode runtime is gone", label));
+    throw Error(fmt::format("{}: the processes-mode runtime is gone", record.label()));
   }
-  return runtime->processes()->run(thunk, label, args, std::move(stop));
+  return runtime->processes()->run(record, args);
 }
 
 void check_not_in_worker() {

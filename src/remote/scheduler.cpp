@@ -140,10 +140,11 @@ Outcome execute_record(TaskRecord* record, bool allow_retries) noexcept {
     }
     const std::string message =
         record->attempts == 1
-            ? fmt::format("{} failed: {}", record->label(), crashed.what())
+            ? fmt::format("{} failed: loom::WorkerCrashed: {}", record->label(), crashed.what())
             : fmt::format("{} failed after {} attempts: {}", record->label(), record->attempts,
                           fmt::join(record->attempt_errors, "; "));
-    std::exception_ptr error = std::make_exception_ptr(WorkerCrashed(message));
+    // A TaskError, as for any final failure; the WorkerCrashed is nested in it.
+    std::exception_ptr error = std::make_exception_ptr(TaskError(record->label(), message));
     record->finish(nullptr, std::move(error));
     return Outcome::failed;
   } catch (...) {

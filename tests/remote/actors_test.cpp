@@ -260,6 +260,31 @@ TEST_F(Actors, ParameterServerTrainingMatchesSequential) {
   EXPECT_TRUE(final_params.isApprox(expected)) << final_params.head(3).transpose();
 }
 
+class Named {
+ public:
+  explicit Named(std::string name) : name_(std::move(name)) {}
+  [[nodiscard]] std::string name() const { return name_; }
+
+ private:
+  std::string name_;
+};
+
+TEST_F(Actors, StringLiteralConstructorArguments) {
+  auto named = loom::actor<Named>().options().remote("alpha");
+  EXPECT_EQ(loom::get(named.task(&Named::name).remote()), "alpha");
+}
+
+TEST_F(Actors, QueuedCallsCanBeCancelled) {
+  auto arrived = std::make_shared<std::atomic<int>>(0);
+  auto a = loom::actor<Meeting>().remote(arrived, std::chrono::milliseconds(200));
+  auto busy = a.task(&Meeting::meet).remote();    // waits 200 ms for nobody
+  auto queued = a.task(&Meeting::meet).remote();  // behind it
+  loom::cancel(queued);
+  EXPECT_THROW((void)loom::get(queued), loom::Cancelled);
+  EXPECT_FALSE(loom::get(busy));
+  EXPECT_EQ(arrived->load(), 1);  // the cancelled call never ran
+}
+
 TEST_F(Actors, EmptyHandleIsAnError) {
   loom::ActorHandle<Counter> empty;
   EXPECT_THROW((void)empty.task(&Counter::increment), loom::Error);

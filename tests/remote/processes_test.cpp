@@ -67,6 +67,16 @@ int crash_twice(const std::string& counter) {
 }
 int always_crash(int /*unused*/) { std::abort(); }
 int throws(int x) { throw std::invalid_argument("bad x = " + std::to_string(x)); }
+int invalid_twice(const std::string& counter) {
+  if (bump(counter) <= 2) throw std::invalid_argument("not yet");
+  return 3;
+}
+std::string context_of(int /*unused*/) {
+  const auto& task = loom::current_task();
+  return std::string(task.name()) + " " + std::to_string(task.gpu_ids().size());
+}
+double half(double x) { return x / 2; }
+int add_two(int a, int b) { return a + b; }
 int sleep_long(int seconds) {
   std::this_thread::sleep_for(std::chrono::seconds(seconds));
   return seconds;
@@ -110,6 +120,10 @@ LOOM_REMOTE(make_ramp);
 LOOM_REMOTE(crash_twice);
 LOOM_REMOTE(always_crash);
 LOOM_REMOTE(throws);
+LOOM_REMOTE(invalid_twice);
+LOOM_REMOTE(context_of);
+LOOM_REMOTE(half);
+LOOM_REMOTE(add_two);
 LOOM_REMOTE(sleep_long);
 LOOM_REMOTE(dot_self);
 
@@ -164,15 +178,16 @@ TEST_F(Processes, CrashedWorkersAreRetriedAndNeverRunTwice) {
   EXPECT_EQ(completions, 1);
 }
 
-TEST_F(Processes, CrashWithoutRetriesIsWorkerCrashed) {
+TEST_F(Processes, CrashAfterTheLastRetryIsATaskErrorNestingWorkerCrashed) {
   try {
     (void)loom::get(loom::task(always_crash).options({.max_retries = 1}).remote(0));
     FAIL();
-  } catch (const loom::WorkerCrashed& e) {
+  } catch (const loom::TaskError& e) {
     const std::string what = e.what();
     EXPECT_NE(what.find("always_crash"), std::string::npos) << what;
     EXPECT_NE(what.find("after 2 attempts"), std::string::npos) << what;
     EXPECT_NE(what.find("signal"), std::string::npos) << what;
+    EXPECT_THROW(std::rethrow_if_nested(e), loom::WorkerCrashed);
   }
   // The driver lives on, and the pool has fresh workers.
   EXPECT_EQ(loom::get(loom::task(proc_square).remote(5)), 25);
@@ -186,6 +201,62 @@ TEST_F(Processes, ExceptionsInWorkersBecomeTaskErrors) {
     EXPECT_NE(std::string(e.what()).find("bad x = 3"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("std::invalid_argument"), std::string::npos) << e.what();
   }
+}
+
+TEST_F(Processes, RetryOnSeesTheWorkersExceptionType) {
+  auto retried =
+      loom::task(invalid_twice)
+          .options({.max_retries = 3, .retry_exceptions = loom::retry_on<std::invalid_argument>()});
+  EXPECT_EQ(loom::get(retried.remote(std::string("invalid-a"))), 3);
+  EXPECT_EQ(count_of("invalid-a"), 3);
+  auto not_retried =
+      loom::task(invalid_twice)
+          .options({.max_retries = 3, .retry_exceptions = loom::retry_on<std::out_of_range>()});
+  try {
+    (void)loom::get(not_retried.remote(std::string("invalid-b")));
+    FAIL();
+  } catch (const loom::TaskError& e) {
+    EXPECT_THROW(std::rethrow_if_nested(e), std::invalid_argument);
+  }
+  EXPECT_EQ(count_of("invalid-b"), 1);
+}
+
+TEST_F(Processes, WorkersKnowTheirTaskAndConvertArguments) {
+  loom::shutdown();
+  loom::init({.num_cpus = 2, .num_gpus = 1, .mode = "processes"});
+  EXPECT_EQ(loom::get(loom::task(context_of).options({.num_gpus = 1}).remote(0)), "context_of 1");
+  // An ObjectRef<int> for a double parameter, and two refs into one task (fan-in).
+  EXPECT_DOUBLE_EQ(loom::get(loom::task(half).remote(loom::put(3))), 1.5);
+  auto a = loom::task(proc_square).remote(3);
+  auto b = loom::task(proc_square).remote(4);
+  EXPECT_EQ(loom::get(loom::task(add_two).remote(a, b)), 25);
+}
+
+TEST_F(Processes, QueuedTasksAreCancelledWithoutRunning) {
+  auto busy1 = loom::task(sleep_long).remote(1);
+  auto busy2 = loom::task(sleep_long).remote(1);
+  auto queued = loom::task(crash_twice).remote(std::string("never-run"));
+  loom::cancel(queued);
+  EXPECT_THROW((void)loom::get(queued), loom::Cancelled);
+  EXPECT_EQ(loom::get(busy1) + loom::get(busy2), 2);
+  EXPECT_EQ(count_of("never-run"), 0);
+}
+
+TEST(ProcessesSpill, SharedArraysSpillAndComeBack) {
+  (void)scratch();
+  const fs::path spill = scratch() / "spill";
+  loom::init({.num_cpus = 1,
+              .object_store_memory = 8 << 20,
+              .spill_dir = spill.string(),
+              .mode = "processes"});
+  std::vector<loom::ObjectRef<loom::NDArray<double>>> refs;
+  for (int i = 0; i < 4; ++i) refs.push_back(loom::put(make_ramp(256 * 1024 + i)));  // 2 MiB
+  EXPECT_GT(loom::object_store_stats().spill_count, 0);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_DOUBLE_EQ(loom::get(loom::task(array_mean).remote(refs[i])), (256.0 * 1024 + i - 1) / 2);
+  }
+  EXPECT_GT(loom::object_store_stats().restore_count, 0);
+  loom::shutdown();
 }
 
 TEST_F(Processes, CancelKillsTheWorker) {
@@ -229,15 +300,16 @@ TEST_F(Processes, ActorsLiveInTheirOwnProcess) {
 TEST_F(Processes, CrashedActorsRestartUpToMaxRestarts) {
   auto counter = loom::actor<ProcCounter>().options({.max_restarts = 1}).remote(5);
   EXPECT_EQ(loom::get(counter.task(&ProcCounter::increment).remote()), 6);
-  EXPECT_THROW((void)loom::get(counter.task(&ProcCounter::crash).remote()), loom::WorkerCrashed);
+  EXPECT_THROW((void)loom::get(counter.task(&ProcCounter::crash).remote()), loom::TaskError);
   // Restarted: constructed again from its arguments.
   EXPECT_EQ(loom::get(counter.task(&ProcCounter::value).remote()), 5);
-  EXPECT_THROW((void)loom::get(counter.task(&ProcCounter::crash).remote()), loom::WorkerCrashed);
+  EXPECT_THROW((void)loom::get(counter.task(&ProcCounter::crash).remote()), loom::TaskError);
   try {
     (void)loom::get(counter.task(&ProcCounter::value).remote());
     FAIL();
-  } catch (const loom::WorkerCrashed& e) {
+  } catch (const loom::TaskError& e) {
     EXPECT_NE(std::string(e.what()).find("max_restarts"), std::string::npos) << e.what();
+    EXPECT_THROW(std::rethrow_if_nested(e), loom::WorkerCrashed);
   }
   // The driver and other actors go on.
   auto other = loom::actor<ProcCounter>().remote();

@@ -225,6 +225,45 @@ TEST_F(Remote, NestedTasksDoNotDeadlock) {
   for (int i = 0; i < 20; ++i) EXPECT_EQ(loom::get(refs[i]), (i + 1) * 2);
 }
 
+TEST_F(Remote, FanInAndConvertedArguments) {
+  auto sq = loom::task([](int x) { return x * x; });
+  auto add3 = loom::task([](int a, const int& b, double c) { return a + b + c; });
+  auto a = sq.remote(2);
+  auto b = sq.remote(3);
+  EXPECT_DOUBLE_EQ(loom::get(add3.remote(a, b, loom::put(5))), 18.0);  // ObjectRef<int> -> double
+  EXPECT_EQ(loom::get(sq.options().remote(4)), 16);                    // options() with {} omitted
+}
+
+TEST_F(Remote, GetOfManyWithATimeout) {
+  std::atomic<bool> release{false};
+  auto slow = loom::task([&release](int x) {
+    while (!release.load()) std::this_thread::sleep_for(1ms);
+    return x;
+  });
+  std::vector<loom::ObjectRef<int>> refs{loom::put(1), slow.remote(2)};
+  EXPECT_THROW((void)loom::get(refs, {.timeout = 30ms}), loom::Timeout);
+  release = true;
+  EXPECT_EQ(loom::get(refs, {.timeout = 10s}), (std::vector<int>{1, 2}));
+}
+
+TEST_F(Remote, WaitAndTimedGetInsideTasksLendTheirCpus) {
+  // Each parent holds one of the two CPUs while it waits for its children: without lending,
+  // the children could never start.
+  auto leaf = loom::task([](int x) { return x; });
+  auto parent_wait = loom::task([leaf](int n) {
+    std::vector<loom::ObjectRef<int>> kids;
+    for (int i = 0; i < n; ++i) kids.push_back(leaf.remote(i));
+    auto [ready, pending] = loom::wait(kids, {.num_returns = kids.size()});
+    return static_cast<int>(ready.size());
+  });
+  auto parent_get =
+      loom::task([leaf](int x) { return loom::get(leaf.remote(x), {.timeout = 10s}); });
+  std::vector<loom::ObjectRef<int>> waits{parent_wait.remote(5), parent_wait.remote(5)};
+  std::vector<loom::ObjectRef<int>> gets{parent_get.remote(1), parent_get.remote(2)};
+  EXPECT_EQ(loom::get(waits, {.timeout = 20s}), (std::vector<int>{5, 5}));
+  EXPECT_EQ(loom::get(gets, {.timeout = 20s}), (std::vector<int>{1, 2}));
+}
+
 TEST_F(Remote, VoidTasks) {
   std::atomic<int> count{0};
   auto bump = loom::task([&count](int n) { count += n; });

@@ -229,7 +229,14 @@ struct MethodInvoker {
         std::vector<std::string> written;
         std::string reply;
         try {
-          const std::string args = serialize_for_worker(&written, kShareMinBytes, x...);
+          using Params = typename CallableTraits<M>::params;
+          const std::string args = [&]<std::size_t... I>(std::index_sequence<I...>) {
+            auto all = std::forward_as_tuple(x...);
+            return serialize_for_worker(
+                &written, kShareMinBytes,
+                as_parameter<std::tuple_element_t<I, Params>>(std::get<I>(all))...);
+          }
+          (std::index_sequence_for<X...>{});
           reply = call_actor_process(
               actor->process(), &actor_method_thunk<C, M>,
               std::string_view(reinterpret_cast<const char*>(&method), sizeof(M)), args);
@@ -277,8 +284,8 @@ struct Construct {
 
 /// The constructor's parameter for an argument: the stored object for a ref, else the value.
 template <class A>
-struct CtorParam {
-  using type = const std::remove_cvref_t<A>&;
+struct CtorParam {  // A is decayed: a string literal is kept as const char*
+  using type = const A&;
 };
 template <class U>
 struct CtorParam<ObjectRef<U>> {
@@ -346,7 +353,7 @@ class ActorClass {
   static_assert(std::is_class_v<C>, "loom::actor<C>(): C must be a class");
 
  public:
-  [[nodiscard]] ActorClass options(const ActorOptions& options) const {
+  [[nodiscard]] ActorClass options(const ActorOptions& options = {}) const {
     ActorClass copy = *this;
     copy.options_ = options;
     return copy;
@@ -356,7 +363,7 @@ class ActorClass {
   template <class... Args>
   [[nodiscard]] ActorHandle<C> remote(Args&&... args) const {
     static_assert(
-        std::is_constructible_v<C, typename detail::CtorParam<std::remove_cvref_t<Args>>::type...>,
+        std::is_constructible_v<C, typename detail::CtorParam<std::decay_t<Args>>::type...>,
         "actor<C>().remote(args...): C has no constructor taking these arguments");
     detail::ActorPtr<C> actor(new detail::ActorState<C>(options_, detail::type_name<C>()));
     if (actor->in_processes() && !detail::class_registered(typeid(C))) {
@@ -365,7 +372,7 @@ class ActorClass {
     }
     detail::check_resources(actor->creation_spec()->request,
                             "actor '" + actor->creation_spec()->name + "'");
-    using Params = std::tuple<typename detail::CtorParam<std::remove_cvref_t<Args>>::type...>;
+    using Params = std::tuple<typename detail::CtorParam<std::decay_t<Args>>::type...>;
     auto created = detail::submit_call<void, Params>(
         actor->creation_spec(), detail::task_dispatcher(), detail::Construct<C>{actor},
         [](detail::TaskRecord*) {}, std::forward<Args>(args)...);

@@ -138,7 +138,7 @@ class RemoteFunction {
 
   /// The same function with other options (Ray's `.options(...)`); an empty name keeps the
   /// registered one.
-  [[nodiscard]] RemoteFunction options(const TaskOptions& options) const {
+  [[nodiscard]] RemoteFunction options(const TaskOptions& options = {}) const {
     RemoteFunction copy = *this;
     copy.spec_ = make_spec(options);
     return copy;

@@ -139,6 +139,18 @@ constexpr bool crossable_argument() {
   }
 }
 
+/// What crosses to a worker for parameter P: the argument itself when it has P's type, else P's
+/// type made from it (the worker reads P's type).
+template <class P, class A>
+decltype(auto) as_parameter(A&& a) {
+  using V = std::remove_cvref_t<P>;
+  if constexpr (std::is_same_v<std::remove_cvref_t<A>, V>) {
+    return std::forward<A>(a);
+  } else {
+    return V(std::forward<A>(a));
+  }
+}
+
 /// The value to store for a call's result (null for void).
 template <class R, class Call>
 std::shared_ptr<StoredValue> store_result(Call&& call) {
@@ -237,13 +249,14 @@ class TypedCall final : public TaskRecord {
           std::ostream stream(&sink);
           cereal::BinaryOutputArchive archive(stream);
           [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (archive(pass_argument<Stored, std::tuple_element_t<I, Params>>(std::get<I>(*args_),
-                                                                            resolved[I])),
+            (archive(as_parameter<std::tuple_element_t<I, Params>>(
+                 pass_argument<Stored, std::tuple_element_t<I, Params>>(std::get<I>(*args_),
+                                                                        resolved[I]))),
              ...);
           }
           (std::index_sequence_for<Stored...>{});
         }
-        reply = run_in_worker(spec().worker_thunk, label(), payload, stop_source().get_token());
+        reply = run_in_worker(*this, payload);
       } catch (...) {
         remove_exchange_files(folder, written);
         throw;

@@ -22,9 +22,9 @@ inline constexpr std::int64_t kShareMinBytes = std::int64_t{1} << 20;
 
 /// The store's shared folder while a processes-mode runtime runs (nullptr otherwise).
 const std::filesystem::path* processes_store_folder() noexcept;
-/// Runs `thunk(args)` in a worker process of the running runtime.
-std::string run_in_worker(WorkerThunk thunk, const std::string& label, const std::string& args,
-                          std::stop_token stop);
+/// Runs the record's function (its spec's thunk) on `args` in a worker process of the running
+/// runtime.
+std::string run_in_worker(TaskRecord& record, const std::string& args);
 /// In a worker process: the shared folder the parent's runtime uses.
 const std::filesystem::path& worker_exchange_folder() noexcept;
 /// A loom::Error when called inside a worker process (the remote API lives in the driver).
