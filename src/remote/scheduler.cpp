@@ -173,6 +173,19 @@ Outcome execute_record(TaskRecord* record, bool allow_retries) noexcept {
 
 // ---- the runtime's scheduler ----
 
+namespace {
+// A record that will not run (cancelled, or its runtime closed): its result says so.
+void drop(TaskRecord* record) noexcept {
+  record->cancel();
+  record->release_inputs();
+  record->release();
+}
+void drop_all(std::vector<TaskRecord*>& records) noexcept {
+  for (TaskRecord* r : records) drop(r);
+  records.clear();
+}
+}  // namespace
+
 RuntimeState::RuntimeState(const InitOptions& options, int pool_threads, std::int64_t memory)
     : options_(options), pool_(&Executor::detached(pool_threads)), threads_(pool_threads) {
   totals_.cpus = *options.num_cpus;
@@ -280,9 +293,7 @@ void RuntimeState::ready(TaskRecord* record) noexcept {
   std::unique_lock lock(mutex_);
   if (closing_) {
     lock.unlock();
-    record->cancel();
-    record->release_inputs();
-    record->release();
+    drop(record);
     return;
   }
   if (queue_.empty() && can_start(*record)) {
@@ -329,30 +340,14 @@ void RuntimeState::run_chain(void* first) noexcept {
     for (TaskRecord* s : started) pool->enqueue(&RuntimeState::run_chain, s);
     started.clear();
     if (!again) record->release();
-    for (TaskRecord* d : dropped) {
-      d->cancel();
-      d->release_inputs();
-      d->release();
-    }
-    dropped.clear();
+    drop_all(dropped);
     record = next;
   }
 }
 
 void RuntimeState::lend(TaskRecord* record) noexcept {
-  std::vector<TaskRecord*> dropped;
-  std::vector<TaskRecord*> started;
-  {
-    std::lock_guard lock(mutex_);
-    free_.cpus += record->spec().request.cpus;
-    while (TaskRecord* next = next_startable(dropped)) started.push_back(next);
-  }
-  for (TaskRecord* d : dropped) {
-    d->cancel();
-    d->release_inputs();
-    d->release();
-  }
-  for (TaskRecord* s : started) pool().enqueue(&RuntimeState::run_chain, s);
+  const double cpus = record->spec().request.cpus;
+  give_and_start([this, cpus] { free_.cpus += cpus; });
 }
 
 void RuntimeState::reclaim(TaskRecord* record) noexcept {
@@ -362,18 +357,18 @@ void RuntimeState::reclaim(TaskRecord* record) noexcept {
 
 void RuntimeState::release_held(const ResourceRequest& request,
                                 const std::vector<int>& gpu_ids) noexcept {
+  give_and_start([&] { give_back(request, gpu_ids); });
+}
+
+void RuntimeState::give_and_start(FunctionRef<void()> give) noexcept {
   std::vector<TaskRecord*> dropped;
   std::vector<TaskRecord*> started;
   {
     std::lock_guard lock(mutex_);
-    give_back(request, gpu_ids);
+    give();
     while (TaskRecord* next = next_startable(dropped)) started.push_back(next);
   }
-  for (TaskRecord* d : dropped) {
-    d->cancel();
-    d->release_inputs();
-    d->release();
-  }
+  drop_all(dropped);
   for (TaskRecord* s : started) pool().enqueue(&RuntimeState::run_chain, s);
 }
 
@@ -390,11 +385,7 @@ void RuntimeState::close() noexcept {
     queued.swap(queue_);
     for (TaskRecord* r : running_) r->cancel();
   }
-  for (TaskRecord* r : queued) {
-    r->cancel();
-    r->release_inputs();
-    r->release();
-  }
+  for (TaskRecord* r : queued) drop(r);
   {
     std::unique_lock lock(mutex_);
     idle_.wait(lock, [this] { return running_.empty(); });
@@ -414,9 +405,7 @@ class TaskDispatcher final : public TaskRecord::Dispatcher {
   void ready(TaskRecord* record) noexcept override {
     RuntimeState* runtime = current_runtime();
     if (runtime == nullptr) {
-      record->cancel();
-      record->release_inputs();
-      record->release();
+      drop(record);
       return;
     }
     runtime->ready(record);

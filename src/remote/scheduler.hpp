@@ -66,6 +66,8 @@ class RuntimeState {
   void acquire(TaskRecord& record) noexcept;                // mutex held
   void give_back(const ResourceRequest& request, const std::vector<int>& gpu_ids) noexcept;
   TaskRecord* next_startable(std::vector<TaskRecord*>& dropped) noexcept;  // mutex held
+  // Runs `give` under the lock (resources come back), then starts what fits now.
+  void give_and_start(FunctionRef<void()> give) noexcept;
 
   InitOptions options_;
   ResourceTotals totals_;

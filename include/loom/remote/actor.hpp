@@ -171,18 +171,6 @@ V deserialize_from_worker(const std::string& reply) {
   return deserialize<V>(reply);
 }
 
-/// Reads the arguments a worker received, into `values` (in the worker).
-template <class Tuple>
-void read_worker_arguments(std::string_view args, Tuple& values) {
-  const ArrayFiles files{worker_exchange_folder(), 0, false, "r"};
-  const ArrayFilesScope scope(&files);
-  BytesSource source(args);
-  const SourceScope source_scope(&source);
-  std::istream stream(&source);
-  cereal::BinaryInputArchive archive(stream);
-  std::apply([&archive](auto&... v) { (archive(v), ...); }, values);
-}
-
 template <class C, class... A>
 void* actor_construct_thunk(std::string_view args) {
   std::tuple<A...> values;
@@ -201,18 +189,11 @@ std::string actor_method_thunk(void* instance, std::string_view member, std::str
     std::tuple<std::remove_cvref_t<P>...> values;
     read_worker_arguments(args, values);
     C& object = *static_cast<C*>(instance);
-    const auto call = [&](auto&&... a) -> R {
-      return std::invoke(method, object, std::move(a)...);
-    };
-    if constexpr (std::is_void_v<R>) {
-      std::apply(call, std::move(values));
-      return std::string();
-    } else {
-      const auto result = std::apply(call, std::move(values));
-      const ArrayFiles files{worker_exchange_folder(), kShareMinBytes, true};
-      const ArrayFilesScope scope(&files);
-      return serialize(result);
-    }
+    return worker_reply<R>([&] {
+      return std::apply(
+          [&](auto&&... a) -> R { return std::invoke(method, object, std::move(a)...); },
+          std::move(values));
+    });
   }(std::type_identity<typename Traits::params>{});
 }
 

@@ -69,24 +69,8 @@ std::string worker_thunk(std::string_view args) {
   using R = typename Traits::result;
   return [&]<class... P>(std::type_identity<std::tuple<P...>>) {
     std::tuple<std::remove_cvref_t<P>...> values;
-    {
-      const ArrayFiles files{worker_exchange_folder(), 0, false, "r"};
-      const ArrayFilesScope scope(&files);
-      BytesSource source(args);
-      const SourceScope source_scope(&source);
-      std::istream stream(&source);
-      cereal::BinaryInputArchive archive(stream);
-      std::apply([&archive](auto&... v) { (archive(v), ...); }, values);
-    }
-    if constexpr (std::is_void_v<R>) {
-      std::apply(F, std::move(values));
-      return std::string();
-    } else {
-      const auto result = std::apply(F, std::move(values));
-      const ArrayFiles files{worker_exchange_folder(), kShareMinBytes, true};
-      const ArrayFilesScope scope(&files);
-      return serialize(result);
-    }
+    read_worker_arguments(args, values);
+    return worker_reply<R>([&] { return std::apply(F, std::move(values)); });
   }(std::type_identity<typename Traits::params>{});
 }
 

@@ -10,10 +10,12 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <istream>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -148,6 +150,33 @@ decltype(auto) as_parameter(A&& a) {
     return std::forward<A>(a);
   } else {
     return V(std::forward<A>(a));
+  }
+}
+
+/// Reads the arguments a worker received, into `values` (in the worker).
+template <class Tuple>
+void read_worker_arguments(std::string_view args, Tuple& values) {
+  const ArrayFiles files{worker_exchange_folder(), 0, false, "r"};
+  const ArrayFilesScope scope(&files);
+  BytesSource source(args);
+  const SourceScope source_scope(&source);
+  std::istream stream(&source);
+  cereal::BinaryInputArchive archive(stream);
+  std::apply([&archive](auto&... v) { (archive(v), ...); }, values);
+}
+
+/// In a worker: runs `call` and serializes its result (large arrays as files of the shared
+/// folder); "" for void.
+template <class R, class Call>
+std::string worker_reply(Call&& call) {
+  if constexpr (std::is_void_v<R>) {
+    std::forward<Call>(call)();
+    return std::string();
+  } else {
+    const auto result = std::forward<Call>(call)();
+    const ArrayFiles files{worker_exchange_folder(), kShareMinBytes, true};
+    const ArrayFilesScope scope(&files);
+    return serialize(result);
   }
 }
 
