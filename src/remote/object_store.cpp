@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "loom/core/detail/temp_folder.hpp"
 #include "loom/core/error.hpp"
 
 namespace loom::detail {
@@ -28,7 +29,8 @@ struct Store {
   std::atomic<std::int64_t> pause_above{0};
 
   std::mutex mutex;  // guards the fields below and every entry's lru links and `tracked_`
-  std::filesystem::path spill_dir;
+  std::filesystem::path spill_base;         // where the spill folder goes (empty: no spilling)
+  std::filesystem::path spill_dir;          // made on the first spill
   std::shared_ptr<const void> spill_owner;  // keeps the folder while spilled objects live
   ObjectEntry* head = nullptr;              // least recently used
   ObjectEntry* tail = nullptr;
@@ -64,7 +66,7 @@ struct StoreAccess {
     s.bytes_in_memory.fetch_add(static_cast<std::int64_t>(e->nbytes_), std::memory_order_relaxed);
     if (e->ops_ != nullptr && e->ops_->spillable && e->nbytes_ >= kSpillMinBytes) {
       std::lock_guard lock(s.mutex);
-      if (!s.spill_dir.empty()) link(e);
+      if (!s.spill_base.empty()) link(e);
     }
   }
   // Moves a large object to the most recently used end.
@@ -117,6 +119,15 @@ struct StoreAccess {
     std::shared_ptr<const void> owner;
     {
       std::lock_guard lock(s.mutex);
+      if (!s.spill_owner && !s.spill_base.empty()) {
+        try {
+          auto made = std::make_shared<TempFolder>("spill", s.spill_base);
+          s.spill_dir = made->path();
+          s.spill_owner = std::move(made);
+        } catch (const std::exception&) {
+          // No folder, no spilling: the objects stay in memory and nothing is lost.
+        }
+      }
       folder = s.spill_dir;
       owner = s.spill_owner;
       for (ObjectEntry* e = s.head; e != nullptr; e = e->lru_next_) {
@@ -310,9 +321,10 @@ void configure_store(const StoreLimits& limits) {
   Store& s = store();
   {
     std::lock_guard lock(s.mutex);
-    s.spill_dir = limits.spill_dir;
-    s.spill_owner = limits.spill_owner;
-    if (s.spill_dir.empty()) {
+    s.spill_base = limits.spill_base;
+    s.spill_dir.clear();
+    s.spill_owner.reset();  // spilled objects keep the old folder until they go
+    if (s.spill_base.empty()) {
       while (s.head != nullptr) StoreAccess::unlink(s.head);
     }
   }

@@ -23,8 +23,9 @@ struct StoreLimits {
   std::int64_t memory_limit = 0;  // object_store_memory
   std::int64_t spill_above = 0;   // spill when bytes in memory pass this (0: never)
   std::int64_t pause_above = 0;   // new tasks wait while bytes in memory pass this (0: never)
-  std::filesystem::path spill_dir;
-  std::shared_ptr<const void> spill_owner;  // the folder: removed when the last user lets go
+  /// Where the store makes its spill folder, on the first spill (empty: no spilling). The folder
+  /// goes away with the last spilled object that uses it.
+  std::filesystem::path spill_base;
 };
 
 /// Sets the limits and the spill folder (init) or clears them (shutdown); resets the counts.

@@ -113,11 +113,16 @@ RuntimeState* start_locked(const InitOptions& given) {
   limits.spill_above = fraction > 0 ? static_cast<std::int64_t>(fraction * limit) : 0;
   limits.pause_above = pause > 0 ? static_cast<std::int64_t>(pause * limit) : 0;
   if (limits.spill_above > 0) {
-    const std::filesystem::path base =
+    limits.spill_base =
         options.spill_dir.empty() ? default_spill_base() : std::filesystem::path(options.spill_dir);
-    auto folder = std::make_shared<TempFolder>("spill", base);
-    limits.spill_dir = folder->path();
-    limits.spill_owner = std::move(folder);
+    // The folder itself is made on the first spill; a place that cannot hold it is said now.
+    std::error_code error;
+    std::filesystem::create_directories(limits.spill_base, error);
+    if (error || ::access(limits.spill_base.c_str(), W_OK | X_OK) != 0) {
+      throw ConfigError(fmt::format("loom::init: spill_dir '{}' is not a writable folder{}",
+                                    limits.spill_base.string(),
+                                    error ? ": " + error.message() : std::string()));
+    }
   }
   const int threads = std::max(1, static_cast<int>(std::ceil(*options.num_cpus - 1e-9)));
   auto state = std::make_unique<RuntimeState>(options, threads, physical_memory());

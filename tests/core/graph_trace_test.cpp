@@ -7,17 +7,16 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include "../scratch_folder.hpp"
 
 #include "loom/core.hpp"
 
 namespace {
 
 std::filesystem::path temp_path(const std::string& name) {
-  auto dir =
-      std::filesystem::temp_directory_path() / ("loom-core-test-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return dir / name;
+  return loom::test::scratch_folder() / ("core-" + name);
 }
 
 std::string read_file(const std::filesystem::path& p) {

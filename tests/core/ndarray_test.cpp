@@ -5,9 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include "loom/core/error.hpp"
 #include "loom/core/ndarray.hpp"
 #include "loom/core/random.hpp"
-#include "loom/core/error.hpp"
 
 namespace {
 

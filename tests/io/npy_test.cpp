@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../scratch_folder.hpp"
+
 #include "loom/core/error.hpp"
 #include "loom/core/random.hpp"
 #include "loom/io/dump.hpp"
@@ -19,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path temp_path(const std::string& name) {
-  auto dir = fs::temp_directory_path() / ("loom-npy-test-" + std::to_string(::getpid()));
+  const fs::path dir = loom::test::scratch_folder() / "npy";
   fs::create_directories(dir);
   return dir / name;
 }

@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../scratch_folder.hpp"
+
 #include "loom/loom.hpp"
 
 namespace {
@@ -17,7 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path cache_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / ("loom-memory-test-" + std::to_string(::getpid())) / name;
+  auto dir = loom::test::scratch_folder() / "memory" / name;
   fs::remove_all(dir);
   return dir;
 }

@@ -15,6 +15,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../scratch_folder.hpp"
+
 #include "loom/loom.hpp"
 
 namespace {
@@ -22,7 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path test_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / ("loom-procmap-test-" + std::to_string(::getpid())) / name;
+  auto dir = loom::test::scratch_folder() / "procmap" / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;

@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../scratch_folder.hpp"
+
 #include "loom/remote.hpp"
 
 using namespace std::chrono_literals;
@@ -26,7 +28,7 @@ loom::NDArray<double> ramp(std::int64_t n, double offset) {
 }
 
 fs::path spill_base(const std::string& name) {
-  return fs::temp_directory_path() / ("loom-store-test-" + std::to_string(::getpid())) / name;
+  return loom::test::scratch_folder() / "store" / name;
 }
 
 std::size_t files_in(const fs::path& folder) {
@@ -180,6 +182,15 @@ TEST(StoreSpill, ObjectsInUseDoNotSpill) {
   EXPECT_EQ(loom::get_ptr(ptr_ref).get(), ptr.get());
   loom::shutdown();
   fs::remove_all(base.parent_path());
+}
+
+TEST(StoreSpill, UnwritableSpillDirIsAConfigError) {
+  const fs::path file = spill_base("a-file");
+  fs::create_directories(file.parent_path());
+  std::ofstream(file) << "not a folder";
+  EXPECT_THROW(loom::init({.spill_dir = (file / "spill").string()}), loom::ConfigError);
+  EXPECT_FALSE(loom::is_initialized());
+  fs::remove(file);
 }
 
 TEST(StoreSpill, ThresholdOffMeansNoSpilling) {

@@ -14,6 +14,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../scratch_folder.hpp"
+
 #include "loom/remote.hpp"
 
 using namespace std::chrono_literals;
@@ -21,17 +23,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A folder for the test and its workers (made before they fork; removed when the test exits).
-fs::path scratch() {
-  struct Folder {
-    fs::path path =
-        fs::temp_directory_path() / ("loom-processes-test-" + std::to_string(::getpid()));
-    Folder() { fs::create_directories(path); }
-    ~Folder() { fs::remove_all(path); }  // the workers leave with _exit: only the test runs it
-  };
-  static const Folder folder;
-  return folder.path;
-}
+// Named before the workers fork, so that they share it.
+fs::path scratch() { return loom::test::scratch_folder() / ""; }
 
 // Attempts are counted in files: workers share no memory with the test.
 int bump(const std::string& counter) {
