@@ -96,7 +96,11 @@ void TaskRecord::finish(std::shared_ptr<StoredValue> value, std::exception_ptr e
 }
 
 Outcome execute_record(TaskRecord* record, bool allow_retries) noexcept {
-  if (!record->stop_source().stop_possible()) record->stop_source() = std::stop_source();
+  // Running tasks can be asked to stop; actor calls cannot (their stop state would be an
+  // allocation per call for nothing).
+  if (allow_retries && !record->stop_source().stop_possible()) {
+    record->stop_source() = std::stop_source();
+  }
   TaskRecord::State expected = TaskRecord::State::waiting;
   if (!record->state().compare_exchange_strong(expected, TaskRecord::State::running,
                                                std::memory_order_acq_rel)) {
