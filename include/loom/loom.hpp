@@ -1,6 +1,7 @@
 #pragma once
 // The umbrella header: everything loom offers.
 
+#include "loom/array.hpp"
 #include "loom/core.hpp"
 #include "loom/io/dump.hpp"
 #include "loom/io/npy.hpp"

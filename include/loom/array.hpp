@@ -1,0 +1,11 @@
+#pragma once
+// The dask.array facade: chunked lazy N-d arrays.
+//
+//   namespace da = loom::array;
+
+#include "loom/array/array.hpp"
+#include "loom/array/chunks.hpp"
+#include "loom/array/creation.hpp"
+#include "loom/array/elementwise.hpp"
+#include "loom/array/reduction.hpp"
+#include "loom/core.hpp"

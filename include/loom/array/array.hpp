@@ -1,0 +1,110 @@
+#pragma once
+// da::Array<T>: a chunked, lazy N-d array (dask.array). It holds a shape, its chunks and the
+// expression that makes its values; compute() evaluates it chunk by chunk in parallel into a
+// loom::NDArray<T>.
+//
+//   namespace da = loom::array;
+//   da::Array<double> x = da::random::random({10000, 10000}, {.chunks = {1000, 1000}, .seed = 42});
+//   double m = ((x + 1.0) * (x + 1.0)).mean().compute().item();
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "loom/array/chunks.hpp"
+#include "loom/array/detail/node.hpp"
+#include "loom/array/detail/runs.hpp"
+#include "loom/core/error.hpp"
+#include "loom/core/ndarray.hpp"
+
+namespace loom::array {
+
+/// The element types of chunked arrays (NumPy's float32/float64/int32/int64/bool).
+template <class T>
+concept Element = std::is_same_v<T, float> || std::is_same_v<T, double> ||
+    std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::int64_t> || std::is_same_v<T, bool>;
+
+/// NumPy's name of an element type ("float64").
+template <Element T>
+constexpr const char* dtype_name() {
+  if constexpr (std::is_same_v<T, float>) return "float32";
+  if constexpr (std::is_same_v<T, double>) return "float64";
+  if constexpr (std::is_same_v<T, std::int32_t>) return "int32";
+  if constexpr (std::is_same_v<T, std::int64_t>) return "int64";
+  if constexpr (std::is_same_v<T, bool>) return "bool";
+}
+
+/// NumPy's result types: sum/prod of integers and bools is int64, of floats the same float;
+/// mean/std/var of float32 is float32, of anything else float64.
+template <class T>
+using sum_type = std::conditional_t<std::is_floating_point_v<T>, T, std::int64_t>;
+template <class T>
+using mean_type = std::conditional_t<std::is_same_v<T, float>, float, double>;
+
+template <Element T>
+class Array;
+
+template <Element T>
+class Array {
+ public:
+  using value_type = T;
+
+  /// For loom's own code: an array made by `node`.
+  explicit Array(detail::NodePtr<T> node) : node_(std::move(node)) {}
+
+  [[nodiscard]] const Shape& shape() const noexcept { return node_->shape(); }
+  [[nodiscard]] std::size_t ndim() const noexcept { return node_->shape().size(); }
+  [[nodiscard]] std::int64_t size() const noexcept { return node_->shape().elements(); }
+  /// Per axis, the lengths of its chunks (Dask's chunks tuple).
+  [[nodiscard]] const Chunks& chunks() const noexcept { return node_->chunks(); }
+  [[nodiscard]] Shape chunksize() const { return node_->chunks().chunksize(); }
+  [[nodiscard]] std::int64_t npartitions() const noexcept { return node_->chunks().npartitions(); }
+  [[nodiscard]] static constexpr const char* dtype() noexcept { return dtype_name<T>(); }
+  /// Tasks in the graph (as Dask's repr counts them).
+  [[nodiscard]] std::int64_t tasks() const { return node_->tasks(); }
+
+  /// Evaluates the array: chunks in parallel, element-wise chains fused.
+  [[nodiscard]] NDArray<T> compute() const {
+    auto out = NDArray<T>::uninitialized(shape());
+    T* data = out.mutable_data();
+    const std::vector<std::int64_t> strides = detail::strides_of(shape());
+    const detail::Node<T>& node = *node_;
+    const Chunks& c = chunks();
+    detail::parallel_blocks(c.npartitions(), [&](std::int64_t block) {
+      detail::for_each_run(c, block, [&](const std::int64_t* start, std::int64_t n) {
+        node.eval(start, n, data + (start != nullptr ? detail::flat_index(start, strides) : 0));
+      });
+    });
+    return out;
+  }
+  /// The value of a 0-d (or one-element) array.
+  [[nodiscard]] T compute_scalar() const { return compute().item(); }
+
+  // ---- reductions (0-d arrays, lazy; defined in loom/array/reduction.hpp) ----
+  [[nodiscard]] Array<sum_type<T>> sum() const;
+  [[nodiscard]] Array<sum_type<T>> prod() const;
+  [[nodiscard]] Array<mean_type<T>> mean() const;
+  /// Population variance by default (ddof = 0, as NumPy); stable (Chan's pairwise merge).
+  [[nodiscard]] Array<mean_type<T>> var(int ddof = 0) const;
+  [[nodiscard]] Array<mean_type<T>> std(int ddof = 0) const;
+  [[nodiscard]] Array<T> min() const;
+  [[nodiscard]] Array<T> max() const;
+  [[nodiscard]] Array<bool> any() const;
+  [[nodiscard]] Array<bool> all() const;
+
+  /// For loom's own code.
+  [[nodiscard]] const detail::NodePtr<T>& node() const noexcept { return node_; }
+
+  /// `loom.array<shape=(10000, 10000), dtype=float64, chunksize=(1000, 1000), tasks=300>`.
+  friend std::ostream& operator<<(std::ostream& out, const Array& a) {
+    return out << "loom.array<shape=" << a.shape().str() << ", dtype=" << dtype_name<T>()
+               << ", chunksize=" << a.chunksize().str() << ", tasks=" << a.tasks() << '>';
+  }
+
+ private:
+  detail::NodePtr<T> node_;
+};
+
+}  // namespace loom::array

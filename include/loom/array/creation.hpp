@@ -1,0 +1,158 @@
+#pragma once
+// Making chunked arrays: zeros, ones, full, arange, from_array, and random values that depend
+// only on the seed and each element's position (never on the chunks or the threads).
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "loom/array/array.hpp"
+#include "loom/core/random.hpp"
+
+namespace loom::array {
+
+/// `{.chunks = {1000, 1000}, .seed = 42}`: one chunk length per axis (-1: the whole axis, 0 or
+/// none: auto, about `array.chunk-size` per chunk), and the seed of random arrays.
+struct Options {
+  std::vector<std::int64_t> chunks{};
+  std::uint64_t seed = 0;
+};
+
+namespace detail {
+
+template <class T>
+class FillNode final : public Node<T> {
+ public:
+  FillNode(Shape shape, Chunks chunks, T value)
+      : Node<T>(std::move(shape), std::move(chunks)), value_(value) {}
+  void eval(const std::int64_t* /*start*/, std::int64_t n, T* out) const override {
+    std::fill(out, out + n, value_);
+  }
+  [[nodiscard]] std::int64_t tasks() const override { return this->chunks().npartitions(); }
+
+ private:
+  T value_;
+};
+
+/// Element i (row-major over the whole array) is generate(i).
+template <class T, class Generate>
+class GeneratedNode final : public Node<T> {
+ public:
+  GeneratedNode(Shape shape, Chunks chunks, Generate generate)
+      : Node<T>(std::move(shape), std::move(chunks)),
+        strides_(strides_of(this->shape())),
+        generate_(generate) {}
+  void eval(const std::int64_t* start, std::int64_t n, T* out) const override {
+    const std::int64_t first = start != nullptr ? flat_index(start, strides_) : 0;
+    for (std::int64_t i = 0; i < n; ++i) out[i] = generate_(first + i);
+  }
+  [[nodiscard]] std::int64_t tasks() const override { return this->chunks().npartitions(); }
+
+ private:
+  std::vector<std::int64_t> strides_;
+  Generate generate_;
+};
+
+/// Values read from a whole NDArray (shared, not copied).
+template <class T>
+class FromArrayNode final : public Node<T> {
+ public:
+  FromArrayNode(NDArray<T> array, Chunks chunks)
+      : Node<T>(array.shape(), std::move(chunks)),
+        array_(std::move(array)),
+        strides_(strides_of(this->shape())) {}
+  void eval(const std::int64_t* start, std::int64_t n, T* out) const override {
+    const std::int64_t first = start != nullptr ? flat_index(start, strides_) : 0;
+    std::memcpy(out, array_.data() + first, static_cast<std::size_t>(n) * sizeof(T));
+  }
+  [[nodiscard]] std::int64_t tasks() const override { return this->chunks().npartitions(); }
+
+ private:
+  NDArray<T> array_;
+  std::vector<std::int64_t> strides_;
+};
+
+void check_creation_shape(const Shape& shape);
+
+template <class T, class Generate>
+Array<T> generated(const Shape& shape, const Options& options, Generate generate) {
+  check_creation_shape(shape);
+  Chunks chunks = normalize_chunks(shape, options.chunks, sizeof(T));
+  return Array<T>(std::make_shared<GeneratedNode<T, Generate>>(shape, std::move(chunks), generate));
+}
+
+}  // namespace detail
+
+/// An array of `value` everywhere.
+template <Element T>
+[[nodiscard]] Array<T> full(const Shape& shape, T value, const Options& options = {}) {
+  detail::check_creation_shape(shape);
+  Chunks chunks = normalize_chunks(shape, options.chunks, sizeof(T));
+  return Array<T>(std::make_shared<detail::FillNode<T>>(shape, std::move(chunks), value));
+}
+template <Element T = double>
+[[nodiscard]] Array<T> zeros(const Shape& shape, const Options& options = {}) {
+  return full<T>(shape, T(0), options);
+}
+template <Element T = double>
+[[nodiscard]] Array<T> ones(const Shape& shape, const Options& options = {}) {
+  return full<T>(shape, T(1), options);
+}
+
+/// start, start + step, ... below stop (1-d), as numpy.arange.
+template <Element T = std::int64_t>
+[[nodiscard]] Array<T> arange(T start, T stop, T step = T(1), const Options& options = {}) {
+  if (step == T(0)) throw ShapeError("arange: step must not be 0");
+  const double span =
+      (static_cast<double>(stop) - static_cast<double>(start)) / static_cast<double>(step);
+  const auto n = static_cast<std::int64_t>(std::max(0.0, std::ceil(span)));
+  return detail::generated<T>(Shape{n}, options, [start, step](std::int64_t i) {
+    return static_cast<T>(start + static_cast<T>(i) * step);
+  });
+}
+template <Element T = std::int64_t>
+[[nodiscard]] Array<T> arange(T stop, const Options& options = {}) {
+  return arange<T>(T(0), stop, T(1), options);
+}
+
+/// A chunked view of an existing array (its buffer is shared, not copied).
+template <Element T>
+[[nodiscard]] Array<T> from_array(NDArray<T> array, const Options& options = {}) {
+  Chunks chunks = normalize_chunks(array.shape(), options.chunks, sizeof(T));
+  return Array<T>(std::make_shared<detail::FromArrayNode<T>>(std::move(array), std::move(chunks)));
+}
+
+namespace random {
+
+/// Uniform values in [0, 1) (dask.array.random.random).
+[[nodiscard]] inline Array<double> random(const Shape& shape, const Options& options = {}) {
+  const std::uint64_t seed = options.seed;
+  return detail::generated<double>(shape, options, [seed](std::int64_t i) {
+    return loom::detail::counter_uniform(seed, static_cast<std::uint64_t>(i));
+  });
+}
+
+/// Normal values (dask.array.random.normal).
+[[nodiscard]] inline Array<double> normal(const Shape& shape, double loc = 0.0, double scale = 1.0,
+                                          const Options& options = {}) {
+  const std::uint64_t seed = options.seed;
+  return detail::generated<double>(shape, options, [seed, loc, scale](std::int64_t i) {
+    return loc + scale * loom::detail::counter_normal(seed, static_cast<std::uint64_t>(i));
+  });
+}
+
+/// Integers in [low, high) (dask.array.random.randint).
+[[nodiscard]] inline Array<std::int64_t> randint(std::int64_t low, std::int64_t high,
+                                                 const Shape& shape, const Options& options = {}) {
+  if (high <= low) throw ShapeError("randint: high must be greater than low");
+  const std::uint64_t seed = options.seed;
+  const auto range = static_cast<std::uint64_t>(high - low);
+  return detail::generated<std::int64_t>(shape, options, [seed, low, range](std::int64_t i) {
+    return low + static_cast<std::int64_t>(
+                     loom::detail::counter_bits(seed, static_cast<std::uint64_t>(i)) % range);
+  });
+}
+
+}  // namespace random
+}  // namespace loom::array

@@ -1,0 +1,67 @@
+#pragma once
+// The lazy expression behind a da::Array: a tree of nodes that evaluate *runs* — up to kTile
+// consecutive elements along the last axis, starting at a global index — into a buffer. An
+// element-wise chain evaluates run by run (children into small stack buffers), so a fused chain
+// of any length makes no chunk-size or full-size temporaries; leaves generate their values
+// from the global position (zeros, arange, random: independent of chunking) or read them from
+// a whole NDArray (from_array). Output chunks only decide how work is split into tasks.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "loom/array/chunks.hpp"
+#include "loom/core/shape.hpp"
+
+namespace loom::array::detail {
+
+/// The longest run a node is asked for (elements): a few KiB per buffer, cache-resident.
+inline constexpr std::int64_t kTile = 1024;
+
+class NodeBase {
+ public:
+  NodeBase(Shape shape, Chunks chunks) : shape_(std::move(shape)), chunks_(std::move(chunks)) {}
+  NodeBase(const NodeBase&) = delete;
+  NodeBase& operator=(const NodeBase&) = delete;
+  virtual ~NodeBase() = default;
+
+  [[nodiscard]] const Shape& shape() const noexcept { return shape_; }
+  [[nodiscard]] const Chunks& chunks() const noexcept { return chunks_; }
+  /// Tasks the graph would have, as Dask counts them in its repr (one per chunk per layer).
+  [[nodiscard]] virtual std::int64_t tasks() const = 0;
+
+ private:
+  Shape shape_;
+  Chunks chunks_;
+};
+
+template <class T>
+class Node : public NodeBase {
+ public:
+  using NodeBase::NodeBase;
+  /// Writes the `n` (<= kTile) elements that start at global index `start` (one entry per axis)
+  /// and run along the last axis, into `out`.
+  virtual void eval(const std::int64_t* start, std::int64_t n, T* out) const = 0;
+};
+
+template <class T>
+using NodePtr = std::shared_ptr<const Node<T>>;
+
+/// Row-major strides (in elements) of `shape`.
+inline std::vector<std::int64_t> strides_of(const Shape& shape) {
+  std::vector<std::int64_t> s(shape.size(), 1);
+  for (std::size_t a = shape.size(); a-- > 1;) s[a - 1] = s[a] * shape[a];
+  return s;
+}
+
+/// The flat (row-major) index of a global position.
+inline std::int64_t flat_index(const std::int64_t* start,
+                               const std::vector<std::int64_t>& strides) {
+  std::int64_t flat = 0;
+  for (std::size_t a = 0; a < strides.size(); ++a) flat += start[a] * strides[a];
+  return flat;
+}
+
+}  // namespace loom::array::detail

@@ -1,0 +1,49 @@
+#pragma once
+// Walking the blocks of a chunked array as runs along the last axis, and running blocks in
+// parallel on loom's pool (src/array/runs.cpp).
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "loom/array/chunks.hpp"
+#include "loom/array/detail/node.hpp"
+#include "loom/core/detail/function_ref.hpp"
+
+namespace loom::array::detail {
+
+/// Runs body(b) for every block b in [0, count), in parallel on loom's pool (inline in a forked
+/// worker). Rethrows the first exception.
+void parallel_blocks(std::int64_t count, loom::detail::FunctionRef<void(std::int64_t)> body);
+
+/// Calls f(start, n) for every run of block `flat_block`: runs lie along the last axis and hold
+/// at most kTile elements; `start` is the global index of the run's first element.
+template <class F>
+void for_each_run(const Chunks& chunks, std::int64_t flat_block, F&& f) {
+  const std::size_t ndim = chunks.ndim();
+  if (ndim == 0) {
+    f(static_cast<const std::int64_t*>(nullptr), std::int64_t{1});
+    return;
+  }
+  const std::vector<std::int64_t> index = chunks.block_index(flat_block);
+  const std::vector<std::int64_t> offset = chunks.block_offset(index);
+  const Shape shape = chunks.block_shape(index);
+  if (shape.elements() == 0) return;
+  std::vector<std::int64_t> start = offset;
+  const std::int64_t row = shape[ndim - 1];
+  for (;;) {
+    for (std::int64_t c = 0; c < row; c += kTile) {
+      start[ndim - 1] = offset[ndim - 1] + c;
+      f(static_cast<const std::int64_t*>(start.data()), std::min(kTile, row - c));
+    }
+    // The next row: an odometer over the other axes.
+    std::size_t a = ndim - 1;
+    while (a-- > 0) {
+      if (++start[a] < offset[a] + shape[a]) break;
+      start[a] = offset[a];
+    }
+    if (a == static_cast<std::size_t>(-1)) return;
+  }
+}
+
+}  // namespace loom::array::detail

@@ -1,0 +1,167 @@
+#include "loom/array/chunks.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "loom/core/config.hpp"
+#include "loom/core/error.hpp"
+
+namespace loom::array {
+
+Chunks::Chunks(std::vector<std::vector<std::int64_t>> per_axis) : per_axis_(std::move(per_axis)) {
+  for (std::size_t a = 0; a < per_axis_.size(); ++a) {
+    const auto& lengths = per_axis_[a];
+    const bool empty_axis = lengths.size() == 1 && lengths[0] == 0;
+    if (lengths.empty() || (!empty_axis && std::any_of(lengths.begin(), lengths.end(),
+                                                       [](std::int64_t n) { return n <= 0; }))) {
+      throw ShapeError(fmt::format("chunks: axis {} has lengths ({}): each must be positive", a,
+                                   fmt::join(lengths, ", ")));
+    }
+  }
+}
+
+Shape Chunks::shape() const {
+  std::vector<std::int64_t> extents;
+  extents.reserve(per_axis_.size());
+  for (const auto& lengths : per_axis_) {
+    extents.push_back(std::accumulate(lengths.begin(), lengths.end(), std::int64_t{0}));
+  }
+  return Shape(std::move(extents));
+}
+
+std::int64_t Chunks::npartitions() const noexcept {
+  std::int64_t n = 1;
+  for (const auto& lengths : per_axis_) n *= static_cast<std::int64_t>(lengths.size());
+  return n;
+}
+
+Shape Chunks::chunksize() const {
+  std::vector<std::int64_t> extents;
+  for (const auto& lengths : per_axis_) {
+    extents.push_back(*std::max_element(lengths.begin(), lengths.end()));
+  }
+  return Shape(std::move(extents));
+}
+
+std::vector<std::int64_t> Chunks::block_offset(std::span<const std::int64_t> index) const {
+  std::vector<std::int64_t> offset(per_axis_.size());
+  for (std::size_t a = 0; a < per_axis_.size(); ++a) {
+    const auto& lengths = per_axis_[a];
+    offset[a] = std::accumulate(lengths.begin(), lengths.begin() + index[a], std::int64_t{0});
+  }
+  return offset;
+}
+
+Shape Chunks::block_shape(std::span<const std::int64_t> index) const {
+  std::vector<std::int64_t> extents(per_axis_.size());
+  for (std::size_t a = 0; a < per_axis_.size(); ++a) {
+    extents[a] = per_axis_[a][static_cast<std::size_t>(index[a])];
+  }
+  return Shape(std::move(extents));
+}
+
+std::vector<std::int64_t> Chunks::block_index(std::int64_t flat) const {
+  std::vector<std::int64_t> index(per_axis_.size());
+  for (std::size_t a = per_axis_.size(); a-- > 0;) {
+    const auto n = static_cast<std::int64_t>(per_axis_[a].size());
+    index[a] = flat % n;
+    flat /= n;
+  }
+  return index;
+}
+
+std::string Chunks::str() const {
+  std::string out = "(";
+  for (std::size_t a = 0; a < per_axis_.size(); ++a) {
+    if (a > 0) out += ", ";
+    out += '(' + fmt::format("{}", fmt::join(per_axis_[a], ", "));
+    out += per_axis_[a].size() == 1 ? ",)" : ")";
+  }
+  out += per_axis_.size() == 1 ? ",)" : ")";
+  return out;
+}
+
+std::int64_t auto_chunk_bytes() { return config::get_bytes("array.chunk-size"); }
+
+namespace {
+
+std::vector<std::int64_t> regular(std::int64_t extent, std::int64_t length) {
+  if (extent == 0) return {0};
+  std::vector<std::int64_t> out(static_cast<std::size_t>(extent / length), length);
+  if (extent % length != 0) out.push_back(extent % length);
+  return out;
+}
+
+}  // namespace
+
+Chunks normalize_chunks(const Shape& shape, std::span<const std::int64_t> spec,
+                        std::size_t itemsize) {
+  const std::size_t ndim = shape.size();
+  std::vector<std::int64_t> lengths(spec.begin(), spec.end());
+  if (lengths.empty()) lengths.assign(ndim, 0);
+  if (lengths.size() != ndim) {
+    throw ShapeError(fmt::format("chunks: {} lengths given for an array of shape {}",
+                                 lengths.size(), shape.str()));
+  }
+  for (std::size_t a = 0; a < ndim; ++a) {
+    if (lengths[a] < -1) {
+      throw ShapeError(
+          fmt::format("chunks: length {} on axis {} (use a positive length, -1 for "
+                      "the whole axis, 0 for auto)",
+                      lengths[a], a));
+    }
+    if (lengths[a] == -1 || (lengths[a] > shape[a] && shape[a] > 0)) lengths[a] = shape[a];
+  }
+  // Auto axes share what the fixed ones leave of the target, as evenly as they can; an axis
+  // shorter than its share is taken whole and the rest share again.
+  std::vector<std::size_t> automatic;
+  double budget = static_cast<double>(auto_chunk_bytes()) / static_cast<double>(itemsize);
+  for (std::size_t a = 0; a < ndim; ++a) {
+    if (lengths[a] == 0) {
+      automatic.push_back(a);
+    } else {
+      budget /= static_cast<double>(std::max<std::int64_t>(lengths[a], 1));
+    }
+  }
+  std::sort(automatic.begin(), automatic.end(),
+            [&](std::size_t x, std::size_t y) { return shape[x] < shape[y]; });
+  for (std::size_t k = 0; k < automatic.size(); ++k) {
+    const std::size_t a = automatic[k];
+    const double share =
+        std::pow(std::max(budget, 1.0), 1.0 / static_cast<double>(automatic.size() - k));
+    const std::int64_t length = std::clamp<std::int64_t>(static_cast<std::int64_t>(share), 1,
+                                                         std::max<std::int64_t>(shape[a], 1));
+    lengths[a] = length;
+    budget /= static_cast<double>(length);
+  }
+  std::vector<std::vector<std::int64_t>> per_axis(ndim);
+  for (std::size_t a = 0; a < ndim; ++a)
+    per_axis[a] = regular(shape[a], std::max<std::int64_t>(lengths[a], 1));
+  return Chunks(std::move(per_axis));
+}
+
+}  // namespace loom::array
+
+namespace loom::array::detail {
+
+void check_creation_shape(const Shape& shape) {
+  for (std::size_t a = 0; a < shape.size(); ++a) {
+    if (shape[a] < 0) {
+      throw ShapeError(
+          fmt::format("an array of shape {}: extents must not be negative", shape.str()));
+    }
+  }
+}
+
+void throw_shape_mismatch(const char* what, const Shape& a, const Shape& b) {
+  throw ShapeError(fmt::format("{}: shapes {} and {} do not match", what, a.str(), b.str()));
+}
+
+void throw_empty_reduction(const char* what) {
+  throw ShapeError(fmt::format("{}() of an empty array: the reduction has no identity", what));
+}
+
+}  // namespace loom::array::detail

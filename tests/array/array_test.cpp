@@ -1,0 +1,254 @@
+// Chunked arrays against straightforward references on NDArray: chunks, creation, element-wise
+// chains, comparisons, full reductions, on shapes that the chunks do not divide.
+#include <cmath>
+#include <cstdint>
+#include <numeric>
+#include <sstream>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "loom/array.hpp"
+
+namespace da = loom::array;
+
+namespace {
+
+template <class T>
+loom::NDArray<T> sample(const loom::Shape& shape, int salt = 0) {
+  auto a = loom::NDArray<T>::uninitialized(shape);
+  T* d = a.mutable_data();
+  for (std::int64_t i = 0; i < a.size(); ++i) {
+    if constexpr (std::is_same_v<T, bool>) {
+      d[i] = (i * 7 + salt) % 3 == 0;
+    } else {
+      d[i] = static_cast<T>(((i * 37 + salt * 11) % 101) - 50) /
+             static_cast<T>(std::is_floating_point_v<T> ? 8 : 1);
+    }
+  }
+  return a;
+}
+
+TEST(Chunks, NormalizeLikeDask) {
+  const auto c =
+      da::normalize_chunks(loom::Shape{1003, 997}, std::vector<std::int64_t>{200, 300}, 8);
+  EXPECT_EQ(c.str(), "((200, 200, 200, 200, 200, 3), (300, 300, 300, 97))");
+  EXPECT_EQ(c.npartitions(), 24);
+  EXPECT_EQ(c.shape(), (loom::Shape{1003, 997}));
+  EXPECT_EQ(c.chunksize(), (loom::Shape{200, 300}));
+  const auto whole = da::normalize_chunks(loom::Shape{10, 7}, std::vector<std::int64_t>{-1, 3}, 8);
+  EXPECT_EQ(whole.str(), "((10,), (3, 3, 1))");
+  const auto one = da::normalize_chunks(loom::Shape{5}, std::vector<std::int64_t>{2}, 8);
+  EXPECT_EQ(one.str(), "((2, 2, 1),)");
+  const auto empty = da::normalize_chunks(loom::Shape{0, 4}, std::vector<std::int64_t>{3, 3}, 8);
+  EXPECT_EQ(empty.str(), "((0,), (3, 1))");
+  // Auto: about array.chunk-size (128 MiB) per chunk, even across the axes.
+  const auto automatic = da::normalize_chunks(loom::Shape{100000, 100000}, {}, 8);
+  const auto cs = automatic.chunksize();
+  EXPECT_LE(cs[0] * cs[1] * 8, 128LL << 20);
+  EXPECT_GE(cs[0] * cs[1] * 8, 64LL << 20);
+  EXPECT_EQ(cs[0], cs[1]);
+  EXPECT_EQ(da::normalize_chunks(loom::Shape{100, 50}, {}, 8).str(), "((100,), (50,))");
+  EXPECT_THROW((void)da::normalize_chunks(loom::Shape{10}, std::vector<std::int64_t>{2, 2}, 8),
+               loom::ShapeError);
+  EXPECT_THROW((void)da::normalize_chunks(loom::Shape{10}, std::vector<std::int64_t>{-5}, 8),
+               loom::ShapeError);
+  // The block grid.
+  const std::vector<std::int64_t> idx = c.block_index(7);
+  EXPECT_EQ(idx, (std::vector<std::int64_t>{1, 3}));
+  EXPECT_EQ(c.block_offset(idx), (std::vector<std::int64_t>{200, 900}));
+  EXPECT_EQ(c.block_shape(idx), (loom::Shape{200, 97}));
+}
+
+TEST(Creation, ZerosOnesFullArange) {
+  auto z = da::zeros<float>({8000, 800}, {.chunks = {1000, 100}});
+  EXPECT_EQ(z.npartitions(), 64);
+  EXPECT_EQ(z.shape(), (loom::Shape{8000, 800}));
+  const auto zc = z.compute();
+  EXPECT_EQ(zc.sum(), 0.0);
+  EXPECT_EQ(da::ones<std::int32_t>({7, 5}, {.chunks = {3, 2}}).compute().sum(), 35);
+  const auto f = da::full<double>({3, 4}, 2.5).compute();
+  EXPECT_EQ(f(2, 3), 2.5);
+  const auto r = da::arange<std::int64_t>(0, 10, 3, {.chunks = {2}}).compute();
+  ASSERT_EQ(r.size(), 4);
+  EXPECT_EQ(r(3), 9);
+  EXPECT_EQ(da::arange<double>(0.0, 1.0, 0.25).compute().size(), 4);
+  EXPECT_THROW((void)da::zeros<double>({-1, 3}), loom::ShapeError);
+  EXPECT_THROW((void)da::arange<std::int64_t>(0, 5, 0), loom::ShapeError);
+}
+
+TEST(Creation, FromArrayRoundTripsUnevenChunks) {
+  for (const loom::Shape& shape : {loom::Shape{1003, 997}, loom::Shape{17}, loom::Shape{5, 6, 7},
+                                   loom::Shape{3, 4, 5, 6}, loom::Shape{0, 5}, loom::Shape{}}) {
+    const auto source = sample<double>(shape);
+    std::vector<std::int64_t> chunks(shape.size(), 3);
+    if (shape.size() == 2 && shape[0] == 1003) chunks = {200, 300};
+    const auto a = da::from_array(source, {.chunks = chunks});
+    const auto back = a.compute();
+    ASSERT_EQ(back.shape(), shape);
+    for (std::int64_t i = 0; i < source.size(); ++i) ASSERT_EQ(back.data()[i], source.data()[i]);
+  }
+}
+
+TEST(Creation, RandomDependsOnlyOnSeedAndPosition) {
+  const loom::Shape shape{300, 200};
+  const auto a = da::random::random(shape, {.chunks = {100, 100}, .seed = 42}).compute();
+  const auto b = da::random::random(shape, {.chunks = {-1, 7}, .seed = 42}).compute();
+  const auto reference = loom::random::rand(shape, 42);
+  for (std::int64_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(a.data()[i], b.data()[i]);
+    ASSERT_EQ(a.data()[i], reference.data()[i]);
+  }
+  const auto other = da::random::random(shape, {.chunks = {100, 100}, .seed = 43}).compute();
+  EXPECT_NE(other(0, 0), a(0, 0));
+  const auto n = da::random::normal(loom::Shape{100000}, 3.0, 2.0, {.chunks = {999}}).compute();
+  EXPECT_NEAR(n.mean(), 3.0, 0.05);
+  const auto ints = da::random::randint(5, 9, loom::Shape{1000}, {.seed = 1}).compute();
+  for (std::int64_t i = 0; i < ints.size(); ++i) ASSERT_TRUE(ints(i) >= 5 && ints(i) < 9);
+}
+
+TEST(Elementwise, FusedChainMatchesTheReference) {
+  const loom::Shape shape{1003, 997};
+  const auto source = sample<double>(shape);
+  const auto x = da::from_array(source, {.chunks = {200, 300}});
+  const auto y = da::pow(x + 1.0, 2.0) * 3.0 - x / 2.0;
+  const auto got = y.compute();
+  for (std::int64_t i = 0; i < source.size(); ++i) {
+    const double v = source.data()[i];
+    ASSERT_DOUBLE_EQ(got.data()[i], (v + 1) * (v + 1) * 3 - v / 2);
+  }
+  const auto z = (2.0 - x) + da::sqrt(da::abs(x)) + da::exp(-x * 0.01) + da::log(x * x + 1.0);
+  const auto zc = z.compute();
+  for (std::int64_t i = 0; i < source.size(); i += 97) {
+    const double v = source.data()[i];
+    ASSERT_NEAR(zc.data()[i],
+                (2 - v) + std::sqrt(std::abs(v)) + std::exp(-v * 0.01) + std::log(v * v + 1),
+                1e-12);
+  }
+}
+
+TEST(Elementwise, ArraysWithDifferentChunksCombine) {
+  const auto source = sample<double>(loom::Shape{50, 40});
+  const auto a = da::from_array(source, {.chunks = {7, 9}});
+  const auto b = da::from_array(source, {.chunks = {50, 1}});
+  const auto sum = (a + b).compute();
+  for (std::int64_t i = 0; i < source.size(); ++i) ASSERT_EQ(sum.data()[i], 2 * source.data()[i]);
+  EXPECT_EQ((a + b).chunks(), a.chunks());
+}
+
+TEST(Elementwise, ComparisonsInBothOrdersAndWhere) {
+  const auto source = sample<std::int64_t>(loom::Shape{30, 31});
+  const auto x = da::from_array(source, {.chunks = {4, 5}});
+  const da::Array<bool> gt = x > std::int64_t{3};
+  const da::Array<bool> lt = std::int64_t{3} < x;
+  const auto g = gt.compute();
+  const auto l = lt.compute();
+  const auto w = da::where(x >= std::int64_t{0}, x, -x).compute();
+  for (std::int64_t i = 0; i < source.size(); ++i) {
+    ASSERT_EQ(g.data()[i], source.data()[i] > 3);
+    ASSERT_EQ(l.data()[i], g.data()[i]);
+    ASSERT_EQ(w.data()[i], std::abs(source.data()[i]));
+  }
+  EXPECT_EQ((x == x).all().compute_scalar(), true);
+  EXPECT_EQ((x != x).any().compute_scalar(), false);
+}
+
+TEST(Elementwise, ShapeMismatchNamesBothShapes) {
+  const auto a = da::zeros<double>({4, 5});
+  const auto b = da::zeros<double>({5, 4});
+  try {
+    (void)(a + b);
+    FAIL();
+  } catch (const loom::ShapeError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("(4, 5)"), std::string::npos) << what;
+    EXPECT_NE(what.find("(5, 4)"), std::string::npos) << what;
+  }
+}
+
+template <class T>
+void check_reductions(const loom::Shape& shape, std::vector<std::int64_t> chunks) {
+  const auto source = sample<T>(shape, 3);
+  const auto x = da::from_array(source, {.chunks = chunks});
+  double sum = 0;
+  double mn = 1e300;
+  double mx = -1e300;
+  bool any = false;
+  bool all = true;
+  for (std::int64_t i = 0; i < source.size(); ++i) {
+    const double v = static_cast<double>(source.data()[i]);
+    sum += v;
+    mn = std::min(mn, v);
+    mx = std::max(mx, v);
+    any = any || static_cast<bool>(source.data()[i]);
+    all = all && static_cast<bool>(source.data()[i]);
+  }
+  const double n = static_cast<double>(source.size());
+  const double mean = sum / n;
+  double ss = 0;
+  for (std::int64_t i = 0; i < source.size(); ++i) {
+    const double d = static_cast<double>(source.data()[i]) - mean;
+    ss += d * d;
+  }
+  const double tol = std::is_same_v<T, float> ? 1e-4 : 1e-9;
+  EXPECT_NEAR(static_cast<double>(x.sum().compute_scalar()), sum, tol * (1 + std::abs(sum)));
+  EXPECT_NEAR(static_cast<double>(x.mean().compute_scalar()), mean, tol * (1 + std::abs(mean)));
+  EXPECT_NEAR(static_cast<double>(x.var().compute_scalar()), ss / n, tol * (1 + ss / n));
+  EXPECT_NEAR(static_cast<double>(x.std(1).compute_scalar()), std::sqrt(ss / (n - 1)),
+              tol * (1 + ss));
+  EXPECT_EQ(static_cast<double>(x.min().compute_scalar()), mn);
+  EXPECT_EQ(static_cast<double>(x.max().compute_scalar()), mx);
+  EXPECT_EQ(x.any().compute_scalar(), any);
+  EXPECT_EQ(x.all().compute_scalar(), all);
+}
+
+TEST(Reductions, EveryDtypeAgainstTheReference) {
+  check_reductions<double>(loom::Shape{1003, 997}, {200, 300});
+  check_reductions<float>(loom::Shape{101, 13}, {10, 4});
+  check_reductions<std::int32_t>(loom::Shape{7, 8, 9}, {3, 3, 3});
+  check_reductions<std::int64_t>(loom::Shape{4, 3, 5, 6}, {2, 2, 2, 2});
+  check_reductions<bool>(loom::Shape{333}, {50});
+  const auto ints = da::from_array(sample<std::int32_t>(loom::Shape{10}), {.chunks = {3}});
+  static_assert(std::is_same_v<decltype(ints.sum().compute_scalar()), std::int64_t>);
+  static_assert(std::is_same_v<decltype(ints.mean().compute_scalar()), double>);
+  EXPECT_EQ(da::full<std::int64_t>({3, 2}, 2, {.chunks = {1, 1}}).prod().compute_scalar(), 64);
+}
+
+TEST(Reductions, StableVarianceFarFromZero) {
+  // A naive sum of squares loses everything here: values near 1e9 with a spread of 1.
+  auto a = loom::NDArray<double>::uninitialized(loom::Shape{100000});
+  for (std::int64_t i = 0; i < a.size(); ++i)
+    a.mutable_data()[i] = 1e9 + static_cast<double>(i % 2);
+  const auto x = da::from_array(a, {.chunks = {777}});
+  EXPECT_NEAR(x.var().compute_scalar(), 0.25, 1e-6);
+}
+
+TEST(Reductions, EmptyArrays) {
+  const auto e = da::zeros<double>({0, 5});
+  EXPECT_EQ(e.sum().compute_scalar(), 0.0);
+  EXPECT_TRUE(std::isnan(e.mean().compute_scalar()));
+  EXPECT_THROW((void)e.min().compute_scalar(), loom::ShapeError);
+  EXPECT_EQ(e.compute().size(), 0);
+}
+
+TEST(Arrays, TheLazySummaryPrintsNoValues) {
+  const auto x = da::random::random({10000, 10000}, {.chunks = {1000, 1000}, .seed = 42});
+  std::ostringstream out;
+  out << x;
+  EXPECT_EQ(out.str(),
+            "loom.array<shape=(10000, 10000), dtype=float64, chunksize=(1000, 1000), tasks=100>");
+  const auto m = ((x + 1.0) * (x + 1.0)).mean();
+  std::ostringstream lazy;
+  lazy << m;
+  EXPECT_NE(lazy.str().find("shape=(), dtype=float64"), std::string::npos) << lazy.str();
+  EXPECT_EQ(da::Array<float>::dtype(), std::string("float32"));
+}
+
+TEST(Arrays, LazyMeanOfARandomArrayWithoutMaterializing) {
+  // 4e8 bytes if materialized; evaluated run by run, nothing that size is made.
+  const auto x = da::random::random({10000, 5000}, {.chunks = {1000, 1000}, .seed = 7});
+  const double m = da::pow(x + 1.0, 2.0).mean().compute_scalar();
+  EXPECT_NEAR(m, 7.0 / 3.0, 1e-3);  // E[(U+1)^2] for U uniform on [0, 1)
+}
+
+}  // namespace
