@@ -1,4 +1,5 @@
 #include "loom/array/chunks.hpp"
+#include "loom/array/reduction.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -162,6 +163,43 @@ void throw_shape_mismatch(const char* what, const Shape& a, const Shape& b) {
 
 void throw_empty_reduction(const char* what) {
   throw ShapeError(fmt::format("{}() of an empty array: the reduction has no identity", what));
+}
+
+}  // namespace loom::array::detail
+
+namespace loom::array::detail {
+
+ReducedGeometry reduced_geometry(const char* what, const Shape& shape, const Chunks& chunks,
+                                 const ReduceOptions& options) {
+  const auto ndim = static_cast<int>(shape.size());
+  ReducedGeometry g;
+  g.keepdims = options.keepdims;
+  g.reduced.assign(shape.size(), options.axis.axes.empty());
+  for (int axis : options.axis.axes) {
+    const int a = axis < 0 ? axis + ndim : axis;
+    if (a < 0 || a >= ndim) {
+      throw ShapeError(fmt::format("{}: axis {} is out of range for an array of shape {}", what,
+                                   axis, shape.str()));
+    }
+    if (g.reduced[static_cast<std::size_t>(a)]) {
+      throw ShapeError(fmt::format("{}: axis {} is given twice", what, axis));
+    }
+    g.reduced[static_cast<std::size_t>(a)] = true;
+  }
+  std::vector<std::int64_t> extents;
+  std::vector<std::vector<std::int64_t>> per_axis;
+  for (std::size_t a = 0; a < shape.size(); ++a) {
+    if (!g.reduced[a]) {
+      extents.push_back(shape[a]);
+      per_axis.push_back(chunks.axis(a));
+    } else if (g.keepdims) {
+      extents.push_back(1);
+      per_axis.push_back({1});
+    }
+  }
+  g.shape = Shape(std::move(extents));
+  g.chunks = Chunks(std::move(per_axis));
+  return g;
 }
 
 }  // namespace loom::array::detail

@@ -194,7 +194,7 @@ void check_reductions(const loom::Shape& shape, std::vector<std::int64_t> chunks
   EXPECT_NEAR(static_cast<double>(x.sum().compute_scalar()), sum, tol * (1 + std::abs(sum)));
   EXPECT_NEAR(static_cast<double>(x.mean().compute_scalar()), mean, tol * (1 + std::abs(mean)));
   EXPECT_NEAR(static_cast<double>(x.var().compute_scalar()), ss / n, tol * (1 + ss / n));
-  EXPECT_NEAR(static_cast<double>(x.std(1).compute_scalar()), std::sqrt(ss / (n - 1)),
+  EXPECT_NEAR(static_cast<double>(x.std({.ddof = 1}).compute_scalar()), std::sqrt(ss / (n - 1)),
               tol * (1 + ss));
   EXPECT_EQ(static_cast<double>(x.min().compute_scalar()), mn);
   EXPECT_EQ(static_cast<double>(x.max().compute_scalar()), mx);
@@ -244,11 +244,133 @@ TEST(Arrays, TheLazySummaryPrintsNoValues) {
   EXPECT_EQ(da::Array<float>::dtype(), std::string("float32"));
 }
 
+TEST(Arrays, PersistKeepsValuesAndChunks) {
+  const auto x = da::random::random({300, 200}, {.chunks = {70, 90}, .seed = 3});
+  const auto p = (x * 2.0).persist();
+  EXPECT_EQ(p.chunks(), x.chunks());
+  EXPECT_EQ(p.tasks(), p.npartitions());  // a fresh graph: one task per chunk
+  const auto a = p.compute();
+  const auto b = (x * 2.0).compute();
+  for (std::int64_t i = 0; i < a.size(); ++i) ASSERT_EQ(a.data()[i], b.data()[i]);
+  EXPECT_DOUBLE_EQ(p.mean().compute_scalar(), (x * 2.0).mean().compute_scalar());
+}
+
 TEST(Arrays, LazyMeanOfARandomArrayWithoutMaterializing) {
   // 4e8 bytes if materialized; evaluated run by run, nothing that size is made.
   const auto x = da::random::random({10000, 5000}, {.chunks = {1000, 1000}, .seed = 7});
   const double m = da::pow(x + 1.0, 2.0).mean().compute_scalar();
   EXPECT_NEAR(m, 7.0 / 3.0, 1e-3);  // E[(U+1)^2] for U uniform on [0, 1)
+}
+
+// The reference: reduce `source` along the axes in `mask` with a plain loop.
+struct Reference {
+  std::vector<double> sum, mn, mx, count, mean, m2;
+};
+Reference reference(const loom::NDArray<double>& source, const std::vector<bool>& mask) {
+  const loom::Shape& shape = source.shape();
+  std::vector<std::int64_t> kept;
+  for (std::size_t a = 0; a < shape.size(); ++a) kept.push_back(mask[a] ? 1 : shape[a]);
+  const std::int64_t n_out = loom::Shape(kept).elements();
+  Reference r{std::vector<double>(n_out, 0),      std::vector<double>(n_out, 1e300),
+              std::vector<double>(n_out, -1e300), std::vector<double>(n_out, 0),
+              std::vector<double>(n_out, 0),      std::vector<double>(n_out, 0)};
+  std::vector<std::int64_t> pos(shape.size(), 0);
+  for (std::int64_t i = 0; i < source.size(); ++i) {
+    std::int64_t out = 0;
+    for (std::size_t a = 0; a < shape.size(); ++a) out = out * kept[a] + (mask[a] ? 0 : pos[a]);
+    const double v = source.data()[i];
+    r.sum[out] += v;
+    r.mn[out] = std::min(r.mn[out], v);
+    r.mx[out] = std::max(r.mx[out], v);
+    r.count[out] += 1;
+    for (std::size_t a = shape.size(); a-- > 0;) {
+      if (++pos[a] < shape[a]) break;
+      pos[a] = 0;
+    }
+  }
+  for (std::int64_t o = 0; o < n_out; ++o) r.mean[o] = r.sum[o] / r.count[o];
+  std::fill(pos.begin(), pos.end(), 0);
+  for (std::int64_t i = 0; i < source.size(); ++i) {
+    std::int64_t out = 0;
+    for (std::size_t a = 0; a < shape.size(); ++a) out = out * kept[a] + (mask[a] ? 0 : pos[a]);
+    const double d = source.data()[i] - r.mean[out];
+    r.m2[out] += d * d;
+    for (std::size_t a = shape.size(); a-- > 0;) {
+      if (++pos[a] < shape[a]) break;
+      pos[a] = 0;
+    }
+  }
+  return r;
+}
+
+void check_axis_reductions(const loom::Shape& shape, const std::vector<std::int64_t>& chunks) {
+  const auto source = sample<double>(shape, 5);
+  const auto x = da::from_array(source, {.chunks = chunks});
+  const std::size_t ndim = shape.size();
+  for (unsigned subset = 1; subset < (1U << ndim); ++subset) {
+    da::Axes axes;
+    std::vector<bool> mask(ndim);
+    for (std::size_t a = 0; a < ndim; ++a) {
+      mask[a] = ((subset >> a) & 1U) != 0;
+      if (mask[a]) axes.axes.push_back(static_cast<int>(a));
+    }
+    const Reference r = reference(source, mask);
+    for (const bool keep : {false, true}) {
+      const da::ReduceOptions o{.axis = axes, .keepdims = keep};
+      const auto sum = x.sum(o).compute();
+      const auto mean = x.mean(o).compute();
+      const auto var = x.var({.axis = axes, .keepdims = keep, .ddof = 1}).compute();
+      const auto mn = x.min(o).compute();
+      const auto mx = x.max(o).compute();
+      std::vector<std::int64_t> expected_shape;
+      for (std::size_t a = 0; a < ndim; ++a) {
+        if (!mask[a]) expected_shape.push_back(shape[a]);
+        if (mask[a] && keep) expected_shape.push_back(1);
+      }
+      ASSERT_EQ(sum.shape(), loom::Shape(expected_shape)) << "subset " << subset;
+      ASSERT_EQ(static_cast<std::size_t>(sum.size()), r.sum.size());
+      for (std::size_t o2 = 0; o2 < r.sum.size(); ++o2) {
+        ASSERT_NEAR(sum.data()[o2], r.sum[o2], 1e-9 * (1 + std::abs(r.sum[o2])));
+        ASSERT_NEAR(mean.data()[o2], r.mean[o2], 1e-12 * (1 + std::abs(r.mean[o2])));
+        if (r.count[o2] > 1) {
+          ASSERT_NEAR(var.data()[o2], r.m2[o2] / (r.count[o2] - 1), 1e-9 * (1 + r.m2[o2]));
+        }
+        ASSERT_EQ(mn.data()[o2], r.mn[o2]);
+        ASSERT_EQ(mx.data()[o2], r.mx[o2]);
+      }
+    }
+  }
+}
+
+TEST(Reductions, EveryAxisCombinationWithAndWithoutKeepdims) {
+  check_axis_reductions(loom::Shape{1003, 997}, {200, 300});
+  check_axis_reductions(loom::Shape{23}, {5});
+  check_axis_reductions(loom::Shape{7, 8, 9}, {3, 4, 2});
+  check_axis_reductions(loom::Shape{3, 4, 5, 6}, {2, 3, 2, 4});
+}
+
+TEST(Reductions, AxisSpellingsAndErrors) {
+  const auto source = sample<std::int64_t>(loom::Shape{6, 4});
+  const auto x = da::from_array(source, {.chunks = {4, 3}});
+  const auto by_int = x.sum(0).compute();
+  const auto by_options = x.sum({.axis = 0}).compute();
+  const auto negative = x.sum(-2).compute();
+  ASSERT_EQ(by_int.shape(), (loom::Shape{4}));
+  for (int c = 0; c < 4; ++c) {
+    std::int64_t s = 0;
+    for (int r = 0; r < 6; ++r) s += source(r, c);
+    EXPECT_EQ(by_int(c), s);
+    EXPECT_EQ(by_options(c), s);
+    EXPECT_EQ(negative(c), s);
+  }
+  EXPECT_EQ(x.sum({}).compute().shape(), loom::Shape{});
+  EXPECT_EQ(x.sum({.axis = {0, 1}, .keepdims = true}).compute().shape(), (loom::Shape{1, 1}));
+  EXPECT_EQ(x.sum(1).chunks().str(), "((4, 2),)");
+  EXPECT_THROW((void)x.sum(2), loom::ShapeError);
+  EXPECT_THROW((void)x.sum({.axis = {0, 0}}), loom::ShapeError);
+  // `x.sum({0, 1})` must not compile: keepdims takes a bool only.
+  static_assert(!std::is_constructible_v<da::KeepDims, int>);
+  static_assert(std::is_constructible_v<da::KeepDims, bool>);
 }
 
 }  // namespace

@@ -7,11 +7,14 @@
 //   da::Array<double> x = da::random::random({10000, 10000}, {.chunks = {1000, 1000}, .seed = 42});
 //   double m = ((x + 1.0) * (x + 1.0)).mean().compute().item();
 
+#include <concepts>
 #include <cstdint>
+#include <initializer_list>
 #include <ostream>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "loom/array/chunks.hpp"
 #include "loom/array/detail/node.hpp"
@@ -46,6 +49,39 @@ using mean_type = std::conditional_t<std::is_same_v<T, float>, float, double>;
 template <Element T>
 class Array;
 
+/// The axes a reduction runs along: an int or a braced list (negative counts from the end);
+/// empty means every axis.
+struct Axes {
+  std::vector<int> axes;
+  Axes() = default;
+  Axes(int axis) : axes{axis} {}  // NOLINT(google-explicit-constructor): `.axis = 0`
+  Axes(std::initializer_list<int> list) : axes(list) {}
+};
+
+/// `keepdims` takes a bool only: `x.sum({0, 1})` must not compile as `{.axis = 0,
+/// .keepdims = 1}`.
+class KeepDims {
+ public:
+  KeepDims() = default;
+  template <class B>
+  requires std::same_as<B, bool> KeepDims(B keep)
+      : keep_(keep) {}  // NOLINT(google-explicit-constructor)
+  [[nodiscard]] operator bool() const noexcept { return keep_; }  // NOLINT
+
+ private:
+  bool keep_ = false;
+};
+
+/// `x.sum({.axis = {0, 1}, .keepdims = true, .ddof = 1, .split_every = 4})`.
+struct ReduceOptions {
+  Axes axis{};
+  KeepDims keepdims{};
+  /// Delta degrees of freedom of std/var (0, as NumPy).
+  int ddof = 0;
+  /// Partial results merged per step (accepted; the merge is one flat step for now).
+  int split_every = 0;
+};
+
 template <Element T>
 class Array {
  public:
@@ -79,20 +115,31 @@ class Array {
     });
     return out;
   }
+  /// Computes the values once and keeps them (same chunks): later expressions start from
+  /// memory instead of recomputing (dask's persist).
+  [[nodiscard]] Array persist() const;
+
   /// The value of a 0-d (or one-element) array.
   [[nodiscard]] T compute_scalar() const { return compute().item(); }
 
-  // ---- reductions (0-d arrays, lazy; defined in loom/array/reduction.hpp) ----
-  [[nodiscard]] Array<sum_type<T>> sum() const;
-  [[nodiscard]] Array<sum_type<T>> prod() const;
-  [[nodiscard]] Array<mean_type<T>> mean() const;
-  /// Population variance by default (ddof = 0, as NumPy); stable (Chan's pairwise merge).
-  [[nodiscard]] Array<mean_type<T>> var(int ddof = 0) const;
-  [[nodiscard]] Array<mean_type<T>> std(int ddof = 0) const;
-  [[nodiscard]] Array<T> min() const;
-  [[nodiscard]] Array<T> max() const;
-  [[nodiscard]] Array<bool> any() const;
-  [[nodiscard]] Array<bool> all() const;
+  // ---- reductions (lazy; defined in loom/array/reduction.hpp) ----
+  // x.sum() reduces everything (a 0-d array), x.sum(0) one axis, x.sum({...}) as options say.
+#define LOOM_ARRAY_REDUCTION(R, name)                                   \
+  [[nodiscard]] Array<R> name() const { return name(ReduceOptions{}); } \
+  [[nodiscard]] Array<R> name(std::integral auto axis) const {          \
+    return name(ReduceOptions{.axis = static_cast<int>(axis)});         \
+  }                                                                     \
+  [[nodiscard]] Array<R> name(const ReduceOptions& options) const;
+  LOOM_ARRAY_REDUCTION(sum_type<T>, sum)
+  LOOM_ARRAY_REDUCTION(sum_type<T>, prod)
+  LOOM_ARRAY_REDUCTION(mean_type<T>, mean)
+  LOOM_ARRAY_REDUCTION(mean_type<T>, var)  // population variance (ddof 0); a stable merge
+  LOOM_ARRAY_REDUCTION(mean_type<T>, std)
+  LOOM_ARRAY_REDUCTION(T, min)
+  LOOM_ARRAY_REDUCTION(T, max)
+  LOOM_ARRAY_REDUCTION(bool, any)
+  LOOM_ARRAY_REDUCTION(bool, all)
+#undef LOOM_ARRAY_REDUCTION
 
   /// For loom's own code.
   [[nodiscard]] const detail::NodePtr<T>& node() const noexcept { return node_; }

@@ -155,4 +155,9 @@ namespace random {
 }
 
 }  // namespace random
+template <Element T>
+Array<T> Array<T>::persist() const {
+  return Array<T>(std::make_shared<detail::FromArrayNode<T>>(compute(), chunks()));
+}
+
 }  // namespace loom::array

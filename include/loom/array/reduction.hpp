@@ -98,87 +98,181 @@ struct LogicAcc {
   void merge(const LogicAcc& o) { value = IsAll ? value && o.value : value || o.value; }
 };
 
-/// A 0-d array: the reduction of `input`, computed once when first evaluated.
+/// Which axes a reduction removes, and the shape and chunks of its result.
+struct ReducedGeometry {
+  std::vector<bool> reduced;  // per input axis
+  bool keepdims = false;
+  Shape shape;    // of the result
+  Chunks chunks;  // of the result
+};
+/// Checks and normalizes the axes (negative from the end; ShapeError when out of range or
+/// repeated).
+ReducedGeometry reduced_geometry(const char* what, const Shape& shape, const Chunks& chunks,
+                                 const ReduceOptions& options);
+
+/// The reduction of `input` along some axes, computed once when first evaluated: each input
+/// block is reduced in parallel, run by run, into accumulators for its part of the result;
+/// then the partials of each result block are merged and finished.
 template <class R, class T, class Acc, class Finish>
 class ReduceNode final : public Node<R> {
  public:
-  ReduceNode(NodePtr<T> input, Finish finish)
-      : Node<R>(Shape{}, Chunks{}), input_(std::move(input)), finish_(finish) {}
-  void eval(const std::int64_t* /*start*/, std::int64_t /*n*/, R* out) const override {
-    std::call_once(once_, [this] { value_ = finish_(reduce()); });
-    out[0] = value_;
+  ReduceNode(NodePtr<T> input, ReducedGeometry geometry, Finish finish)
+      : Node<R>(geometry.shape, geometry.chunks),
+        input_(std::move(input)),
+        reduced_(std::move(geometry.reduced)),
+        finish_(finish) {}
+  void eval(const std::int64_t* start, std::int64_t n, R* out) const override {
+    std::call_once(once_, [this] { result_ = materialize(); });
+    const std::int64_t first = start != nullptr ? flat_index(start, strides_of(this->shape())) : 0;
+    std::copy(result_.data() + first, result_.data() + first + n, out);
   }
   [[nodiscard]] std::int64_t tasks() const override {
-    return input_->tasks() + input_->chunks().npartitions() + 1;
+    return input_->tasks() + input_->chunks().npartitions() + this->chunks().npartitions();
   }
 
  private:
-  Acc reduce() const {
-    const Chunks& chunks = input_->chunks();
-    std::vector<Acc> partial(static_cast<std::size_t>(chunks.npartitions()));
+  // The result's extent along input axis a for an input block (1 on reduced axes).
+  NDArray<R> materialize() const {
+    const Chunks& in = input_->chunks();
+    const std::size_t ndim = in.ndim();
+    // The result computed in the keepdims layout (reduced axes of length 1): same flat order.
+    std::vector<std::int64_t> kept_extents(ndim);
+    for (std::size_t a = 0; a < ndim; ++a) {
+      kept_extents[a] = reduced_[a] ? 1 : input_->shape()[a];
+    }
+    const std::vector<std::int64_t> kept_strides = strides_of(Shape(kept_extents));
+    auto result = NDArray<R>::uninitialized(this->shape());
+    R* data = result.mutable_data();
+
+    // Phase 1: per input block, accumulators for the result elements it touches.
+    const std::int64_t blocks = in.npartitions();
+    std::vector<std::vector<Acc>> partial(static_cast<std::size_t>(blocks));
     const Node<T>& input = *input_;
-    parallel_blocks(chunks.npartitions(), [&](std::int64_t block) {
-      Acc& acc = partial[static_cast<std::size_t>(block)];
+    const bool last_reduced = ndim > 0 && reduced_[ndim - 1];
+    parallel_blocks(blocks, [&](std::int64_t b) {
+      const auto index = in.block_index(b);
+      const auto offset = in.block_offset(index);
+      const Shape bshape = in.block_shape(index);
+      std::vector<std::int64_t> local_extents(ndim);
+      for (std::size_t a = 0; a < ndim; ++a) local_extents[a] = reduced_[a] ? 1 : bshape[a];
+      const std::vector<std::int64_t> local_strides = strides_of(Shape(local_extents));
+      std::vector<Acc>& accs = partial[static_cast<std::size_t>(b)];
+      accs.assign(static_cast<std::size_t>(Shape(local_extents).elements()), Acc{});
       T buffer[kTile];
-      for_each_run(chunks, block, [&](const std::int64_t* start, std::int64_t n) {
+      for_each_run(in, b, [&](const std::int64_t* start, std::int64_t n) {
         input.eval(start, n, buffer);
-        acc.add(buffer, n);
+        std::int64_t local = 0;
+        for (std::size_t a = 0; a < ndim; ++a) {
+          if (!reduced_[a]) local += (start[a] - offset[a]) * local_strides[a];
+        }
+        if (ndim == 0 || last_reduced) {
+          accs[static_cast<std::size_t>(local)].add(buffer, n);
+        } else {
+          for (std::int64_t i = 0; i < n; ++i)
+            accs[static_cast<std::size_t>(local + i)].add(buffer + i, 1);
+        }
       });
     });
-    Acc total{};
-    for (const Acc& p : partial) total.merge(p);
-    return total;
+
+    // Phase 2: per result block (input blocks with the reduced block numbers at 0), merge the
+    // partials of the input blocks that share it, finish, and write.
+    std::vector<std::int64_t> targets;
+    for (std::int64_t b = 0; b < blocks; ++b) {
+      const auto index = in.block_index(b);
+      bool first = true;
+      for (std::size_t a = 0; a < ndim; ++a) first = first && (!reduced_[a] || index[a] == 0);
+      if (first) targets.push_back(b);
+    }
+    parallel_blocks(static_cast<std::int64_t>(targets.size()), [&](std::int64_t t) {
+      const std::int64_t b0 = targets[static_cast<std::size_t>(t)];
+      const auto index0 = in.block_index(b0);
+      std::vector<Acc> accs = std::move(partial[static_cast<std::size_t>(b0)]);
+      for (std::int64_t b = 0; b < blocks; ++b) {
+        if (b == b0) continue;
+        const auto index = in.block_index(b);
+        bool same = true;
+        for (std::size_t a = 0; a < ndim && same; ++a) same = reduced_[a] || index[a] == index0[a];
+        if (!same) continue;
+        const auto& other = partial[static_cast<std::size_t>(b)];
+        for (std::size_t k = 0; k < accs.size(); ++k) accs[k].merge(other[k]);
+      }
+      // Write each finished value at its place in the result (keepdims layout).
+      const auto offset = in.block_offset(index0);
+      const Shape bshape = in.block_shape(index0);
+      std::vector<std::int64_t> local_extents(ndim);
+      for (std::size_t a = 0; a < ndim; ++a) local_extents[a] = reduced_[a] ? 1 : bshape[a];
+      std::vector<std::int64_t> pos(ndim, 0);
+      for (std::size_t k = 0; k < accs.size(); ++k) {
+        std::int64_t flat = 0;
+        for (std::size_t a = 0; a < ndim; ++a) {
+          flat += (reduced_[a] ? 0 : offset[a] + pos[a]) * kept_strides[a];
+        }
+        data[flat] = finish_(accs[k]);
+        for (std::size_t a = ndim; a-- > 0;) {  // next position, row-major
+          if (++pos[a] < local_extents[a]) break;
+          pos[a] = 0;
+        }
+      }
+    });
+    return result;
   }
 
   NodePtr<T> input_;
+  std::vector<bool> reduced_;
   Finish finish_;
   mutable std::once_flag once_;
-  mutable R value_{};
+  mutable NDArray<R> result_;
 };
 
 [[noreturn]] void throw_empty_reduction(const char* what);
 
 template <class R, class Acc, class T, class Finish>
-Array<R> reduce(const Array<T>& a, Finish finish) {
-  return Array<R>(std::make_shared<ReduceNode<R, T, Acc, Finish>>(a.node(), finish));
+Array<R> reduce(const char* what, const Array<T>& a, const ReduceOptions& options, Finish finish) {
+  ReducedGeometry geometry = reduced_geometry(what, a.shape(), a.chunks(), options);
+  return Array<R>(
+      std::make_shared<ReduceNode<R, T, Acc, Finish>>(a.node(), std::move(geometry), finish));
 }
 
 }  // namespace detail
 
 template <Element T>
-Array<sum_type<T>> Array<T>::sum() const {
+Array<sum_type<T>> Array<T>::sum(const ReduceOptions& options) const {
   using Acc = detail::SumAcc<T>;
-  return detail::reduce<sum_type<T>, Acc>(*this, [](const Acc& a) { return a.result(); });
+  return detail::reduce<sum_type<T>, Acc>("sum", *this, options,
+                                          [](const Acc& a) { return a.result(); });
 }
 
 template <Element T>
-Array<sum_type<T>> Array<T>::prod() const {
+Array<sum_type<T>> Array<T>::prod(const ReduceOptions& options) const {
   using Acc = detail::ProdAcc<T>;
-  return detail::reduce<sum_type<T>, Acc>(*this, [](const Acc& a) { return a.result(); });
+  return detail::reduce<sum_type<T>, Acc>("prod", *this, options,
+                                          [](const Acc& a) { return a.result(); });
 }
 
 template <Element T>
-Array<mean_type<T>> Array<T>::mean() const {
+Array<mean_type<T>> Array<T>::mean(const ReduceOptions& options) const {
   using Acc = detail::MomentsAcc<T>;
-  return detail::reduce<mean_type<T>, Acc>(*this, [](const Acc& a) {
+  return detail::reduce<mean_type<T>, Acc>("mean", *this, options, [](const Acc& a) {
     return static_cast<mean_type<T>>(a.count == 0 ? std::numeric_limits<double>::quiet_NaN()
                                                   : a.mean);
   });
 }
 
 template <Element T>
-Array<mean_type<T>> Array<T>::var(int ddof) const {
+Array<mean_type<T>> Array<T>::var(const ReduceOptions& options) const {
   using Acc = detail::MomentsAcc<T>;
-  return detail::reduce<mean_type<T>, Acc>(*this, [ddof](const Acc& a) {
+  const int ddof = options.ddof;
+  return detail::reduce<mean_type<T>, Acc>("var", *this, options, [ddof](const Acc& a) {
     const double n = a.count - ddof;
     return static_cast<mean_type<T>>(n <= 0 ? std::numeric_limits<double>::quiet_NaN() : a.m2 / n);
   });
 }
 
 template <Element T>
-Array<mean_type<T>> Array<T>::std(int ddof) const {
+Array<mean_type<T>> Array<T>::std(const ReduceOptions& options) const {
   using Acc = detail::MomentsAcc<T>;
-  return detail::reduce<mean_type<T>, Acc>(*this, [ddof](const Acc& a) {
+  const int ddof = options.ddof;
+  return detail::reduce<mean_type<T>, Acc>("std", *this, options, [ddof](const Acc& a) {
     const double n = a.count - ddof;
     return static_cast<mean_type<T>>(n <= 0 ? std::numeric_limits<double>::quiet_NaN()
                                             : std::sqrt(a.m2 / n));
@@ -186,33 +280,33 @@ Array<mean_type<T>> Array<T>::std(int ddof) const {
 }
 
 template <Element T>
-Array<T> Array<T>::min() const {
+Array<T> Array<T>::min(const ReduceOptions& options) const {
   using Acc = detail::ExtremeAcc<T, false>;
-  return detail::reduce<T, Acc>(*this, [](const Acc& a) {
+  return detail::reduce<T, Acc>("min", *this, options, [](const Acc& a) {
     if (!a.best) detail::throw_empty_reduction("min");
     return *a.best;
   });
 }
 
 template <Element T>
-Array<T> Array<T>::max() const {
+Array<T> Array<T>::max(const ReduceOptions& options) const {
   using Acc = detail::ExtremeAcc<T, true>;
-  return detail::reduce<T, Acc>(*this, [](const Acc& a) {
+  return detail::reduce<T, Acc>("max", *this, options, [](const Acc& a) {
     if (!a.best) detail::throw_empty_reduction("max");
     return *a.best;
   });
 }
 
 template <Element T>
-Array<bool> Array<T>::any() const {
+Array<bool> Array<T>::any(const ReduceOptions& options) const {
   using Acc = detail::LogicAcc<T, false>;
-  return detail::reduce<bool, Acc>(*this, [](const Acc& a) { return a.value; });
+  return detail::reduce<bool, Acc>("any", *this, options, [](const Acc& a) { return a.value; });
 }
 
 template <Element T>
-Array<bool> Array<T>::all() const {
+Array<bool> Array<T>::all(const ReduceOptions& options) const {
   using Acc = detail::LogicAcc<T, true>;
-  return detail::reduce<bool, Acc>(*this, [](const Acc& a) { return a.value; });
+  return detail::reduce<bool, Acc>("all", *this, options, [](const Acc& a) { return a.value; });
 }
 
 }  // namespace loom::array
