@@ -63,8 +63,10 @@ class FromArrayNode final : public Node<T> {
         array_(std::move(array)),
         strides_(strides_of(this->shape())) {}
   void eval(const std::int64_t* start, std::int64_t n, T* out) const override {
-    const std::int64_t first = start != nullptr ? flat_index(start, strides_) : 0;
-    std::memcpy(out, array_.data() + first, static_cast<std::size_t>(n) * sizeof(T));
+    std::memcpy(out, view(start, n), static_cast<std::size_t>(n) * sizeof(T));
+  }
+  [[nodiscard]] const T* view(const std::int64_t* start, std::int64_t /*n*/) const override {
+    return array_.data() + (start != nullptr ? flat_index(start, strides_) : 0);
   }
   [[nodiscard]] std::int64_t tasks() const override { return this->chunks().npartitions(); }
 

@@ -24,11 +24,12 @@ class BinaryNode final : public Node<R> {
   BinaryNode(NodePtr<T> a, NodePtr<T> b, Op op)
       : Node<R>(a->shape(), a->chunks()), a_(std::move(a)), b_(std::move(b)), op_(op) {}
   void eval(const std::int64_t* start, std::int64_t n, R* out) const override {
-    T x[kTile];
-    T y[kTile];
-    a_->eval(start, n, x);
-    b_->eval(start, n, y);
-    for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<R>(op_(x[i], y[i]));
+    T xb[kTile];
+    T yb[kTile];
+    const T* x = a_->values(start, n, xb);
+    const T* y = b_->values(start, n, yb);
+    const Op op = op_;
+    for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<R>(op(x[i], y[i]));
   }
   [[nodiscard]] std::int64_t tasks() const override {
     return a_->tasks() + b_->tasks() + this->chunks().npartitions();
@@ -47,13 +48,15 @@ class ScalarNode final : public Node<R> {
   ScalarNode(NodePtr<T> a, T scalar, Op op)
       : Node<R>(a->shape(), a->chunks()), a_(std::move(a)), scalar_(scalar), op_(op) {}
   void eval(const std::int64_t* start, std::int64_t n, R* out) const override {
-    T x[kTile];
-    a_->eval(start, n, x);
+    T xb[kTile];
+    const T* x = a_->values(start, n, xb);
+    const T s = scalar_;  // locals: the loop then vectorizes (no aliasing with `out`)
+    const Op op = op_;
     for (std::int64_t i = 0; i < n; ++i) {
       if constexpr (ScalarFirst) {
-        out[i] = static_cast<R>(op_(scalar_, x[i]));
+        out[i] = static_cast<R>(op(s, x[i]));
       } else {
-        out[i] = static_cast<R>(op_(x[i], scalar_));
+        out[i] = static_cast<R>(op(x[i], s));
       }
     }
   }
@@ -72,13 +75,14 @@ class UnaryNode final : public Node<R> {
  public:
   UnaryNode(NodePtr<T> a, Op op) : Node<R>(a->shape(), a->chunks()), a_(std::move(a)), op_(op) {}
   void eval(const std::int64_t* start, std::int64_t n, R* out) const override {
+    const Op op = op_;
     if constexpr (std::is_same_v<R, T>) {
-      a_->eval(start, n, out);  // in place: no buffer
-      for (std::int64_t i = 0; i < n; ++i) out[i] = op_(out[i]);
+      const T* x = a_->values(start, n, out);  // evaluated in place when not in memory
+      for (std::int64_t i = 0; i < n; ++i) out[i] = op(x[i]);
     } else {
-      T x[kTile];
-      a_->eval(start, n, x);
-      for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<R>(op_(x[i]));
+      T xb[kTile];
+      const T* x = a_->values(start, n, xb);
+      for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<R>(op(x[i]));
     }
   }
   [[nodiscard]] std::int64_t tasks() const override {
@@ -198,6 +202,7 @@ template <Element T>
 
 template <Element T>
 [[nodiscard]] Array<T> pow(const Array<T>& a, Scalar<T> exponent) {
+  if (exponent == T(2)) return detail::unary<T>(a, [](T x) { return static_cast<T>(x * x); });
   return detail::with_scalar<T>(a, exponent, detail::Pow{});
 }
 template <Element T>

@@ -18,14 +18,33 @@ namespace loom::array {
 
 namespace detail {
 
+/// The sum of n values as doubles, in 8 interleaved partial sums: no single chain of dependent
+/// additions (which would bound the loop by the adder's latency), and the loop vectorizes.
+template <class T>
+double sum_as_double(const T* x, std::int64_t n) {
+  double lanes[8] = {};
+  std::int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int k = 0; k < 8; ++k) lanes[k] += static_cast<double>(x[i + k]);
+  }
+  double t = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) +
+             ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+  for (; i < n; ++i) t += static_cast<double>(x[i]);
+  return t;
+}
+
 template <class T>
 struct SumAcc {
   using A = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
   A total = 0;
   void add(const T* x, std::int64_t n) {
-    A t = 0;
-    for (std::int64_t i = 0; i < n; ++i) t += static_cast<A>(x[i]);
-    total += t;
+    if constexpr (std::is_floating_point_v<T>) {
+      total += sum_as_double(x, n);
+    } else {
+      A t = 0;
+      for (std::int64_t i = 0; i < n; ++i) t += static_cast<A>(x[i]);
+      total += t;
+    }
   }
   void merge(const SumAcc& o) { total += o.total; }
   [[nodiscard]] sum_type<T> result() const { return static_cast<sum_type<T>>(total); }
@@ -42,6 +61,21 @@ struct ProdAcc {
   [[nodiscard]] sum_type<T> result() const { return static_cast<sum_type<T>>(total); }
 };
 
+/// Count and sum, for the mean (one pass).
+template <class T>
+struct MeanAcc {
+  double count = 0;
+  double total = 0;
+  void add(const T* x, std::int64_t n) {
+    total += sum_as_double(x, n);
+    count += static_cast<double>(n);
+  }
+  void merge(const MeanAcc& o) {
+    count += o.count;
+    total += o.total;
+  }
+};
+
 /// Count, mean and sum of squared deviations, merged as Chan et al. do (stable).
 template <class T>
 struct MomentsAcc {
@@ -50,11 +84,18 @@ struct MomentsAcc {
   double m2 = 0;
   void add(const T* x, std::int64_t n) {
     if (n == 0) return;
-    double s = 0;
-    for (std::int64_t i = 0; i < n; ++i) s += static_cast<double>(x[i]);
-    const double tile_mean = s / static_cast<double>(n);
-    double q = 0;
-    for (std::int64_t i = 0; i < n; ++i) {
+    const double tile_mean = sum_as_double(x, n) / static_cast<double>(n);
+    double lanes[8] = {};
+    std::int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      for (int k = 0; k < 8; ++k) {
+        const double d = static_cast<double>(x[i + k]) - tile_mean;
+        lanes[k] += d * d;
+      }
+    }
+    double q = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) +
+               ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+    for (; i < n; ++i) {
       const double d = static_cast<double>(x[i]) - tile_mean;
       q += d * d;
     }
@@ -158,9 +199,9 @@ class ReduceNode final : public Node<R> {
       const std::vector<std::int64_t> local_strides = strides_of(Shape(local_extents));
       std::vector<Acc>& accs = partial[static_cast<std::size_t>(b)];
       accs.assign(static_cast<std::size_t>(Shape(local_extents).elements()), Acc{});
-      T buffer[kTile];
+      T scratch[kTile];
       for_each_run(in, b, [&](const std::int64_t* start, std::int64_t n) {
-        input.eval(start, n, buffer);
+        const T* buffer = input.values(start, n, scratch);
         std::int64_t local = 0;
         for (std::size_t a = 0; a < ndim; ++a) {
           if (!reduced_[a]) local += (start[a] - offset[a]) * local_strides[a];

@@ -44,6 +44,17 @@ class Node : public NodeBase {
   /// Writes the `n` (<= kTile) elements that start at global index `start` (one entry per axis)
   /// and run along the last axis, into `out`.
   virtual void eval(const std::int64_t* start, std::int64_t n, T* out) const = 0;
+  /// The same run, when its values already lie in memory (a materialized leaf): a pointer to
+  /// them, so that the caller reads them in place instead of copying; nullptr otherwise.
+  [[nodiscard]] virtual const T* view(const std::int64_t* /*start*/, std::int64_t /*n*/) const {
+    return nullptr;
+  }
+  /// The run's values: in place when they can be, else evaluated into `buffer`.
+  const T* values(const std::int64_t* start, std::int64_t n, T* buffer) const {
+    if (const T* v = view(start, n)) return v;
+    eval(start, n, buffer);
+    return buffer;
+  }
 };
 
 template <class T>

@@ -1,0 +1,140 @@
+// Chunked-array workloads A1 and A3 of BENCHMARKS.md (A2 waits for rechunk and dot), each
+// beside its baseline, in one run:   ./bench_array --benchmark_format=console
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <vector>
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_reduce.h>
+#include <Eigen/Core>
+
+#include "bench_util.hpp"
+#include "loom/array.hpp"
+#include "loom/core/random.hpp"
+
+namespace {
+
+namespace da = loom::array;
+using loom::bench::kScale;
+
+constexpr std::int64_t kN = 10000 / (kScale == 1 ? 1 : 3);  // 10000x10000 (SMALL: ~3333)
+constexpr std::int64_t kChunk = 1000;
+
+const da::Array<double>& persisted_x() {
+  static const da::Array<double> x =
+      da::random::random({kN, kN}, {.chunks = {kChunk, kChunk}, .seed = 42}).persist();
+  return x;
+}
+
+// ---- A1: ((x + 1) ** 2).mean() ----
+
+void A1_loom_persisted(benchmark::State& state) {
+  const auto& x = persisted_x();
+  for (auto _ : state) benchmark::DoNotOptimize(da::pow(x + 1.0, 2.0).mean().compute_scalar());
+  state.SetItemsProcessed(state.iterations() * kN * kN);
+}
+
+void A1_fused(benchmark::State& state) {
+  const loom::NDArray<double> x = persisted_x().compute();  // a plain buffer
+  const double* d = x.data();
+  for (auto _ : state) {
+    const double s = tbb::parallel_reduce(
+        tbb::blocked_range<std::int64_t>(0, kN * kN, 1 << 16), 0.0,
+        [d](const tbb::blocked_range<std::int64_t>& r, double acc) {
+          for (std::int64_t i = r.begin(); i < r.end(); ++i) acc += (d[i] + 1) * (d[i] + 1);
+          return acc;
+        },
+        [](double a, double b) { return a + b; });
+    benchmark::DoNotOptimize(s / static_cast<double>(kN * kN));
+  }
+  state.SetItemsProcessed(state.iterations() * kN * kN);
+}
+
+void A1_loom_lazy(benchmark::State& state) {
+  loom::bench::reset_peak_rss();
+  for (auto _ : state) {
+    const auto x = da::random::random({kN, kN}, {.chunks = {kChunk, kChunk}, .seed = 42});
+    benchmark::DoNotOptimize(da::pow(x + 1.0, 2.0).mean().compute_scalar());
+  }
+  state.counters["peak_rss_mb"] = loom::bench::peak_rss_mb();
+  state.SetItemsProcessed(state.iterations() * kN * kN);
+}
+
+void A1_fused_gen(benchmark::State& state) {
+  for (auto _ : state) {
+    const double s = tbb::parallel_reduce(
+        tbb::blocked_range<std::int64_t>(0, kN * kN, 1 << 16), 0.0,
+        [](const tbb::blocked_range<std::int64_t>& r, double acc) {
+          for (std::int64_t i = r.begin(); i < r.end(); ++i) {
+            const double v = loom::detail::counter_uniform(42, static_cast<std::uint64_t>(i));
+            acc += (v + 1) * (v + 1);
+          }
+          return acc;
+        },
+        [](double a, double b) { return a + b; });
+    benchmark::DoNotOptimize(s / static_cast<double>(kN * kN));
+  }
+  state.SetItemsProcessed(state.iterations() * kN * kN);
+}
+
+// ---- A3: x.sum(axis=0), x.std(axis=1) against single-thread Eigen ----
+
+void A3_sum_loom(benchmark::State& state) {
+  const auto& x = persisted_x();
+  for (auto _ : state) benchmark::DoNotOptimize(x.sum(0).compute());
+  state.SetItemsProcessed(state.iterations() * kN * kN);
+}
+
+void A3_sum_eigen(benchmark::State& state) {
+  const loom::NDArray<double> x = persisted_x().compute();
+  for (auto _ : state) {
+    Eigen::VectorXd s = x.matrix().colwise().sum().transpose();
+    benchmark::DoNotOptimize(s.data());
+  }
+  state.SetItemsProcessed(state.iterations() * kN * kN);
+}
+
+void A3_std_loom(benchmark::State& state) {
+  const auto& x = persisted_x();
+  for (auto _ : state) benchmark::DoNotOptimize(x.std(1).compute());
+  state.SetItemsProcessed(state.iterations() * kN * kN);
+}
+
+void A3_std_eigen(benchmark::State& state) {
+  const loom::NDArray<double> x = persisted_x().compute();
+  for (auto _ : state) {
+    const auto m = x.matrix();
+    const Eigen::VectorXd mean = m.rowwise().mean();
+    Eigen::VectorXd sd =
+        ((m.colwise() - mean).array().square().rowwise().sum() / static_cast<double>(kN)).sqrt();
+    benchmark::DoNotOptimize(sd.data());
+  }
+  state.SetItemsProcessed(state.iterations() * kN * kN);
+}
+
+}  // namespace
+
+// The lazy form first: its peak RSS is measured before anything is persisted.
+BENCHMARK(A1_fused_gen)
+    ->Name("A1_elementwise_mean/fused_gen")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(A1_loom_lazy)
+    ->Name("A1_elementwise_mean/loom_lazy")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(A1_fused)
+    ->Name("A1_elementwise_mean/fused")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(A1_loom_persisted)
+    ->Name("A1_elementwise_mean/loom_persisted")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(A3_sum_eigen)->Name("A3_sum_axis0/eigen")->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(A3_sum_loom)->Name("A3_sum_axis0/loom")->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(A3_std_eigen)->Name("A3_std_axis1/eigen")->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(A3_std_loom)->Name("A3_std_axis1/loom")->UseRealTime()->Unit(benchmark::kMillisecond);
+
+BENCHMARK_MAIN();
