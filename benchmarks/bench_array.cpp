@@ -1,4 +1,4 @@
-// Chunked-array workloads A1 and A3 of BENCHMARKS.md (A2 waits for rechunk and dot), each
+// Chunked-array workloads A1-A3 of BENCHMARKS.md, each
 // beside its baseline, in one run:   ./bench_array --benchmark_format=console
 #include <benchmark/benchmark.h>
 
@@ -78,6 +78,32 @@ void A1_fused_gen(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kN * kN);
 }
 
+// ---- A2: x (4000x4000, chunks 100) persisted -> rechunk(1000) -> x.T().dot(x) ----
+
+constexpr std::int64_t kGram = 4000 / (kScale == 1 ? 1 : 4);
+
+const da::Array<double>& gram_x() {
+  static const da::Array<double> x =
+      da::random::random({kGram, kGram}, {.chunks = {100, 100}, .seed = 1}).persist();
+  return x;
+}
+
+void A2_loom(benchmark::State& state) {
+  const auto& x = gram_x();
+  for (auto _ : state) {
+    const auto xr = x.rechunk({1000, 1000});
+    benchmark::DoNotOptimize(xr.T().dot(xr).compute());
+  }
+}
+
+void A2_eigen(benchmark::State& state) {
+  const loom::NDArray<double> x = gram_x().compute();
+  for (auto _ : state) {
+    Eigen::MatrixXd g = x.matrix().transpose() * x.matrix();
+    benchmark::DoNotOptimize(g.data());
+  }
+}
+
 // ---- A3: x.sum(axis=0), x.std(axis=1) against single-thread Eigen ----
 
 void A3_sum_loom(benchmark::State& state) {
@@ -132,6 +158,8 @@ BENCHMARK(A1_loom_persisted)
     ->Name("A1_elementwise_mean/loom_persisted")
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
+BENCHMARK(A2_eigen)->Name("A2_rechunk_gram/eigen")->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(A2_loom)->Name("A2_rechunk_gram/loom")->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(A3_sum_eigen)->Name("A3_sum_axis0/eigen")->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(A3_sum_loom)->Name("A3_sum_axis0/loom")->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(A3_std_eigen)->Name("A3_std_axis1/eigen")->UseRealTime()->Unit(benchmark::kMillisecond);

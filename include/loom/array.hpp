@@ -7,5 +7,7 @@
 #include "loom/array/chunks.hpp"
 #include "loom/array/creation.hpp"
 #include "loom/array/elementwise.hpp"
+#include "loom/array/linalg.hpp"
+#include "loom/array/rechunk.hpp"
 #include "loom/array/reduction.hpp"
 #include "loom/core.hpp"

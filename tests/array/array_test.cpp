@@ -373,4 +373,38 @@ TEST(Reductions, AxisSpellingsAndErrors) {
   static_assert(std::is_constructible_v<da::KeepDims, bool>);
 }
 
+TEST(Linalg, RechunkTransposeAndDotMatchEigen) {
+  const auto source = sample<double>(loom::Shape{137, 91}, 2);
+  const auto x = da::from_array(source, {.chunks = {20, 30}});
+  const auto xr = x.rechunk({50, -1});
+  EXPECT_EQ(xr.chunks().str(), "((50, 50, 37), (91,))");
+  const auto back = xr.compute();
+  for (std::int64_t i = 0; i < source.size(); ++i) ASSERT_EQ(back.data()[i], source.data()[i]);
+
+  const auto t = x.T().compute();
+  ASSERT_EQ(t.shape(), (loom::Shape{91, 137}));
+  for (int r = 0; r < 137; r += 7) {
+    for (int c = 0; c < 91; c += 5) ASSERT_EQ(t(c, r), source(r, c));
+  }
+  // A transpose of something not in memory (evaluated element by element).
+  const auto t2 = (x * 2.0).T().compute();
+  EXPECT_EQ(t2(3, 5), 2 * source(5, 3));
+  EXPECT_EQ(x.T().chunks().str(), "((30, 30, 30, 1), (20, 20, 20, 20, 20, 20, 17))");
+
+  // The Gram matrix, with mismatched chunking on the shared axis.
+  const auto gram = x.T().dot(x.rechunk({33, 40})).compute();
+  const Eigen::MatrixXd m = source.matrix();
+  const Eigen::MatrixXd expected = m.transpose() * m;
+  ASSERT_EQ(gram.shape(), (loom::Shape{91, 91}));
+  for (int r = 0; r < 91; ++r) {
+    for (int c = 0; c < 91; ++c)
+      ASSERT_NEAR(gram(r, c), expected(r, c), 1e-9 * (1 + std::abs(expected(r, c))));
+  }
+  EXPECT_THROW((void)x.dot(x), loom::ShapeError);
+  const auto ints = da::from_array(sample<std::int64_t>(loom::Shape{4, 3}), {.chunks = {2, 2}});
+  const auto ig = da::matmul(ints.T(), ints).compute();
+  const auto plain = ints.compute();
+  EXPECT_EQ(ig(1, 2), (plain.matrix().transpose() * plain.matrix())(1, 2));
+}
+
 }  // namespace

@@ -82,13 +82,13 @@ struct ReduceOptions {
   int split_every = 0;
 };
 
-template <Element T>
+template <Element E>
 class Array {
  public:
-  using value_type = T;
+  using value_type = E;
 
   /// For loom's own code: an array made by `node`.
-  explicit Array(detail::NodePtr<T> node) : node_(std::move(node)) {}
+  explicit Array(detail::NodePtr<E> node) : node_(std::move(node)) {}
 
   [[nodiscard]] const Shape& shape() const noexcept { return node_->shape(); }
   [[nodiscard]] std::size_t ndim() const noexcept { return node_->shape().size(); }
@@ -97,16 +97,17 @@ class Array {
   [[nodiscard]] const Chunks& chunks() const noexcept { return node_->chunks(); }
   [[nodiscard]] Shape chunksize() const { return node_->chunks().chunksize(); }
   [[nodiscard]] std::int64_t npartitions() const noexcept { return node_->chunks().npartitions(); }
-  [[nodiscard]] static constexpr const char* dtype() noexcept { return dtype_name<T>(); }
+  [[nodiscard]] static constexpr const char* dtype() noexcept { return dtype_name<E>(); }
   /// Tasks in the graph (as Dask's repr counts them).
   [[nodiscard]] std::int64_t tasks() const { return node_->tasks(); }
 
   /// Evaluates the array: chunks in parallel, element-wise chains fused.
-  [[nodiscard]] NDArray<T> compute() const {
-    auto out = NDArray<T>::uninitialized(shape());
-    T* data = out.mutable_data();
+  [[nodiscard]] NDArray<E> compute() const {
+    auto out = NDArray<E>::uninitialized(shape());
+    E* data = out.mutable_data();
     const std::vector<std::int64_t> strides = detail::strides_of(shape());
-    const detail::Node<T>& node = *node_;
+    const detail::Node<E>& node = *node_;
+    node.prepare();  // whole-array steps first, each with all the threads
     const Chunks& c = chunks();
     detail::parallel_blocks(c.npartitions(), [&](std::int64_t block) {
       detail::for_each_run(c, block, [&](const std::int64_t* start, std::int64_t n) {
@@ -119,8 +120,15 @@ class Array {
   /// memory instead of recomputing (dask's persist).
   [[nodiscard]] Array persist() const;
 
+  /// The same values in other chunks (`{1000, 1000}`, `-1` for a whole axis, 0 auto).
+  [[nodiscard]] Array rechunk(const std::vector<std::int64_t>& chunks) const;
+  /// Axes reversed (numpy's .E).
+  [[nodiscard]] Array T() const;
+  /// Matrix product of 2-d arrays: each output chunk a sum of Eigen GEMMs over the shared axis.
+  [[nodiscard]] Array dot(const Array& other) const;
+
   /// The value of a 0-d (or one-element) array.
-  [[nodiscard]] T compute_scalar() const { return compute().item(); }
+  [[nodiscard]] E compute_scalar() const { return compute().item(); }
 
   // ---- reductions (lazy; defined in loom/array/reduction.hpp) ----
   // x.sum() reduces everything (a 0-d array), x.sum(0) one axis, x.sum({...}) as options say.
@@ -130,28 +138,28 @@ class Array {
     return name(ReduceOptions{.axis = static_cast<int>(axis)});         \
   }                                                                     \
   [[nodiscard]] Array<R> name(const ReduceOptions& options) const;
-  LOOM_ARRAY_REDUCTION(sum_type<T>, sum)
-  LOOM_ARRAY_REDUCTION(sum_type<T>, prod)
-  LOOM_ARRAY_REDUCTION(mean_type<T>, mean)
-  LOOM_ARRAY_REDUCTION(mean_type<T>, var)  // population variance (ddof 0); a stable merge
-  LOOM_ARRAY_REDUCTION(mean_type<T>, std)
-  LOOM_ARRAY_REDUCTION(T, min)
-  LOOM_ARRAY_REDUCTION(T, max)
+  LOOM_ARRAY_REDUCTION(sum_type<E>, sum)
+  LOOM_ARRAY_REDUCTION(sum_type<E>, prod)
+  LOOM_ARRAY_REDUCTION(mean_type<E>, mean)
+  LOOM_ARRAY_REDUCTION(mean_type<E>, var)  // population variance (ddof 0); a stable merge
+  LOOM_ARRAY_REDUCTION(mean_type<E>, std)
+  LOOM_ARRAY_REDUCTION(E, min)
+  LOOM_ARRAY_REDUCTION(E, max)
   LOOM_ARRAY_REDUCTION(bool, any)
   LOOM_ARRAY_REDUCTION(bool, all)
 #undef LOOM_ARRAY_REDUCTION
 
   /// For loom's own code.
-  [[nodiscard]] const detail::NodePtr<T>& node() const noexcept { return node_; }
+  [[nodiscard]] const detail::NodePtr<E>& node() const noexcept { return node_; }
 
   /// `loom.array<shape=(10000, 10000), dtype=float64, chunksize=(1000, 1000), tasks=300>`.
   friend std::ostream& operator<<(std::ostream& out, const Array& a) {
-    return out << "loom.array<shape=" << a.shape().str() << ", dtype=" << dtype_name<T>()
+    return out << "loom.array<shape=" << a.shape().str() << ", dtype=" << dtype_name<E>()
                << ", chunksize=" << a.chunksize().str() << ", tasks=" << a.tasks() << '>';
   }
 
  private:
-  detail::NodePtr<T> node_;
+  detail::NodePtr<E> node_;
 };
 
 }  // namespace loom::array

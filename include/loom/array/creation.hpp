@@ -157,9 +157,9 @@ namespace random {
 }
 
 }  // namespace random
-template <Element T>
-Array<T> Array<T>::persist() const {
-  return Array<T>(std::make_shared<detail::FromArrayNode<T>>(compute(), chunks()));
+template <Element E>
+Array<E> Array<E>::persist() const {
+  return Array<E>(std::make_shared<detail::FromArrayNode<E>>(compute(), chunks()));
 }
 
 }  // namespace loom::array

@@ -31,6 +31,10 @@ class BinaryNode final : public Node<R> {
     const Op op = op_;
     for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<R>(op(x[i], y[i]));
   }
+  void prepare() const override {
+    a_->prepare();
+    b_->prepare();
+  }
   [[nodiscard]] std::int64_t tasks() const override {
     return a_->tasks() + b_->tasks() + this->chunks().npartitions();
   }
@@ -60,6 +64,7 @@ class ScalarNode final : public Node<R> {
       }
     }
   }
+  void prepare() const override { a_->prepare(); }
   [[nodiscard]] std::int64_t tasks() const override {
     return a_->tasks() + this->chunks().npartitions();
   }
@@ -85,6 +90,7 @@ class UnaryNode final : public Node<R> {
       for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<R>(op(x[i]));
     }
   }
+  void prepare() const override { a_->prepare(); }
   [[nodiscard]] std::int64_t tasks() const override {
     return a_->tasks() + this->chunks().npartitions();
   }
@@ -106,6 +112,11 @@ class WhereNode final : public Node<T> {
     a_->eval(start, n, out);
     b_->eval(start, n, y);
     for (std::int64_t i = 0; i < n; ++i) out[i] = c[i] ? out[i] : y[i];
+  }
+  void prepare() const override {
+    c_->prepare();
+    a_->prepare();
+    b_->prepare();
   }
   [[nodiscard]] std::int64_t tasks() const override {
     return c_->tasks() + a_->tasks() + b_->tasks() + this->chunks().npartitions();

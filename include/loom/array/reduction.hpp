@@ -162,8 +162,14 @@ class ReduceNode final : public Node<R> {
         input_(std::move(input)),
         reduced_(std::move(geometry.reduced)),
         finish_(finish) {}
+  void prepare() const override {
+    std::call_once(once_, [this] {
+      input_->prepare();
+      result_ = materialize();
+    });
+  }
   void eval(const std::int64_t* start, std::int64_t n, R* out) const override {
-    std::call_once(once_, [this] { result_ = materialize(); });
+    prepare();
     const std::int64_t first = start != nullptr ? flat_index(start, strides_of(this->shape())) : 0;
     std::copy(result_.data() + first, result_.data() + first + n, out);
   }
@@ -276,77 +282,77 @@ Array<R> reduce(const char* what, const Array<T>& a, const ReduceOptions& option
 
 }  // namespace detail
 
-template <Element T>
-Array<sum_type<T>> Array<T>::sum(const ReduceOptions& options) const {
-  using Acc = detail::SumAcc<T>;
-  return detail::reduce<sum_type<T>, Acc>("sum", *this, options,
+template <Element E>
+Array<sum_type<E>> Array<E>::sum(const ReduceOptions& options) const {
+  using Acc = detail::SumAcc<E>;
+  return detail::reduce<sum_type<E>, Acc>("sum", *this, options,
                                           [](const Acc& a) { return a.result(); });
 }
 
-template <Element T>
-Array<sum_type<T>> Array<T>::prod(const ReduceOptions& options) const {
-  using Acc = detail::ProdAcc<T>;
-  return detail::reduce<sum_type<T>, Acc>("prod", *this, options,
+template <Element E>
+Array<sum_type<E>> Array<E>::prod(const ReduceOptions& options) const {
+  using Acc = detail::ProdAcc<E>;
+  return detail::reduce<sum_type<E>, Acc>("prod", *this, options,
                                           [](const Acc& a) { return a.result(); });
 }
 
-template <Element T>
-Array<mean_type<T>> Array<T>::mean(const ReduceOptions& options) const {
-  using Acc = detail::MomentsAcc<T>;
-  return detail::reduce<mean_type<T>, Acc>("mean", *this, options, [](const Acc& a) {
-    return static_cast<mean_type<T>>(a.count == 0 ? std::numeric_limits<double>::quiet_NaN()
+template <Element E>
+Array<mean_type<E>> Array<E>::mean(const ReduceOptions& options) const {
+  using Acc = detail::MomentsAcc<E>;
+  return detail::reduce<mean_type<E>, Acc>("mean", *this, options, [](const Acc& a) {
+    return static_cast<mean_type<E>>(a.count == 0 ? std::numeric_limits<double>::quiet_NaN()
                                                   : a.mean);
   });
 }
 
-template <Element T>
-Array<mean_type<T>> Array<T>::var(const ReduceOptions& options) const {
-  using Acc = detail::MomentsAcc<T>;
+template <Element E>
+Array<mean_type<E>> Array<E>::var(const ReduceOptions& options) const {
+  using Acc = detail::MomentsAcc<E>;
   const int ddof = options.ddof;
-  return detail::reduce<mean_type<T>, Acc>("var", *this, options, [ddof](const Acc& a) {
+  return detail::reduce<mean_type<E>, Acc>("var", *this, options, [ddof](const Acc& a) {
     const double n = a.count - ddof;
-    return static_cast<mean_type<T>>(n <= 0 ? std::numeric_limits<double>::quiet_NaN() : a.m2 / n);
+    return static_cast<mean_type<E>>(n <= 0 ? std::numeric_limits<double>::quiet_NaN() : a.m2 / n);
   });
 }
 
-template <Element T>
-Array<mean_type<T>> Array<T>::std(const ReduceOptions& options) const {
-  using Acc = detail::MomentsAcc<T>;
+template <Element E>
+Array<mean_type<E>> Array<E>::std(const ReduceOptions& options) const {
+  using Acc = detail::MomentsAcc<E>;
   const int ddof = options.ddof;
-  return detail::reduce<mean_type<T>, Acc>("std", *this, options, [ddof](const Acc& a) {
+  return detail::reduce<mean_type<E>, Acc>("std", *this, options, [ddof](const Acc& a) {
     const double n = a.count - ddof;
-    return static_cast<mean_type<T>>(n <= 0 ? std::numeric_limits<double>::quiet_NaN()
+    return static_cast<mean_type<E>>(n <= 0 ? std::numeric_limits<double>::quiet_NaN()
                                             : std::sqrt(a.m2 / n));
   });
 }
 
-template <Element T>
-Array<T> Array<T>::min(const ReduceOptions& options) const {
-  using Acc = detail::ExtremeAcc<T, false>;
-  return detail::reduce<T, Acc>("min", *this, options, [](const Acc& a) {
+template <Element E>
+Array<E> Array<E>::min(const ReduceOptions& options) const {
+  using Acc = detail::ExtremeAcc<E, false>;
+  return detail::reduce<E, Acc>("min", *this, options, [](const Acc& a) {
     if (!a.best) detail::throw_empty_reduction("min");
     return *a.best;
   });
 }
 
-template <Element T>
-Array<T> Array<T>::max(const ReduceOptions& options) const {
-  using Acc = detail::ExtremeAcc<T, true>;
-  return detail::reduce<T, Acc>("max", *this, options, [](const Acc& a) {
+template <Element E>
+Array<E> Array<E>::max(const ReduceOptions& options) const {
+  using Acc = detail::ExtremeAcc<E, true>;
+  return detail::reduce<E, Acc>("max", *this, options, [](const Acc& a) {
     if (!a.best) detail::throw_empty_reduction("max");
     return *a.best;
   });
 }
 
-template <Element T>
-Array<bool> Array<T>::any(const ReduceOptions& options) const {
-  using Acc = detail::LogicAcc<T, false>;
+template <Element E>
+Array<bool> Array<E>::any(const ReduceOptions& options) const {
+  using Acc = detail::LogicAcc<E, false>;
   return detail::reduce<bool, Acc>("any", *this, options, [](const Acc& a) { return a.value; });
 }
 
-template <Element T>
-Array<bool> Array<T>::all(const ReduceOptions& options) const {
-  using Acc = detail::LogicAcc<T, true>;
+template <Element E>
+Array<bool> Array<E>::all(const ReduceOptions& options) const {
+  using Acc = detail::LogicAcc<E, true>;
   return detail::reduce<bool, Acc>("all", *this, options, [](const Acc& a) { return a.value; });
 }
 

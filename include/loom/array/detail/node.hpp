@@ -31,6 +31,10 @@ class NodeBase {
   [[nodiscard]] const Chunks& chunks() const noexcept { return chunks_; }
   /// Tasks the graph would have, as Dask counts them in its repr (one per chunk per layer).
   [[nodiscard]] virtual std::int64_t tasks() const = 0;
+  /// Computes, before the runs are evaluated in parallel, what this subtree computes whole
+  /// (reductions, matrix products): done inside a parallel loop instead, the first thread
+  /// would compute it while the others wait.
+  virtual void prepare() const {}
 
  private:
   Shape shape_;

@@ -1,0 +1,132 @@
+#pragma once
+// Matrix products of chunked arrays: output chunk (i, j) is the sum over the shared axis's
+// chunks k of Eigen GEMMs of the operands' blocks (i, k) and (k, j), each block evaluated into
+// a dense matrix first. Output chunks are computed in parallel, once.
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include <fmt/format.h>
+#include <Eigen/Core>
+
+#include "loom/array/array.hpp"
+#include "loom/array/rechunk.hpp"
+#include "loom/core/ndarray.hpp"
+
+namespace loom::array {
+
+namespace detail {
+
+template <class T>
+using DenseMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+/// Rows [r0, r0 + nr) and columns [c0, c0 + nc) of a 2-d node, as a dense matrix.
+template <class T>
+DenseMatrix<T> dense_block(const Node<T>& node, std::int64_t r0, std::int64_t nr, std::int64_t c0,
+                           std::int64_t nc) {
+  DenseMatrix<T> m(nr, nc);
+  for (std::int64_t r = 0; r < nr; ++r) {
+    for (std::int64_t c = 0; c < nc; c += kTile) {
+      const std::int64_t start[2] = {r0 + r, c0 + c};
+      node.eval(start, std::min(kTile, nc - c), m.data() + r * nc + c);
+    }
+  }
+  return m;
+}
+
+template <class T>
+class DotNode final : public Node<T> {
+ public:
+  DotNode(NodePtr<T> a, NodePtr<T> b)
+      : Node<T>(Shape{a->shape()[0], b->shape()[1]},
+                Chunks({a->chunks().axis(0), b->chunks().axis(1)})),
+        a_(std::move(a)),
+        b_(std::move(b)) {}
+  void prepare() const override {
+    std::call_once(once_, [this] {
+      a_->prepare();
+      b_->prepare();
+      result_ = materialize();
+    });
+  }
+  void eval(const std::int64_t* start, std::int64_t n, T* out) const override {
+    prepare();
+    std::copy_n(result_.data() + start[0] * this->shape()[1] + start[1], n, out);
+  }
+  [[nodiscard]] const T* view(const std::int64_t* start, std::int64_t /*n*/) const override {
+    prepare();
+    return result_.data() + start[0] * this->shape()[1] + start[1];
+  }
+  [[nodiscard]] std::int64_t tasks() const override {
+    return a_->tasks() + b_->tasks() + this->chunks().npartitions() * a_->chunks().blocks(1);
+  }
+
+ private:
+  NDArray<T> materialize() const {
+    auto result = NDArray<T>::uninitialized(this->shape());
+    T* data = result.mutable_data();
+    const Chunks& out = this->chunks();
+    const std::vector<std::int64_t>& shared = a_->chunks().axis(1);
+    const std::int64_t ncols = this->shape()[1];
+    parallel_blocks(out.npartitions(), [&](std::int64_t block) {
+      const auto index = out.block_index(block);
+      const auto offset = out.block_offset(index);
+      const Shape bshape = out.block_shape(index);
+      DenseMatrix<T> c = DenseMatrix<T>::Zero(bshape[0], bshape[1]);
+      std::int64_t k0 = 0;
+      for (const std::int64_t nk : shared) {
+        if (nk > 0) {
+          c.noalias() += dense_block(*a_, offset[0], bshape[0], k0, nk) *
+                         dense_block(*b_, k0, nk, offset[1], bshape[1]);
+        }
+        k0 += nk;
+      }
+      for (std::int64_t r = 0; r < bshape[0]; ++r) {
+        std::copy_n(c.data() + r * bshape[1], bshape[1],
+                    data + (offset[0] + r) * ncols + offset[1]);
+      }
+    });
+    return result;
+  }
+
+  NodePtr<T> a_;
+  NodePtr<T> b_;
+  mutable std::once_flag once_;
+  mutable NDArray<T> result_;
+};
+
+}  // namespace detail
+
+/// The matrix product of two 2-d arrays (numpy.dot / matmul for 2-d).
+template <Element T>
+requires(!std::is_same_v<T, bool>)
+    [[nodiscard]] Array<T> dot(const Array<T>& a, const Array<T>& b) {
+  if (a.ndim() != 2 || b.ndim() != 2 || a.shape()[1] != b.shape()[0]) {
+    throw ShapeError(fmt::format("dot: shapes {} and {} do not fit (2-d, inner extents equal)",
+                                 a.shape().str(), b.shape().str()));
+  }
+  return Array<T>(std::make_shared<detail::DotNode<T>>(a.node(), b.node()));
+}
+template <Element T>
+requires(!std::is_same_v<T, bool>)
+    [[nodiscard]] Array<T> matmul(const Array<T>& a, const Array<T>& b) {
+  return dot(a, b);
+}
+
+template <Element E>
+Array<E> Array<E>::rechunk(const std::vector<std::int64_t>& chunks) const {
+  return array::rechunk(*this, chunks);
+}
+
+template <Element E>
+Array<E> Array<E>::T() const {
+  return array::transpose(*this);
+}
+
+template <Element E>
+Array<E> Array<E>::dot(const Array& other) const {
+  return array::dot(*this, other);
+}
+
+}  // namespace loom::array
