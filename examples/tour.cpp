@@ -2,7 +2,8 @@
 //
 // Sections: 1. the core (delayed task graphs), 2. Parallel map (joblib), 3. arrays on disk
 // (.npy memory maps shared by worker processes, the Memory cache), 4. remote tasks, actors and
-// the object store (Ray). Later facades add their own sections.
+// the object store (Ray), 5. chunked lazy arrays (dask.array). Later facades add their own
+// sections.
 #include <loom/loom.hpp>
 
 #include <atomic>
@@ -152,7 +153,8 @@ int tour_arrays_on_disk() {
       });
   const bool same_blocks = blocks[1].sum() == loom::random::randn({500, 1000}, 1).sum();
   std::cout << "two 4 MB results from workers arrived as read-only maps (writeable: "
-            << (blocks[0].writeable() ? "yes" : "no") << ")" << (same_blocks ? "\n" : ", MISMATCH\n");
+            << (blocks[0].writeable() ? "yes" : "no") << ")"
+            << (same_blocks ? "\n" : ", MISMATCH\n");
   failures += same_blocks ? 0 : 1;
 
   // Memory: the second call with the same argument is read from disk.
@@ -206,8 +208,8 @@ int tour_remote() {
   const double expected = loom::get(big).mean();
   for (double m : loom::get(means)) failures += m == expected ? 0 : 1;
   const auto stats = loom::object_store_stats();
-  std::cout << "put a 16 MB array once, read by 10 tasks: " << stats.objects_alive
-            << " objects, " << stats.bytes_in_memory / 1'000'000 << " MB in the store\n";
+  std::cout << "put a 16 MB array once, read by 10 tasks: " << stats.objects_alive << " objects, "
+            << stats.bytes_in_memory / 1'000'000 << " MB in the store\n";
 
   auto counter = loom::actor<Counter>().remote();
   t0 = Clock::now();
@@ -231,6 +233,44 @@ int tour_remote() {
   return failures;
 }
 
+int tour_arrays() {
+  std::cout << "== 5. Chunked lazy arrays (loom::array, dask.array) ==\n";
+  namespace da = loom::array;
+  int failures = 0;
+  const auto x = da::random::random({4000, 4000}, {.chunks = {1000, 1000}, .seed = 42});
+  const auto result = da::pow(x + 1.0, 2.0).mean();
+  std::cout << "lazy: " << result << '\n';
+  auto t0 = Clock::now();
+  const double value = result.compute_scalar();
+  std::cout << "((x + 1) ** 2).mean() = " << value << " in " << ms_since(t0)
+            << " ms, fused: x never materialized\n";
+  const auto plain = loom::random::rand(loom::Shape{4000, 4000}, 42);
+  double reference = 0;
+  for (std::int64_t i = 0; i < plain.size(); ++i) {
+    reference += (plain.data()[i] + 1) * (plain.data()[i] + 1);
+  }
+  reference /= static_cast<double>(plain.size());
+  failures += std::abs(value - reference) <= 1e-9 * reference ? 0 : 1;
+
+  t0 = Clock::now();
+  const auto col = x.sum(0).compute();
+  std::cout << "x.sum(axis=0): " << col.size() << " sums in " << ms_since(t0) << " ms\n";
+  double first = 0;
+  for (std::int64_t r = 0; r < 4000; ++r) first += plain(r, 0);
+  failures += std::abs(col(0) - first) <= 1e-9 * first ? 0 : 1;
+
+  const auto small = da::random::random({1000, 1000}, {.chunks = {100, 100}, .seed = 1}).persist();
+  const auto xr = small.rechunk({500, 500});
+  t0 = Clock::now();
+  const auto gram = xr.T().dot(xr).compute();
+  std::cout << "rechunk + x.T().dot(x) on 1000x1000: " << ms_since(t0) << " ms (blocked GEMMs)\n";
+  const auto m = small.compute();
+  const double g01 = (m.matrix().col(0).transpose() * m.matrix().col(1))(0, 0);
+  failures += std::abs(gram(0, 1) - g01) <= 1e-9 * g01 ? 0 : 1;
+  std::cout << (failures == 0 ? "matches the sequential results\n\n" : "MISMATCH\n\n");
+  return failures;
+}
+
 }  // namespace
 
 int main() {
@@ -239,6 +279,7 @@ int main() {
   failures += tour_parallel();
   failures += tour_arrays_on_disk();
   failures += tour_remote();
+  failures += tour_arrays();
   std::cout << (failures == 0 ? "tour finished: every section matched its sequential reference\n"
                               : "tour finished with mismatches\n");
   return failures == 0 ? 0 : 1;

@@ -1,7 +1,11 @@
 // Chunked arrays against straightforward references on NDArray: chunks, creation, element-wise
 // chains, comparisons, full reductions, on shapes that the chunks do not divide.
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <numeric>
 #include <sstream>
 #include <vector>
@@ -405,6 +409,23 @@ TEST(Linalg, RechunkTransposeAndDotMatchEigen) {
   const auto ig = da::matmul(ints.T(), ints).compute();
   const auto plain = ints.compute();
   EXPECT_EQ(ig(1, 2), (plain.matrix().transpose() * plain.matrix())(1, 2));
+}
+
+TEST(Arrays, VisualizeWritesTheGraph) {
+  const auto arr = da::zeros<float>({8000, 8000}, {.chunks = {1000, 1000}});
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("loom-array-graph-" + std::to_string(::getpid()) + ".dot");
+  (arr + 1.0F).sum().visualize(path);
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string dot = text.str();
+  EXPECT_NE(dot.find("digraph"), std::string::npos);
+  EXPECT_NE(dot.find("reduce"), std::string::npos);
+  EXPECT_NE(dot.find("64 chunks"), std::string::npos);
+  EXPECT_NE(dot.find("->"), std::string::npos);
+  std::filesystem::remove(path);
+  EXPECT_THROW(arr.visualize("/nonexistent-dir/graph.dot"), loom::Error);
 }
 
 }  // namespace

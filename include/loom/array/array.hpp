@@ -9,6 +9,7 @@
 
 #include <concepts>
 #include <cstdint>
+#include <filesystem>
 #include <initializer_list>
 #include <ostream>
 #include <string>
@@ -19,6 +20,7 @@
 #include "loom/array/chunks.hpp"
 #include "loom/array/detail/node.hpp"
 #include "loom/array/detail/runs.hpp"
+#include "loom/array/detail/visualize.hpp"
 #include "loom/core/error.hpp"
 #include "loom/core/ndarray.hpp"
 
@@ -126,6 +128,10 @@ class Array {
   [[nodiscard]] Array T() const;
   /// Matrix product of 2-d arrays: each output chunk a sum of Eigen GEMMs over the shared axis.
   [[nodiscard]] Array dot(const Array& other) const;
+
+  /// Writes the graph as Graphviz DOT to `path` (dask's visualize): one box per step with its
+  /// shape and number of chunk tasks. A loom::Error when the file cannot be written.
+  void visualize(const std::filesystem::path& path) const { detail::write_dot(*node_, path); }
 
   /// The value of a 0-d (or one-element) array.
   [[nodiscard]] E compute_scalar() const { return compute().item(); }

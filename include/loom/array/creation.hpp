@@ -29,6 +29,7 @@ class FillNode final : public Node<T> {
   void eval(const std::int64_t* /*start*/, std::int64_t n, T* out) const override {
     std::fill(out, out + n, value_);
   }
+  [[nodiscard]] const char* kind() const noexcept override { return "full"; }
   [[nodiscard]] std::int64_t tasks() const override { return this->chunks().npartitions(); }
 
  private:
@@ -47,6 +48,7 @@ class GeneratedNode final : public Node<T> {
     const std::int64_t first = start != nullptr ? flat_index(start, strides_) : 0;
     for (std::int64_t i = 0; i < n; ++i) out[i] = generate_(first + i);
   }
+  [[nodiscard]] const char* kind() const noexcept override { return "generate"; }
   [[nodiscard]] std::int64_t tasks() const override { return this->chunks().npartitions(); }
 
  private:
@@ -68,6 +70,7 @@ class FromArrayNode final : public Node<T> {
   [[nodiscard]] const T* view(const std::int64_t* start, std::int64_t /*n*/) const override {
     return array_.data() + (start != nullptr ? flat_index(start, strides_) : 0);
   }
+  [[nodiscard]] const char* kind() const noexcept override { return "array"; }
   [[nodiscard]] std::int64_t tasks() const override { return this->chunks().npartitions(); }
 
  private:

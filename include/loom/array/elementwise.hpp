@@ -35,6 +35,10 @@ class BinaryNode final : public Node<R> {
     a_->prepare();
     b_->prepare();
   }
+  [[nodiscard]] const char* kind() const noexcept override { return "elementwise"; }
+  [[nodiscard]] std::vector<const NodeBase*> inputs() const override {
+    return {a_.get(), b_.get()};
+  }
   [[nodiscard]] std::int64_t tasks() const override {
     return a_->tasks() + b_->tasks() + this->chunks().npartitions();
   }
@@ -65,6 +69,8 @@ class ScalarNode final : public Node<R> {
     }
   }
   void prepare() const override { a_->prepare(); }
+  [[nodiscard]] const char* kind() const noexcept override { return "elementwise"; }
+  [[nodiscard]] std::vector<const NodeBase*> inputs() const override { return {a_.get()}; }
   [[nodiscard]] std::int64_t tasks() const override {
     return a_->tasks() + this->chunks().npartitions();
   }
@@ -91,6 +97,8 @@ class UnaryNode final : public Node<R> {
     }
   }
   void prepare() const override { a_->prepare(); }
+  [[nodiscard]] const char* kind() const noexcept override { return "elementwise"; }
+  [[nodiscard]] std::vector<const NodeBase*> inputs() const override { return {a_.get()}; }
   [[nodiscard]] std::int64_t tasks() const override {
     return a_->tasks() + this->chunks().npartitions();
   }
@@ -117,6 +125,10 @@ class WhereNode final : public Node<T> {
     c_->prepare();
     a_->prepare();
     b_->prepare();
+  }
+  [[nodiscard]] const char* kind() const noexcept override { return "where"; }
+  [[nodiscard]] std::vector<const NodeBase*> inputs() const override {
+    return {c_.get(), a_.get(), b_.get()};
   }
   [[nodiscard]] std::int64_t tasks() const override {
     return c_->tasks() + a_->tasks() + b_->tasks() + this->chunks().npartitions();

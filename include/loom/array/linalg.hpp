@@ -58,6 +58,10 @@ class DotNode final : public Node<T> {
     prepare();
     return result_.data() + start[0] * this->shape()[1] + start[1];
   }
+  [[nodiscard]] const char* kind() const noexcept override { return "dot"; }
+  [[nodiscard]] std::vector<const NodeBase*> inputs() const override {
+    return {a_.get(), b_.get()};
+  }
   [[nodiscard]] std::int64_t tasks() const override {
     return a_->tasks() + b_->tasks() + this->chunks().npartitions() * a_->chunks().blocks(1);
   }

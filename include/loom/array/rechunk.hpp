@@ -26,6 +26,8 @@ class RechunkNode final : public Node<T> {
     return input_->view(start, n);
   }
   void prepare() const override { input_->prepare(); }
+  [[nodiscard]] const char* kind() const noexcept override { return "rechunk"; }
+  [[nodiscard]] std::vector<const NodeBase*> inputs() const override { return {input_.get()}; }
   [[nodiscard]] std::int64_t tasks() const override {
     return input_->tasks() + this->chunks().npartitions();
   }
@@ -62,6 +64,8 @@ class TransposeNode final : public Node<T> {
     }
   }
   void prepare() const override { input_->prepare(); }
+  [[nodiscard]] const char* kind() const noexcept override { return "transpose"; }
+  [[nodiscard]] std::vector<const NodeBase*> inputs() const override { return {input_.get()}; }
   [[nodiscard]] std::int64_t tasks() const override {
     return input_->tasks() + this->chunks().npartitions();
   }

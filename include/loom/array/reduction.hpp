@@ -173,6 +173,8 @@ class ReduceNode final : public Node<R> {
     const std::int64_t first = start != nullptr ? flat_index(start, strides_of(this->shape())) : 0;
     std::copy(result_.data() + first, result_.data() + first + n, out);
   }
+  [[nodiscard]] const char* kind() const noexcept override { return "reduce"; }
+  [[nodiscard]] std::vector<const NodeBase*> inputs() const override { return {input_.get()}; }
   [[nodiscard]] std::int64_t tasks() const override {
     return input_->tasks() + input_->chunks().npartitions() + this->chunks().npartitions();
   }

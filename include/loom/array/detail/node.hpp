@@ -35,6 +35,9 @@ class NodeBase {
   /// (reductions, matrix products): done inside a parallel loop instead, the first thread
   /// would compute it while the others wait.
   virtual void prepare() const {}
+  /// What the node does ("random", "elementwise", "sum"...) and what it reads, for visualize().
+  [[nodiscard]] virtual const char* kind() const noexcept { return "source"; }
+  [[nodiscard]] virtual std::vector<const NodeBase*> inputs() const { return {}; }
 
  private:
   Shape shape_;

@@ -1,0 +1,43 @@
+#include "loom/array/detail/visualize.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "loom/core/error.hpp"
+
+namespace loom::array::detail {
+
+void write_dot(const NodeBase& root, const std::filesystem::path& path) {
+  std::string dot = "digraph loom_array {\n  rankdir=BT;\n  node [shape=box];\n";
+  std::map<const NodeBase*, int> ids;
+  std::vector<const NodeBase*> todo{&root};
+  while (!todo.empty()) {
+    const NodeBase* n = todo.back();
+    todo.pop_back();
+    if (ids.count(n) != 0) continue;
+    const int id = static_cast<int>(ids.size());
+    ids[n] = id;
+    dot += fmt::format("  n{} [label=\"{}\\nshape={}\\n{} chunks\"];\n", id, n->kind(),
+                       n->shape().str(), n->chunks().npartitions());
+    for (const NodeBase* input : n->inputs()) todo.push_back(input);
+  }
+  for (const auto& [n, id] : ids) {
+    for (const NodeBase* input : n->inputs()) dot += fmt::format("  n{} -> n{};\n", ids[input], id);
+  }
+  dot += "}\n";
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << dot;
+  out.close();
+  if (!out) {
+    throw Error(
+        fmt::format("visualize: cannot write '{}': {}", path.string(), std::strerror(errno)));
+  }
+}
+
+}  // namespace loom::array::detail
