@@ -428,4 +428,21 @@ TEST(Arrays, VisualizeWritesTheGraph) {
   EXPECT_THROW(arr.visualize("/nonexistent-dir/graph.dot"), loom::Error);
 }
 
+TEST(Files, ToNpyAndFromNpyRoundTrip) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("loom-array-npy-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto x = da::random::random({503, 301}, {.chunks = {100, 77}, .seed = 9});
+  (x * 2.0).to_npy(dir / "x.npy");
+  const auto plain = loom::load_npy<double>(dir / "x.npy");  // NumPy's format, read back
+  const auto expected = (x * 2.0).compute();
+  for (std::int64_t i = 0; i < plain.size(); ++i) ASSERT_EQ(plain.data()[i], expected.data()[i]);
+  const auto back = da::from_npy<double>(dir / "x.npy", {.chunks = {64, 64}});
+  EXPECT_EQ(back.chunks().chunksize(), (loom::Shape{64, 64}));
+  EXPECT_DOUBLE_EQ(back.sum().compute_scalar(), (x * 2.0).sum().compute_scalar());
+  EXPECT_THROW((void)da::from_npy<float>(dir / "x.npy"), loom::Error);  // wrong dtype
+  EXPECT_THROW((void)da::from_npy<double>(dir / "missing.npy"), loom::Error);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace

@@ -129,6 +129,9 @@ class Array {
   /// Matrix product of 2-d arrays: each output chunk a sum of Eigen GEMMs over the shared axis.
   [[nodiscard]] Array dot(const Array& other) const;
 
+  /// Writes the values to a NumPy `.npy` file chunk by chunk (defined in creation.hpp).
+  void to_npy(const std::filesystem::path& path) const;
+
   /// Writes the graph as Graphviz DOT to `path` (dask's visualize): one box per step with its
   /// shape and number of chunk tasks. A loom::Error when the file cannot be written.
   void visualize(const std::filesystem::path& path) const { detail::write_dot(*node_, path); }

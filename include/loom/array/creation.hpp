@@ -4,11 +4,13 @@
 
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <vector>
 
 #include "loom/array/array.hpp"
 #include "loom/core/random.hpp"
+#include "loom/io/npy.hpp"
 
 namespace loom::array {
 
@@ -128,6 +130,14 @@ template <Element T>
   return Array<T>(std::make_shared<detail::FromArrayNode<T>>(std::move(array), std::move(chunks)));
 }
 
+/// A chunked view of a `.npy` file, memory-mapped read-only: chunks are read from the file (the
+/// page cache) as they are evaluated. A loom::Error names the file when it is missing or not a
+/// .npy file of `T`.
+template <Element T>
+[[nodiscard]] Array<T> from_npy(const std::filesystem::path& path, const Options& options = {}) {
+  return from_array(load_npy<T>(path, {.mmap_mode = "r"}), options);
+}
+
 namespace random {
 
 /// Uniform values in [0, 1) (dask.array.random.random).
@@ -163,6 +173,28 @@ namespace random {
 template <Element E>
 Array<E> Array<E>::persist() const {
   return Array<E>(std::make_shared<detail::FromArrayNode<E>>(compute(), chunks()));
+}
+
+/// Writes the array to a `.npy` file chunk by chunk, in parallel, straight into the mapped
+/// file: the whole array is never held in memory of its own.
+template <Element T>
+void to_npy(const Array<T>& a, const std::filesystem::path& path) {
+  NDArray<T> out = open_memmap<T>(path, a.shape());
+  T* data = out.mutable_data();
+  const std::vector<std::int64_t> strides = detail::strides_of(a.shape());
+  const detail::Node<T>& node = *a.node();
+  node.prepare();
+  const Chunks& c = a.chunks();
+  detail::parallel_blocks(c.npartitions(), [&](std::int64_t block) {
+    detail::for_each_run(c, block, [&](const std::int64_t* start, std::int64_t n) {
+      node.eval(start, n, data + (start != nullptr ? detail::flat_index(start, strides) : 0));
+    });
+  });
+}
+
+template <Element E>
+void Array<E>::to_npy(const std::filesystem::path& path) const {
+  array::to_npy(*this, path);
 }
 
 }  // namespace loom::array
