@@ -178,45 +178,32 @@ struct Pow {
 template <class T>
 using Scalar = std::type_identity_t<T>;
 
-#define LOOM_ARRAY_BINARY(op, functor, name)                                 \
+// Each operator for array-array, array-scalar and scalar-array; R is the result element type
+// (T for arithmetic, bool for comparisons).
+#define LOOM_ARRAY_OPERATOR(op, functor, name, R)                            \
   template <Element T>                                                       \
-  [[nodiscard]] Array<T> operator op(const Array<T>& a, const Array<T>& b) { \
-    return detail::binary<T>(name, a, b, functor{});                         \
+  [[nodiscard]] Array<R> operator op(const Array<T>& a, const Array<T>& b) { \
+    return detail::binary<R>(name, a, b, functor{});                         \
   }                                                                          \
   template <Element T>                                                       \
-  [[nodiscard]] Array<T> operator op(const Array<T>& a, Scalar<T> s) {       \
-    return detail::with_scalar<T>(a, s, functor{});                          \
+  [[nodiscard]] Array<R> operator op(const Array<T>& a, Scalar<T> s) {       \
+    return detail::with_scalar<R>(a, s, functor{});                          \
   }                                                                          \
   template <Element T>                                                       \
-  [[nodiscard]] Array<T> operator op(Scalar<T> s, const Array<T>& a) {       \
-    return detail::scalar_with<T>(s, a, functor{});                          \
+  [[nodiscard]] Array<R> operator op(Scalar<T> s, const Array<T>& a) {       \
+    return detail::scalar_with<R>(s, a, functor{});                          \
   }
-LOOM_ARRAY_BINARY(+, std::plus<>, "+")
-LOOM_ARRAY_BINARY(-, std::minus<>, "-")
-LOOM_ARRAY_BINARY(*, std::multiplies<>, "*")
-LOOM_ARRAY_BINARY(/, std::divides<>, "/")
-#undef LOOM_ARRAY_BINARY
-
-#define LOOM_ARRAY_COMPARE(op, functor, name)                                   \
-  template <Element T>                                                          \
-  [[nodiscard]] Array<bool> operator op(const Array<T>& a, const Array<T>& b) { \
-    return detail::binary<bool>(name, a, b, functor{});                         \
-  }                                                                             \
-  template <Element T>                                                          \
-  [[nodiscard]] Array<bool> operator op(const Array<T>& a, Scalar<T> s) {       \
-    return detail::with_scalar<bool>(a, s, functor{});                          \
-  }                                                                             \
-  template <Element T>                                                          \
-  [[nodiscard]] Array<bool> operator op(Scalar<T> s, const Array<T>& a) {       \
-    return detail::scalar_with<bool>(s, a, functor{});                          \
-  }
-LOOM_ARRAY_COMPARE(<, std::less<>, "<")
-LOOM_ARRAY_COMPARE(<=, std::less_equal<>, "<=")
-LOOM_ARRAY_COMPARE(>, std::greater<>, ">")
-LOOM_ARRAY_COMPARE(>=, std::greater_equal<>, ">=")
-LOOM_ARRAY_COMPARE(==, std::equal_to<>, "==")
-LOOM_ARRAY_COMPARE(!=, std::not_equal_to<>, "!=")
-#undef LOOM_ARRAY_COMPARE
+LOOM_ARRAY_OPERATOR(+, std::plus<>, "+", T)
+LOOM_ARRAY_OPERATOR(-, std::minus<>, "-", T)
+LOOM_ARRAY_OPERATOR(*, std::multiplies<>, "*", T)
+LOOM_ARRAY_OPERATOR(/, std::divides<>, "/", T)
+LOOM_ARRAY_OPERATOR(<, std::less<>, "<", bool)
+LOOM_ARRAY_OPERATOR(<=, std::less_equal<>, "<=", bool)
+LOOM_ARRAY_OPERATOR(>, std::greater<>, ">", bool)
+LOOM_ARRAY_OPERATOR(>=, std::greater_equal<>, ">=", bool)
+LOOM_ARRAY_OPERATOR(==, std::equal_to<>, "==", bool)
+LOOM_ARRAY_OPERATOR(!=, std::not_equal_to<>, "!=", bool)
+#undef LOOM_ARRAY_OPERATOR
 
 template <Element T>
 [[nodiscard]] Array<T> operator-(const Array<T>& a) {
