@@ -51,13 +51,13 @@ class BinaryNode final : public Node<R> {
 
 /// op(x, scalar) or op(scalar, x).
 template <class R, class T, class Op, bool ScalarFirst>
-class ScalarNode final : public Node<R> {
+class ScalarNode final : public OneInputNode<R, T> {
  public:
   ScalarNode(NodePtr<T> a, T scalar, Op op)
-      : Node<R>(a->shape(), a->chunks()), a_(std::move(a)), scalar_(scalar), op_(op) {}
+      : OneInputNode<R, T>(a, a->shape(), a->chunks(), "elementwise"), scalar_(scalar), op_(op) {}
   void eval(const std::int64_t* start, std::int64_t n, R* out) const override {
     T xb[kTile];
-    const T* x = a_->values(start, n, xb);
+    const T* x = this->input_->values(start, n, xb);
     const T s = scalar_;  // locals: the loop then vectorizes (no aliasing with `out`)
     const Op op = op_;
     for (std::int64_t i = 0; i < n; ++i) {
@@ -68,43 +68,30 @@ class ScalarNode final : public Node<R> {
       }
     }
   }
-  void prepare() const override { a_->prepare(); }
-  [[nodiscard]] const char* kind() const noexcept override { return "elementwise"; }
-  [[nodiscard]] std::vector<const NodeBase*> inputs() const override { return {a_.get()}; }
-  [[nodiscard]] std::int64_t tasks() const override {
-    return a_->tasks() + this->chunks().npartitions();
-  }
 
  private:
-  NodePtr<T> a_;
   T scalar_;
   Op op_;
 };
 
 template <class R, class T, class Op>
-class UnaryNode final : public Node<R> {
+class UnaryNode final : public OneInputNode<R, T> {
  public:
-  UnaryNode(NodePtr<T> a, Op op) : Node<R>(a->shape(), a->chunks()), a_(std::move(a)), op_(op) {}
+  UnaryNode(NodePtr<T> a, Op op)
+      : OneInputNode<R, T>(a, a->shape(), a->chunks(), "elementwise"), op_(op) {}
   void eval(const std::int64_t* start, std::int64_t n, R* out) const override {
     const Op op = op_;
     if constexpr (std::is_same_v<R, T>) {
-      const T* x = a_->values(start, n, out);  // evaluated in place when not in memory
+      const T* x = this->input_->values(start, n, out);  // evaluated in place when not in memory
       for (std::int64_t i = 0; i < n; ++i) out[i] = op(x[i]);
     } else {
       T xb[kTile];
-      const T* x = a_->values(start, n, xb);
+      const T* x = this->input_->values(start, n, xb);
       for (std::int64_t i = 0; i < n; ++i) out[i] = static_cast<R>(op(x[i]));
     }
   }
-  void prepare() const override { a_->prepare(); }
-  [[nodiscard]] const char* kind() const noexcept override { return "elementwise"; }
-  [[nodiscard]] std::vector<const NodeBase*> inputs() const override { return {a_.get()}; }
-  [[nodiscard]] std::int64_t tasks() const override {
-    return a_->tasks() + this->chunks().npartitions();
-  }
 
  private:
-  NodePtr<T> a_;
   Op op_;
 };
 

@@ -15,43 +15,33 @@ namespace loom::array {
 namespace detail {
 
 template <class T>
-class RechunkNode final : public Node<T> {
+class RechunkNode final : public OneInputNode<T, T> {
  public:
   RechunkNode(NodePtr<T> input, Chunks chunks)
-      : Node<T>(input->shape(), std::move(chunks)), input_(std::move(input)) {}
+      : OneInputNode<T, T>(input, input->shape(), std::move(chunks), "rechunk") {}
   void eval(const std::int64_t* start, std::int64_t n, T* out) const override {
-    input_->eval(start, n, out);
+    this->input_->eval(start, n, out);
   }
   [[nodiscard]] const T* view(const std::int64_t* start, std::int64_t n) const override {
-    return input_->view(start, n);
+    return this->input_->view(start, n);
   }
-  void prepare() const override { input_->prepare(); }
-  [[nodiscard]] const char* kind() const noexcept override { return "rechunk"; }
-  [[nodiscard]] std::vector<const NodeBase*> inputs() const override { return {input_.get()}; }
-  [[nodiscard]] std::int64_t tasks() const override {
-    return input_->tasks() + this->chunks().npartitions();
-  }
-
- private:
-  NodePtr<T> input_;
 };
 
 /// Output axis a is input axis perm[a].
 template <class T>
-class TransposeNode final : public Node<T> {
+class TransposeNode final : public OneInputNode<T, T> {
  public:
   TransposeNode(NodePtr<T> input, std::vector<std::size_t> perm, Shape shape, Chunks chunks)
-      : Node<T>(std::move(shape), std::move(chunks)),
-        input_(std::move(input)),
+      : OneInputNode<T, T>(std::move(input), std::move(shape), std::move(chunks), "transpose"),
         perm_(std::move(perm)),
-        input_strides_(strides_of(input_->shape())) {}
+        input_strides_(strides_of(this->input_->shape())) {}
   void eval(const std::int64_t* start, std::int64_t n, T* out) const override {
     const std::size_t ndim = perm_.size();
     std::vector<std::int64_t> at(ndim);
     for (std::size_t a = 0; a < ndim; ++a) at[perm_[a]] = start[a];
     const std::size_t moving = perm_[ndim - 1];  // the input axis the run walks along
     const std::int64_t first = at[moving];
-    if (const T* whole = input_->view(zero_.data(), 1); whole != nullptr) {
+    if (const T* whole = this->input_->view(zero_.data(), 1); whole != nullptr) {
       // In memory: a strided gather.
       const std::int64_t base = flat_index(at.data(), input_strides_);
       const std::int64_t stride = input_strides_[moving];
@@ -60,18 +50,11 @@ class TransposeNode final : public Node<T> {
     }
     for (std::int64_t i = 0; i < n; ++i) {
       at[moving] = first + i;
-      input_->eval(at.data(), 1, out + i);
+      this->input_->eval(at.data(), 1, out + i);
     }
-  }
-  void prepare() const override { input_->prepare(); }
-  [[nodiscard]] const char* kind() const noexcept override { return "transpose"; }
-  [[nodiscard]] std::vector<const NodeBase*> inputs() const override { return {input_.get()}; }
-  [[nodiscard]] std::int64_t tasks() const override {
-    return input_->tasks() + this->chunks().npartitions();
   }
 
  private:
-  NodePtr<T> input_;
   std::vector<std::size_t> perm_;
   std::vector<std::int64_t> input_strides_;
   std::vector<std::int64_t> zero_ = std::vector<std::int64_t>(perm_.size(), 0);

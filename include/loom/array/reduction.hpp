@@ -298,52 +298,59 @@ Array<sum_type<E>> Array<E>::prod(const ReduceOptions& options) const {
                                           [](const Acc& a) { return a.result(); });
 }
 
+namespace detail {
+/// var (or std with `root`) from the merged moments, with `ddof` delta degrees of freedom.
+template <class R, class Acc>
+auto variance_finish(int ddof, bool root) {
+  return [ddof, root](const Acc& a) {
+    const double n = a.count - ddof;
+    if (n <= 0) return static_cast<R>(std::numeric_limits<double>::quiet_NaN());
+    return static_cast<R>(root ? std::sqrt(a.m2 / n) : a.m2 / n);
+  };
+}
+/// min or max: the best value, or ShapeError for an empty array.
+template <class T, class Acc>
+auto extreme_finish(const char* what) {
+  return [what](const Acc& a) {
+    if (!a.best) throw_empty_reduction(what);
+    return *a.best;
+  };
+}
+}  // namespace detail
+
 template <Element E>
 Array<mean_type<E>> Array<E>::mean(const ReduceOptions& options) const {
-  using Acc = detail::MomentsAcc<E>;
+  using Acc = detail::MeanAcc<E>;
   return detail::reduce<mean_type<E>, Acc>("mean", *this, options, [](const Acc& a) {
     return static_cast<mean_type<E>>(a.count == 0 ? std::numeric_limits<double>::quiet_NaN()
-                                                  : a.mean);
+                                                  : a.total / a.count);
   });
 }
 
 template <Element E>
 Array<mean_type<E>> Array<E>::var(const ReduceOptions& options) const {
   using Acc = detail::MomentsAcc<E>;
-  const int ddof = options.ddof;
-  return detail::reduce<mean_type<E>, Acc>("var", *this, options, [ddof](const Acc& a) {
-    const double n = a.count - ddof;
-    return static_cast<mean_type<E>>(n <= 0 ? std::numeric_limits<double>::quiet_NaN() : a.m2 / n);
-  });
+  return detail::reduce<mean_type<E>, Acc>(
+      "var", *this, options, detail::variance_finish<mean_type<E>, Acc>(options.ddof, false));
 }
 
 template <Element E>
 Array<mean_type<E>> Array<E>::std(const ReduceOptions& options) const {
   using Acc = detail::MomentsAcc<E>;
-  const int ddof = options.ddof;
-  return detail::reduce<mean_type<E>, Acc>("std", *this, options, [ddof](const Acc& a) {
-    const double n = a.count - ddof;
-    return static_cast<mean_type<E>>(n <= 0 ? std::numeric_limits<double>::quiet_NaN()
-                                            : std::sqrt(a.m2 / n));
-  });
+  return detail::reduce<mean_type<E>, Acc>(
+      "std", *this, options, detail::variance_finish<mean_type<E>, Acc>(options.ddof, true));
 }
 
 template <Element E>
 Array<E> Array<E>::min(const ReduceOptions& options) const {
   using Acc = detail::ExtremeAcc<E, false>;
-  return detail::reduce<E, Acc>("min", *this, options, [](const Acc& a) {
-    if (!a.best) detail::throw_empty_reduction("min");
-    return *a.best;
-  });
+  return detail::reduce<E, Acc>("min", *this, options, detail::extreme_finish<E, Acc>("min"));
 }
 
 template <Element E>
 Array<E> Array<E>::max(const ReduceOptions& options) const {
   using Acc = detail::ExtremeAcc<E, true>;
-  return detail::reduce<E, Acc>("max", *this, options, [](const Acc& a) {
-    if (!a.best) detail::throw_empty_reduction("max");
-    return *a.best;
-  });
+  return detail::reduce<E, Acc>("max", *this, options, detail::extreme_finish<E, Acc>("max"));
 }
 
 template <Element E>

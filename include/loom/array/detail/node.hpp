@@ -67,6 +67,27 @@ class Node : public NodeBase {
 template <class T>
 using NodePtr = std::shared_ptr<const Node<T>>;
 
+/// A node of element type R computed from one input of element type T, one task per chunk on
+/// top of the input's (element-wise steps, rechunk, transpose).
+template <class R, class T>
+class OneInputNode : public Node<R> {
+ public:
+  OneInputNode(NodePtr<T> input, Shape shape, Chunks chunks, const char* kind)
+      : Node<R>(std::move(shape), std::move(chunks)), input_(std::move(input)), kind_(kind) {}
+  void prepare() const override { input_->prepare(); }
+  [[nodiscard]] const char* kind() const noexcept override { return kind_; }
+  [[nodiscard]] std::vector<const NodeBase*> inputs() const override { return {input_.get()}; }
+  [[nodiscard]] std::int64_t tasks() const override {
+    return input_->tasks() + this->chunks().npartitions();
+  }
+
+ protected:
+  NodePtr<T> input_;
+
+ private:
+  const char* kind_;
+};
+
 /// Row-major strides (in elements) of `shape`.
 inline std::vector<std::int64_t> strides_of(const Shape& shape) {
   std::vector<std::int64_t> s(shape.size(), 1);
