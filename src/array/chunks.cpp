@@ -100,6 +100,11 @@ std::vector<std::int64_t> regular(std::int64_t extent, std::int64_t length) {
 
 Chunks normalize_chunks(const Shape& shape, std::span<const std::int64_t> spec,
                         std::size_t itemsize) {
+  return normalize_chunks(shape, spec, itemsize, auto_chunk_bytes());
+}
+
+Chunks normalize_chunks(const Shape& shape, std::span<const std::int64_t> spec,
+                        std::size_t itemsize, std::int64_t target_bytes) {
   const std::size_t ndim = shape.size();
   std::vector<std::int64_t> lengths(spec.begin(), spec.end());
   if (lengths.empty()) lengths.assign(ndim, 0);
@@ -119,7 +124,7 @@ Chunks normalize_chunks(const Shape& shape, std::span<const std::int64_t> spec,
   // Auto axes share what the fixed ones leave of the target, as evenly as they can; an axis
   // shorter than its share is taken whole and the rest share again.
   std::vector<std::size_t> automatic;
-  double budget = static_cast<double>(auto_chunk_bytes()) / static_cast<double>(itemsize);
+  double budget = static_cast<double>(target_bytes) / static_cast<double>(itemsize);
   for (std::size_t a = 0; a < ndim; ++a) {
     if (lengths[a] == 0) {
       automatic.push_back(a);
@@ -174,6 +179,11 @@ ReducedGeometry reduced_geometry(const char* what, const Shape& shape, const Chu
   const auto ndim = static_cast<int>(shape.size());
   ReducedGeometry g;
   g.keepdims = options.keepdims;
+  if (options.split_every < 0 || options.split_every == 1) {
+    throw ShapeError(fmt::format("{}: split_every is {}; use 0 (the default, 4) or at least 2",
+                                 what, options.split_every));
+  }
+  g.split_every = options.split_every == 0 ? 4 : options.split_every;
   g.reduced.assign(shape.size(), options.axis.axes.empty());
   for (int axis : options.axis.axes) {
     const int a = axis < 0 ? axis + ndim : axis;

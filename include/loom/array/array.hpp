@@ -21,6 +21,7 @@
 #include "loom/array/detail/node.hpp"
 #include "loom/array/detail/runs.hpp"
 #include "loom/array/detail/visualize.hpp"
+#include "loom/array/index.hpp"
 #include "loom/core/error.hpp"
 #include "loom/core/ndarray.hpp"
 
@@ -47,6 +48,31 @@ template <class T>
 using sum_type = std::conditional_t<std::is_floating_point_v<T>, T, std::int64_t>;
 template <class T>
 using mean_type = std::conditional_t<std::is_same_v<T, float>, float, double>;
+
+/// NumPy's promotion of two array element types: bool gives way to anything, int32 with int64
+/// is int64, an integer with any float is float64, float32 with float64 is float64.
+template <class A, class B>
+using promote_t = std::conditional_t<
+    std::is_same_v<A, B>, A,
+    std::conditional_t<
+        std::is_same_v<A, bool>, B,
+        std::conditional_t<std::is_same_v<B, bool>, A,
+                           std::conditional_t<std::is_integral_v<A> && std::is_integral_v<B>,
+                                              std::int64_t, double>>>>;
+
+/// An array of T with a C++ scalar of type S, as NumPy treats a Python scalar: the array's type
+/// wins unless the scalar is of a higher kind (a float with an integer or bool array is
+/// float64; an integer with a bool array is int64).
+template <class T, class S>
+using scalar_promote_t = std::conditional_t<
+    std::is_floating_point_v<T>, T,
+    std::conditional_t<
+        std::is_floating_point_v<S>, double,
+        std::conditional_t<std::is_same_v<T, bool> && !std::is_same_v<S, bool>, std::int64_t, T>>>;
+
+/// The type `/` computes in: true division, so integers and bools divide as float64.
+template <class C>
+using true_divide_t = std::conditional_t<std::is_floating_point_v<C>, C, double>;
 
 template <Element T>
 class Array;
@@ -80,7 +106,7 @@ struct ReduceOptions {
   KeepDims keepdims{};
   /// Delta degrees of freedom of std/var (0, as NumPy).
   int ddof = 0;
-  /// Partial results merged per step (accepted; the merge is one flat step for now).
+  /// Partial results merged per step of the tree reduction (0: 4, as Dask; at least 2).
   int split_every = 0;
 };
 
@@ -124,8 +150,27 @@ class Array {
 
   /// The same values in other chunks (`{1000, 1000}`, `-1` for a whole axis, 0 auto).
   [[nodiscard]] Array rechunk(const std::vector<std::int64_t>& chunks) const;
-  /// Axes reversed (numpy's .E).
+  /// Axes reversed (numpy's .T).
   [[nodiscard]] Array T() const;
+  /// The same values in another shape (one extent may be -1: inferred), as numpy.reshape.
+  [[nodiscard]] Array reshape(const std::vector<std::int64_t>& shape) const;
+  /// The values converted to another element type (numpy's astype).
+  template <Element U>
+  [[nodiscard]] Array<U> astype() const;
+  /// Basic and integer indexing, one index per axis (missing trailing axes are whole):
+  /// `x(da::slice(0, 100), da::all)`, `x(5)` (drops the axis), `x(da::slice(none, none, -1))`,
+  /// `x(std::vector<std::int64_t>{3, 0, 3})` (takes those positions). Lazy; defined in
+  /// loom/array/slicing.hpp.
+  template <class... I>
+  requires(std::is_constructible_v<Index, const I&>&&...) [[nodiscard]] Array operator()(
+      const I&... index) const {
+    return at(std::vector<Index>{Index(index)...});
+  }
+  [[nodiscard]] Array at(const std::vector<Index>& index) const;
+  /// f applied to each block (an NDArray<E>), which returns the block's values as an
+  /// NDArray<R> of the same shape (dask's map_blocks); defined in loom/array/map_blocks.hpp.
+  template <class F>
+  [[nodiscard]] auto map_blocks(F f) const;
   /// Matrix product of 2-d arrays: each output chunk a sum of Eigen GEMMs over the shared axis.
   [[nodiscard]] Array dot(const Array& other) const;
 
@@ -138,6 +183,7 @@ class Array {
 
   /// The value of a 0-d (or one-element) array.
   [[nodiscard]] E compute_scalar() const { return compute().item(); }
+  [[nodiscard]] E item() const { return compute().item(); }
 
   // ---- reductions (lazy; defined in loom/array/reduction.hpp) ----
   // x.sum() reduces everything (a 0-d array), x.sum(0) one axis, x.sum({...}) as options say.
@@ -156,6 +202,10 @@ class Array {
   LOOM_ARRAY_REDUCTION(E, max)
   LOOM_ARRAY_REDUCTION(bool, any)
   LOOM_ARRAY_REDUCTION(bool, all)
+  // The position of the first smallest (largest) value: along one axis, or in the flattened
+  // array when all axes are reduced (NaN counts as the extreme, as NumPy).
+  LOOM_ARRAY_REDUCTION(std::int64_t, argmin)
+  LOOM_ARRAY_REDUCTION(std::int64_t, argmax)
 #undef LOOM_ARRAY_REDUCTION
 
   /// For loom's own code.

@@ -56,6 +56,9 @@ class Chunks {
 /// wrong rank or a negative length other than -1.
 [[nodiscard]] Chunks normalize_chunks(const Shape& shape, std::span<const std::int64_t> spec,
                                       std::size_t itemsize);
+/// The same with auto chunks of about `target_bytes` instead of `array.chunk-size`.
+[[nodiscard]] Chunks normalize_chunks(const Shape& shape, std::span<const std::int64_t> spec,
+                                      std::size_t itemsize, std::int64_t target_bytes);
 /// The target bytes of an auto chunk: config `array.chunk-size`.
 [[nodiscard]] std::int64_t auto_chunk_bytes();
 

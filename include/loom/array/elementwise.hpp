@@ -1,8 +1,8 @@
 #pragma once
 // Element-wise arithmetic, functions and comparisons on chunked arrays. Each makes a node that
 // evaluates its operands run by run into small buffers: a chain is fused, whatever its length.
-// (Operands of one shape and element type, or an array and a scalar; broadcasting and type
-// promotion are to come.)
+// Operands broadcast as in NumPy and their element types promote as NumPy's do (promote_t;
+// a C++ scalar acts as a Python scalar: scalar_promote_t); `/` is true division.
 
 #include <cmath>
 #include <cstdint>
@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 
 #include "loom/array/array.hpp"
+#include "loom/array/creation.hpp"
+#include "loom/array/detail/broadcast.hpp"
 
 namespace loom::array {
 
@@ -21,8 +23,8 @@ namespace detail {
 template <class R, class T, class Op>
 class BinaryNode final : public Node<R> {
  public:
-  BinaryNode(NodePtr<T> a, NodePtr<T> b, Op op)
-      : Node<R>(a->shape(), a->chunks()), a_(std::move(a)), b_(std::move(b)), op_(op) {}
+  BinaryNode(NodePtr<T> a, NodePtr<T> b, Chunks chunks, Op op)
+      : Node<R>(a->shape(), std::move(chunks)), a_(std::move(a)), b_(std::move(b)), op_(op) {}
   void eval(const std::int64_t* start, std::int64_t n, R* out) const override {
     T xb[kTile];
     T yb[kTile];
@@ -98,15 +100,19 @@ class UnaryNode final : public OneInputNode<R, T> {
 template <class T>
 class WhereNode final : public Node<T> {
  public:
-  WhereNode(NodePtr<bool> c, NodePtr<T> a, NodePtr<T> b)
-      : Node<T>(a->shape(), a->chunks()), c_(std::move(c)), a_(std::move(a)), b_(std::move(b)) {}
+  WhereNode(NodePtr<bool> c, NodePtr<T> a, NodePtr<T> b, Chunks chunks)
+      : Node<T>(a->shape(), std::move(chunks)),
+        c_(std::move(c)),
+        a_(std::move(a)),
+        b_(std::move(b)) {}
   void eval(const std::int64_t* start, std::int64_t n, T* out) const override {
-    bool c[kTile];
-    T y[kTile];
-    c_->eval(start, n, c);
-    a_->eval(start, n, out);
-    b_->eval(start, n, y);
-    for (std::int64_t i = 0; i < n; ++i) out[i] = c[i] ? out[i] : y[i];
+    bool cb[kTile];
+    T xb[kTile];
+    T yb[kTile];
+    const bool* c = c_->values(start, n, cb);
+    const T* x = a_->values(start, n, xb);
+    const T* y = b_->values(start, n, yb);
+    for (std::int64_t i = 0; i < n; ++i) out[i] = c[i] ? x[i] : y[i];
   }
   void prepare() const override {
     c_->prepare();
@@ -130,11 +136,6 @@ class WhereNode final : public Node<T> {
 [[noreturn]] void throw_shape_mismatch(const char* what, const Shape& a, const Shape& b);
 
 template <class R, class T, class Op>
-Array<R> binary(const char* what, const Array<T>& a, const Array<T>& b, Op op) {
-  if (a.shape() != b.shape()) throw_shape_mismatch(what, a.shape(), b.shape());
-  return Array<R>(std::make_shared<BinaryNode<R, T, Op>>(a.node(), b.node(), op));
-}
-template <class R, class T, class Op>
 Array<R> with_scalar(const Array<T>& a, T s, Op op) {
   return Array<R>(std::make_shared<ScalarNode<R, T, Op, false>>(a.node(), s, op));
 }
@@ -145,6 +146,25 @@ Array<R> scalar_with(T s, const Array<T>& a, Op op) {
 template <class R, class T, class Op>
 Array<R> unary(const Array<T>& a, Op op) {
   return Array<R>(std::make_shared<UnaryNode<R, T, Op>>(a.node(), op));
+}
+/// `a` as element type C (itself when it already is).
+template <class C, class T>
+Array<C> cast(const Array<T>& a) {
+  if constexpr (std::is_same_v<C, T>) {
+    return a;
+  } else {
+    return unary<C>(a, [](T x) { return static_cast<C>(x); });
+  }
+}
+/// op of two arrays, both converted to C and broadcast to their common shape; R is the result.
+template <class R, class C, class A, class B, class Op>
+Array<R> binary(const char* what, const Array<A>& a, const Array<B>& b, Op op) {
+  const Shape shape = broadcast_shapes(what, a.shape(), b.shape());
+  Chunks chunks = broadcast_chunks(shape, {&a.chunks(), &b.chunks()});
+  NodePtr<C> x = broadcast_node(cast<C>(a).node(), shape, chunks);
+  NodePtr<C> y = broadcast_node(cast<C>(b).node(), shape, chunks);
+  return Array<R>(
+      std::make_shared<BinaryNode<R, C, Op>>(std::move(x), std::move(y), std::move(chunks), op));
 }
 
 struct Pow {
@@ -162,77 +182,136 @@ struct Pow {
 
 }  // namespace detail
 
-template <class T>
-using Scalar = std::type_identity_t<T>;
+/// A C++ number used as an operand (it acts as a Python scalar does in NumPy).
+template <class S>
+concept Number = std::is_arithmetic_v<S>;
 
-// Each operator for array-array, array-scalar and scalar-array; R is the result element type
-// (T for arithmetic, bool for comparisons).
-#define LOOM_ARRAY_OPERATOR(op, functor, name, R)                            \
-  template <Element T>                                                       \
-  [[nodiscard]] Array<R> operator op(const Array<T>& a, const Array<T>& b) { \
-    return detail::binary<R>(name, a, b, functor{});                         \
-  }                                                                          \
-  template <Element T>                                                       \
-  [[nodiscard]] Array<R> operator op(const Array<T>& a, Scalar<T> s) {       \
-    return detail::with_scalar<R>(a, s, functor{});                          \
-  }                                                                          \
-  template <Element T>                                                       \
-  [[nodiscard]] Array<R> operator op(Scalar<T> s, const Array<T>& a) {       \
-    return detail::scalar_with<R>(s, a, functor{});                          \
+/// `a` converted to element type U.
+template <Element E>
+template <Element U>
+Array<U> Array<E>::astype() const {
+  return detail::cast<U>(*this);
+}
+
+// Each operator for array-array, array-scalar and scalar-array, with NumPy's promotion; Cmp:
+// a comparison (the result is bool), Div: true division.
+#define LOOM_ARRAY_OPERATOR(op, functor, name, Cmp, Div)                                         \
+  template <Element A, Element B>                                                                \
+  [[nodiscard]] auto operator op(const Array<A>& a, const Array<B>& b) {                         \
+    using C = std::conditional_t<Div, true_divide_t<promote_t<A, B>>, promote_t<A, B>>;          \
+    return detail::binary<std::conditional_t<Cmp, bool, C>, C>(name, a, b, functor{});           \
+  }                                                                                              \
+  template <Element T, Number S>                                                                 \
+  [[nodiscard]] auto operator op(const Array<T>& a, S s) {                                       \
+    using C =                                                                                    \
+        std::conditional_t<Div, true_divide_t<scalar_promote_t<T, S>>, scalar_promote_t<T, S>>;  \
+    return detail::with_scalar<std::conditional_t<Cmp, bool, C>>(detail::cast<C>(a),             \
+                                                                 static_cast<C>(s), functor{});  \
+  }                                                                                              \
+  template <Element T, Number S>                                                                 \
+  [[nodiscard]] auto operator op(S s, const Array<T>& a) {                                       \
+    using C =                                                                                    \
+        std::conditional_t<Div, true_divide_t<scalar_promote_t<T, S>>, scalar_promote_t<T, S>>;  \
+    return detail::scalar_with<std::conditional_t<Cmp, bool, C>>(static_cast<C>(s),              \
+                                                                 detail::cast<C>(a), functor{}); \
   }
-LOOM_ARRAY_OPERATOR(+, std::plus<>, "+", T)
-LOOM_ARRAY_OPERATOR(-, std::minus<>, "-", T)
-LOOM_ARRAY_OPERATOR(*, std::multiplies<>, "*", T)
-LOOM_ARRAY_OPERATOR(/, std::divides<>, "/", T)
-LOOM_ARRAY_OPERATOR(<, std::less<>, "<", bool)
-LOOM_ARRAY_OPERATOR(<=, std::less_equal<>, "<=", bool)
-LOOM_ARRAY_OPERATOR(>, std::greater<>, ">", bool)
-LOOM_ARRAY_OPERATOR(>=, std::greater_equal<>, ">=", bool)
-LOOM_ARRAY_OPERATOR(==, std::equal_to<>, "==", bool)
-LOOM_ARRAY_OPERATOR(!=, std::not_equal_to<>, "!=", bool)
+LOOM_ARRAY_OPERATOR(+, std::plus<>, "+", false, false)
+LOOM_ARRAY_OPERATOR(-, std::minus<>, "-", false, false)
+LOOM_ARRAY_OPERATOR(*, std::multiplies<>, "*", false, false)
+LOOM_ARRAY_OPERATOR(/, std::divides<>, "/", false, true)
+LOOM_ARRAY_OPERATOR(<, std::less<>, "<", true, false)
+LOOM_ARRAY_OPERATOR(<=, std::less_equal<>, "<=", true, false)
+LOOM_ARRAY_OPERATOR(>, std::greater<>, ">", true, false)
+LOOM_ARRAY_OPERATOR(>=, std::greater_equal<>, ">=", true, false)
+LOOM_ARRAY_OPERATOR(==, std::equal_to<>, "==", true, false)
+LOOM_ARRAY_OPERATOR(!=, std::not_equal_to<>, "!=", true, false)
 #undef LOOM_ARRAY_OPERATOR
+
+// Logical operators of boolean arrays (masks), broadcasting.
+[[nodiscard]] inline Array<bool> operator&(const Array<bool>& a, const Array<bool>& b) {
+  return detail::binary<bool, bool>("&", a, b, std::logical_and<>{});
+}
+[[nodiscard]] inline Array<bool> operator|(const Array<bool>& a, const Array<bool>& b) {
+  return detail::binary<bool, bool>("|", a, b, std::logical_or<>{});
+}
+[[nodiscard]] inline Array<bool> operator^(const Array<bool>& a, const Array<bool>& b) {
+  return detail::binary<bool, bool>("^", a, b, std::not_equal_to<>{});
+}
+[[nodiscard]] inline Array<bool> operator~(const Array<bool>& a) {
+  return detail::unary<bool>(a, [](bool x) { return !x; });
+}
 
 template <Element T>
 [[nodiscard]] Array<T> operator-(const Array<T>& a) {
   return detail::unary<T>(a, [](T x) { return static_cast<T>(-x); });
 }
 
+template <Element T, Number S>
+[[nodiscard]] auto pow(const Array<T>& a, S exponent) {
+  using C = scalar_promote_t<T, S>;
+  if (exponent == S(2))
+    return detail::unary<C>(detail::cast<C>(a), [](C x) { return static_cast<C>(x * x); });
+  return detail::with_scalar<C>(detail::cast<C>(a), static_cast<C>(exponent), detail::Pow{});
+}
+template <Element A, Element B>
+[[nodiscard]] auto pow(const Array<A>& a, const Array<B>& exponent) {
+  using C = promote_t<A, B>;
+  return detail::binary<C, C>("pow", a, exponent, detail::Pow{});
+}
+// exp, log and sqrt of integers and bools are float64, of float32 float32 (as NumPy).
 template <Element T>
-[[nodiscard]] Array<T> pow(const Array<T>& a, Scalar<T> exponent) {
-  if (exponent == T(2)) return detail::unary<T>(a, [](T x) { return static_cast<T>(x * x); });
-  return detail::with_scalar<T>(a, exponent, detail::Pow{});
+[[nodiscard]] Array<mean_type<T>> exp(const Array<T>& a) {
+  using C = mean_type<T>;
+  return detail::unary<C>(detail::cast<C>(a), [](C x) { return std::exp(x); });
 }
 template <Element T>
-[[nodiscard]] Array<T> pow(const Array<T>& a, const Array<T>& exponent) {
-  return detail::binary<T>("pow", a, exponent, detail::Pow{});
+[[nodiscard]] Array<mean_type<T>> log(const Array<T>& a) {
+  using C = mean_type<T>;
+  return detail::unary<C>(detail::cast<C>(a), [](C x) { return std::log(x); });
 }
 template <Element T>
-requires std::is_floating_point_v<T>
-[[nodiscard]] Array<T> exp(const Array<T>& a) {
-  return detail::unary<T>(a, [](T x) { return std::exp(x); });
-}
-template <Element T>
-requires std::is_floating_point_v<T>
-[[nodiscard]] Array<T> log(const Array<T>& a) {
-  return detail::unary<T>(a, [](T x) { return std::log(x); });
-}
-template <Element T>
-requires std::is_floating_point_v<T>
-[[nodiscard]] Array<T> sqrt(const Array<T>& a) {
-  return detail::unary<T>(a, [](T x) { return std::sqrt(x); });
+[[nodiscard]] Array<mean_type<T>> sqrt(const Array<T>& a) {
+  using C = mean_type<T>;
+  return detail::unary<C>(detail::cast<C>(a), [](C x) { return std::sqrt(x); });
 }
 template <Element T>
 [[nodiscard]] Array<T> abs(const Array<T>& a) {
   return detail::unary<T>(a, [](T x) { return x < T(0) ? static_cast<T>(-x) : x; });
 }
-/// Elements of `a` where `condition`, else of `b` (numpy.where).
+
+/// Elements of `a` where `condition`, else of `b` (numpy.where): the three broadcast together,
+/// `a` and `b` promote; either may be a scalar.
+template <Element A, Element B>
+[[nodiscard]] Array<promote_t<A, B>> where(const Array<bool>& condition, const Array<A>& a,
+                                           const Array<B>& b) {
+  using C = promote_t<A, B>;
+  const Shape shape = detail::broadcast_shapes(
+      "where", condition.shape(), detail::broadcast_shapes("where", a.shape(), b.shape()));
+  Chunks chunks = detail::broadcast_chunks(shape, {&a.chunks(), &b.chunks(), &condition.chunks()});
+  return Array<C>(std::make_shared<detail::WhereNode<C>>(
+      detail::broadcast_node(condition.node(), shape, chunks),
+      detail::broadcast_node(detail::cast<C>(a).node(), shape, chunks),
+      detail::broadcast_node(detail::cast<C>(b).node(), shape, chunks), std::move(chunks)));
+}
+template <Element T, Number S>
+[[nodiscard]] auto where(const Array<bool>& condition, const Array<T>& a, S b) {
+  using C = scalar_promote_t<T, S>;
+  return where(condition, detail::cast<C>(a), full<C>(Shape{}, static_cast<C>(b)));
+}
+template <Element T, Number S>
+[[nodiscard]] auto where(const Array<bool>& condition, S a, const Array<T>& b) {
+  using C = scalar_promote_t<T, S>;
+  return where(condition, full<C>(Shape{}, static_cast<C>(a)), detail::cast<C>(b));
+}
+
+/// `a` stretched to `shape` (numpy.broadcast_to); loom::ShapeError when it does not broadcast.
 template <Element T>
-[[nodiscard]] Array<T> where(const Array<bool>& condition, const Array<T>& a, const Array<T>& b) {
-  if (a.shape() != b.shape()) detail::throw_shape_mismatch("where", a.shape(), b.shape());
-  if (condition.shape() != a.shape()) {
-    detail::throw_shape_mismatch("where", condition.shape(), a.shape());
+[[nodiscard]] Array<T> broadcast_to(const Array<T>& a, const Shape& shape) {
+  if (detail::broadcast_shapes("broadcast_to", a.shape(), shape) != shape) {
+    detail::throw_shape_mismatch("broadcast_to", a.shape(), shape);
   }
-  return Array<T>(std::make_shared<detail::WhereNode<T>>(condition.node(), a.node(), b.node()));
+  const Chunks chunks = detail::broadcast_chunks(shape, {&a.chunks()});
+  return Array<T>(detail::broadcast_node(a.node(), shape, chunks));
 }
 
 }  // namespace loom::array

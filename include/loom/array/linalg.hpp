@@ -6,12 +6,14 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include <fmt/format.h>
 #include <Eigen/Core>
 
 #include "loom/array/array.hpp"
 #include "loom/array/rechunk.hpp"
+#include "loom/array/reshape.hpp"
 #include "loom/core/ndarray.hpp"
 
 namespace loom::array {
@@ -116,6 +118,51 @@ template <Element T>
 requires(!std::is_same_v<T, bool>)
     [[nodiscard]] Array<T> matmul(const Array<T>& a, const Array<T>& b) {
   return dot(a, b);
+}
+
+namespace detail {
+/// The permutations and extents of a tensordot: the free axes of a then its contracted ones,
+/// the contracted axes of b then its free ones; loom::ShapeError for axes that do not pair up.
+struct TensordotPlan {
+  std::vector<std::size_t> perm_a;
+  std::vector<std::size_t> perm_b;
+  std::int64_t m = 1;  // free elements of a
+  std::int64_t k = 1;  // contracted elements
+  std::int64_t n = 1;  // free elements of b
+  std::vector<std::int64_t> result;
+};
+TensordotPlan tensordot_plan(const Shape& a, const Shape& b, const std::vector<int>& a_axes,
+                             const std::vector<int>& b_axes);
+}  // namespace detail
+
+/// The sum of products over axes `a_axes` of a paired with `b_axes` of b (numpy.tensordot with
+/// axes=(a_axes, b_axes)): the arrays are transposed and reshaped to matrices, multiplied as
+/// blocked GEMMs and reshaped to a's free axes followed by b's.
+template <Element T>
+requires(!std::is_same_v<T, bool>)
+    [[nodiscard]] Array<T> tensordot(const Array<T>& a, const Array<T>& b,
+                                     const std::vector<int>& a_axes,
+                                     const std::vector<int>& b_axes) {
+  const detail::TensordotPlan p = detail::tensordot_plan(a.shape(), b.shape(), a_axes, b_axes);
+  const Array<T> x = transpose(a, p.perm_a).reshape({p.m, p.k});
+  const Array<T> y = transpose(b, p.perm_b).reshape({p.k, p.n});
+  return dot(x, y).reshape(p.result);
+}
+/// The last `axes` axes of a with the first `axes` of b (numpy.tensordot(a, b, axes)).
+template <Element T>
+requires(!std::is_same_v<T, bool>)
+    [[nodiscard]] Array<T> tensordot(const Array<T>& a, const Array<T>& b, int axes = 2) {
+  if (axes < 0 || static_cast<std::size_t>(axes) > std::min(a.ndim(), b.ndim())) {
+    throw ShapeError(fmt::format("tensordot: {} axes for shapes {} and {}", axes, a.shape().str(),
+                                 b.shape().str()));
+  }
+  std::vector<int> a_axes;
+  std::vector<int> b_axes;
+  for (int i = 0; i < axes; ++i) {
+    a_axes.push_back(static_cast<int>(a.ndim()) - axes + i);
+    b_axes.push_back(i);
+  }
+  return tensordot(a, b, a_axes, b_axes);
 }
 
 template <Element E>

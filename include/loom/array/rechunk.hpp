@@ -89,7 +89,9 @@ template <Element T>
     extents[i] = a.shape()[axes[i]];
     per_axis[i] = a.chunks().axis(axes[i]);
   }
-  if (ndim < 2) return a;
+  bool identity = true;
+  for (std::size_t i = 0; i < ndim; ++i) identity = identity && axes[i] == i;
+  if (identity) return a;
   return Array<T>(std::make_shared<detail::TransposeNode<T>>(
       a.node(), std::move(axes), Shape(std::move(extents)), Chunks(std::move(per_axis))));
 }

@@ -1,7 +1,8 @@
 #pragma once
-// Reductions of chunked arrays: each block is reduced in parallel (run by run, so the element-
-// wise chain in front of it is fused), then the partial results are merged. Full reductions for
-// now; reductions along axes (keepdims, split_every trees) are to come.
+// Reductions of chunked arrays, along any axes: each block is reduced in parallel (run by run,
+// so the element-wise chain in front of it is fused) into partial results, which are merged as
+// a tree, `split_every` partials per merge (Dask's tree reduction), the merges of a level in
+// parallel.
 
 #include <algorithm>
 #include <cmath>
@@ -12,137 +13,20 @@
 #include <optional>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "loom/array/array.hpp"
+#include "loom/array/detail/accumulators.hpp"
 
 namespace loom::array {
 
 namespace detail {
 
-/// The sum of n values as doubles, in 8 interleaved partial sums: no single chain of dependent
-/// additions (which would bound the loop by the adder's latency), and the loop vectorizes.
-template <class T>
-double sum_as_double(const T* x, std::int64_t n) {
-  double lanes[8] = {};
-  std::int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    for (int k = 0; k < 8; ++k) lanes[k] += static_cast<double>(x[i + k]);
-  }
-  double t = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) +
-             ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
-  for (; i < n; ++i) t += static_cast<double>(x[i]);
-  return t;
-}
-
-template <class T>
-struct SumAcc {
-  using A = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
-  A total = 0;
-  void add(const T* x, std::int64_t n) {
-    if constexpr (std::is_floating_point_v<T>) {
-      total += sum_as_double(x, n);
-    } else {
-      A t = 0;
-      for (std::int64_t i = 0; i < n; ++i) t += static_cast<A>(x[i]);
-      total += t;
-    }
-  }
-  void merge(const SumAcc& o) { total += o.total; }
-  [[nodiscard]] sum_type<T> result() const { return static_cast<sum_type<T>>(total); }
-};
-
-template <class T>
-struct ProdAcc {
-  using A = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
-  A total = 1;
-  void add(const T* x, std::int64_t n) {
-    for (std::int64_t i = 0; i < n; ++i) total *= static_cast<A>(x[i]);
-  }
-  void merge(const ProdAcc& o) { total *= o.total; }
-  [[nodiscard]] sum_type<T> result() const { return static_cast<sum_type<T>>(total); }
-};
-
-/// Count and sum, for the mean (one pass).
-template <class T>
-struct MeanAcc {
-  double count = 0;
-  double total = 0;
-  void add(const T* x, std::int64_t n) {
-    total += sum_as_double(x, n);
-    count += static_cast<double>(n);
-  }
-  void merge(const MeanAcc& o) {
-    count += o.count;
-    total += o.total;
-  }
-};
-
-/// Count, mean and sum of squared deviations, merged as Chan et al. do (stable).
-template <class T>
-struct MomentsAcc {
-  double count = 0;
-  double mean = 0;
-  double m2 = 0;
-  void add(const T* x, std::int64_t n) {
-    if (n == 0) return;
-    const double tile_mean = sum_as_double(x, n) / static_cast<double>(n);
-    double lanes[8] = {};
-    std::int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-      for (int k = 0; k < 8; ++k) {
-        const double d = static_cast<double>(x[i + k]) - tile_mean;
-        lanes[k] += d * d;
-      }
-    }
-    double q = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) +
-               ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
-    for (; i < n; ++i) {
-      const double d = static_cast<double>(x[i]) - tile_mean;
-      q += d * d;
-    }
-    merge(MomentsAcc{static_cast<double>(n), tile_mean, q});
-  }
-  void merge(const MomentsAcc& o) {
-    if (o.count == 0) return;
-    const double total = count + o.count;
-    const double delta = o.mean - mean;
-    mean += delta * o.count / total;
-    m2 += o.m2 + delta * delta * count * o.count / total;
-    count = total;
-  }
-};
-
-template <class T, bool IsMax>
-struct ExtremeAcc {
-  std::optional<T> best;
-  void add(const T* x, std::int64_t n) {
-    for (std::int64_t i = 0; i < n; ++i) {
-      if (!best || (IsMax ? x[i] > *best : x[i] < *best)) best = x[i];
-    }
-  }
-  void merge(const ExtremeAcc& o) {
-    if (o.best) add(&*o.best, 1);
-  }
-};
-
-template <class T, bool IsAll>
-struct LogicAcc {
-  bool value = IsAll;
-  void add(const T* x, std::int64_t n) {
-    for (std::int64_t i = 0; i < n; ++i) {
-      if (IsAll) {
-        value = value && static_cast<bool>(x[i]);
-      } else {
-        value = value || static_cast<bool>(x[i]);
-      }
-    }
-  }
-  void merge(const LogicAcc& o) { value = IsAll ? value && o.value : value || o.value; }
-};
-
 /// Which axes a reduction removes, and the shape and chunks of its result.
 struct ReducedGeometry {
   std::vector<bool> reduced;  // per input axis
   bool keepdims = false;
+  int split_every = 4;
   Shape shape;    // of the result
   Chunks chunks;  // of the result
 };
@@ -151,9 +35,14 @@ struct ReducedGeometry {
 ReducedGeometry reduced_geometry(const char* what, const Shape& shape, const Chunks& chunks,
                                  const ReduceOptions& options);
 
+template <class Acc, class T>
+concept Positional = requires(Acc acc, const T* x) {
+  acc.add_at(x, 1, 0, true);
+};
+
 /// The reduction of `input` along some axes, computed once when first evaluated: each input
 /// block is reduced in parallel, run by run, into accumulators for its part of the result;
-/// then the partials of each result block are merged and finished.
+/// then the partials of each result block are merged as a tree and finished.
 template <class R, class T, class Acc, class Finish>
 class ReduceNode final : public Node<R> {
  public:
@@ -161,7 +50,17 @@ class ReduceNode final : public Node<R> {
       : Node<R>(geometry.shape, geometry.chunks),
         input_(std::move(input)),
         reduced_(std::move(geometry.reduced)),
-        finish_(finish) {}
+        split_every_(geometry.split_every),
+        finish_(finish) {
+    // Row-major strides over the reduced axes alone: positions for argmin/argmax.
+    std::int64_t stride = 1;
+    reduced_strides_.assign(reduced_.size(), 0);
+    for (std::size_t a = reduced_.size(); a-- > 0;) {
+      if (!reduced_[a]) continue;
+      reduced_strides_[a] = stride;
+      stride *= input_->shape()[a];
+    }
+  }
   void prepare() const override {
     std::call_once(once_, [this] {
       input_->prepare();
@@ -170,86 +69,123 @@ class ReduceNode final : public Node<R> {
   }
   void eval(const std::int64_t* start, std::int64_t n, R* out) const override {
     prepare();
-    const std::int64_t first = start != nullptr ? flat_index(start, strides_of(this->shape())) : 0;
-    std::copy(result_.data() + first, result_.data() + first + n, out);
+    std::copy_n(view(start, n), n, out);
+  }
+  [[nodiscard]] const R* view(const std::int64_t* start, std::int64_t /*n*/) const override {
+    prepare();
+    return result_.data() + (start != nullptr ? flat_index(start, strides_of(this->shape())) : 0);
   }
   [[nodiscard]] const char* kind() const noexcept override { return "reduce"; }
   [[nodiscard]] std::vector<const NodeBase*> inputs() const override { return {input_.get()}; }
+  /// Input tasks, one partial per input block, and the merges of the trees (at least one
+  /// finishing step per result block).
   [[nodiscard]] std::int64_t tasks() const override {
-    return input_->tasks() + input_->chunks().npartitions() + this->chunks().npartitions();
+    const Chunks& in = input_->chunks();
+    std::int64_t per_result = 1;  // input blocks that share one result block
+    for (std::size_t a = 0; a < reduced_.size(); ++a) {
+      if (reduced_[a]) per_result *= in.blocks(a);
+    }
+    std::int64_t merges = 0;
+    for (std::int64_t k = per_result; k > 1;) {
+      k = (k + split_every_ - 1) / split_every_;
+      merges += k;
+    }
+    return input_->tasks() + in.npartitions() +
+           this->chunks().npartitions() * std::max<std::int64_t>(merges, 1);
   }
 
  private:
-  // The result's extent along input axis a for an input block (1 on reduced axes).
   NDArray<R> materialize() const {
     const Chunks& in = input_->chunks();
     const std::size_t ndim = in.ndim();
-    // The result computed in the keepdims layout (reduced axes of length 1): same flat order.
-    std::vector<std::int64_t> kept_extents(ndim);
-    for (std::size_t a = 0; a < ndim; ++a) {
-      kept_extents[a] = reduced_[a] ? 1 : input_->shape()[a];
-    }
-    const std::vector<std::int64_t> kept_strides = strides_of(Shape(kept_extents));
-    auto result = NDArray<R>::uninitialized(this->shape());
-    R* data = result.mutable_data();
-
-    // Phase 1: per input block, accumulators for the result elements it touches.
     const std::int64_t blocks = in.npartitions();
     std::vector<std::vector<Acc>> partial(static_cast<std::size_t>(blocks));
+
+    // Phase 1: per input block, accumulators for the result elements it touches.
     const Node<T>& input = *input_;
-    const bool last_reduced = ndim > 0 && reduced_[ndim - 1];
+    const bool last_reduced = ndim == 0 || reduced_[ndim - 1];
     parallel_blocks(blocks, [&](std::int64_t b) {
       const auto index = in.block_index(b);
       const auto offset = in.block_offset(index);
-      const Shape bshape = in.block_shape(index);
-      std::vector<std::int64_t> local_extents(ndim);
-      for (std::size_t a = 0; a < ndim; ++a) local_extents[a] = reduced_[a] ? 1 : bshape[a];
-      const std::vector<std::int64_t> local_strides = strides_of(Shape(local_extents));
+      const std::vector<std::int64_t> local_strides = strides_of(kept_extents(in, index));
       std::vector<Acc>& accs = partial[static_cast<std::size_t>(b)];
-      accs.assign(static_cast<std::size_t>(Shape(local_extents).elements()), Acc{});
+      accs.assign(static_cast<std::size_t>(kept_extents(in, index).elements()), Acc{});
       T scratch[kTile];
       for_each_run(in, b, [&](const std::int64_t* start, std::int64_t n) {
         const T* buffer = input.values(start, n, scratch);
         std::int64_t local = 0;
+        std::int64_t position = 0;
         for (std::size_t a = 0; a < ndim; ++a) {
           if (!reduced_[a]) local += (start[a] - offset[a]) * local_strides[a];
+          position += start[a] * reduced_strides_[a];
         }
-        if (ndim == 0 || last_reduced) {
-          accs[static_cast<std::size_t>(local)].add(buffer, n);
+        if (last_reduced) {
+          add(accs[static_cast<std::size_t>(local)], buffer, n, position, true);
         } else {
-          for (std::int64_t i = 0; i < n; ++i)
-            accs[static_cast<std::size_t>(local + i)].add(buffer + i, 1);
+          for (std::int64_t i = 0; i < n; ++i) {
+            add(accs[static_cast<std::size_t>(local + i)], buffer + i, 1, position, false);
+          }
         }
       });
     });
 
-    // Phase 2: per result block (input blocks with the reduced block numbers at 0), merge the
-    // partials of the input blocks that share it, finish, and write.
-    std::vector<std::int64_t> targets;
-    for (std::int64_t b = 0; b < blocks; ++b) {
-      const auto index = in.block_index(b);
-      bool first = true;
-      for (std::size_t a = 0; a < ndim; ++a) first = first && (!reduced_[a] || index[a] == 0);
-      if (first) targets.push_back(b);
-    }
-    parallel_blocks(static_cast<std::int64_t>(targets.size()), [&](std::int64_t t) {
-      const std::int64_t b0 = targets[static_cast<std::size_t>(t)];
-      const auto index0 = in.block_index(b0);
-      std::vector<Acc> accs = std::move(partial[static_cast<std::size_t>(b0)]);
+    // Phase 2: the input blocks that share a result block (same block numbers on the kept
+    // axes), in block order, merged split_every at a time, level by level.
+    std::vector<std::vector<std::int64_t>> groups;
+    {
+      std::vector<std::int64_t> group_of(static_cast<std::size_t>(blocks), -1);
       for (std::int64_t b = 0; b < blocks; ++b) {
-        if (b == b0) continue;
-        const auto index = in.block_index(b);
-        bool same = true;
-        for (std::size_t a = 0; a < ndim && same; ++a) same = reduced_[a] || index[a] == index0[a];
-        if (!same) continue;
-        const auto& other = partial[static_cast<std::size_t>(b)];
-        for (std::size_t k = 0; k < accs.size(); ++k) accs[k].merge(other[k]);
+        auto index = in.block_index(b);
+        for (std::size_t a = 0; a < ndim; ++a) {
+          if (reduced_[a]) index[a] = 0;
+        }
+        std::int64_t first = 0;  // the flat number of the group's first block
+        for (std::size_t a = 0; a < ndim; ++a) first = first * in.blocks(a) + index[a];
+        auto& g = group_of[static_cast<std::size_t>(first)];
+        if (g < 0) {
+          g = static_cast<std::int64_t>(groups.size());
+          groups.emplace_back();
+        }
+        groups[static_cast<std::size_t>(g)].push_back(b);
       }
-      // Write each finished value at its place in the result (keepdims layout).
-      const auto offset = in.block_offset(index0);
-      const Shape bshape = in.block_shape(index0);
-      std::vector<std::int64_t> local_extents(ndim);
-      for (std::size_t a = 0; a < ndim; ++a) local_extents[a] = reduced_[a] ? 1 : bshape[a];
+    }
+    const auto s = static_cast<std::size_t>(split_every_);
+    for (;;) {
+      std::vector<std::pair<std::size_t, std::size_t>> merges;  // (group, first member)
+      for (std::size_t g = 0; g < groups.size(); ++g) {
+        for (std::size_t m = 0; m + 1 < groups[g].size(); m += s) merges.emplace_back(g, m);
+      }
+      if (merges.empty()) break;
+      parallel_blocks(static_cast<std::int64_t>(merges.size()), [&](std::int64_t j) {
+        const auto [g, m] = merges[static_cast<std::size_t>(j)];
+        const std::vector<std::int64_t>& members = groups[g];
+        auto& into = partial[static_cast<std::size_t>(members[m])];
+        for (std::size_t k = m + 1; k < std::min(members.size(), m + s); ++k) {
+          auto& other = partial[static_cast<std::size_t>(members[k])];
+          for (std::size_t e = 0; e < into.size(); ++e) into[e].merge(other[e]);
+          other = {};
+        }
+      });
+      for (auto& members : groups) {  // the survivors: every s-th
+        std::vector<std::int64_t> next;
+        for (std::size_t m = 0; m < members.size(); m += s) next.push_back(members[m]);
+        members = std::move(next);
+      }
+    }
+
+    // Finish each result block's accumulators into the result (in the keepdims layout, which
+    // has the same flat order).
+    std::vector<std::int64_t> all_extents(ndim);
+    for (std::size_t a = 0; a < ndim; ++a) all_extents[a] = reduced_[a] ? 1 : input_->shape()[a];
+    const std::vector<std::int64_t> kept_strides = strides_of(Shape(all_extents));
+    auto result = NDArray<R>::uninitialized(this->shape());
+    R* data = result.mutable_data();
+    parallel_blocks(static_cast<std::int64_t>(groups.size()), [&](std::int64_t g) {
+      const std::int64_t b0 = groups[static_cast<std::size_t>(g)][0];
+      const auto index = in.block_index(b0);
+      const auto offset = in.block_offset(index);
+      const Shape local = kept_extents(in, index);
+      const std::vector<Acc>& accs = partial[static_cast<std::size_t>(b0)];
       std::vector<std::int64_t> pos(ndim, 0);
       for (std::size_t k = 0; k < accs.size(); ++k) {
         std::int64_t flat = 0;
@@ -258,7 +194,7 @@ class ReduceNode final : public Node<R> {
         }
         data[flat] = finish_(accs[k]);
         for (std::size_t a = ndim; a-- > 0;) {  // next position, row-major
-          if (++pos[a] < local_extents[a]) break;
+          if (++pos[a] < local[a]) break;
           pos[a] = 0;
         }
       }
@@ -266,8 +202,25 @@ class ReduceNode final : public Node<R> {
     return result;
   }
 
+  // The extents of a block's part of the result (1 on reduced axes).
+  Shape kept_extents(const Chunks& in, const std::vector<std::int64_t>& index) const {
+    const Shape bshape = in.block_shape(index);
+    std::vector<std::int64_t> e(bshape.size());
+    for (std::size_t a = 0; a < e.size(); ++a) e[a] = reduced_[a] ? 1 : bshape[a];
+    return Shape(std::move(e));
+  }
+  static void add(Acc& acc, const T* x, std::int64_t n, std::int64_t position, bool consecutive) {
+    if constexpr (Positional<Acc, T>) {
+      acc.add_at(x, n, position, consecutive);
+    } else {
+      acc.add(x, n);
+    }
+  }
+
   NodePtr<T> input_;
   std::vector<bool> reduced_;
+  std::vector<std::int64_t> reduced_strides_;
+  int split_every_;
   Finish finish_;
   mutable std::once_flag once_;
   mutable NDArray<R> result_;
@@ -316,6 +269,23 @@ auto extreme_finish(const char* what) {
     return *a.best;
   };
 }
+/// argmin/argmax: the position, or ShapeError for an empty array.
+template <class Acc>
+auto arg_finish(const char* what) {
+  return [what](const Acc& a) {
+    if (a.index < 0) throw_empty_reduction(what);
+    return a.index;
+  };
+}
+/// argmin/argmax take one axis or all of them (NumPy's axis=None: a flat position).
+template <class T>
+ReduceOptions arg_options(const char* what, const Array<T>& a, ReduceOptions options) {
+  if (options.axis.axes.size() > 1 && options.axis.axes.size() != a.ndim()) {
+    throw ShapeError(fmt::format("{}: one axis or all of them, not {} of {}", what,
+                                 options.axis.axes.size(), a.ndim()));
+  }
+  return options;
+}
 }  // namespace detail
 
 template <Element E>
@@ -351,6 +321,22 @@ template <Element E>
 Array<E> Array<E>::max(const ReduceOptions& options) const {
   using Acc = detail::ExtremeAcc<E, true>;
   return detail::reduce<E, Acc>("max", *this, options, detail::extreme_finish<E, Acc>("max"));
+}
+
+template <Element E>
+Array<std::int64_t> Array<E>::argmin(const ReduceOptions& options) const {
+  using Acc = detail::ArgAcc<E, false>;
+  return detail::reduce<std::int64_t, Acc>("argmin", *this,
+                                           detail::arg_options("argmin", *this, options),
+                                           detail::arg_finish<Acc>("argmin"));
+}
+
+template <Element E>
+Array<std::int64_t> Array<E>::argmax(const ReduceOptions& options) const {
+  using Acc = detail::ArgAcc<E, true>;
+  return detail::reduce<std::int64_t, Acc>("argmax", *this,
+                                           detail::arg_options("argmax", *this, options),
+                                           detail::arg_finish<Acc>("argmax"));
 }
 
 template <Element E>

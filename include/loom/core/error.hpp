@@ -83,6 +83,12 @@ class ShapeError : public Error {
   using Error::Error;
 };
 
+/// An index outside an axis, or too many indices (NumPy's IndexError).
+class IndexError : public Error {
+ public:
+  using Error::Error;
+};
+
 /// Unknown columns or mismatched column types (raised when the expression is built).
 class SchemaError : public Error {
  public:

@@ -1,0 +1,85 @@
+#pragma once
+// reshape: the same values, row-major, in another shape (numpy.reshape). A node maps each run
+// of the result to the input's runs (a run may span several input rows), so any chunking of
+// the input works and nothing is copied ahead. The result keeps the input's chunks when only
+// axes of length 1 come or go, and the leading axes the two shapes share; the rest is cut
+// into chunks about as large as the input's.
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "loom/array/array.hpp"
+
+namespace loom::array::detail {
+
+template <class T>
+class ReshapeNode final : public OneInputNode<T, T> {
+ public:
+  ReshapeNode(NodePtr<T> input, Shape shape, Chunks chunks)
+      : OneInputNode<T, T>(std::move(input), std::move(shape), std::move(chunks), "reshape"),
+        out_strides_(strides_of(this->shape())),
+        in_strides_(strides_of(this->input_->shape())) {}
+  void eval(const std::int64_t* start, std::int64_t n, T* out) const override {
+    std::int64_t flat = start != nullptr ? flat_index(start, out_strides_) : 0;
+    std::vector<std::int64_t> pos(in_strides_.size());
+    while (n > 0) {
+      const std::int64_t m = unravel(flat, pos, n);
+      this->input_->eval(pos.empty() ? nullptr : pos.data(), m, out);
+      out += m;
+      flat += m;
+      n -= m;
+    }
+  }
+  [[nodiscard]] const T* view(const std::int64_t* start, std::int64_t n) const override {
+    std::vector<std::int64_t> pos(in_strides_.size());
+    const std::int64_t flat = start != nullptr ? flat_index(start, out_strides_) : 0;
+    if (unravel(flat, pos, n) < n) return nullptr;
+    return this->input_->view(pos.empty() ? nullptr : pos.data(), n);
+  }
+
+ private:
+  // The input position of flat index `flat`, and how many of n elements from there lie on
+  // its row.
+  std::int64_t unravel(std::int64_t flat, std::vector<std::int64_t>& pos, std::int64_t n) const {
+    if (pos.empty()) return std::min<std::int64_t>(n, 1);
+    for (std::size_t a = 0; a < pos.size(); ++a) {
+      pos[a] = flat / in_strides_[a];
+      flat %= in_strides_[a];
+    }
+    return std::min(n, this->input_->shape()[pos.size() - 1] - pos.back());
+  }
+
+  std::vector<std::int64_t> out_strides_;
+  std::vector<std::int64_t> in_strides_;
+};
+
+/// The shape `spec` asks for (one -1 inferred) and the result's chunks; loom::ShapeError names
+/// both shapes when the sizes differ.
+struct ReshapeGeometry {
+  Shape shape;
+  Chunks chunks;
+};
+[[nodiscard]] ReshapeGeometry reshape_geometry(const Shape& shape, const Chunks& chunks,
+                                               const std::vector<std::int64_t>& spec,
+                                               std::size_t itemsize);
+
+}  // namespace loom::array::detail
+
+namespace loom::array {
+
+template <Element T>
+[[nodiscard]] Array<T> reshape(const Array<T>& a, const std::vector<std::int64_t>& shape) {
+  detail::ReshapeGeometry g = detail::reshape_geometry(a.shape(), a.chunks(), shape, sizeof(T));
+  if (g.shape == a.shape()) return a;
+  return Array<T>(
+      std::make_shared<detail::ReshapeNode<T>>(a.node(), std::move(g.shape), std::move(g.chunks)));
+}
+
+template <Element E>
+Array<E> Array<E>::reshape(const std::vector<std::int64_t>& shape) const {
+  return array::reshape(*this, shape);
+}
+
+}  // namespace loom::array
