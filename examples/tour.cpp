@@ -259,6 +259,25 @@ int tour_arrays() {
   for (std::int64_t r = 0; r < 4000; ++r) first += plain(r, 0);
   failures += std::abs(col(0) - first) <= 1e-9 * first ? 0 : 1;
 
+  // Broadcasting and slicing: center the columns of every other row, then the argmax per row.
+  const auto half = x(da::slice(da::none, da::none, 2), da::all);
+  const auto centered = half - half.mean(0);
+  t0 = Clock::now();
+  const auto where_max = centered.argmax(1).compute();
+  std::cout << "(x[::2] - x[::2].mean(axis=0)).argmax(axis=1): " << where_max.size()
+            << " positions in " << ms_since(t0) << " ms\n";
+  std::int64_t best = 0;  // row 2 of x is row 1 of half; the column mean shifts every column
+  std::vector<double> means(4000, 0.0);
+  for (std::int64_t r = 0; r < 4000; r += 2) {
+    for (std::int64_t c = 0; c < 4000; ++c) means[static_cast<std::size_t>(c)] += plain(r, c);
+  }
+  for (std::int64_t c = 1; c < 4000; ++c) {
+    const auto cu = static_cast<std::size_t>(c);
+    const auto bu = static_cast<std::size_t>(best);
+    if (plain(2, c) - means[cu] / 2000 > plain(2, best) - means[bu] / 2000) best = c;
+  }
+  failures += where_max(1) == best ? 0 : 1;
+
   const auto small = da::random::random({1000, 1000}, {.chunks = {100, 100}, .seed = 1}).persist();
   const auto xr = small.rechunk({500, 500});
   t0 = Clock::now();
