@@ -173,3 +173,37 @@ TEST(Elementwise, LogicalOperatorsOnMasks) {
 }
 
 }  // namespace
+
+namespace {
+
+// Sums and means of floats fuse the last element-wise step into the accumulation (sum_run):
+// the same values as reducing the computed chain.
+TEST(Elementwise, SumsOfChainsMatchTheComputedChain) {
+  const auto source = sample<double>(loom::Shape{203, 117});
+  const auto x = da::from_array(source, {.chunks = {50, 40}});
+  for (const auto& chain : {(x + 1.5) * 2.0, da::abs(x - 0.25), 3.0 - x}) {
+    const auto values = chain.compute();
+    double total = 0;
+    std::vector<double> rows(203, 0.0);
+    std::vector<double> cols(117, 0.0);
+    for (std::int64_t r = 0; r < 203; ++r) {
+      for (std::int64_t c = 0; c < 117; ++c) {
+        total += values(r, c);
+        rows[static_cast<std::size_t>(r)] += values(r, c);
+        cols[static_cast<std::size_t>(c)] += values(r, c);
+      }
+    }
+    EXPECT_NEAR(chain.sum().item(), total, 1e-9 * (1 + std::abs(total)));
+    EXPECT_NEAR(chain.mean().item(), total / (203 * 117), 1e-12 * (1 + std::abs(total)));
+    const auto by_row = chain.sum(1).compute();
+    const auto by_col = chain.mean(0).compute();
+    for (std::int64_t r = 0; r < 203; ++r) {
+      ASSERT_NEAR(by_row(r), rows[static_cast<std::size_t>(r)], 1e-9);
+    }
+    for (std::int64_t c = 0; c < 117; ++c) {
+      ASSERT_NEAR(by_col(c), cols[static_cast<std::size_t>(c)] / 203, 1e-9);
+    }
+  }
+}
+
+}  // namespace

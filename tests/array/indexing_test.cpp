@@ -224,7 +224,8 @@ TEST(MapBlocks, EachBlockOnceWithItsShape) {
     FAIL();
   } catch (const loom::TaskError& e) {
     EXPECT_NE(std::string(e.what()).find("bad block"), std::string::npos) << e.what();
-    EXPECT_NE(e.task_name().find("(0, 3)"), std::string::npos) << e.task_name();
+    // Every block of the last column (7 wide) throws; whichever is first names itself.
+    EXPECT_NE(e.task_name().find(", 3)"), std::string::npos) << e.task_name();
   }
 }
 

@@ -57,6 +57,23 @@ class ScalarNode final : public OneInputNode<R, T> {
  public:
   ScalarNode(NodePtr<T> a, T scalar, Op op)
       : OneInputNode<R, T>(a, a->shape(), a->chunks(), "elementwise"), scalar_(scalar), op_(op) {}
+  [[nodiscard]] double sum_run(const std::int64_t* start, std::int64_t n,
+                               R* buffer) const override {
+    if constexpr (std::is_same_v<R, T>) {  // the op fused with the sum: one loop
+      const T* x = this->input_->values(start, n, buffer);
+      const T s = scalar_;
+      const Op op = op_;
+      return sum_lanes(n, [&](std::int64_t i) {
+        if constexpr (ScalarFirst) {
+          return static_cast<R>(op(s, x[i]));
+        } else {
+          return static_cast<R>(op(x[i], s));
+        }
+      });
+    } else {
+      return Node<R>::sum_run(start, n, buffer);
+    }
+  }
   void eval(const std::int64_t* start, std::int64_t n, R* out) const override {
     T xb[kTile];
     const T* x = this->input_->values(start, n, xb);
@@ -76,11 +93,35 @@ class ScalarNode final : public OneInputNode<R, T> {
   Op op_;
 };
 
+/// Sum of f(i) for i < n as doubles, in 8 interleaved lanes (see sum_as_double).
+template <class F>
+double sum_lanes(std::int64_t n, F f) {
+  double lanes[8] = {};
+  std::int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int k = 0; k < 8; ++k) lanes[k] += static_cast<double>(f(i + k));
+  }
+  double t = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) +
+             ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+  for (; i < n; ++i) t += static_cast<double>(f(i));
+  return t;
+}
+
 template <class R, class T, class Op>
 class UnaryNode final : public OneInputNode<R, T> {
  public:
   UnaryNode(NodePtr<T> a, Op op)
       : OneInputNode<R, T>(a, a->shape(), a->chunks(), "elementwise"), op_(op) {}
+  [[nodiscard]] double sum_run(const std::int64_t* start, std::int64_t n,
+                               R* buffer) const override {
+    if constexpr (std::is_same_v<R, T>) {  // the op fused with the sum: one loop
+      const T* x = this->input_->values(start, n, buffer);
+      const Op op = op_;
+      return sum_lanes(n, [&](std::int64_t i) { return static_cast<R>(op(x[i])); });
+    } else {
+      return Node<R>::sum_run(start, n, buffer);
+    }
+  }
   void eval(const std::int64_t* start, std::int64_t n, R* out) const override {
     const Op op = op_;
     if constexpr (std::is_same_v<R, T>) {

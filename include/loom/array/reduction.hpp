@@ -36,6 +36,11 @@ ReducedGeometry reduced_geometry(const char* what, const Shape& shape, const Chu
                                  const ReduceOptions& options);
 
 template <class Acc, class T>
+concept SumsRuns = std::is_floating_point_v<T> && requires(Acc acc) {
+  acc.add_sum(1.0, std::int64_t{1});
+};
+
+template <class Acc, class T>
 concept Positional = requires(Acc acc, const T* x) {
   acc.add_at(x, 1, 0, true);
 };
@@ -112,6 +117,16 @@ class ReduceNode final : public Node<R> {
       accs.assign(static_cast<std::size_t>(kept_extents(in, index).elements()), Acc{});
       T scratch[kTile];
       for_each_run(in, b, [&](const std::int64_t* start, std::int64_t n) {
+        if constexpr (SumsRuns<Acc, T>) {  // sums and means of floats: fused with the last step
+          if (last_reduced) {
+            std::int64_t local = 0;
+            for (std::size_t a = 0; a < ndim; ++a) {
+              if (!reduced_[a]) local += (start[a] - offset[a]) * local_strides[a];
+            }
+            accs[static_cast<std::size_t>(local)].add_sum(input.sum_run(start, n, scratch), n);
+            return;
+          }
+        }
         const T* buffer = input.values(start, n, scratch);
         std::int64_t local = 0;
         std::int64_t position = 0;

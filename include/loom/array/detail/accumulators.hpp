@@ -12,21 +12,6 @@
 
 namespace loom::array::detail {
 
-/// The sum of n values as doubles, in 8 interleaved partial sums: no single chain of dependent
-/// additions (which would bound the loop by the adder's latency), and the loop vectorizes.
-template <class T>
-double sum_as_double(const T* x, std::int64_t n) {
-  double lanes[8] = {};
-  std::int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    for (int k = 0; k < 8; ++k) lanes[k] += static_cast<double>(x[i + k]);
-  }
-  double t = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) +
-             ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
-  for (; i < n; ++i) t += static_cast<double>(x[i]);
-  return t;
-}
-
 template <class T>
 struct SumAcc {
   using A = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
@@ -40,6 +25,7 @@ struct SumAcc {
       total += t;
     }
   }
+  void add_sum(double s, std::int64_t /*n*/) { total += static_cast<A>(s); }
   void merge(const SumAcc& o) { total += o.total; }
   [[nodiscard]] sum_type<T> result() const { return static_cast<sum_type<T>>(total); }
 };
@@ -62,6 +48,10 @@ struct MeanAcc {
   double total = 0;
   void add(const T* x, std::int64_t n) {
     total += sum_as_double(x, n);
+    count += static_cast<double>(n);
+  }
+  void add_sum(double s, std::int64_t n) {
+    total += s;
     count += static_cast<double>(n);
   }
   void merge(const MeanAcc& o) {

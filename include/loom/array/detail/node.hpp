@@ -44,6 +44,21 @@ class NodeBase {
   Chunks chunks_;
 };
 
+/// The sum of n values as doubles, in 8 interleaved partial sums: no single chain of dependent
+/// additions (which would bound the loop by the adder's latency), and the loop vectorizes.
+template <class T>
+double sum_as_double(const T* x, std::int64_t n) {
+  double lanes[8] = {};
+  std::int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int k = 0; k < 8; ++k) lanes[k] += static_cast<double>(x[i + k]);
+  }
+  double t = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) +
+             ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+  for (; i < n; ++i) t += static_cast<double>(x[i]);
+  return t;
+}
+
 template <class T>
 class Node : public NodeBase {
  public:
@@ -61,6 +76,12 @@ class Node : public NodeBase {
     if (const T* v = view(start, n)) return v;
     eval(start, n, buffer);
     return buffer;
+  }
+  /// The sum of the run's values as a double (`buffer`: kTile elements of scratch). Sums and
+  /// means of floats call this, so that an element-wise step overriding it applies its
+  /// operation and adds in one loop instead of writing the run and reading it again.
+  [[nodiscard]] virtual double sum_run(const std::int64_t* start, std::int64_t n, T* buffer) const {
+    return sum_as_double(values(start, n, buffer), n);
   }
 };
 

@@ -1,6 +1,6 @@
 #pragma once
 // Walking the blocks of a chunked array as runs along the last axis, and running blocks in
-// parallel on loom's pool (src/array/runs.cpp).
+// parallel on loom's pool.
 
 #include <algorithm>
 #include <cstdint>
@@ -8,13 +8,11 @@
 
 #include "loom/array/chunks.hpp"
 #include "loom/array/detail/node.hpp"
-#include "loom/core/detail/function_ref.hpp"
+#include "loom/core/detail/parallel_blocks.hpp"
 
 namespace loom::array::detail {
 
-/// Runs body(b) for every block b in [0, count), in parallel on loom's pool (inline in a forked
-/// worker). Rethrows the first exception.
-void parallel_blocks(std::int64_t count, loom::detail::FunctionRef<void(std::int64_t)> body);
+using loom::detail::parallel_blocks;  // blocks in parallel on loom's pool
 
 /// Calls f(start, n) for every run of block `flat_block`: runs lie along the last axis and hold
 /// at most kTile elements; `start` is the global index of the run's first element.
