@@ -1,4 +1,5 @@
 #include "loom/array/chunks.hpp"
+#include "loom/array/rechunk.hpp"
 #include "loom/array/reduction.hpp"
 
 #include <algorithm>
@@ -164,6 +165,31 @@ void check_creation_shape(const Shape& shape) {
 
 void throw_shape_mismatch(const char* what, const Shape& a, const Shape& b) {
   throw ShapeError(fmt::format("{}: shapes {} and {} do not match", what, a.str(), b.str()));
+}
+
+Chunks explicit_chunks(const Shape& shape, const std::vector<std::vector<std::int64_t>>& chunks) {
+  if (chunks.size() != shape.size()) {
+    throw ShapeError(fmt::format("rechunk: {} axes of chunks for an array of shape {}",
+                                 chunks.size(), shape.str()));
+  }
+  for (std::size_t a = 0; a < chunks.size(); ++a) {
+    std::int64_t sum = 0;
+    for (std::int64_t len : chunks[a]) {
+      if (len < 0 || (len == 0 && chunks[a].size() > 1)) {
+        throw ShapeError(fmt::format("rechunk: chunk length {} on axis {}", len, a));
+      }
+      sum += len;
+    }
+    if (sum != shape[a] || chunks[a].empty()) {
+      throw ShapeError(
+          fmt::format("rechunk: the chunks of axis {} add up to {}, not {}", a, sum, shape[a]));
+    }
+  }
+  return Chunks(chunks);
+}
+
+void throw_negative_power() {
+  throw Error("pow: integers to negative integer powers are not allowed (use a float array)");
 }
 
 void throw_empty_reduction(const char* what) {

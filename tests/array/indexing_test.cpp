@@ -367,3 +367,142 @@ TEST(Creation, RandomIsTheSameForAnyThreadCount) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Linalg, TransposeOfViewsReadsThroughThem) {
+  const auto source = sample<double>(loom::Shape{12, 10});
+  const auto x = da::from_array(source, {.chunks = {5, 4}});
+  // A slice, a strided slice, a broadcast and a concatenation all live in memory but are not
+  // the input's own row-major array: their transposes must read through the view.
+  const auto cols = x(da::all, da::slice(0, 5)).T().compute();
+  ASSERT_EQ(cols.shape(), (loom::Shape{5, 12}));
+  for (int i = 0; i < 5; ++i) {
+    for (int j = 0; j < 12; ++j) ASSERT_EQ(cols(i, j), source(j, i));
+  }
+  const auto strided = x(da::slice(0, 12, 3), da::all).T().compute();
+  for (int i = 0; i < 10; ++i) {
+    for (int j = 0; j < 4; ++j) ASSERT_EQ(strided(i, j), source(3 * j, i));
+  }
+  const auto row = da::arange<double>(0.0, 5.0, 1.0, {.chunks = {2}});
+  const auto grid = da::broadcast_to(row, loom::Shape{3, 5}).T().compute();
+  for (int i = 0; i < 5; ++i) {
+    for (int j = 0; j < 3; ++j) ASSERT_EQ(grid(i, j), i);
+  }
+  const auto both = da::concatenate<double>({x, x * 2.0}).T().compute();
+  ASSERT_EQ(both.shape(), (loom::Shape{10, 24}));
+  for (int i = 0; i < 10; ++i) {
+    for (int j = 0; j < 24; ++j)
+      ASSERT_EQ(both(i, j), j < 12 ? source(j, i) : 2 * source(j - 12, i));
+  }
+  const auto perm = x.reshape({3, 4, 10}).transpose({2, 0, 1}).compute();
+  EXPECT_EQ(perm(7, 2, 3), source(11, 7));
+}
+
+TEST(Rechunk, IrregularToRegularAndBack) {
+  const auto source = sample<std::int32_t>(loom::Shape{1003, 997});
+  const auto x = da::from_array(source, {.chunks = {200, 300}});
+  const auto irregular = x.rechunk({{1, 500, 2, 500}, {997}});
+  EXPECT_EQ(irregular.chunks().str(), "((1, 500, 2, 500), (997,))");
+  const auto back = irregular.rechunk({200, 300});
+  EXPECT_EQ(back.chunks(), x.chunks());
+  const auto a = irregular.compute();
+  const auto b = back.compute();
+  for (std::int64_t k = 0; k < source.size(); ++k) {
+    ASSERT_EQ(a.data()[k], source.data()[k]);
+    ASSERT_EQ(b.data()[k], source.data()[k]);
+  }
+  EXPECT_EQ(irregular.sum().item(), x.sum().item());
+  EXPECT_THROW((void)x.rechunk({{1000, 2}, {997}}), loom::ShapeError);
+  EXPECT_THROW((void)x.rechunk(std::vector<std::vector<std::int64_t>>{{1003}}), loom::ShapeError);
+}
+
+TEST(Reductions, AxisFormsOfProdAnyAllStdWithKeepdims) {
+  const auto source = sample<std::int64_t>(loom::Shape{6, 7, 5}, 2);
+  const auto x = da::from_array(source, {.chunks = {4, 3, 2}});
+  const auto small = x / std::int64_t{10};  // float64 values near 0..5: products stay small
+  const auto prod = (small + 1.0).prod({.axis = 1, .keepdims = true}).compute();
+  const auto any = (x > 40).any({.axis = {0, 2}, .keepdims = true}).compute();
+  const auto all = (x > -45).all({.axis = 2}).compute();
+  const auto sd = x.std({.axis = {0, 1}, .keepdims = true, .ddof = 1}).compute();
+  ASSERT_EQ(prod.shape(), (loom::Shape{6, 1, 5}));
+  ASSERT_EQ(any.shape(), (loom::Shape{1, 7, 1}));
+  ASSERT_EQ(all.shape(), (loom::Shape{6, 7}));
+  ASSERT_EQ(sd.shape(), (loom::Shape{1, 1, 5}));
+  for (int i = 0; i < 6; ++i) {
+    for (int k = 0; k < 5; ++k) {
+      double p = 1;
+      for (int j = 0; j < 7; ++j) p *= static_cast<double>(source(i, j, k)) / 10 + 1;
+      ASSERT_NEAR(prod(i, 0, k), p, 1e-9 * std::abs(p));
+    }
+  }
+  for (int j = 0; j < 7; ++j) {
+    bool a = false;
+    for (int i = 0; i < 6; ++i) {
+      for (int k = 0; k < 5; ++k) a = a || source(i, j, k) > 40;
+    }
+    ASSERT_EQ(any(0, j, 0), a);
+  }
+  for (int i = 0; i < 6; ++i) {
+    for (int j = 0; j < 7; ++j) {
+      bool a = true;
+      for (int k = 0; k < 5; ++k) a = a && source(i, j, k) > -45;
+      ASSERT_EQ(all(i, j), a);
+    }
+  }
+  for (int k = 0; k < 5; ++k) {
+    double m = 0;
+    for (int i = 0; i < 6; ++i) {
+      for (int j = 0; j < 7; ++j) m += static_cast<double>(source(i, j, k));
+    }
+    m /= 42;
+    double ss = 0;
+    for (int i = 0; i < 6; ++i) {
+      for (int j = 0; j < 7; ++j) ss += (source(i, j, k) - m) * (source(i, j, k) - m);
+    }
+    ASSERT_NEAR(sd(0, 0, k), std::sqrt(ss / 41), 1e-9);
+  }
+}
+
+TEST(Elementwise, ComparisonsScalarFirstIntegerPowersAndAutoChunkSize) {
+  const auto source = sample<double>(loom::Shape{50});
+  const auto x = da::from_array(source, {.chunks = {7}});
+  const auto le = (x <= 1.0).compute();
+  const auto ge_first = (1.0 >= x).compute();
+  const auto lt_first = (1.0 < x).compute();
+  const auto eq_first = (1.0 == x).compute();
+  const auto ne_first = (1.0 != x).compute();
+  const auto gt_first = (1.0 > x).compute();
+  const auto le_first = (1.0 <= x).compute();
+  for (int i = 0; i < 50; ++i) {
+    const double v = source(i);
+    ASSERT_EQ(le(i), v <= 1.0);
+    ASSERT_EQ(ge_first(i), 1.0 >= v);
+    ASSERT_EQ(lt_first(i), 1.0 < v);
+    ASSERT_EQ(eq_first(i), 1.0 == v);
+    ASSERT_EQ(ne_first(i), 1.0 != v);
+    ASSERT_EQ(gt_first(i), 1.0 > v);
+    ASSERT_EQ(le_first(i), 1.0 <= v);
+  }
+  const auto ints = da::arange<std::int64_t>(-3, 4);
+  const auto cubes = da::pow(ints, da::full<std::int64_t>({7}, 3)).compute();
+  for (int i = 0; i < 7; ++i) EXPECT_EQ(cubes(i), (i - 3) * (i - 3) * (i - 3));
+  EXPECT_EQ(da::pow(ints, 62).compute()(5), std::int64_t{1} << 62);
+  EXPECT_THROW((void)da::pow(ints, -1), loom::Error);
+  EXPECT_THROW((void)da::pow(ints, da::full<std::int64_t>({7}, -2)).compute(), loom::Error);
+  EXPECT_EQ(da::pow(ints, -1.0).compute()(5), 0.5);  // a float exponent: float64
+  // array.chunk-size is the auto target; da::auto_chunks asks for it on one axis.
+  loom::config::Scope scope{{"array.chunk-size", "80kB"}};
+  const auto automatic = da::zeros<double>({1000, 1000});
+  EXPECT_LE(automatic.chunksize().elements() * 8, 80000);
+  EXPECT_GE(automatic.chunksize().elements() * 8, 40000);
+  const auto half = da::zeros<double>({1000, 1000}, {.chunks = {da::auto_chunks, 100}});
+  EXPECT_EQ(half.chunksize()[1], 100);
+  EXPECT_EQ(half.chunksize()[0], 100);  // 80 kB / (100 columns * 8 bytes)
+  const auto n = da::random::normal({400}, {.chunks = {50}, .seed = 9}).compute();
+  EXPECT_EQ(n(3), da::random::normal({400}, 0.0, 1.0, {.seed = 9}).compute()(3));
+  const auto r = da::random::randint(0, 3, loom::Shape{10}, {.seed = 4}).compute();
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(r(i) >= 0 && r(i) < 3);
+}
+
+}  // namespace

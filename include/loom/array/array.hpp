@@ -150,8 +150,12 @@ class Array {
 
   /// The same values in other chunks (`{1000, 1000}`, `-1` for a whole axis, 0 auto).
   [[nodiscard]] Array rechunk(const std::vector<std::int64_t>& chunks) const;
+  /// The same values in explicit, possibly irregular chunks: `{{300, 300, 403}, {997}}`.
+  [[nodiscard]] Array rechunk(const std::vector<std::vector<std::int64_t>>& chunks) const;
   /// Axes reversed (numpy's .T).
   [[nodiscard]] Array T() const;
+  /// Axes permuted: output axis i is input axis axes[i] (reversed when empty).
+  [[nodiscard]] Array transpose(std::vector<std::size_t> axes = {}) const;
   /// The same values in another shape (one extent may be -1: inferred), as numpy.reshape.
   [[nodiscard]] Array reshape(const std::vector<std::int64_t>& shape) const;
   /// The values converted to another element type (numpy's astype).

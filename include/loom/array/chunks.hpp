@@ -51,6 +51,9 @@ class Chunks {
   std::vector<std::vector<std::int64_t>> per_axis_;
 };
 
+/// The chunk length meaning "auto" in a spec: `{.chunks = {da::auto_chunks, 1000}}`.
+inline constexpr std::int64_t auto_chunks = 0;
+
 /// Chunks of `shape` from a spec (one entry per axis: a length, -1 whole, 0 auto), elements of
 /// `itemsize` bytes. An empty spec is auto for every axis. loom::ShapeError for a spec of the
 /// wrong rank or a negative length other than -1.

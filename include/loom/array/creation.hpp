@@ -72,6 +72,7 @@ class FromArrayNode final : public Node<T> {
   [[nodiscard]] const T* view(const std::int64_t* start, std::int64_t /*n*/) const override {
     return array_.data() + (start != nullptr ? flat_index(start, strides_) : 0);
   }
+  [[nodiscard]] const T* whole() const override { return array_.data(); }
   [[nodiscard]] const char* kind() const noexcept override { return "array"; }
   [[nodiscard]] std::int64_t tasks() const override { return this->chunks().npartitions(); }
 
@@ -155,6 +156,11 @@ namespace random {
   return detail::generated<double>(shape, options, [seed, loc, scale](std::int64_t i) {
     return loc + scale * loom::detail::counter_normal(seed, static_cast<std::uint64_t>(i));
   });
+}
+
+/// Standard normal values: `normal(shape, {.chunks, .seed})`.
+[[nodiscard]] inline Array<double> normal(const Shape& shape, const Options& options) {
+  return normal(shape, 0.0, 1.0, options);
 }
 
 /// Integers in [low, high) (dask.array.random.randint).

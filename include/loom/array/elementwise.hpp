@@ -175,6 +175,8 @@ class WhereNode final : public Node<T> {
 };
 
 [[noreturn]] void throw_shape_mismatch(const char* what, const Shape& a, const Shape& b);
+/// NumPy refuses integers to negative integer powers.
+[[noreturn]] void throw_negative_power();
 
 template <class R, class T, class Op>
 Array<R> with_scalar(const Array<T>& a, T s, Op op) {
@@ -211,9 +213,19 @@ Array<R> binary(const char* what, const Array<A>& a, const Array<B>& b, Op op) {
 struct Pow {
   template <class T>
   T operator()(T x, T y) const {
-    if constexpr (std::is_integral_v<T>) {
-      T r = 1;
-      for (T k = 0; k < y; ++k) r *= x;
+    if constexpr (std::is_same_v<T, bool>) {
+      return x || !y;
+    } else if constexpr (std::is_integral_v<T>) {
+      if (y < 0) throw_negative_power();
+      T r = 1;  // by squaring, wrapping on overflow as NumPy's integers do
+      using U = std::make_unsigned_t<T>;
+      U base = static_cast<U>(x);
+      U acc = 1;
+      for (U e = static_cast<U>(y); e != 0; e >>= 1) {
+        if ((e & 1U) != 0) acc *= base;
+        base *= base;
+      }
+      r = static_cast<T>(acc);
       return r;
     } else {
       return y == T(2) ? x * x : std::pow(x, y);
@@ -290,6 +302,9 @@ template <Element T>
 template <Element T, Number S>
 [[nodiscard]] auto pow(const Array<T>& a, S exponent) {
   using C = scalar_promote_t<T, S>;
+  if constexpr (std::is_integral_v<C> && !std::is_same_v<C, bool>) {
+    if (exponent < S(0)) detail::throw_negative_power();
+  }
   if (exponent == S(2))
     return detail::unary<C>(detail::cast<C>(a), [](C x) { return static_cast<C>(x * x); });
   return detail::with_scalar<C>(detail::cast<C>(a), static_cast<C>(exponent), detail::Pow{});

@@ -60,6 +60,10 @@ class DotNode final : public Node<T> {
     prepare();
     return result_.data() + start[0] * this->shape()[1] + start[1];
   }
+  [[nodiscard]] const T* whole() const override {
+    prepare();
+    return result_.data();
+  }
   [[nodiscard]] const char* kind() const noexcept override { return "dot"; }
   [[nodiscard]] std::vector<const NodeBase*> inputs() const override {
     return {a_.get(), b_.get()};
@@ -171,8 +175,18 @@ Array<E> Array<E>::rechunk(const std::vector<std::int64_t>& chunks) const {
 }
 
 template <Element E>
+Array<E> Array<E>::rechunk(const std::vector<std::vector<std::int64_t>>& chunks) const {
+  return array::rechunk(*this, chunks);
+}
+
+template <Element E>
 Array<E> Array<E>::T() const {
   return array::transpose(*this);
+}
+
+template <Element E>
+Array<E> Array<E>::transpose(std::vector<std::size_t> axes) const {
+  return array::transpose(*this, std::move(axes));
 }
 
 template <Element E>

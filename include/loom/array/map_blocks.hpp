@@ -33,6 +33,10 @@ class MapBlocksNode final : public OneInputNode<R, T> {
   void eval(const std::int64_t* start, std::int64_t n, R* out) const override {
     std::copy_n(view(start, n), n, out);
   }
+  [[nodiscard]] const R* whole() const override {
+    prepare();
+    return result_.data();
+  }
   [[nodiscard]] const R* view(const std::int64_t* start, std::int64_t /*n*/) const override {
     prepare();
     return result_.data() + (start != nullptr ? flat_index(start, strides_) : 0);

@@ -14,6 +14,9 @@ namespace loom::array {
 
 namespace detail {
 
+/// Checks explicit per-axis chunk lengths against a shape.
+Chunks explicit_chunks(const Shape& shape, const std::vector<std::vector<std::int64_t>>& chunks);
+
 template <class T>
 class RechunkNode final : public OneInputNode<T, T> {
  public:
@@ -25,6 +28,7 @@ class RechunkNode final : public OneInputNode<T, T> {
   [[nodiscard]] const T* view(const std::int64_t* start, std::int64_t n) const override {
     return this->input_->view(start, n);
   }
+  [[nodiscard]] const T* whole() const override { return this->input_->whole(); }
 };
 
 /// Output axis a is input axis perm[a].
@@ -41,7 +45,7 @@ class TransposeNode final : public OneInputNode<T, T> {
     for (std::size_t a = 0; a < ndim; ++a) at[perm_[a]] = start[a];
     const std::size_t moving = perm_[ndim - 1];  // the input axis the run walks along
     const std::int64_t first = at[moving];
-    if (const T* whole = this->input_->view(zero_.data(), 1); whole != nullptr) {
+    if (const T* whole = this->input_->whole(); whole != nullptr) {
       // In memory: a strided gather.
       const std::int64_t base = flat_index(at.data(), input_strides_);
       const std::int64_t stride = input_strides_[moving];
@@ -57,7 +61,6 @@ class TransposeNode final : public OneInputNode<T, T> {
  private:
   std::vector<std::size_t> perm_;
   std::vector<std::int64_t> input_strides_;
-  std::vector<std::int64_t> zero_ = std::vector<std::int64_t>(perm_.size(), 0);
 };
 
 }  // namespace detail
@@ -66,6 +69,16 @@ class TransposeNode final : public OneInputNode<T, T> {
 template <Element T>
 [[nodiscard]] Array<T> rechunk(const Array<T>& a, const std::vector<std::int64_t>& chunks) {
   Chunks c = normalize_chunks(a.shape(), chunks, sizeof(T));
+  return Array<T>(std::make_shared<detail::RechunkNode<T>>(a.node(), std::move(c)));
+}
+
+/// The same values cut into explicit chunks: per axis, the list of chunk lengths (Dask's tuple
+/// of tuples, irregular allowed: `{{300, 300, 403}, {997}}`); ShapeError when an axis's lengths
+/// do not add up to its extent.
+template <Element T>
+[[nodiscard]] Array<T> rechunk(const Array<T>& a,
+                               const std::vector<std::vector<std::int64_t>>& chunks) {
+  Chunks c = detail::explicit_chunks(a.shape(), chunks);
   return Array<T>(std::make_shared<detail::RechunkNode<T>>(a.node(), std::move(c)));
 }
 

@@ -76,6 +76,10 @@ class ReduceNode final : public Node<R> {
     prepare();
     std::copy_n(view(start, n), n, out);
   }
+  [[nodiscard]] const R* whole() const override {
+    prepare();
+    return result_.data();
+  }
   [[nodiscard]] const R* view(const std::int64_t* start, std::int64_t /*n*/) const override {
     prepare();
     return result_.data() + (start != nullptr ? flat_index(start, strides_of(this->shape())) : 0);

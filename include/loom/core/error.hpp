@@ -83,10 +83,10 @@ class ShapeError : public Error {
   using Error::Error;
 };
 
-/// An index outside an axis, or too many indices (NumPy's IndexError).
-class IndexError : public Error {
+/// An index outside an axis, or too many indices (NumPy's IndexError; a kind of ShapeError).
+class IndexError : public ShapeError {
  public:
-  using Error::Error;
+  using ShapeError::ShapeError;
 };
 
 /// Unknown columns or mismatched column types (raised when the expression is built).

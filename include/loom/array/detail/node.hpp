@@ -71,6 +71,9 @@ class Node : public NodeBase {
   [[nodiscard]] virtual const T* view(const std::int64_t* /*start*/, std::int64_t /*n*/) const {
     return nullptr;
   }
+  /// All the values, row-major in the node's own shape, when they lie in memory that way (a
+  /// materialized leaf or result); nullptr otherwise (views into other arrays included).
+  [[nodiscard]] virtual const T* whole() const { return nullptr; }
   /// The run's values: in place when they can be, else evaluated into `buffer`.
   const T* values(const std::int64_t* start, std::int64_t n, T* buffer) const {
     if (const T* v = view(start, n)) return v;
