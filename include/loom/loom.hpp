@@ -3,6 +3,7 @@
 
 #include "loom/array.hpp"
 #include "loom/core.hpp"
+#include "loom/dataframe.hpp"
 #include "loom/io/dump.hpp"
 #include "loom/io/npy.hpp"
 #include "loom/io/serialize.hpp"

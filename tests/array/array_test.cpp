@@ -8,6 +8,7 @@
 #include <fstream>
 #include <numeric>
 #include <sstream>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -249,9 +250,24 @@ TEST(Arrays, PersistKeepsValuesAndChunks) {
 
 TEST(Arrays, LazyMeanOfARandomArrayWithoutMaterializing) {
   // 4e8 bytes if materialized; evaluated run by run, nothing that size is made.
+  // The peak resident set is reset first and read after (Linux: /proc/self/clear_refs, VmHWM).
+  auto peak_kib = [] {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6));
+    }
+    return -1LL;
+  };
+  std::ofstream("/proc/self/clear_refs") << "5";
+  const long long before = peak_kib();
   const auto x = da::random::random({10000, 5000}, {.chunks = {1000, 1000}, .seed = 7});
   const double m = da::pow(x + 1.0, 2.0).mean().compute_scalar();
   EXPECT_NEAR(m, 7.0 / 3.0, 1e-3);  // E[(U+1)^2] for U uniform on [0, 1)
+  const long long after = peak_kib();
+  ASSERT_GT(before, 0);
+  EXPECT_LT(after - before, 100 * 1024) << "peak grew from " << before << " to " << after
+                                        << " KiB: something array-sized was made";
 }
 
 // The reference: reduce `source` along the axes in `mask` with a plain loop.
