@@ -1,0 +1,177 @@
+#pragma once
+// dd::DataFrame: a lazy, partitioned dataframe (dask.dataframe). It holds a plan — a source
+// (CSV files cut into partitions, or partitions kept in memory) and the steps on top — that
+// compute() runs partition by partition in parallel on loom's pool, reading only the columns
+// the plan needs and filtering each partition as it is read.
+//
+//   namespace dd = loom::dataframe;
+//   dd::DataFrame df = dd::read_csv("data/*.csv", {.blocksize = "100MB"});
+//   dd::Table t = df[df["value"] > 100].groupby("category")["value"].mean().compute();
+
+#include <cstdint>
+#include <filesystem>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "loom/core/config.hpp"
+#include "loom/core/error.hpp"
+#include "loom/dataframe/csv_options.hpp"
+#include "loom/dataframe/series.hpp"
+#include "loom/dataframe/table.hpp"
+
+namespace loom::dataframe {
+
+namespace detail {
+class PlanNode;
+}  // namespace detail
+
+/// A set of dtypes for select_dtypes: one dtype, or a group such as dd::number.
+struct DTypeGroup {
+  std::vector<DType> members;
+  DTypeGroup(DType t) : members{t} {}  // NOLINT(google-explicit-constructor)
+  DTypeGroup(std::initializer_list<DType> ts) : members(ts) {}
+};
+/// NumPy's np.number: the numeric dtypes (not bool).
+inline const DTypeGroup number{DType::int64, DType::float64};
+
+struct SelectDtypesOptions {
+  std::vector<DTypeGroup> include{};
+  std::vector<DTypeGroup> exclude{};
+};
+
+struct QueryOptions {
+  /// Values for `@name` in the expression.
+  std::map<std::string, Scalar> vars{};
+};
+
+class DataFrame;
+
+/// `df.groupby(keys)`, optionally with columns selected (`["v"]`): each aggregation is a lazy
+/// DataFrame whose compute() gives the keys as leading columns, sorted, then the aggregates.
+class GroupBy {
+ public:
+  GroupBy(std::shared_ptr<const detail::PlanNode> plan, std::vector<std::string> keys,
+          std::vector<std::string> selected);
+
+  [[nodiscard]] GroupBy operator[](const std::string& column) const;
+  [[nodiscard]] GroupBy operator[](const char* column) const {
+    return (*this)[std::string(column)];
+  }
+  [[nodiscard]] GroupBy operator[](std::initializer_list<std::string> columns) const {
+    return (*this)[std::vector<std::string>(columns)];
+  }
+  [[nodiscard]] GroupBy operator[](const std::vector<std::string>& columns) const;
+
+  [[nodiscard]] DataFrame sum() const;
+  [[nodiscard]] DataFrame mean() const;
+  /// Sample standard deviation and variance (ddof 1, as pandas).
+  [[nodiscard]] DataFrame std() const;
+  [[nodiscard]] DataFrame var() const;
+  [[nodiscard]] DataFrame min() const;
+  [[nodiscard]] DataFrame max() const;
+  [[nodiscard]] DataFrame count() const;
+  /// Rows per group (a column named "size").
+  [[nodiscard]] DataFrame size() const;
+  [[nodiscard]] DataFrame first() const;
+  [[nodiscard]] DataFrame last() const;
+  [[nodiscard]] DataFrame nunique() const;
+  /// Several functions per column: `agg({{"v", {"mean", "std", "count"}}})` → columns v_mean,
+  /// v_std, v_count.
+  [[nodiscard]] DataFrame agg(
+      const std::vector<std::pair<std::string, std::vector<std::string>>>& spec) const;
+
+ private:
+  [[nodiscard]] DataFrame single(const std::string& fn) const;
+
+  std::shared_ptr<const detail::PlanNode> plan_;
+  std::vector<std::string> keys_;
+  std::vector<std::string> selected_;
+};
+
+class DataFrame {
+ public:
+  explicit DataFrame(std::shared_ptr<const detail::PlanNode> plan) : plan_(std::move(plan)) {}
+  /// A frame of one partition per table (all with the same columns).
+  static DataFrame from_tables(std::vector<Table> partitions);
+
+  /// Column names and dtypes (from the CSV sample: nothing else is read).
+  [[nodiscard]] std::vector<std::string> columns() const;
+  [[nodiscard]] std::vector<std::pair<std::string, DType>> dtypes() const;
+  [[nodiscard]] std::int64_t npartitions() const;
+
+  /// A column expression; loom::SchemaError for an unknown column.
+  [[nodiscard]] Series operator[](const std::string& column) const;
+  [[nodiscard]] Series operator[](const char* column) const { return (*this)[std::string(column)]; }
+  /// The rows where `mask` (a bool Series of this frame) is true.
+  [[nodiscard]] DataFrame operator[](const Series& mask) const;
+  /// Only these columns, in this order.
+  [[nodiscard]] DataFrame operator[](std::initializer_list<std::string> columns) const {
+    return (*this)[std::vector<std::string>(columns)];
+  }
+  [[nodiscard]] DataFrame operator[](const std::vector<std::string>& columns) const;
+
+  /// A new (or replaced) column computed from an expression.
+  [[nodiscard]] DataFrame assign(const std::string& name, const Series& value) const;
+  /// Rows where a pandas-like boolean expression holds ("v3 > 50 and id1 in ['id001']").
+  /// loom::ParseError names the position of a syntax error (file "query", line 1).
+  [[nodiscard]] DataFrame query(const std::string& expr, const QueryOptions& options = {}) const;
+  /// Rows without missing values (in `subset`, or in any column).
+  [[nodiscard]] DataFrame dropna() const { return dropna(std::vector<std::string>{}); }
+  [[nodiscard]] DataFrame dropna(std::initializer_list<std::string> subset) const {
+    return dropna(std::vector<std::string>(subset));
+  }
+  [[nodiscard]] DataFrame dropna(const std::vector<std::string>& subset) const;
+  /// Missing values replaced: one value for every column it fits, or per column.
+  [[nodiscard]] DataFrame fillna(const Scalar& value) const;
+  [[nodiscard]] DataFrame fillna(const std::map<std::string, Scalar>& values) const;
+  [[nodiscard]] DataFrame select_dtypes(const SelectDtypesOptions& options) const;
+  [[nodiscard]] DataFrame rename(const std::map<std::string, std::string>& columns) const;
+
+  [[nodiscard]] GroupBy groupby(const std::string& key) const {
+    return groupby(std::vector<std::string>{key});
+  }
+  [[nodiscard]] GroupBy groupby(const char* key) const { return groupby(std::string(key)); }
+  [[nodiscard]] GroupBy groupby(std::initializer_list<std::string> keys) const {
+    return groupby(std::vector<std::string>(keys));
+  }
+  [[nodiscard]] GroupBy groupby(const std::vector<std::string>& keys) const;
+
+  /// Runs the plan: every partition in parallel, then the partitions one after another.
+  [[nodiscard]] Table compute() const;
+  /// The first n rows (reads partitions only until it has them).
+  [[nodiscard]] Table head(std::int64_t n = 5) const;
+  /// The number of rows.
+  [[nodiscard]] std::int64_t len() const;
+  /// Computes each partition once and keeps it in memory: later work starts from there
+  /// (the files are not read again).
+  [[nodiscard]] DataFrame persist() const;
+  /// Computes and writes one CSV file (no index column).
+  void to_csv(const std::filesystem::path& path) const { compute().to_csv(path); }
+
+  /// CSV partitions parsed so far by the source under this frame (0 for in-memory frames):
+  /// a persisted frame reads no more.
+  [[nodiscard]] std::int64_t partitions_read() const;
+
+  [[nodiscard]] const std::shared_ptr<const detail::PlanNode>& plan() const noexcept {
+    return plan_;
+  }
+
+ private:
+  std::shared_ptr<const detail::PlanNode> plan_;
+};
+
+/// The rows of a frame (Python's len(df)).
+[[nodiscard]] inline std::int64_t len(const DataFrame& df) { return df.len(); }
+
+/// A lazy frame over CSV files (a path or a glob such as "data/*.csv"): columns and dtypes come
+/// from the header and a sample (the first 256 KB of the first file); files are cut into
+/// partitions of about `blocksize` bytes on row boundaries (quotes respected). A missing file is
+/// a loom::Error naming it.
+[[nodiscard]] DataFrame read_csv(const std::string& path_or_glob,
+                                 const ReadCsvOptions& options = {});
+
+}  // namespace loom::dataframe

@@ -1,0 +1,105 @@
+#pragma once
+// dd::Series: a lazy column expression of a dataframe, `df["v"]`. Arithmetic, comparisons,
+// `& | ~`, isna/notna, isin, str().contains, astype; a boolean Series filters its frame:
+// `df[df["v"] > 100]`. Types are checked when the expression is built (loom::SchemaError:
+// `df["name"] > 3` on strings, an unknown column).
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "loom/dataframe/detail/expr.hpp"
+
+namespace loom::dataframe {
+
+class Series;
+
+/// A value on the other side of an operator: a number, a bool or a string.
+class Scalar {
+ public:
+  template <class I>
+  requires std::is_integral_v<I> &&(!std::is_same_v<I, bool>)Scalar(I v)
+      : value_(static_cast<std::int64_t>(v)) {}        // NOLINT(google-explicit-constructor)
+  Scalar(double v) : value_(v) {}                      // NOLINT(google-explicit-constructor)
+  Scalar(float v) : value_(static_cast<double>(v)) {}  // NOLINT(google-explicit-constructor)
+  Scalar(bool v) : value_(v) {}                        // NOLINT(google-explicit-constructor)
+  Scalar(const char* v) : value_(std::string(v)) {}    // NOLINT(google-explicit-constructor)
+  Scalar(std::string v) : value_(std::move(v)) {}      // NOLINT(google-explicit-constructor)
+  [[nodiscard]] const detail::Literal& literal() const noexcept { return value_; }
+
+ private:
+  detail::Literal value_;
+};
+
+class Series {
+ public:
+  Series(detail::ExprPtr expr, detail::Schema schema)
+      : expr_(std::move(expr)), schema_(std::move(schema)) {}
+
+  [[nodiscard]] DType dtype() const noexcept { return expr_->dtype; }
+  [[nodiscard]] const detail::ExprPtr& expr() const noexcept { return expr_; }
+  [[nodiscard]] const detail::Schema& schema() const noexcept { return schema_; }
+
+  [[nodiscard]] Series isna() const { return wrap(detail::unary_expr(detail::Op::kIsNa, expr_)); }
+  [[nodiscard]] Series notna() const { return wrap(detail::unary_expr(detail::Op::kNotNa, expr_)); }
+  [[nodiscard]] Series isin(const std::vector<Scalar>& values) const {
+    std::vector<detail::Literal> v;
+    for (const auto& s : values) v.push_back(s.literal());
+    return wrap(detail::isin_expr(expr_, std::move(v)));
+  }
+  [[nodiscard]] Series astype(DType to) const { return wrap(detail::cast_expr(expr_, to)); }
+
+  /// String methods (pandas' .str): `df["name"].str().contains("ab")`.
+  class StringMethods {
+   public:
+    explicit StringMethods(const Series& s) : s_(s) {}
+    /// Whether each value contains `pattern` (a plain substring; missing → false).
+    [[nodiscard]] Series contains(const std::string& pattern) const {
+      return s_.wrap(detail::contains_expr(s_.expr_, pattern));
+    }
+
+   private:
+    const Series& s_;
+  };
+  [[nodiscard]] StringMethods str() const { return StringMethods(*this); }
+
+  [[nodiscard]] Series wrap(detail::ExprPtr e) const { return Series(std::move(e), schema_); }
+
+ private:
+  detail::ExprPtr expr_;
+  detail::Schema schema_;
+};
+
+#define LOOM_SERIES_OPERATOR(sym, op)                                                    \
+  [[nodiscard]] inline Series operator sym(const Series& a, const Series& b) {           \
+    return a.wrap(detail::binary_expr(op, a.expr(), b.expr()));                          \
+  }                                                                                      \
+  [[nodiscard]] inline Series operator sym(const Series& a, const Scalar& b) {           \
+    return a.wrap(detail::binary_expr(op, a.expr(), detail::literal_expr(b.literal()))); \
+  }                                                                                      \
+  [[nodiscard]] inline Series operator sym(const Scalar& a, const Series& b) {           \
+    return b.wrap(detail::binary_expr(op, detail::literal_expr(a.literal()), b.expr())); \
+  }
+LOOM_SERIES_OPERATOR(+, detail::Op::kAdd)
+LOOM_SERIES_OPERATOR(-, detail::Op::kSub)
+LOOM_SERIES_OPERATOR(*, detail::Op::kMul)
+LOOM_SERIES_OPERATOR(/, detail::Op::kDiv)
+LOOM_SERIES_OPERATOR(==, detail::Op::kEq)
+LOOM_SERIES_OPERATOR(!=, detail::Op::kNe)
+LOOM_SERIES_OPERATOR(<, detail::Op::kLt)
+LOOM_SERIES_OPERATOR(<=, detail::Op::kLe)
+LOOM_SERIES_OPERATOR(>, detail::Op::kGt)
+LOOM_SERIES_OPERATOR(>=, detail::Op::kGe)
+LOOM_SERIES_OPERATOR(&, detail::Op::kAnd)
+LOOM_SERIES_OPERATOR(|, detail::Op::kOr)
+#undef LOOM_SERIES_OPERATOR
+
+[[nodiscard]] inline Series operator~(const Series& a) {
+  return a.wrap(detail::unary_expr(detail::Op::kNot, a.expr()));
+}
+[[nodiscard]] inline Series operator-(const Series& a) {
+  return a.wrap(detail::unary_expr(detail::Op::kNeg, a.expr()));
+}
+
+}  // namespace loom::dataframe

@@ -1,0 +1,481 @@
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <functional>
+
+#include <fmt/format.h>
+
+#include "loom/core/error.hpp"
+#include "loom/dataframe/detail/column_builder.hpp"
+#include "text.hpp"
+
+namespace loom::dataframe {
+
+const char* dtype_name(DType t) noexcept {
+  switch (t) {
+    case DType::int64:
+      return "int64";
+    case DType::float64:
+      return "float64";
+    case DType::boolean:
+      return "bool";
+    case DType::string:
+      return "string";
+    case DType::datetime:
+      return "datetime64[ns]";
+  }
+  return "?";
+}
+
+Column::Column() : data_(std::make_shared<detail::ColumnData>()) {}
+
+std::string Column::format(std::int64_t i) const {
+  const auto& d = *data_;
+  const auto u = static_cast<std::size_t>(i);
+  if (!d.valid(i)) {
+    return d.dtype == DType::float64 ? "NaN" : d.dtype == DType::datetime ? "NaT" : "<NA>";
+  }
+  switch (d.dtype) {
+    case DType::int64:
+      return std::to_string(d.ints[u]);
+    case DType::float64:
+      return detail::format_double(d.floats[u]);
+    case DType::boolean:
+      return d.bools[u] != 0 ? "True" : "False";
+    case DType::string:
+      return std::string(d.str(i));
+    case DType::datetime:
+      return detail::format_datetime(d.ints[u]);
+  }
+  return {};
+}
+
+Column Column::from_ints(const std::vector<std::optional<std::int64_t>>& values) {
+  detail::ColumnBuilder b(DType::int64);
+  for (const auto& v : values) v ? b.append_int(*v) : b.append_null();
+  return b.finish();
+}
+Column Column::from_doubles(const std::vector<std::optional<double>>& values) {
+  detail::ColumnBuilder b(DType::float64);
+  for (const auto& v : values) v ? b.append_double(*v) : b.append_null();
+  return b.finish();
+}
+Column Column::from_bools(const std::vector<std::optional<bool>>& values) {
+  detail::ColumnBuilder b(DType::boolean);
+  for (const auto& v : values) v ? b.append_bool(*v) : b.append_null();
+  return b.finish();
+}
+Column Column::from_strings(const std::vector<std::optional<std::string>>& values) {
+  detail::ColumnBuilder b(DType::string);
+  for (const auto& v : values) v ? b.append_string(*v) : b.append_null();
+  return b.finish();
+}
+
+}  // namespace loom::dataframe
+
+namespace loom::dataframe::detail {
+
+namespace {
+// Strings stay dictionary-encoded while the distinct ones are at most this many, or at most
+// half the rows seen.
+constexpr std::int64_t kDictionaryFloor = 4096;
+}  // namespace
+
+ColumnBuilder::ColumnBuilder(DType dtype) : d_(std::make_shared<ColumnData>()) {
+  d_->dtype = dtype;
+  if (dtype == DType::string) {
+    d_->dictionary = true;
+    slots_.assign(1024, -1);
+  }
+}
+
+void ColumnBuilder::reserve(std::int64_t rows) {
+  const auto n = static_cast<std::size_t>(rows);
+  switch (d_->dtype) {
+    case DType::int64:
+    case DType::datetime:
+      d_->ints.reserve(n);
+      break;
+    case DType::float64:
+      d_->floats.reserve(n);
+      break;
+    case DType::boolean:
+      d_->bools.reserve(n);
+      break;
+    case DType::string:
+      if (d_->dictionary) d_->codes.reserve(n);
+      break;
+  }
+}
+
+void ColumnBuilder::set_valid(std::int64_t i, bool valid) {
+  const auto word = static_cast<std::size_t>(i >> 6);
+  if (d_->validity.size() <= word) d_->validity.resize(word + 1, 0);
+  const std::uint64_t bit = std::uint64_t{1} << (i & 63);
+  d_->validity[word] = valid ? (d_->validity[word] | bit) : (d_->validity[word] & ~bit);
+}
+
+void ColumnBuilder::append_null() {
+  if (d_->validity.empty()) {  // every earlier row was valid
+    d_->validity.assign(static_cast<std::size_t>((d_->size >> 6) + 1), ~std::uint64_t{0});
+  }
+  switch (d_->dtype) {
+    case DType::int64:
+    case DType::datetime:
+      d_->ints.push_back(0);
+      break;
+    case DType::float64:
+      d_->floats.push_back(std::nan(""));
+      break;
+    case DType::boolean:
+      d_->bools.push_back(0);
+      break;
+    case DType::string:
+      if (d_->dictionary) {
+        d_->codes.push_back(intern(""));
+      } else {
+        d_->offsets.push_back(static_cast<std::int64_t>(d_->bytes.size()));
+      }
+      break;
+  }
+  set_valid(d_->size, false);
+  ++d_->size;
+  ++d_->null_count;
+}
+
+std::int32_t ColumnBuilder::intern(std::string_view s) {
+  const std::size_t h = std::hash<std::string_view>{}(s);
+  std::size_t mask = slots_.size() - 1;
+  for (std::size_t k = h & mask;; k = (k + 1) & mask) {
+    const std::int32_t code = slots_[k];
+    if (code < 0) {
+      const auto next = static_cast<std::int32_t>(d_->offsets.size() - 1);
+      d_->bytes.append(s);
+      d_->offsets.push_back(static_cast<std::int64_t>(d_->bytes.size()));
+      slots_[k] = next;
+      if (static_cast<std::size_t>(next) * 2 >= slots_.size()) {  // rehash at half full
+        std::vector<std::int32_t> bigger(slots_.size() * 2, -1);
+        mask = bigger.size() - 1;
+        for (std::int32_t c = 0; c <= next; ++c) {
+          std::size_t j = std::hash<std::string_view>{}(d_->entry(c)) & mask;
+          while (bigger[j] >= 0) j = (j + 1) & mask;
+          bigger[j] = c;
+        }
+        slots_ = std::move(bigger);
+      }
+      return next;
+    }
+    if (d_->entry(code) == s) return code;
+  }
+}
+
+void ColumnBuilder::drop_dictionary() {
+  std::vector<std::int64_t> offsets{0};
+  offsets.reserve(d_->codes.capacity() + 1);
+  std::string bytes;
+  for (const std::int32_t c : d_->codes) {
+    bytes.append(d_->entry(c));
+    offsets.push_back(static_cast<std::int64_t>(bytes.size()));
+  }
+  d_->offsets = std::move(offsets);
+  d_->bytes = std::move(bytes);
+  d_->codes = {};
+  d_->dictionary = false;
+  slots_ = {};
+}
+
+void ColumnBuilder::append_string(std::string_view s) {
+  if (d_->dictionary) {
+    d_->codes.push_back(intern(s));
+    const auto distinct = static_cast<std::int64_t>(d_->offsets.size() - 1);
+    if (distinct > kDictionaryFloor && distinct * 2 > d_->size + 1) drop_dictionary();
+  } else {
+    d_->bytes.append(s);
+    d_->offsets.push_back(static_cast<std::int64_t>(d_->bytes.size()));
+  }
+  grow();
+}
+
+void ColumnBuilder::append_from(const ColumnData& src, std::int64_t i) {
+  if (!src.valid(i)) {
+    append_null();
+    return;
+  }
+  const auto u = static_cast<std::size_t>(i);
+  switch (src.dtype) {
+    case DType::int64:
+    case DType::datetime:
+      if (d_->dtype == DType::float64) {
+        append_double(static_cast<double>(src.ints[u]));
+      } else {
+        append_int(src.ints[u]);
+      }
+      break;
+    case DType::float64:
+      append_double(src.floats[u]);
+      break;
+    case DType::boolean:
+      append_bool(src.bools[u] != 0);
+      break;
+    case DType::string:
+      append_string(src.str(i));
+      break;
+  }
+}
+
+void ColumnBuilder::widen_to_float() {
+  if (d_->dtype != DType::int64) return;
+  d_->floats.resize(d_->ints.size());
+  for (std::size_t i = 0; i < d_->ints.size(); ++i) {
+    d_->floats[i] =
+        d_->valid(static_cast<std::int64_t>(i)) ? static_cast<double>(d_->ints[i]) : std::nan("");
+  }
+  d_->ints = {};
+  d_->dtype = DType::float64;
+}
+
+Column ColumnBuilder::finish() {
+  auto out = std::move(d_);
+  if (!out->validity.empty()) out->validity.resize(static_cast<std::size_t>((out->size >> 6) + 1));
+  d_ = std::make_shared<ColumnData>();
+  d_->dtype = out->dtype;
+  return Column(std::move(out));
+}
+
+Column take(const Column& c, const std::vector<std::int64_t>& rows) {
+  const ColumnData& s = c.data();
+  ColumnBuilder b(s.dtype);
+  b.reserve(static_cast<std::int64_t>(rows.size()));
+  for (const std::int64_t r : rows) b.append_from(s, r);
+  return b.finish();
+}
+
+Column filter(const Column& c, const std::vector<std::uint8_t>& mask) {
+  const ColumnData& s = c.data();
+  ColumnBuilder b(s.dtype);
+  std::int64_t kept = 0;
+  for (const auto m : mask) kept += m != 0 ? 1 : 0;
+  b.reserve(kept);
+  const auto n = static_cast<std::int64_t>(mask.size());
+  if (s.validity.empty() && s.dtype == DType::float64) {  // the common fast path
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (mask[static_cast<std::size_t>(i)] != 0)
+        b.append_double(s.floats[static_cast<std::size_t>(i)]);
+    }
+    return b.finish();
+  }
+  if (s.validity.empty() && s.dtype == DType::int64) {
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (mask[static_cast<std::size_t>(i)] != 0) b.append_int(s.ints[static_cast<std::size_t>(i)]);
+    }
+    return b.finish();
+  }
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (mask[static_cast<std::size_t>(i)] != 0) b.append_from(s, i);
+  }
+  return b.finish();
+}
+
+Column concat(const std::vector<Column>& parts) {
+  if (parts.empty()) return Column();
+  if (parts.size() == 1) return parts.front();
+  DType t = parts.front().dtype();
+  for (const auto& p : parts) {
+    if (p.dtype() == DType::float64 && t == DType::int64) t = DType::float64;
+  }
+  ColumnBuilder b(t);
+  std::int64_t total = 0;
+  for (const auto& p : parts) total += p.size();
+  b.reserve(total);
+  for (const auto& p : parts) {
+    const ColumnData& s = p.data();
+    for (std::int64_t i = 0; i < s.size; ++i) b.append_from(s, i);
+  }
+  return b.finish();
+}
+
+Column cast(const Column& c, DType to) {
+  const ColumnData& s = c.data();
+  if (s.dtype == to) return c;
+  ColumnBuilder b(to);
+  b.reserve(s.size);
+  for (std::int64_t i = 0; i < s.size; ++i) {
+    if (!s.valid(i)) {
+      b.append_null();
+      continue;
+    }
+    const auto u = static_cast<std::size_t>(i);
+    double num = 0;
+    bool is_num = true;
+    switch (s.dtype) {
+      case DType::int64:
+      case DType::datetime:
+        num = static_cast<double>(s.ints[u]);
+        break;
+      case DType::float64:
+        num = s.floats[u];
+        break;
+      case DType::boolean:
+        num = s.bools[u];
+        break;
+      case DType::string:
+        is_num = false;
+        break;
+    }
+    switch (to) {
+      case DType::string:
+        b.append_string(c.format(i));
+        break;
+      case DType::float64:
+        if (!is_num && !parse_double(s.str(i), num)) {
+          throw SchemaError(
+              fmt::format("astype(float64): '{}' in row {} is not a number", s.str(i), i));
+        }
+        b.append_double(num);
+        break;
+      case DType::int64: {
+        std::int64_t v = 0;
+        if (!is_num) {
+          if (!parse_int(s.str(i), v)) {
+            throw SchemaError(
+                fmt::format("astype(int64): '{}' in row {} is not an integer", s.str(i), i));
+          }
+        } else if (s.dtype == DType::int64 || s.dtype == DType::datetime) {
+          v = s.ints[u];
+        } else {
+          if (!std::isfinite(num)) {
+            throw SchemaError(
+                fmt::format("astype(int64): {} in row {} has no integer value", num, i));
+          }
+          v = static_cast<std::int64_t>(num);
+        }
+        b.append_int(v);
+        break;
+      }
+      case DType::boolean:
+        if (!is_num) {
+          bool v = false;
+          if (!parse_bool(s.str(i), v)) {
+            throw SchemaError(
+                fmt::format("astype(bool): '{}' in row {} is not a bool", s.str(i), i));
+          }
+          b.append_bool(v);
+        } else {
+          b.append_bool(num != 0);
+        }
+        break;
+      case DType::datetime: {
+        std::int64_t ns = 0;
+        if (!is_num) {
+          if (!parse_datetime(s.str(i), ns)) {
+            throw SchemaError(
+                fmt::format("astype(datetime64[ns]): '{}' in row {} is not a date", s.str(i), i));
+          }
+        } else {
+          ns = s.dtype == DType::int64 ? s.ints[u] : static_cast<std::int64_t>(num);
+        }
+        b.append_int(ns);
+        break;
+      }
+    }
+  }
+  return b.finish();
+}
+
+Column constant_int(std::int64_t v, std::int64_t rows) {
+  ColumnBuilder b(DType::int64);
+  b.reserve(rows);
+  for (std::int64_t i = 0; i < rows; ++i) b.append_int(v);
+  return b.finish();
+}
+
+Column constant_double(double v, std::int64_t rows) {
+  ColumnBuilder b(DType::float64);
+  b.reserve(rows);
+  for (std::int64_t i = 0; i < rows; ++i) b.append_double(v);
+  return b.finish();
+}
+
+// ---- text ----
+
+bool parse_datetime(std::string_view s, std::int64_t& ns) {
+  auto digits = [&](std::size_t at, std::size_t n, int& out) {
+    if (at + n > s.size()) return false;
+    out = 0;
+    for (std::size_t k = at; k < at + n; ++k) {
+      if (s[k] < '0' || s[k] > '9') return false;
+      out = out * 10 + (s[k] - '0');
+    }
+    return true;
+  };
+  int y = 0;
+  int mo = 0;
+  int d = 0;
+  if (!digits(0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(5, 2, mo) || s[7] != '-' ||
+      !digits(8, 2, d)) {
+    return false;
+  }
+  const std::chrono::year_month_day ymd{std::chrono::year(y),
+                                        std::chrono::month(static_cast<unsigned>(mo)),
+                                        std::chrono::day(static_cast<unsigned>(d))};
+  if (!ymd.ok()) return false;
+  std::int64_t t = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::sys_days(ymd).time_since_epoch())
+                       .count();
+  if (s.size() > 10) {
+    if (s[10] != ' ' && s[10] != 'T') return false;
+    int h = 0;
+    int mi = 0;
+    int sec = 0;
+    if (!digits(11, 2, h) || s.size() < 16 || s[13] != ':' || !digits(14, 2, mi)) return false;
+    std::size_t at = 16;
+    if (at < s.size() && s[at] == ':') {
+      if (!digits(17, 2, sec)) return false;
+      at = 19;
+    }
+    if (h > 23 || mi > 59 || sec > 60) return false;
+    std::int64_t frac = 0;
+    if (at < s.size()) {
+      if (s[at] != '.') return false;
+      std::int64_t scale = 100000000;
+      std::size_t k = at + 1;
+      if (k == s.size()) return false;
+      for (; k < s.size(); ++k) {
+        if (s[k] < '0' || s[k] > '9') return false;
+        frac += (s[k] - '0') * scale;
+        scale /= 10;
+      }
+    }
+    t += ((static_cast<std::int64_t>(h) * 60 + mi) * 60 + sec) * 1000000000LL + frac;
+  }
+  ns = t;
+  return true;
+}
+
+std::string format_datetime(std::int64_t ns) {
+  const auto tp = Timestamp(std::chrono::nanoseconds(ns));
+  const auto day = std::chrono::floor<std::chrono::days>(tp);
+  const std::chrono::year_month_day ymd(day);
+  const std::int64_t rest = (tp - day).count();
+  std::string out =
+      fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  if (rest != 0) {
+    const std::int64_t secs = rest / 1000000000LL;
+    out += fmt::format(" {:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
+    if (const std::int64_t f = rest % 1000000000LL; f != 0) out += fmt::format(".{:09}", f);
+  }
+  return out;
+}
+
+std::string format_double(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  std::string s = fmt::format("{:.6f}", v);
+  while (!s.empty() && s.back() == '0') s.pop_back();
+  if (!s.empty() && s.back() == '.') s.push_back('0');
+  return s;
+}
+
+}  // namespace loom::dataframe::detail

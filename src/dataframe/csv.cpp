@@ -1,0 +1,427 @@
+// read_csv's source: files, partitions on row boundaries, schema inference, partition parsing.
+#include "csv.hpp"
+
+#include <fcntl.h>
+#include <glob.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "csv_tokenize.hpp"
+#include "loom/core/config.hpp"
+#include "loom/core/detail/parallel_blocks.hpp"
+#include "loom/core/error.hpp"
+#include "loom/dataframe/detail/column_builder.hpp"
+#include "text.hpp"
+
+namespace loom::dataframe {
+
+ByteSize::ByteSize(const char* text) : bytes_(parse_bytes(text)) {}
+ByteSize::ByteSize(const std::string& text) : bytes_(parse_bytes(text)) {}
+
+}  // namespace loom::dataframe
+
+namespace loom::dataframe::detail {
+
+MappedFile::MappedFile(const std::string& path) : path_(path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw Error(fmt::format("read_csv: cannot open '{}': {}", path, std::strerror(errno)));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw Error(fmt::format("read_csv: '{}' is not a regular file", path));
+  }
+  size_ = st.st_size;
+  if (size_ > 0) {
+    void* m = ::mmap(nullptr, static_cast<std::size_t>(size_), PROT_READ, MAP_PRIVATE, fd, 0);
+    if (m == MAP_FAILED) {
+      ::close(fd);
+      throw Error(fmt::format("read_csv: cannot map '{}': {}", path, std::strerror(errno)));
+    }
+    ::madvise(m, static_cast<std::size_t>(size_), MADV_SEQUENTIAL);
+    data_ = static_cast<const char*>(m);
+  }
+  ::close(fd);
+}
+
+MappedFile::~MappedFile() {
+  if (data_ != nullptr) ::munmap(const_cast<char*>(data_), static_cast<std::size_t>(size_));
+}
+
+namespace {
+
+constexpr std::int64_t kSampleBytes = 256 * 1024;
+
+// pandas' default missing-value strings.
+const char* const kDefaultNa[] = {
+    "",     "#N/A", "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A",  "NA",       "NULL", "NaN",     "None",     "n/a",  "nan",  "null"};
+
+std::vector<std::string> expand(const std::string& pattern) {
+  if (pattern.find_first_of("*?[") == std::string::npos) return {pattern};
+  glob_t g{};
+  const int rc = ::glob(pattern.c_str(), 0, nullptr, &g);
+  std::vector<std::string> out;
+  if (rc == 0) {
+    for (std::size_t k = 0; k < g.gl_pathc; ++k) out.emplace_back(g.gl_pathv[k]);
+  }
+  ::globfree(&g);
+  if (out.empty()) throw Error(fmt::format("read_csv: no file matches '{}'", pattern));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The 1-based physical line of byte `offset`.
+std::int64_t line_of(const MappedFile& f, std::int64_t offset) {
+  return 1 + std::count(f.data(), f.data() + offset, '\n');
+}
+
+}  // namespace
+
+CsvSource::CsvSource(const std::string& path_or_glob, ReadCsvOptions options)
+    : options_(std::move(options)), paths_(expand(path_or_glob)) {
+  if (options_.blocksize.bytes() <= 0) {
+    throw ConfigError(
+        fmt::format("read_csv: blocksize must be positive, not {}", options_.blocksize.bytes()));
+  }
+  if (options_.on_bad_lines != "error" && options_.on_bad_lines != "skip" &&
+      options_.on_bad_lines != "warn") {
+    throw ConfigError(
+        fmt::format("read_csv: on_bad_lines is '{}'; use \"error\", \"skip\" or \"warn\"",
+                    options_.on_bad_lines));
+  }
+  for (const char* s : kDefaultNa) na_.insert(s);
+  for (const auto& s : options_.na_values) na_.insert(s);
+  for (const auto& p : paths_) maps_.push_back(std::make_shared<MappedFile>(p));
+  data_start_.assign(paths_.size(), 0);
+  // The header (or the first row's width) of each file; the first file names the columns.
+  for (std::size_t k = 0; k < paths_.size(); ++k) {
+    const MappedFile& f = *maps_[k];
+    const char* p = f.data();
+    const char* end = p + f.size();
+    if (f.size() >= 3 && std::memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;
+    const char* first = p;
+    RowTokenizer tok(options_.sep);
+    std::vector<std::string> names;
+    const auto status = tok.next(p, end);
+    if (status == RowTokenizer::Status::kUnterminatedQuote) {
+      throw ParseError(f.path(), 1, 1, "a quoted field in the first line is never closed");
+    }
+    for (auto v : tok.fields()) names.emplace_back(v);
+    if (options_.header) {
+      data_start_[k] = p - f.data();
+    } else {
+      data_start_[k] = first - f.data();
+      for (std::size_t c = 0; c < names.size(); ++c) names[c] = std::to_string(c);
+    }
+    if (status == RowTokenizer::Status::kEnd) {
+      if (k == 0)
+        throw Error(fmt::format("read_csv: '{}' is empty: no header, no columns", f.path()));
+      names = schema_.file_columns;
+    }
+    if (!options_.names.empty()) {
+      if (options_.names.size() != names.size() && status != RowTokenizer::Status::kEnd) {
+        throw SchemaError(fmt::format("read_csv: {} names given for the {} columns of '{}'",
+                                      options_.names.size(), names.size(), f.path()));
+      }
+      names = options_.names;
+    }
+    if (k == 0) {
+      schema_.file_columns = names;
+    } else if (names != schema_.file_columns) {
+      throw SchemaError(fmt::format("read_csv: '{}' has columns {}, '{}' has {}", f.path(),
+                                    fmt::join(names, ","), paths_[0],
+                                    fmt::join(schema_.file_columns, ",")));
+    }
+  }
+  for (std::size_t c = 0; c < schema_.file_columns.size(); ++c) {
+    const bool wanted =
+        options_.usecols.empty() || std::find(options_.usecols.begin(), options_.usecols.end(),
+                                              schema_.file_columns[c]) != options_.usecols.end();
+    if (wanted) schema_.output.push_back(c);
+  }
+  for (const auto& u : options_.usecols) {
+    if (std::find(schema_.file_columns.begin(), schema_.file_columns.end(), u) ==
+        schema_.file_columns.end()) {
+      throw SchemaError(
+          fmt::format("read_csv: usecols names '{}', which '{}' does not have "
+                      "(columns: {})",
+                      u, paths_[0], fmt::join(schema_.file_columns, ", ")));
+    }
+  }
+  for (const auto& [name, t] : options_.dtype) {
+    if (std::find(schema_.file_columns.begin(), schema_.file_columns.end(), name) ==
+        schema_.file_columns.end()) {
+      throw SchemaError(fmt::format("read_csv: dtype names column '{}', which '{}' does not have",
+                                    name, paths_[0]));
+    }
+  }
+  infer();
+  for (std::size_t k = 0; k < paths_.size(); ++k) split(k);
+}
+
+const MappedFile& CsvSource::file(std::size_t k) const { return *maps_[k]; }
+
+std::int64_t CsvSource::parse_count() const noexcept { return parses_->load(); }
+
+void CsvSource::infer() {
+  const std::size_t n = schema_.file_columns.size();
+  schema_.file_dtypes.assign(n, DType::string);
+  std::vector<bool> all_int(n, true);
+  std::vector<bool> all_float(n, true);
+  std::vector<bool> all_bool(n, true);
+  std::vector<bool> seen(n, false);
+  const MappedFile& f = file(0);
+  const char* p = f.data() + data_start_[0];
+  const char* end = f.data() + std::min(f.size(), data_start_[0] + kSampleBytes);
+  const bool whole = end == f.data() + f.size();
+  RowTokenizer tok(options_.sep);
+  for (;;) {
+    const char* row = p;
+    const auto status = tok.next(p, end);
+    if (status != RowTokenizer::Status::kRow) break;
+    if (!whole && p >= end) break;  // the sample's last row may be cut short
+    (void)row;
+    if (tok.blank() || tok.fields().size() > n) continue;
+    for (std::size_t c = 0; c < tok.fields().size(); ++c) {
+      const std::string_view v = tok.fields()[c];
+      if (na_.contains(std::string(v))) continue;
+      seen[c] = true;
+      std::int64_t i = 0;
+      double d = 0;
+      bool b = false;
+      if (all_int[c] && !parse_int(v, i)) all_int[c] = false;
+      if (all_float[c] && !parse_double(v, d)) all_float[c] = false;
+      if (all_bool[c] && !parse_bool(v, b)) all_bool[c] = false;
+    }
+  }
+  for (std::size_t c = 0; c < n; ++c) {
+    const std::string& name = schema_.file_columns[c];
+    if (const auto it = options_.dtype.find(name); it != options_.dtype.end()) {
+      schema_.file_dtypes[c] = it->second;
+    } else if (std::find(options_.parse_dates.begin(), options_.parse_dates.end(), name) !=
+               options_.parse_dates.end()) {
+      schema_.file_dtypes[c] = DType::datetime;
+    } else if (!seen[c]) {
+      schema_.file_dtypes[c] = DType::float64;  // all missing: pandas reads float64 NaN
+    } else if (all_int[c]) {
+      schema_.file_dtypes[c] = DType::int64;
+    } else if (all_float[c]) {
+      schema_.file_dtypes[c] = DType::float64;
+    } else if (all_bool[c]) {
+      schema_.file_dtypes[c] = DType::boolean;
+    }
+  }
+  for (const auto& name : options_.parse_dates) {
+    if (std::find(schema_.file_columns.begin(), schema_.file_columns.end(), name) ==
+        schema_.file_columns.end()) {
+      throw SchemaError(
+          fmt::format("read_csv: parse_dates names column '{}', which '{}' does "
+                      "not have",
+                      name, paths_[0]));
+    }
+  }
+}
+
+void CsvSource::split(std::size_t k) {
+  const MappedFile& f = file(k);
+  const std::int64_t start = data_start_[k];
+  const std::int64_t size = f.size();
+  const std::int64_t bs = options_.blocksize.bytes();
+  if (start >= size) return;
+  const std::int64_t blocks = (size - start + bs - 1) / bs;
+  // Quotes before each nominal boundary, counted per block in parallel: an odd count means the
+  // boundary lies inside a quoted field.
+  std::vector<std::int64_t> quotes(static_cast<std::size_t>(blocks), 0);
+  if (blocks > 1) {
+    loom::detail::parallel_blocks(blocks - 1, [&](std::int64_t b) {
+      const char* lo = f.data() + start + b * bs;
+      const char* hi = f.data() + std::min(size, start + (b + 1) * bs);
+      quotes[static_cast<std::size_t>(b)] = std::count(lo, hi, '"');
+    });
+  }
+  std::int64_t before = 0;
+  std::int64_t previous = start;
+  for (std::int64_t b = 1; b <= blocks; ++b) {
+    std::int64_t cut = size;
+    if (b < blocks) {
+      before += quotes[static_cast<std::size_t>(b - 1)];
+      bool inside = (before & 1) != 0;
+      for (std::int64_t q = start + b * bs; q < size; ++q) {
+        const char c = f.data()[q];
+        if (c == '"') {
+          inside = !inside;
+        } else if (c == '\n' && !inside) {
+          cut = q + 1;
+          break;
+        }
+      }
+    }
+    if (cut > previous) {
+      partitions_.push_back({k, previous, cut});
+      previous = cut;
+    }
+    if (cut >= size) break;
+  }
+}
+
+namespace {
+
+// Appends one field to a column of dtype `t`; false when its text does not fit the dtype (the
+// caller reports it). An int64 column meeting a float widens to float64 (`widened`).
+bool append_field(ColumnBuilder& b, std::string_view v, const std::unordered_set<std::string>& na,
+                  bool& widened) {
+  switch (b.dtype()) {
+    case DType::int64: {
+      std::int64_t i = 0;
+      if (parse_int(v, i)) {
+        b.append_int(i);
+        return true;
+      }
+      if (v.empty() || na.contains(std::string(v))) {
+        b.append_null();
+        return true;
+      }
+      double d = 0;
+      if (parse_double(v, d)) {
+        b.widen_to_float();
+        widened = true;
+        b.append_double(d);
+        return true;
+      }
+      return false;
+    }
+    case DType::float64: {
+      double d = 0;
+      if (parse_double(v, d)) {
+        b.append_double(d);
+        return true;
+      }
+      if (v.empty() || na.contains(std::string(v))) {
+        b.append_null();
+        return true;
+      }
+      return false;
+    }
+    case DType::boolean: {
+      bool x = false;
+      if (parse_bool(v, x)) {
+        b.append_bool(x);
+        return true;
+      }
+      if (v.empty() || na.contains(std::string(v))) {
+        b.append_null();
+        return true;
+      }
+      return false;
+    }
+    case DType::datetime: {
+      std::int64_t ns = 0;
+      if (parse_datetime(v, ns)) {
+        b.append_int(ns);
+        return true;
+      }
+      if (v.empty() || na.contains(std::string(v))) {
+        b.append_null();
+        return true;
+      }
+      return false;
+    }
+    case DType::string:
+      if (v.size() <= 8 && na.contains(std::string(v))) {
+        b.append_null();
+      } else {
+        b.append_string(v);
+      }
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
+                       std::vector<std::string>* widened) const {
+  parses_->fetch_add(1);
+  const CsvPartition& part = partitions_[p];
+  const MappedFile& f = file(part.file);
+  // The file columns to read, in the order asked for.
+  std::vector<std::size_t> read;
+  if (columns.empty()) {
+    read = schema_.output;
+  } else {
+    for (const auto& name : columns) {
+      const auto it = std::find(schema_.file_columns.begin(), schema_.file_columns.end(), name);
+      if (it == schema_.file_columns.end()) {
+        throw SchemaError(fmt::format("read_csv: no column '{}'", name));
+      }
+      read.push_back(static_cast<std::size_t>(it - schema_.file_columns.begin()));
+    }
+  }
+  const std::size_t ncols = schema_.file_columns.size();
+  std::vector<ColumnBuilder> builders;
+  for (std::size_t c : read) builders.emplace_back(schema_.file_dtypes[c]);
+  std::vector<bool> wide(read.size(), false);
+  const std::int64_t estimate =
+      (part.end - part.begin) / (8 * static_cast<std::int64_t>(ncols) + 1);
+  for (auto& b : builders) b.reserve(estimate);
+
+  RowTokenizer tok(options_.sep);
+  const char* cursor = f.data() + part.begin;
+  const char* end = f.data() + part.end;
+  for (;;) {
+    const char* row = cursor;
+    const auto status = tok.next(cursor, end);
+    if (status == RowTokenizer::Status::kEnd) break;
+    if (status == RowTokenizer::Status::kUnterminatedQuote) {
+      throw ParseError(f.path(), static_cast<std::size_t>(line_of(f, row - f.data())), 1,
+                       "a quoted field is never closed");
+    }
+    if (tok.blank()) continue;
+    const auto& fields = tok.fields();
+    if (fields.size() > ncols) {
+      const auto line = static_cast<std::size_t>(line_of(f, row - f.data()));
+      const std::string what = fmt::format("expected {} fields, saw {}", ncols, fields.size());
+      if (options_.on_bad_lines == "error") throw ParseError(f.path(), line, ncols + 1, what);
+      if (options_.on_bad_lines == "warn") {
+        std::cerr << fmt::format("{}:{}: skipping a bad line: {}\n", f.path(), line, what);
+      }
+      continue;
+    }
+    for (std::size_t j = 0; j < read.size(); ++j) {
+      const std::size_t c = read[j];
+      if (c >= fields.size()) {  // too few fields: missing values, as pandas
+        builders[j].append_null();
+        continue;
+      }
+      bool w = false;
+      if (!append_field(builders[j], fields[c], na_, w)) {
+        const auto line = static_cast<std::size_t>(line_of(f, row - f.data()));
+        throw SchemaError(fmt::format(
+            "{}:{}: column '{}' (field {}): '{}' is not {} (the type inferred from a sample of "
+            "'{}'; give this column a dtype to read it otherwise)",
+            f.path(), line, schema_.file_columns[c], c + 1, fields[c],
+            dtype_name(builders[j].dtype()), paths_[0]));
+      }
+      if (w) wide[j] = true;
+    }
+  }
+  std::vector<std::string> names;
+  std::vector<Column> cols;
+  for (std::size_t j = 0; j < read.size(); ++j) {
+    names.push_back(schema_.file_columns[read[j]]);
+    cols.push_back(builders[j].finish());
+    if (wide[j] && widened != nullptr) widened->push_back(names.back());
+  }
+  return Table(std::move(names), std::move(cols));
+}
+
+}  // namespace loom::dataframe::detail

@@ -1,0 +1,80 @@
+#pragma once
+// Reading CSV files in partitions: the files of a glob, each cut at about `blocksize` bytes on
+// real row boundaries (quote-aware), a schema inferred from a sample of the first file, and the
+// parser of one partition. Private to src/dataframe.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "loom/dataframe/csv_options.hpp"
+#include "loom/dataframe/table.hpp"
+
+namespace loom::dataframe::detail {
+
+/// A read-only memory map of a whole file.
+class MappedFile {
+ public:
+  explicit MappedFile(const std::string& path);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  [[nodiscard]] const char* data() const noexcept { return data_; }
+  [[nodiscard]] std::int64_t size() const noexcept { return size_; }
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+
+ private:
+  std::string path_;
+  const char* data_ = nullptr;
+  std::int64_t size_ = 0;
+};
+
+struct CsvPartition {
+  std::size_t file = 0;
+  std::int64_t begin = 0;  // byte offsets of whole rows
+  std::int64_t end = 0;
+};
+
+struct CsvSchema {
+  std::vector<std::string> file_columns;  // every column of the files, in order
+  std::vector<DType> file_dtypes;
+  std::vector<std::size_t> output;  // the file columns read (usecols), in file order
+};
+
+/// The files of a read_csv call, cut into partitions, with their schema.
+class CsvSource {
+ public:
+  CsvSource(const std::string& path_or_glob, ReadCsvOptions options);
+
+  [[nodiscard]] const CsvSchema& schema() const noexcept { return schema_; }
+  [[nodiscard]] const std::vector<CsvPartition>& partitions() const noexcept { return partitions_; }
+  [[nodiscard]] const std::vector<std::string>& files() const noexcept { return paths_; }
+  /// How many partitions have been parsed (persist tests: a persisted frame parses no more).
+  [[nodiscard]] std::int64_t parse_count() const noexcept;
+
+  /// Parses partition p: the columns named in `columns` (file names; all output columns when
+  /// empty), in that order. Columns whose ints met a float come back as float64 and are
+  /// listed in `widened`.
+  [[nodiscard]] Table parse(std::size_t p, const std::vector<std::string>& columns,
+                            std::vector<std::string>* widened) const;
+
+ private:
+  void split(std::size_t file);
+  void infer();
+  [[nodiscard]] const MappedFile& file(std::size_t k) const;
+
+  ReadCsvOptions options_;
+  std::vector<std::string> paths_;
+  std::vector<std::shared_ptr<MappedFile>> maps_;
+  std::vector<std::int64_t> data_start_;  // per file: after BOM and header
+  std::unordered_set<std::string> na_;
+  CsvSchema schema_;
+  std::vector<CsvPartition> partitions_;
+  std::shared_ptr<std::atomic<std::int64_t>> parses_ =
+      std::make_shared<std::atomic<std::int64_t>>(0);
+};
+
+}  // namespace loom::dataframe::detail

@@ -1,0 +1,429 @@
+// Group-by aggregation: each partition is aggregated into partial results per group (a hash
+// on the keys), the partials are merged, and the groups come out sorted by key (pandas'
+// sort=True). Keys are encoded as byte strings whose order is the keys' order, so one
+// comparison sorts by every key column.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "loom/core/detail/parallel_blocks.hpp"
+#include "loom/core/error.hpp"
+#include "loom/dataframe/detail/column_builder.hpp"
+#include "plan.hpp"
+
+namespace loom::dataframe::detail {
+
+namespace {
+
+const char* const kFunctions[] = {"sum",   "mean", "std",   "var",  "min",    "max",
+                                  "count", "size", "first", "last", "nunique"};
+
+// ---- order-preserving key encoding ----
+
+void put_u64(std::string& out, std::uint64_t v) {
+  for (int k = 7; k >= 0; --k) out.push_back(static_cast<char>((v >> (8 * k)) & 0xFF));
+}
+std::uint64_t get_u64(const char*& p) {
+  std::uint64_t v = 0;
+  for (int k = 0; k < 8; ++k) v = (v << 8) | static_cast<unsigned char>(*p++);
+  return v;
+}
+void encode_value(std::string& out, const ColumnData& d, std::int64_t i) {
+  const auto u = static_cast<std::size_t>(i);
+  switch (d.dtype) {
+    case DType::int64:
+    case DType::datetime:
+      put_u64(out, static_cast<std::uint64_t>(d.ints[u]) ^ (std::uint64_t{1} << 63));
+      break;
+    case DType::float64: {
+      std::uint64_t bits = 0;
+      std::memcpy(&bits, &d.floats[u], 8);
+      bits = (bits >> 63) != 0 ? ~bits : bits | (std::uint64_t{1} << 63);
+      put_u64(out, bits);
+      break;
+    }
+    case DType::boolean:
+      out.push_back(static_cast<char>(d.bools[u]));
+      break;
+    case DType::string: {
+      const std::string_view s = d.str(i);
+      for (char c : s) {  // 0x00 escaped as 0x00 0xFF so that the terminator sorts first
+        out.push_back(c);
+        if (c == '\0') out.push_back('\xFF');
+      }
+      out.push_back('\0');
+      out.push_back('\0');
+      break;
+    }
+  }
+}
+void decode_value(const char*& p, ColumnBuilder& b) {
+  switch (b.dtype()) {
+    case DType::int64:
+    case DType::datetime:
+      b.append_int(static_cast<std::int64_t>(get_u64(p) ^ (std::uint64_t{1} << 63)));
+      break;
+    case DType::float64: {
+      std::uint64_t bits = get_u64(p);
+      bits = (bits >> 63) != 0 ? bits & ~(std::uint64_t{1} << 63) : ~bits;
+      double v = 0;
+      std::memcpy(&v, &bits, 8);
+      b.append_double(v);
+      break;
+    }
+    case DType::boolean:
+      b.append_bool(*p++ != 0);
+      break;
+    case DType::string: {
+      std::string s;
+      for (;;) {
+        if (p[0] == '\0' && p[1] == '\0') {
+          p += 2;
+          break;
+        }
+        if (p[0] == '\0') {  // escaped NUL
+          s.push_back('\0');
+          p += 2;
+          continue;
+        }
+        s.push_back(*p++);
+      }
+      b.append_string(s);
+      break;
+    }
+  }
+}
+
+bool is_missing(const ColumnData& d, std::int64_t i) {
+  if (!d.valid(i)) return true;
+  return d.dtype == DType::float64 && std::isnan(d.floats[static_cast<std::size_t>(i)]);
+}
+
+// ---- accumulators: one per aggregated column, vectors indexed by group ----
+
+struct Acc {
+  std::string fn;
+  std::vector<std::int64_t> count;  // non-missing values (size: all rows)
+  std::vector<std::int64_t> isum;
+  std::vector<double> fsum;
+  std::vector<double> mean;
+  std::vector<double> m2;
+  std::vector<double> fval;  // min/max/first/last of numbers
+  std::vector<std::int64_t> ival;
+  std::vector<std::string> sval;
+  std::vector<std::unordered_set<std::string>> uniq;
+  bool saw_float = false;
+  bool text = false;  // min/max/first/last of strings
+
+  void resize(std::size_t n) {
+    count.resize(n, 0);
+    if (fn == "sum" || fn == "mean") {
+      isum.resize(n, 0);
+      fsum.resize(n, 0.0);
+    } else if (fn == "std" || fn == "var") {
+      mean.resize(n, 0.0);
+      m2.resize(n, 0.0);
+    } else if (fn == "min" || fn == "max" || fn == "first" || fn == "last") {
+      fval.resize(n, 0.0);
+      ival.resize(n, 0);
+      sval.resize(n);
+    } else if (fn == "nunique") {
+      uniq.resize(n);
+    }
+  }
+
+  // Takes value i of d into group g (not missing).
+  void add(std::size_t g, const ColumnData& d, std::int64_t i) {
+    const auto u = static_cast<std::size_t>(i);
+    const bool is_float = d.dtype == DType::float64;
+    saw_float = saw_float || is_float;
+    text = text || d.dtype == DType::string;
+    const double x = is_float                    ? d.floats[u]
+                     : d.dtype == DType::boolean ? d.bools[u]
+                     : d.dtype == DType::string  ? 0.0
+                                                 : static_cast<double>(d.ints[u]);
+    const std::int64_t xi = d.dtype == DType::boolean                                 ? d.bools[u]
+                            : (d.dtype == DType::int64 || d.dtype == DType::datetime) ? d.ints[u]
+                                                                                      : 0;
+    const std::int64_t seen = count[g]++;
+    if (fn == "sum" || fn == "mean") {
+      isum[g] += xi;
+      fsum[g] += x;
+    } else if (fn == "std" || fn == "var") {
+      const double delta = x - mean[g];
+      mean[g] += delta / static_cast<double>(seen + 1);
+      m2[g] += delta * (x - mean[g]);
+    } else if (fn == "min" || fn == "max") {
+      const bool want_max = fn == "max";
+      if (d.dtype == DType::string) {
+        const std::string_view s = d.str(i);
+        if (seen == 0 || (want_max ? s > sval[g] : s < sval[g])) sval[g] = s;
+      } else {
+        if (seen == 0 || (want_max ? x > fval[g] : x < fval[g])) {
+          fval[g] = x;
+          ival[g] = xi;
+        }
+      }
+    } else if (fn == "first" || fn == "last") {
+      if (fn == "last" || seen == 0) {
+        fval[g] = x;
+        ival[g] = xi;
+        if (d.dtype == DType::string) sval[g] = d.str(i);
+      }
+    } else if (fn == "nunique") {
+      std::string key;
+      encode_value(key, d, i);
+      uniq[g].insert(std::move(key));
+    }
+  }
+
+  // Merges group h of `o` (a later partition) into group g.
+  void merge(std::size_t g, const Acc& o, std::size_t h) {
+    saw_float = saw_float || o.saw_float;
+    text = text || o.text;
+    const std::int64_t a = count[g];
+    const std::int64_t b = o.count[h];
+    if (b == 0 && fn != "size") return;
+    count[g] = a + b;
+    if (fn == "sum" || fn == "mean") {
+      isum[g] += o.isum[h];
+      fsum[g] += o.fsum[h];
+    } else if (fn == "std" || fn == "var") {  // Chan et al.
+      const double n = static_cast<double>(a + b);
+      const double delta = o.mean[h] - mean[g];
+      mean[g] += delta * static_cast<double>(b) / n;
+      m2[g] += o.m2[h] + delta * delta * static_cast<double>(a) * static_cast<double>(b) / n;
+    } else if (fn == "min" || fn == "max") {
+      const bool want_max = fn == "max";
+      const bool take =
+          a == 0 || (text || o.text ? (want_max ? o.sval[h] > sval[g] : o.sval[h] < sval[g])
+                                    : (want_max ? o.fval[h] > fval[g] : o.fval[h] < fval[g]));
+      if (take) {
+        fval[g] = o.fval[h];
+        ival[g] = o.ival[h];
+        sval[g] = o.sval[h];
+      }
+    } else if (fn == "first" || fn == "last") {
+      if (fn == "last" || a == 0) {
+        fval[g] = o.fval[h];
+        ival[g] = o.ival[h];
+        sval[g] = o.sval[h];
+      }
+    } else if (fn == "nunique") {
+      uniq[g].insert(o.uniq[h].begin(), o.uniq[h].end());
+    }
+  }
+};
+
+struct Partial {
+  std::vector<std::string> keys;  // encoded, per group in order of appearance
+  std::unordered_map<std::string, std::size_t> index;
+  std::vector<Acc> accs;  // one per AggSpec
+};
+
+Partial aggregate_partition(const Table& t, const std::vector<std::string>& keys,
+                            const std::vector<AggSpec>& aggs) {
+  Partial part;
+  for (const auto& a : aggs) part.accs.push_back(Acc{a.fn});
+  const std::int64_t n = t.num_rows();
+  std::vector<const ColumnData*> key_cols;
+  for (const auto& k : keys) key_cols.push_back(&t.column(k).data());
+  // Row -> group (-1: a missing key, dropped as pandas' dropna=True does).
+  std::vector<std::int64_t> group(static_cast<std::size_t>(n), -1);
+  auto group_of = [&](std::string&& key) {
+    const auto [it, fresh] = part.index.try_emplace(std::move(key), part.keys.size());
+    if (fresh) part.keys.push_back(it->first);
+    return static_cast<std::int64_t>(it->second);
+  };
+  if (key_cols.size() == 1 && key_cols[0]->dtype == DType::string && key_cols[0]->dictionary) {
+    // One dictionary-encoded key: each distinct string is looked up once.
+    const ColumnData& d = *key_cols[0];
+    std::vector<std::int64_t> code_group(d.offsets.size() - 1, -1);
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (!d.valid(i)) continue;
+      const auto code = static_cast<std::size_t>(d.codes[static_cast<std::size_t>(i)]);
+      if (code_group[code] < 0) {
+        std::string key;
+        encode_value(key, d, i);
+        code_group[code] = group_of(std::move(key));
+      }
+      group[static_cast<std::size_t>(i)] = code_group[code];
+    }
+  } else if (key_cols.size() == 1 && key_cols[0]->dtype == DType::int64) {
+    const ColumnData& d = *key_cols[0];
+    std::unordered_map<std::int64_t, std::int64_t> ids;
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (!d.valid(i)) continue;
+      const auto [it, fresh] = ids.try_emplace(d.ints[static_cast<std::size_t>(i)], -1);
+      if (fresh) {
+        std::string key;
+        encode_value(key, d, i);
+        it->second = group_of(std::move(key));
+      }
+      group[static_cast<std::size_t>(i)] = it->second;
+    }
+  } else {
+    std::string key;
+    for (std::int64_t i = 0; i < n; ++i) {
+      key.clear();
+      bool complete = true;
+      for (const auto* d : key_cols) {
+        if (is_missing(*d, i)) {
+          complete = false;
+          break;
+        }
+        encode_value(key, *d, i);
+      }
+      if (complete) group[static_cast<std::size_t>(i)] = group_of(std::string(key));
+    }
+  }
+  const std::size_t groups = part.keys.size();
+  for (std::size_t s = 0; s < aggs.size(); ++s) {
+    Acc& acc = part.accs[s];
+    acc.resize(groups);
+    if (aggs[s].fn == "size") {
+      for (std::int64_t i = 0; i < n; ++i) {
+        if (group[static_cast<std::size_t>(i)] >= 0)
+          ++acc.count[static_cast<std::size_t>(group[static_cast<std::size_t>(i)])];
+      }
+      continue;
+    }
+    const ColumnData& d = t.column(aggs[s].column).data();
+    for (std::int64_t i = 0; i < n; ++i) {
+      const std::int64_t g = group[static_cast<std::size_t>(i)];
+      if (g < 0 || is_missing(d, i)) continue;
+      acc.add(static_cast<std::size_t>(g), d, i);
+    }
+  }
+  return part;
+}
+
+}  // namespace
+
+Schema aggregate_schema(const Schema& input, const std::vector<std::string>& keys,
+                        const std::vector<AggSpec>& aggs) {
+  Schema out;
+  for (const auto& k : keys) out.push_back({k, schema_type(input, k)});
+  for (const auto& a : aggs) {
+    if (std::find(std::begin(kFunctions), std::end(kFunctions), a.fn) == std::end(kFunctions)) {
+      throw SchemaError(
+          fmt::format("groupby: unknown aggregation '{}' (use sum, mean, std, var, "
+                      "min, max, count, size, first, last or nunique)",
+                      a.fn));
+    }
+    if (a.fn == "size") {
+      out.push_back({a.output, DType::int64});
+      continue;
+    }
+    const DType t = schema_type(input, a.column);
+    DType r = t;
+    if (a.fn == "count" || a.fn == "nunique") {
+      r = DType::int64;
+    } else if (a.fn == "sum" || a.fn == "mean" || a.fn == "std" || a.fn == "var") {
+      if (!is_numeric(t)) {
+        throw SchemaError(
+            fmt::format("groupby: {} of column '{}', which is {}", a.fn, a.column, dtype_name(t)));
+      }
+      r = a.fn == "sum" ? (t == DType::float64 ? DType::float64 : DType::int64) : DType::float64;
+    }
+    out.push_back({a.output, r});
+  }
+  return out;
+}
+
+Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
+                const std::vector<AggSpec>& aggs, const Schema& result_schema) {
+  std::vector<std::string> needed = keys;
+  for (const auto& a : aggs) {
+    if (!a.column.empty() && std::find(needed.begin(), needed.end(), a.column) == needed.end()) {
+      needed.push_back(a.column);
+    }
+  }
+  const std::int64_t np = input.npartitions();
+  std::vector<Partial> partials(static_cast<std::size_t>(np));
+  loom::detail::parallel_blocks(np, [&](std::int64_t p) {
+    partials[static_cast<std::size_t>(p)] =
+        aggregate_partition(input.partition(p, needed), keys, aggs);
+  });
+  // Merge in partition order (first/last follow the row order).
+  Partial all;
+  for (const auto& a : aggs) all.accs.push_back(Acc{a.fn});
+  for (auto& part : partials) {
+    for (std::size_t h = 0; h < part.keys.size(); ++h) {
+      const auto [it, fresh] = all.index.try_emplace(part.keys[h], all.keys.size());
+      if (fresh) {
+        all.keys.push_back(part.keys[h]);
+        for (auto& acc : all.accs) acc.resize(all.keys.size());
+      }
+      for (std::size_t s = 0; s < aggs.size(); ++s) all.accs[s].merge(it->second, part.accs[s], h);
+    }
+    part = Partial{};
+  }
+  // Sorted by key.
+  std::vector<std::size_t> order(all.keys.size());
+  for (std::size_t g = 0; g < order.size(); ++g) order[g] = g;
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return all.keys[a] < all.keys[b]; });
+
+  std::vector<std::string> names;
+  std::vector<Column> cols;
+  std::vector<ColumnBuilder> key_builders;
+  for (std::size_t k = 0; k < keys.size(); ++k) key_builders.emplace_back(result_schema[k].dtype);
+  for (const std::size_t g : order) {
+    const char* p = all.keys[g].data();
+    for (auto& b : key_builders) decode_value(p, b);
+  }
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    names.push_back(keys[k]);
+    cols.push_back(key_builders[k].finish());
+  }
+  for (std::size_t s = 0; s < aggs.size(); ++s) {
+    const Acc& acc = all.accs[s];
+    const std::string& fn = aggs[s].fn;
+    DType t = result_schema[keys.size() + s].dtype;
+    if (acc.saw_float && t == DType::int64 && fn != "count" && fn != "size" && fn != "nunique") {
+      t = DType::float64;  // an int column widened to float64 while it was read
+    }
+    ColumnBuilder b(t);
+    b.reserve(static_cast<std::int64_t>(order.size()));
+    for (const std::size_t g : order) {
+      const std::int64_t c = acc.count[g];
+      if (fn == "count" || fn == "size") {
+        b.append_int(c);
+      } else if (fn == "nunique") {
+        b.append_int(static_cast<std::int64_t>(acc.uniq[g].size()));
+      } else if (fn == "sum") {
+        t == DType::int64 ? b.append_int(acc.isum[g]) : b.append_double(acc.fsum[g]);
+      } else if (fn == "mean") {
+        c == 0 ? b.append_null() : b.append_double(acc.fsum[g] / static_cast<double>(c));
+      } else if (fn == "std" || fn == "var") {
+        if (c <= 1) {
+          b.append_null();
+        } else {
+          const double v = acc.m2[g] / static_cast<double>(c - 1);
+          b.append_double(fn == "std" ? std::sqrt(v) : v);
+        }
+      } else if (c == 0) {  // min/max/first/last of nothing
+        b.append_null();
+      } else if (t == DType::string) {
+        b.append_string(acc.sval[g]);
+      } else if (t == DType::float64) {
+        b.append_double(acc.fval[g]);
+      } else if (t == DType::boolean) {
+        b.append_bool(acc.ival[g] != 0);
+      } else {
+        b.append_int(acc.ival[g]);
+      }
+    }
+    names.push_back(aggs[s].output);
+    cols.push_back(b.finish());
+  }
+  return Table(std::move(names), std::move(cols));
+}
+
+}  // namespace loom::dataframe::detail

@@ -1,0 +1,199 @@
+#pragma once
+// The plan behind a DataFrame: nodes that produce partitions. Each node gets the columns its
+// consumer needs and asks its input for those plus the ones it reads itself, so a CSV scan
+// parses only what the whole plan uses (projection pushdown), and filters run on each
+// partition as soon as it is parsed (predicate pushdown). Private to src/dataframe.
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "csv.hpp"
+#include "loom/dataframe/detail/expr.hpp"
+#include "loom/dataframe/table.hpp"
+
+namespace loom::dataframe::detail {
+
+class PlanNode {
+ public:
+  explicit PlanNode(Schema schema) : schema_(std::move(schema)) {}
+  virtual ~PlanNode() = default;
+  PlanNode(const PlanNode&) = delete;
+  PlanNode& operator=(const PlanNode&) = delete;
+
+  [[nodiscard]] const Schema& schema() const noexcept { return schema_; }
+  [[nodiscard]] virtual std::int64_t npartitions() const = 0;
+  /// Partition p with at least the columns `needed` (all of the schema when empty).
+  [[nodiscard]] virtual Table partition(std::int64_t p,
+                                        const std::vector<std::string>& needed) const = 0;
+  /// Work done once for the whole plan before its partitions are asked for (aggregations).
+  virtual void prepare() const {}
+  /// The CSV source at the bottom of the plan, if any.
+  [[nodiscard]] virtual const CsvSource* csv() const { return nullptr; }
+
+ protected:
+  [[nodiscard]] std::vector<std::string> all_names() const {
+    std::vector<std::string> out;
+    for (const auto& f : schema_) out.push_back(f.name);
+    return out;
+  }
+
+ private:
+  Schema schema_;
+};
+
+using PlanPtr = std::shared_ptr<const PlanNode>;
+
+class CsvScan final : public PlanNode {
+ public:
+  explicit CsvScan(std::shared_ptr<CsvSource> source);
+  [[nodiscard]] std::int64_t npartitions() const override {
+    return static_cast<std::int64_t>(source_->partitions().size());
+  }
+  [[nodiscard]] Table partition(std::int64_t p,
+                                const std::vector<std::string>& needed) const override;
+  [[nodiscard]] const CsvSource* csv() const override { return source_.get(); }
+
+ private:
+  std::shared_ptr<CsvSource> source_;
+};
+
+class MemoryScan final : public PlanNode {
+ public:
+  MemoryScan(Schema schema, std::vector<Table> tables)
+      : PlanNode(std::move(schema)), tables_(std::move(tables)) {}
+  [[nodiscard]] std::int64_t npartitions() const override {
+    return static_cast<std::int64_t>(tables_.size());
+  }
+  [[nodiscard]] Table partition(std::int64_t p,
+                                const std::vector<std::string>& /*needed*/) const override {
+    return tables_[static_cast<std::size_t>(p)];
+  }
+
+ private:
+  std::vector<Table> tables_;
+};
+
+/// A step with one input and as many partitions.
+class StepNode : public PlanNode {
+ public:
+  StepNode(PlanPtr input, Schema schema) : PlanNode(std::move(schema)), input_(std::move(input)) {}
+  [[nodiscard]] std::int64_t npartitions() const override { return input_->npartitions(); }
+  void prepare() const override { input_->prepare(); }
+  [[nodiscard]] const CsvSource* csv() const override { return input_->csv(); }
+
+ protected:
+  PlanPtr input_;
+};
+
+class FilterNode final : public StepNode {
+ public:
+  FilterNode(PlanPtr input, ExprPtr mask)
+      : StepNode(input, input->schema()), mask_(std::move(mask)) {}
+  [[nodiscard]] Table partition(std::int64_t p,
+                                const std::vector<std::string>& needed) const override;
+
+ private:
+  ExprPtr mask_;
+};
+
+class ProjectNode final : public StepNode {
+ public:
+  ProjectNode(PlanPtr input, Schema schema) : StepNode(std::move(input), std::move(schema)) {}
+  [[nodiscard]] Table partition(std::int64_t p,
+                                const std::vector<std::string>& needed) const override;
+};
+
+class AssignNode final : public StepNode {
+ public:
+  AssignNode(PlanPtr input, Schema schema, std::string name, ExprPtr value)
+      : StepNode(std::move(input), std::move(schema)),
+        name_(std::move(name)),
+        value_(std::move(value)) {}
+  [[nodiscard]] Table partition(std::int64_t p,
+                                const std::vector<std::string>& needed) const override;
+
+ private:
+  std::string name_;
+  ExprPtr value_;
+};
+
+class DropNaNode final : public StepNode {
+ public:
+  DropNaNode(PlanPtr input, std::vector<std::string> subset)
+      : StepNode(input, input->schema()), subset_(std::move(subset)) {}
+  [[nodiscard]] Table partition(std::int64_t p,
+                                const std::vector<std::string>& needed) const override;
+
+ private:
+  std::vector<std::string> subset_;  // empty: every column
+};
+
+class FillNaNode final : public StepNode {
+ public:
+  FillNaNode(PlanPtr input, std::vector<std::pair<std::string, Literal>> values)
+      : StepNode(input, input->schema()), values_(std::move(values)) {}
+  [[nodiscard]] Table partition(std::int64_t p,
+                                const std::vector<std::string>& needed) const override;
+
+ private:
+  std::vector<std::pair<std::string, Literal>> values_;
+};
+
+class RenameNode final : public StepNode {
+ public:
+  RenameNode(PlanPtr input, Schema schema, std::vector<std::pair<std::string, std::string>> map)
+      : StepNode(std::move(input), std::move(schema)), map_(std::move(map)) {}
+  [[nodiscard]] Table partition(std::int64_t p,
+                                const std::vector<std::string>& needed) const override;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> map_;  // old -> new
+};
+
+/// What one aggregated output column computes.
+struct AggSpec {
+  std::string column;  // input column ("" for size)
+  std::string fn;      // sum, mean, std, var, min, max, count, size, first, last, nunique
+  std::string output;  // result column name
+};
+
+/// A group-by aggregation: one partition, computed once (in prepare) from all the input's.
+class AggregateNode final : public PlanNode {
+ public:
+  AggregateNode(PlanPtr input, Schema schema, std::vector<std::string> keys,
+                std::vector<AggSpec> aggs)
+      : PlanNode(std::move(schema)),
+        input_(std::move(input)),
+        keys_(std::move(keys)),
+        aggs_(std::move(aggs)) {}
+  [[nodiscard]] std::int64_t npartitions() const override { return 1; }
+  void prepare() const override;
+  [[nodiscard]] Table partition(std::int64_t p,
+                                const std::vector<std::string>& needed) const override;
+  [[nodiscard]] const CsvSource* csv() const override { return input_->csv(); }
+
+ private:
+  PlanPtr input_;
+  std::vector<std::string> keys_;
+  std::vector<AggSpec> aggs_;
+  mutable std::once_flag once_;
+  mutable Table result_;
+};
+
+/// The table of `t`'s columns `names` in that order.
+Table select(const Table& t, const std::vector<std::string>& names);
+/// The group-by itself (src/dataframe/groupby.cpp): partials per partition, merged, sorted.
+Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
+                const std::vector<AggSpec>& aggs, const Schema& result_schema);
+/// The result schema of an aggregation (SchemaError for unknown columns or functions that do
+/// not apply to a column's type).
+Schema aggregate_schema(const Schema& input, const std::vector<std::string>& keys,
+                        const std::vector<AggSpec>& aggs);
+/// query()'s parser (src/dataframe/query.cpp).
+ExprPtr parse_query(const std::string& text, const Schema& schema,
+                    const std::map<std::string, Literal>& vars);
+
+}  // namespace loom::dataframe::detail

@@ -1,0 +1,305 @@
+// query(): a pandas-like boolean expression parsed into a column expression.
+//
+//   expr := or;  or := and (("or" | "|") and)*;  and := not (("and" | "&") not)*
+//   not  := ("not" | "~") not | cmp
+//   cmp  := sum [("==" | "!=" | "<" | "<=" | ">" | ">=") sum | ["not"] "in" list]
+//   sum  := prod (("+" | "-") prod)*;  prod := unary (("*" | "/") unary)*
+//   unary := "-" unary | primary
+//   primary := number | 'string' | "string" | True | False | name | `any name` | @var
+//              | "(" expr ")"
+//   list := "[" literal ("," literal)* "]" | "(" literal ("," literal)* ")" | @var
+#include <cctype>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "loom/core/error.hpp"
+#include "plan.hpp"
+#include "text.hpp"
+
+namespace loom::dataframe::detail {
+
+namespace {
+
+class QueryParser {
+ public:
+  QueryParser(const std::string& text, const Schema& schema,
+              const std::map<std::string, Literal>& vars)
+      : text_(text), schema_(schema), vars_(vars) {}
+
+  ExprPtr parse() {
+    ExprPtr e = parse_or();
+    skip_space();
+    if (pos_ < text_.size()) fail(fmt::format("unexpected '{}'", text_.substr(pos_, 10)));
+    return e;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const { fail_at(pos_, what); }
+  [[noreturn]] void fail_at(std::size_t at, const std::string& what) const {
+    throw ParseError("query", 1, at + 1,
+                     fmt::format("query \"{}\": {} at position {}", text_, what, at + 1));
+  }
+  void skip_space() {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+  }
+  // Consumes `word` when it is next (a keyword must not run on into a name).
+  bool keyword(const char* word) {
+    skip_space();
+    const std::size_t n = std::char_traits<char>::length(word);
+    if (text_.compare(pos_, n, word) != 0) return false;
+    const std::size_t after = pos_ + n;
+    if (after < text_.size() &&
+        (std::isalnum(static_cast<unsigned char>(text_[after])) || text_[after] == '_')) {
+      return false;
+    }
+    pos_ = after;
+    return true;
+  }
+  bool symbol(const char* s) {
+    skip_space();
+    const std::size_t n = std::char_traits<char>::length(s);
+    if (text_.compare(pos_, n, s) != 0) return false;
+    pos_ += n;
+    return true;
+  }
+
+  ExprPtr parse_or() {
+    ExprPtr e = parse_and();
+    for (;;) {
+      const std::size_t at = pos_;
+      if (keyword("or") || (peek_single('|') && symbol("|"))) {
+        e = checked(at, [&] { return binary_expr(Op::kOr, e, parse_and()); });
+      } else {
+        return e;
+      }
+    }
+  }
+  ExprPtr parse_and() {
+    ExprPtr e = parse_not();
+    for (;;) {
+      const std::size_t at = pos_;
+      if (keyword("and") || (peek_single('&') && symbol("&"))) {
+        e = checked(at, [&] { return binary_expr(Op::kAnd, e, parse_not()); });
+      } else {
+        return e;
+      }
+    }
+  }
+  bool peek_single(char c) {
+    skip_space();
+    return pos_ < text_.size() && text_[pos_] == c;
+  }
+  ExprPtr parse_not() {
+    const std::size_t at = pos_;
+    if (keyword("not") || symbol("~")) {
+      ExprPtr inner = parse_not();
+      return checked(at, [&] { return unary_expr(Op::kNot, inner); });
+    }
+    return parse_cmp();
+  }
+  ExprPtr parse_cmp() {
+    ExprPtr left = parse_sum();
+    skip_space();
+    const std::size_t at = pos_;
+    static const std::pair<const char*, Op> ops[] = {{"==", Op::kEq}, {"!=", Op::kNe},
+                                                     {"<=", Op::kLe}, {">=", Op::kGe},
+                                                     {"<", Op::kLt},  {">", Op::kGt}};
+    for (const auto& [s, op] : ops) {
+      if (symbol(s)) {
+        ExprPtr right = parse_sum();
+        return checked(at, [&] { return binary_expr(op, left, right); });
+      }
+    }
+    const std::size_t save = pos_;
+    bool negate = false;
+    if (keyword("not")) negate = true;
+    if (keyword("in")) {
+      std::vector<Literal> values = parse_list();
+      ExprPtr e = checked(at, [&] { return isin_expr(left, std::move(values)); });
+      return negate ? unary_expr(Op::kNot, e) : e;
+    }
+    pos_ = save;
+    return left;
+  }
+  ExprPtr parse_sum() {
+    ExprPtr e = parse_prod();
+    for (;;) {
+      skip_space();
+      const std::size_t at = pos_;
+      if (symbol("+")) {
+        ExprPtr r = parse_prod();
+        e = checked(at, [&] { return binary_expr(Op::kAdd, e, r); });
+      } else if (symbol("-")) {
+        ExprPtr r = parse_prod();
+        e = checked(at, [&] { return binary_expr(Op::kSub, e, r); });
+      } else {
+        return e;
+      }
+    }
+  }
+  ExprPtr parse_prod() {
+    ExprPtr e = parse_unary();
+    for (;;) {
+      skip_space();
+      const std::size_t at = pos_;
+      if (symbol("*")) {
+        ExprPtr r = parse_unary();
+        e = checked(at, [&] { return binary_expr(Op::kMul, e, r); });
+      } else if (symbol("/")) {
+        ExprPtr r = parse_unary();
+        e = checked(at, [&] { return binary_expr(Op::kDiv, e, r); });
+      } else {
+        return e;
+      }
+    }
+  }
+  ExprPtr parse_unary() {
+    skip_space();
+    const std::size_t at = pos_;
+    if (symbol("-")) {
+      ExprPtr inner = parse_unary();
+      if (inner->op == Op::kLiteral) {  // a negative number
+        Literal v = inner->literal;
+        if (auto* i = std::get_if<std::int64_t>(&v)) *i = -*i;
+        if (auto* d = std::get_if<double>(&v)) *d = -*d;
+        return checked(at, [&] { return literal_expr(v); });
+      }
+      return checked(at, [&] { return unary_expr(Op::kNeg, inner); });
+    }
+    return parse_primary();
+  }
+  ExprPtr parse_primary() {
+    skip_space();
+    if (pos_ >= text_.size()) fail("the expression ends too early");
+    const std::size_t at = pos_;
+    const char c = text_[pos_];
+    if (c == '(') {
+      ++pos_;
+      ExprPtr e = parse_or();
+      if (!symbol(")")) fail("expected ')'");
+      return e;
+    }
+    if (c == '@') {
+      ++pos_;
+      const std::string name = identifier();
+      const auto it = vars_.find(name);
+      if (it == vars_.end()) fail_at(at, fmt::format("no value for @{} (pass it in .vars)", name));
+      return checked(at, [&] { return literal_expr(it->second); });
+    }
+    if (c == '`') {
+      const std::size_t close = text_.find('`', pos_ + 1);
+      if (close == std::string::npos) fail("a `name` is never closed");
+      const std::string name = text_.substr(pos_ + 1, close - pos_ - 1);
+      pos_ = close + 1;
+      return checked(at, [&] { return column_expr(schema_, name); });
+    }
+    if (c == '\'' || c == '"' || std::isdigit(static_cast<unsigned char>(c)) || c == '.') {
+      return literal_expr(literal());
+    }
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      if (keyword("True")) return literal_expr(true);
+      if (keyword("False")) return literal_expr(false);
+      const std::string name = identifier();
+      return checked(at, [&] { return column_expr(schema_, name); });
+    }
+    fail(fmt::format("unexpected '{}'", c));
+  }
+  std::string identifier() {
+    const std::size_t start = pos_;
+    while (pos_ < text_.size() &&
+           (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_')) {
+      ++pos_;
+    }
+    if (pos_ == start) fail("expected a name");
+    return text_.substr(start, pos_ - start);
+  }
+  Literal literal() {
+    skip_space();
+    if (pos_ >= text_.size()) fail("expected a value");
+    const char c = text_[pos_];
+    if (c == '\'' || c == '"') {
+      const std::size_t close = text_.find(c, pos_ + 1);
+      if (close == std::string::npos) fail("a string is never closed");
+      std::string s = text_.substr(pos_ + 1, close - pos_ - 1);
+      pos_ = close + 1;
+      return s;
+    }
+    if (keyword("True")) return true;
+    if (keyword("False")) return false;
+    const std::size_t start = pos_;
+    if (text_[pos_] == '-' || text_[pos_] == '+') ++pos_;
+    while (pos_ < text_.size() &&
+           (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '.' ||
+            ((text_[pos_] == '-' || text_[pos_] == '+') &&
+             (text_[pos_ - 1] == 'e' || text_[pos_ - 1] == 'E')))) {
+      ++pos_;
+    }
+    const std::string token = text_.substr(start, pos_ - start);
+    std::int64_t i = 0;
+    double d = 0;
+    if (parse_int(token, i)) return i;
+    if (parse_double(token, d)) return d;
+    fail_at(start, fmt::format("'{}' is not a number", token));
+  }
+  std::vector<Literal> parse_list() {
+    skip_space();
+    if (pos_ < text_.size() && text_[pos_] == '@') {
+      const std::size_t at = pos_++;
+      const std::string name = identifier();
+      const auto it = vars_.find(name);
+      if (it == vars_.end()) fail_at(at, fmt::format("no value for @{} (pass it in .vars)", name));
+      return {it->second};
+    }
+    char close = ']';
+    if (symbol("[")) {
+      close = ']';
+    } else if (symbol("(")) {
+      close = ')';
+    } else {
+      fail("expected a list after 'in'");
+    }
+    std::vector<Literal> out;
+    skip_space();
+    if (pos_ < text_.size() && text_[pos_] == close) {
+      ++pos_;
+      return out;
+    }
+    for (;;) {
+      out.push_back(literal());
+      skip_space();
+      if (pos_ < text_.size() && text_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (pos_ < text_.size() && text_[pos_] == close) {
+        ++pos_;
+        return out;
+      }
+      fail(fmt::format("expected ',' or '{}' in the list", close));
+    }
+  }
+  // Builds an expression; its SchemaError gets the position of the operator.
+  template <class F>
+  ExprPtr checked(std::size_t at, F build) {
+    try {
+      return build();
+    } catch (const SchemaError& e) {
+      throw SchemaError(fmt::format("query \"{}\" at position {}: {}", text_, at + 1, e.what()));
+    }
+  }
+
+  const std::string& text_;
+  const Schema& schema_;
+  const std::map<std::string, Literal>& vars_;
+  std::size_t pos_ = 0;
+};
+
+}  // namespace
+
+ExprPtr parse_query(const std::string& text, const Schema& schema,
+                    const std::map<std::string, Literal>& vars) {
+  return QueryParser(text, schema, vars).parse();
+}
+
+}  // namespace loom::dataframe::detail

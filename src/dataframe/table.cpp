@@ -1,0 +1,192 @@
+#include "loom/dataframe/table.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <numeric>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "loom/core/error.hpp"
+#include "loom/dataframe/detail/column_builder.hpp"
+
+namespace loom::dataframe {
+
+Table::Table(std::vector<std::string> names, std::vector<Column> columns)
+    : names_(std::move(names)), columns_(std::move(columns)) {
+  if (names_.size() != columns_.size()) {
+    throw SchemaError(
+        fmt::format("a table of {} names and {} columns", names_.size(), columns_.size()));
+  }
+  for (std::size_t k = 0; k < names_.size(); ++k) {
+    if (std::find(names_.begin(), names_.begin() + static_cast<std::ptrdiff_t>(k), names_[k]) !=
+        names_.begin() + static_cast<std::ptrdiff_t>(k)) {
+      throw SchemaError(fmt::format("column '{}' appears twice", names_[k]));
+    }
+    if (k == 0) rows_ = columns_[k].size();
+    if (columns_[k].size() != rows_) {
+      throw SchemaError(fmt::format("column '{}' has {} rows, column '{}' has {}", names_[k],
+                                    columns_[k].size(), names_[0], rows_));
+    }
+  }
+}
+
+std::vector<std::pair<std::string, DType>> Table::dtypes() const {
+  std::vector<std::pair<std::string, DType>> out;
+  for (std::size_t k = 0; k < names_.size(); ++k) out.emplace_back(names_[k], columns_[k].dtype());
+  return out;
+}
+
+bool Table::has_column(std::string_view name) const noexcept {
+  return std::find(names_.begin(), names_.end(), name) != names_.end();
+}
+
+const Column& Table::column(std::string_view name) const {
+  const auto it = std::find(names_.begin(), names_.end(), name);
+  if (it == names_.end()) {
+    throw SchemaError(fmt::format("no column '{}' (columns: {})", name, fmt::join(names_, ", ")));
+  }
+  return columns_[static_cast<std::size_t>(it - names_.begin())];
+}
+
+void Table::check_type(std::string_view name, DType have, DType want) {
+  if (have != want) {
+    throw SchemaError(
+        fmt::format("column '{}' is {}, not {}", name, dtype_name(have), dtype_name(want)));
+  }
+}
+
+void Table::check_row(std::int64_t row) const {
+  if (row < 0 || row >= rows_) {
+    throw IndexError(fmt::format("row {} of a table of {} rows", row, rows_));
+  }
+}
+
+Table Table::head(std::int64_t n) const {
+  std::vector<std::int64_t> rows(static_cast<std::size_t>(std::clamp<std::int64_t>(n, 0, rows_)));
+  std::iota(rows.begin(), rows.end(), 0);
+  std::vector<Column> cols;
+  for (const auto& c : columns_) cols.push_back(detail::take(c, rows));
+  return Table(names_, std::move(cols));
+}
+
+namespace {
+// -1, 0, 1: row a against row b of one column (missing values last).
+int compare_rows(const detail::ColumnData& d, std::int64_t a, std::int64_t b) {
+  const bool va = d.valid(a);
+  const bool vb = d.valid(b);
+  if (!va || !vb) return va == vb ? 0 : (va ? -1 : 1);
+  const auto ua = static_cast<std::size_t>(a);
+  const auto ub = static_cast<std::size_t>(b);
+  auto cmp = [](const auto& x, const auto& y) { return x < y ? -1 : (y < x ? 1 : 0); };
+  switch (d.dtype) {
+    case DType::int64:
+    case DType::datetime:
+      return cmp(d.ints[ua], d.ints[ub]);
+    case DType::float64:
+      return cmp(d.floats[ua], d.floats[ub]);
+    case DType::boolean:
+      return cmp(d.bools[ua], d.bools[ub]);
+    case DType::string:
+      return cmp(d.str(a), d.str(b));
+  }
+  return 0;
+}
+}  // namespace
+
+Table Table::sort_values(const std::vector<std::string>& by, bool ascending) const {
+  std::vector<const detail::ColumnData*> keys;
+  for (const auto& name : by) keys.push_back(&column(name).data());
+  std::vector<std::int64_t> order(static_cast<std::size_t>(rows_));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
+    for (const auto* k : keys) {
+      const bool va = k->valid(a);
+      const bool vb = k->valid(b);
+      if (va != vb) return va;  // missing last either way
+      const int c = compare_rows(*k, a, b);
+      if (c != 0) return ascending ? c < 0 : c > 0;
+    }
+    return false;
+  });
+  std::vector<Column> cols;
+  for (const auto& c : columns_) cols.push_back(detail::take(c, order));
+  return Table(names_, std::move(cols));
+}
+
+namespace {
+std::string csv_field(const Column& c, std::int64_t i) {
+  if (!c.is_valid(i)) return {};
+  std::string s = c.format(i);
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char ch : s) {
+    if (ch == '"') q.push_back('"');
+    q.push_back(ch);
+  }
+  q.push_back('"');
+  return q;
+}
+}  // namespace
+
+void Table::write_csv(std::ostream& out) const {
+  for (std::size_t k = 0; k < names_.size(); ++k) out << (k ? "," : "") << names_[k];
+  out << '\n';
+  for (std::int64_t r = 0; r < rows_; ++r) {
+    for (std::size_t k = 0; k < columns_.size(); ++k) {
+      out << (k ? "," : "") << csv_field(columns_[k], r);
+    }
+    out << '\n';
+  }
+}
+
+void Table::to_csv(const std::filesystem::path& path) const {
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw Error(fmt::format("to_csv: cannot write '{}'", path.string()));
+  write_csv(out);
+  out.flush();
+  if (!out) throw Error(fmt::format("to_csv: writing '{}' failed", path.string()));
+}
+
+std::ostream& operator<<(std::ostream& out, const Table& t) {
+  constexpr std::int64_t kMaxRows = 60;
+  constexpr std::int64_t kEdge = 5;
+  std::vector<std::int64_t> rows;
+  const bool elided = t.rows_ > kMaxRows;
+  for (std::int64_t r = 0; r < t.rows_; ++r) {
+    if (!elided || r < kEdge || r >= t.rows_ - kEdge) rows.push_back(r);
+  }
+  // Cells: the index column first, then each column; "..." for the elided middle.
+  std::vector<std::vector<std::string>> cells(t.names_.size() + 1);
+  cells[0].emplace_back("");
+  for (std::size_t k = 0; k < t.names_.size(); ++k) cells[k + 1].push_back(t.names_[k]);
+  for (std::size_t j = 0; j < rows.size(); ++j) {
+    if (elided && j == static_cast<std::size_t>(kEdge)) {
+      for (auto& col : cells) col.emplace_back("...");
+    }
+    cells[0].push_back(std::to_string(rows[j]));
+    for (std::size_t k = 0; k < t.names_.size(); ++k) {
+      cells[k + 1].push_back(t.columns_[k].format(rows[j]));
+    }
+  }
+  std::vector<std::size_t> width(cells.size(), 0);
+  for (std::size_t k = 0; k < cells.size(); ++k) {
+    for (const auto& s : cells[k]) width[k] = std::max(width[k], s.size());
+  }
+  for (std::size_t line = 0; line < cells[0].size(); ++line) {
+    for (std::size_t k = 0; k < cells.size(); ++k) {
+      if (k == 0) {
+        out << fmt::format("{:<{}}", cells[k][line], width[k]);
+      } else {
+        out << "  " << fmt::format("{:>{}}", cells[k][line], width[k]);
+      }
+    }
+    out << '\n';
+  }
+  if (elided || t.names_.empty()) {
+    out << '\n' << fmt::format("[{} rows x {} columns]", t.rows_, t.names_.size()) << '\n';
+  }
+  return out;
+}
+
+}  // namespace loom::dataframe

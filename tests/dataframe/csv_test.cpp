@@ -1,0 +1,178 @@
+// read_csv against hand-made files whose parsed values are written out in the tests: quotes,
+// CRLF, BOM, missing final newline, empty fields, bad lines, dtype inference and widening,
+// block boundaries inside quoted fields, globs of several files.
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "../scratch_folder.hpp"
+#include "loom/dataframe.hpp"
+
+namespace dd = loom::dataframe;
+
+namespace {
+
+std::string write(const std::string& name, const std::string& text) {
+  const auto path = loom::test::scratch_folder() / name;
+  std::ofstream(path, std::ios::binary) << text;
+  return path.string();
+}
+
+TEST(ReadCsv, QuotesCrlfBomAndMissingFinalNewline) {
+  const std::string path = write("edge.csv",
+                                 "\xEF\xBB\xBFname,qty,price,note\r\n"
+                                 "\"Smith, J\",3,1.5,\"said \"\"hi\"\"\"\r\n"
+                                 "plain,,2.25,\"two\nlines\"\r\n"
+                                 "\"\",7,,x");
+  const auto df = dd::read_csv(path);
+  EXPECT_EQ(df.columns(), (std::vector<std::string>{"name", "qty", "price", "note"}));
+  const auto types = df.dtypes();
+  EXPECT_EQ(types[0].second, dd::DType::string);
+  EXPECT_EQ(types[1].second, dd::DType::int64);
+  EXPECT_EQ(types[2].second, dd::DType::float64);
+  const dd::Table t = df.compute();
+  ASSERT_EQ(t.num_rows(), 3);
+  EXPECT_EQ(t.value<std::string_view>(0, "name"), "Smith, J");
+  EXPECT_EQ(t.value<std::string_view>(0, "note"), "said \"hi\"");
+  EXPECT_EQ(t.value<std::string_view>(1, "note"), "two\nlines");
+  EXPECT_EQ(t.value<std::int64_t>(0, "qty"), 3);
+  EXPECT_FALSE(t.value<std::int64_t>(1, "qty").has_value());  // empty: missing, still int64
+  EXPECT_EQ(t.value<double>(1, "price"), 2.25);
+  EXPECT_FALSE(t.value<double>(2, "price").has_value());
+  EXPECT_FALSE(t.value<std::string_view>(2, "name").has_value());  // "" is missing, as pandas
+  EXPECT_EQ(t.value<std::string_view>(2, "note"), "x");
+  EXPECT_EQ(t.column<std::int64_t>("qty").null_count(), 1);
+}
+
+TEST(ReadCsv, BlockBoundariesNeverSplitARow) {
+  // Rows with quoted newlines and separators; every blocksize from 1 byte up must give the
+  // same rows, including cuts inside quotes and right at a quoted newline.
+  std::string text = "id,text,v\n";
+  std::vector<std::string> expect;
+  for (int i = 0; i < 40; ++i) {
+    const std::string body = i % 3 == 0 ? "a\nb,c" : (i % 3 == 1 ? "say \"\"x\"\"" : "plain");
+    text += std::to_string(i) + ",\"" + body + "\"," + std::to_string(i * 2) + "\n";
+    std::string unq = body;
+    for (std::size_t k = 0; (k = unq.find("\"\"", k)) != std::string::npos; ++k) unq.erase(k, 1);
+    expect.push_back(unq);
+  }
+  const std::string path = write("blocks.csv", text);
+  for (std::int64_t bs : {1, 2, 7, 13, 31, 64, 100, 4096}) {
+    const auto df = dd::read_csv(path, {.blocksize = bs});
+    const dd::Table t = df.compute();
+    ASSERT_EQ(t.num_rows(), 40) << "blocksize " << bs;
+    const auto ids = t.column<std::int64_t>("id");
+    const auto texts = t.column<std::string_view>("text");
+    const auto vs = t.column<std::int64_t>("v");
+    for (std::size_t i = 0; i < 40; ++i) {
+      ASSERT_EQ(ids[i], static_cast<std::int64_t>(i)) << "blocksize " << bs;
+      ASSERT_EQ(texts[i], expect[i]) << "blocksize " << bs;
+      ASSERT_EQ(vs[i], static_cast<std::int64_t>(2 * i));
+    }
+    if (bs <= 64) EXPECT_GT(df.npartitions(), 1);
+  }
+  EXPECT_EQ(dd::read_csv(path, {.blocksize = "1MB"}).npartitions(), 1);
+}
+
+TEST(ReadCsv, IntMeetingFloatWidensEverywhere) {
+  // The sample (the first 256 KB) sees only ints; a later partition meets a float.
+  std::string text = "k,v\n";
+  for (int i = 0; i < 60000; ++i) text += "a," + std::to_string(i) + "\n";
+  text += "b,2.5\n";
+  const std::string path = write("widen.csv", text);
+  const auto df = dd::read_csv(path, {.blocksize = "64kB"});
+  EXPECT_EQ(df.dtypes()[1].second, dd::DType::int64);
+  EXPECT_GT(df.npartitions(), 3);
+  const dd::Table t = df.compute();
+  ASSERT_EQ(t.column("v").dtype(), dd::DType::float64);
+  EXPECT_EQ(t.value<double>(59999, "v"), 59999.0);
+  EXPECT_EQ(t.value<double>(60000, "v"), 2.5);
+  const dd::Table sums = df.groupby("k")["v"].sum().compute();
+  EXPECT_EQ(sums.column("v").dtype(), dd::DType::float64);
+  EXPECT_EQ(sums.value<double>(0, "v"), 59999.0 * 60000 / 2);
+  EXPECT_EQ(sums.value<double>(1, "v"), 2.5);
+}
+
+TEST(ReadCsv, TextInANumericColumnNamesFileLineAndColumn) {
+  std::string text = "a,b\n";
+  for (int i = 0; i < 40000; ++i) text += std::to_string(i) + ",1.5\n";
+  text += "7,oops\n";
+  const std::string path = write("text_in_numbers.csv", text);
+  try {
+    (void)dd::read_csv(path).compute();
+    FAIL();
+  } catch (const loom::SchemaError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("text_in_numbers.csv:40002"), std::string::npos) << what;
+    EXPECT_NE(what.find("'b'"), std::string::npos) << what;
+    EXPECT_NE(what.find("oops"), std::string::npos) << what;
+    EXPECT_NE(what.find("dtype"), std::string::npos) << what;
+  }
+  // An explicit dtype reads it as text.
+  const auto t = dd::read_csv(path, {.dtype = {{"b", dd::DType::string}}}).compute();
+  EXPECT_EQ(t.value<std::string_view>(40000, "b"), "oops");
+}
+
+TEST(ReadCsv, BadLinesErrorSkipOrWarn) {
+  const std::string path = write("bad.csv", "a,b\n1,2\n3,4,5\n6\n7,8\n");
+  try {
+    (void)dd::read_csv(path).compute();
+    FAIL();
+  } catch (const loom::ParseError& e) {
+    EXPECT_EQ(e.line(), 3U);
+    EXPECT_EQ(e.column(), 3U);
+    EXPECT_NE(e.file().find("bad.csv"), std::string::npos);
+  }
+  for (const char* mode : {"skip", "warn"}) {
+    const auto t = dd::read_csv(path, {.on_bad_lines = mode}).compute();
+    ASSERT_EQ(t.num_rows(), 3) << mode;  // the long row dropped; the short one padded
+    EXPECT_EQ(t.value<std::int64_t>(1, "a"), 6);
+    EXPECT_FALSE(t.value<std::int64_t>(1, "b").has_value());
+  }
+  EXPECT_THROW((void)dd::read_csv(path, {.on_bad_lines = "ignore"}), loom::ConfigError);
+  const std::string open_quote = write("open_quote.csv", "a,b\n1,\"never closed\n2,3\n");
+  EXPECT_THROW((void)dd::read_csv(open_quote).compute(), loom::ParseError);
+}
+
+TEST(ReadCsv, GlobOfFilesEachWithAHeader) {
+  const auto dir = loom::test::scratch_folder() / "glob";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "part1.csv") << "k,v\nx,1\ny,2\n";
+  std::ofstream(dir / "part2.csv") << "k,v\nx,10\n";
+  std::ofstream(dir / "part3.csv") << "k,v\n";  // header only
+  const auto df = dd::read_csv((dir / "part*.csv").string());
+  const auto t = df.compute();
+  ASSERT_EQ(t.num_rows(), 3);
+  EXPECT_EQ(t.value<std::int64_t>(2, "v"), 10);
+  EXPECT_THROW((void)dd::read_csv((dir / "nothing*.csv").string()), loom::Error);
+  EXPECT_THROW((void)dd::read_csv((dir / "missing.csv").string()), loom::Error);
+  std::ofstream(dir / "other.csv") << "k,w\nx,1\n";
+  EXPECT_THROW((void)dd::read_csv((dir / "*.csv").string()), loom::SchemaError);
+}
+
+TEST(ReadCsv, OptionsNamesUsecolsNaValuesDatesSep) {
+  const std::string path = write("opts.txt", "1;2024-01-31;none;x\n2;2024-02-01 12:30:00;5;y\n");
+  const auto df = dd::read_csv(path, {.sep = ';',
+                                      .header = false,
+                                      .names = {"id", "when", "n", "tag"},
+                                      .usecols = {"id", "when", "n"},
+                                      .na_values = {"none"},
+                                      .parse_dates = {"when"}});
+  EXPECT_EQ(df.columns(), (std::vector<std::string>{"id", "when", "n"}));
+  EXPECT_EQ(df.dtypes()[1].second, dd::DType::datetime);
+  EXPECT_EQ(df.dtypes()[2].second, dd::DType::int64);
+  const auto t = df.compute();
+  ASSERT_EQ(t.num_rows(), 2);
+  EXPECT_FALSE(t.value<std::int64_t>(0, "n").has_value());
+  const auto when = t.column<dd::Timestamp>("when");
+  EXPECT_EQ((when[1] - when[0]), std::chrono::hours(36) + std::chrono::minutes(30));
+  EXPECT_EQ(t.column("when").format(0), "2024-01-31");
+  EXPECT_THROW((void)dd::read_csv(path, {.sep = ';', .header = false, .usecols = {"zzz"}}),
+               loom::SchemaError);
+}
+
+}  // namespace

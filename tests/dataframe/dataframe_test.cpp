@@ -1,0 +1,267 @@
+// Lazy dataframes on small CSVs whose expected results are worked out by hand in the tests:
+// expressions, filters, query (valid and invalid), dropna/fillna/select_dtypes/rename/assign,
+// group-by aggregations with missing values, persist read counts, SchemaErrors, printing.
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "../scratch_folder.hpp"
+#include "loom/dataframe.hpp"
+
+namespace dd = loom::dataframe;
+
+namespace {
+
+std::string write(const std::string& name, const std::string& text) {
+  const auto path = loom::test::scratch_folder() / name;
+  std::ofstream(path, std::ios::binary) << text;
+  return path.string();
+}
+
+// 10 rows; missing values in value, qty and city.
+const char* const kSales =
+    "category,value,qty,city,day\n"
+    "a,1.5,1,Paris,2024-01-01\n"
+    "b,-2.0,2,Lyon,2024-01-01\n"
+    "a,,3,Paris,2024-01-02\n"
+    "c,4.0,,Nice,2024-01-02\n"
+    "b,5.5,5,,2024-01-03\n"
+    "a,100.5,6,Lyon,2024-01-03\n"
+    "c,7.0,7,Nice,2024-01-04\n"
+    "b,8.0,8,Paris,2024-01-04\n"
+    "a,9.0,9,Lyon,2024-01-05\n"
+    "d,,10,Nice,2024-01-05\n";
+
+dd::DataFrame sales(std::int64_t blocksize = 40) {
+  static const std::string path = write("sales.csv", kSales);
+  return dd::read_csv(path, {.blocksize = blocksize, .parse_dates = {"day"}});
+}
+
+TEST(DataFrame, SchemaWithoutReadingEverything) {
+  const auto df = sales();
+  EXPECT_EQ(df.columns(), (std::vector<std::string>{"category", "value", "qty", "city", "day"}));
+  const auto t = df.dtypes();
+  EXPECT_EQ(t[0].second, dd::DType::string);
+  EXPECT_EQ(t[1].second, dd::DType::float64);
+  EXPECT_EQ(t[2].second, dd::DType::int64);
+  EXPECT_EQ(t[4].second, dd::DType::datetime);
+  EXPECT_GT(df.npartitions(), 3);
+  EXPECT_EQ(df.partitions_read(), 0);
+  EXPECT_EQ(df.len(), 10);
+  EXPECT_EQ(dd::len(df), 10);
+  const auto head = df.head(3);
+  ASSERT_EQ(head.num_rows(), 3);
+  EXPECT_EQ(head.value<std::string_view>(2, "category"), "a");
+}
+
+TEST(DataFrame, FiltersExpressionsAndProjection) {
+  const auto df = sales();
+  const auto big = df[df["value"] > 4.0].compute();
+  ASSERT_EQ(big.num_rows(), 5);  // 5.5, 100.5, 7, 8, 9 (missing values compare false)
+  EXPECT_EQ(big.value<double>(1, "value"), 100.5);
+  const auto both = df[(df["value"] > 4.0) & (df["category"] == "a")].compute();
+  ASSERT_EQ(both.num_rows(), 2);
+  const auto either = df[(df["qty"] <= 1) | ~df["city"].notna()].compute();
+  ASSERT_EQ(either.num_rows(), 2);  // qty 1, and the row without a city
+  const auto in = df[df["city"].isin({"Nice", "Lyon"}) & df["qty"].notna()].compute();
+  EXPECT_EQ(in.num_rows(), 5);  // Lyon x3, Nice x2 with a qty
+  const auto has_i = df[df["city"].str().contains("i")].compute();
+  EXPECT_EQ(has_i.num_rows(), 6);  // Paris x3, Nice x3; no Lyon, and the missing city is false
+  const auto late = df[df["day"] >= "2024-01-04"].compute();
+  EXPECT_EQ(late.num_rows(), 4);
+  const auto proj = df[{"qty", "category"}].compute();
+  EXPECT_EQ(proj.column_names(), (std::vector<std::string>{"qty", "category"}));
+  const auto total = df.assign("total", df["value"] * df["qty"] + 1).compute();
+  EXPECT_EQ(total.value<double>(0, "total"), 2.5);
+  EXPECT_FALSE(total.value<double>(2, "total").has_value());  // missing value: missing total
+  const auto ratio = df.assign("r", df["qty"] / 2).compute();
+  EXPECT_EQ(ratio.column("r").dtype(), dd::DType::float64);
+  EXPECT_EQ(ratio.value<double>(0, "r"), 0.5);
+  const auto as_text = df.assign("q", df["qty"].astype(dd::DType::string)).compute();
+  EXPECT_EQ(as_text.value<std::string_view>(1, "q"), "2");
+}
+
+TEST(DataFrame, SchemaErrorsWhenTheExpressionIsBuilt) {
+  const auto df = sales();
+  EXPECT_THROW((void)df["nope"], loom::SchemaError);
+  EXPECT_THROW((void)(df["city"] > 3), loom::SchemaError);
+  EXPECT_THROW((void)(df["value"] + df["city"]), loom::SchemaError);
+  EXPECT_THROW((void)df[df["value"]], loom::SchemaError);  // not a bool mask
+  EXPECT_THROW((void)(df[{"value", "nope"}]), loom::SchemaError);
+  EXPECT_THROW((void)df.groupby("nope"), loom::SchemaError);
+  EXPECT_THROW((void)df.groupby("category")["city"].mean(), loom::SchemaError);
+  EXPECT_THROW((void)df.groupby("category").agg({{"value", {"median"}}}), loom::SchemaError);
+  EXPECT_THROW((void)df.dropna({"nope"}), loom::SchemaError);
+  try {
+    (void)(df["city"] > 3);
+  } catch (const loom::SchemaError& e) {
+    EXPECT_NE(std::string(e.what()).find("city"), std::string::npos) << e.what();
+  }
+}
+
+TEST(DataFrame, QueryGrammar) {
+  const auto df = sales();
+  EXPECT_EQ(df.query("value > 4").len(), 5);
+  EXPECT_EQ(df.query("value > 4 and category == 'a'").len(), 2);
+  EXPECT_EQ(df.query("value > 4 & category == \"a\"").len(), 2);
+  // 1.5, -2, 4, the two missing values (NaN > 4 is false, so `not` is true) and qty 9.
+  EXPECT_EQ(df.query("not (value > 4) or qty >= 9").len(), 6);
+  EXPECT_EQ(df.query("city in ['Nice', 'Lyon']").len(), 6);
+  EXPECT_EQ(df.query("city not in ('Nice', 'Lyon')").len(), 4);
+  EXPECT_EQ(df.query("`qty` * 2 - 1 > value + 1e0").len(), 5);
+  EXPECT_EQ(df.query("qty > @limit", {.vars = {{"limit", 7}}}).len(), 3);
+  EXPECT_EQ(df.query("value < -1.5").len(), 1);
+  EXPECT_EQ(df.query("day > '2024-01-03'").len(), 4);
+  try {
+    (void)df.query("value > > 3");
+    FAIL();
+  } catch (const loom::ParseError& e) {
+    EXPECT_EQ(e.column(), 9U);
+    EXPECT_NE(std::string(e.what()).find("position 9"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)df.query("value > 3 and"), loom::ParseError);
+  EXPECT_THROW((void)df.query("(value > 3"), loom::ParseError);
+  EXPECT_THROW((void)df.query("qty > @missing"), loom::ParseError);
+  EXPECT_THROW((void)df.query("city > 3"), loom::SchemaError);
+  EXPECT_THROW((void)df.query("nope == 1"), loom::SchemaError);
+  EXPECT_THROW((void)df.query("qty + 1"), loom::SchemaError);  // not a condition
+}
+
+TEST(DataFrame, DropnaFillnaSelectDtypesRename) {
+  const auto df = sales();
+  EXPECT_EQ(df.dropna().len(), 6);
+  EXPECT_EQ(df.dropna({"value"}).len(), 8);
+  EXPECT_EQ(df.dropna({"qty", "city"}).len(), 8);
+  const auto filled = df.fillna(0).compute();
+  EXPECT_EQ(filled.value<double>(2, "value"), 0.0);
+  EXPECT_EQ(filled.value<std::int64_t>(3, "qty"), 0);
+  EXPECT_FALSE(filled.value<std::string_view>(4, "city").has_value());  // 0 does not fit text
+  const auto named = df.fillna({{"city", dd::Scalar("?")}}).compute();
+  EXPECT_EQ(named.value<std::string_view>(4, "city"), "?");
+  EXPECT_THROW((void)df.fillna({{"qty", dd::Scalar("x")}}), loom::SchemaError);
+  EXPECT_EQ(df.select_dtypes({.include = {dd::number}}).columns(),
+            (std::vector<std::string>{"value", "qty"}));
+  EXPECT_EQ(df.select_dtypes({.exclude = {dd::number, dd::DType::datetime}}).columns(),
+            (std::vector<std::string>{"category", "city"}));
+  const auto renamed = df.rename({{"value", "v"}})[{"v"}].compute();
+  EXPECT_EQ(renamed.value<double>(0, "v"), 1.5);
+  EXPECT_THROW((void)df.rename({{"value", "qty"}}), loom::SchemaError);
+}
+
+TEST(GroupBy, EveryAggregationWithMissingValues) {
+  const auto df = sales();
+  // category a: value 1.5, NA, 100.5, 9.0; qty 1, 3, 6, 9; city Paris, Paris, Lyon, Lyon
+  // category b: value -2, 5.5, 8; qty 2, 5, 8; city Lyon, NA, Paris
+  // category c: value 4, 7; qty NA, 7;  category d: value NA; qty 10
+  const auto mean = df.groupby("category")["value"].mean().compute();
+  EXPECT_EQ(mean.column_names(), (std::vector<std::string>{"category", "value"}));
+  ASSERT_EQ(mean.num_rows(), 4);
+  EXPECT_EQ(mean.value<std::string_view>(0, "category"), "a");
+  EXPECT_DOUBLE_EQ(*mean.value<double>(0, "value"), 111.0 / 3);
+  EXPECT_DOUBLE_EQ(*mean.value<double>(1, "value"), 11.5 / 3);
+  EXPECT_FALSE(mean.value<double>(3, "value").has_value());  // d: nothing to average
+  const auto sum = df.groupby("category").sum().compute();   // numeric columns only
+  EXPECT_EQ(sum.column_names(), (std::vector<std::string>{"category", "value", "qty"}));
+  EXPECT_DOUBLE_EQ(*sum.value<double>(0, "value"), 111.0);
+  EXPECT_EQ(sum.value<std::int64_t>(2, "qty"), 7);
+  EXPECT_DOUBLE_EQ(*sum.value<double>(3, "value"), 0.0);  // pandas: the sum of nothing is 0
+  const auto agg = df.groupby("category")
+                       .agg({{"value", {"mean", "std", "var", "count"}},
+                             {"qty", {"min", "max", "first", "last", "nunique"}},
+                             {"city", {"count", "nunique", "first", "max"}}})
+                       .compute();
+  EXPECT_EQ(
+      agg.column_names(),
+      (std::vector<std::string>{"category", "value_mean", "value_std", "value_var", "value_count",
+                                "qty_min", "qty_max", "qty_first", "qty_last", "qty_nunique",
+                                "city_count", "city_nunique", "city_first", "city_max"}));
+  // std of b's values -2, 5.5, 8 (ddof 1): mean 3.8333, squares 33.3611 + 2.7778 + 17.3611.
+  const double mb = 11.5 / 3;
+  const double var_b = ((-2 - mb) * (-2 - mb) + (5.5 - mb) * (5.5 - mb) + (8 - mb) * (8 - mb)) / 2;
+  EXPECT_NEAR(*agg.value<double>(1, "value_var"), var_b, 1e-12);
+  EXPECT_NEAR(*agg.value<double>(1, "value_std"), std::sqrt(var_b), 1e-12);
+  EXPECT_FALSE(agg.value<double>(3, "value_std").has_value());
+  EXPECT_EQ(agg.value<std::int64_t>(0, "value_count"), 3);
+  EXPECT_EQ(agg.value<std::int64_t>(3, "value_count"), 0);
+  EXPECT_EQ(agg.value<std::int64_t>(0, "qty_min"), 1);
+  EXPECT_EQ(agg.value<std::int64_t>(0, "qty_max"), 9);
+  EXPECT_EQ(agg.value<std::int64_t>(2, "qty_first"), 7);  // c's first qty is missing: skipped
+  EXPECT_EQ(agg.value<std::int64_t>(1, "qty_last"), 8);
+  EXPECT_EQ(agg.value<std::int64_t>(0, "qty_nunique"), 4);
+  EXPECT_EQ(agg.value<std::int64_t>(1, "city_count"), 2);
+  EXPECT_EQ(agg.value<std::int64_t>(0, "city_nunique"), 2);
+  EXPECT_EQ(agg.value<std::string_view>(1, "city_first"), "Lyon");
+  EXPECT_EQ(agg.value<std::string_view>(0, "city_max"), "Paris");
+  const auto size = df.groupby("category").size().compute();
+  EXPECT_EQ(size.column_names(), (std::vector<std::string>{"category", "size"}));
+  EXPECT_EQ(size.value<std::int64_t>(0, "size"), 4);
+  const auto count = df.groupby("category").count().compute();
+  EXPECT_EQ(count.value<std::int64_t>(2, "qty"), 1);
+}
+
+TEST(GroupBy, SeveralKeysSortedWithMissingKeysDropped) {
+  const auto df = sales();
+  const auto t = df.groupby({"city", "category"})["qty"].sum().compute();
+  EXPECT_EQ(t.column_names(), (std::vector<std::string>{"city", "category", "qty"}));
+  // (Lyon,a) 15, (Lyon,b) 2, (Nice,c) 7, (Nice,d) 10, (Paris,a) 4, (Paris,b) 8; the row with
+  // no city is dropped.
+  ASSERT_EQ(t.num_rows(), 6);
+  const std::vector<std::string> city{"Lyon", "Lyon", "Nice", "Nice", "Paris", "Paris"};
+  const std::vector<std::string> cat{"a", "b", "c", "d", "a", "b"};
+  const std::vector<std::int64_t> qty{15, 2, 7, 10, 4, 8};
+  for (std::int64_t r = 0; r < 6; ++r) {
+    EXPECT_EQ(t.value<std::string_view>(r, "city"), city[static_cast<std::size_t>(r)]);
+    EXPECT_EQ(t.value<std::string_view>(r, "category"), cat[static_cast<std::size_t>(r)]);
+    EXPECT_EQ(t.value<std::int64_t>(r, "qty"), qty[static_cast<std::size_t>(r)]);
+  }
+  // An int key and a mixed pair.
+  const auto by_qty = df.groupby("qty")["value"].max().compute();
+  EXPECT_EQ(by_qty.num_rows(), 9);  // qty missing once
+  EXPECT_EQ(by_qty.value<std::int64_t>(0, "qty"), 1);
+  const auto mixed = df.groupby({"qty", "category"}).size().compute();
+  EXPECT_EQ(mixed.num_rows(), 9);
+  const auto by_day = df.groupby("day")["qty"].sum().compute();
+  EXPECT_EQ(by_day.column("day").format(4), "2024-01-05");
+  EXPECT_EQ(by_day.value<std::int64_t>(4, "qty"), 19);
+}
+
+TEST(DataFrame, PersistReadsTheFilesOnce) {
+  const auto df = sales(30);
+  const auto processed = df.dropna().query("value > 0").persist();
+  const std::int64_t after_persist = df.partitions_read();
+  EXPECT_EQ(after_persist, df.npartitions());
+  const auto r1 = processed.groupby("category").mean().compute();
+  const auto r2 = processed.groupby("city").sum().compute();
+  EXPECT_EQ(df.partitions_read(), after_persist);  // the groupbys read memory, not files
+  EXPECT_EQ(processed.len(), 5);
+  EXPECT_DOUBLE_EQ(*r1.value<double>(0, "value"), (1.5 + 100.5 + 9.0) / 3);
+  EXPECT_EQ(r2.value<std::int64_t>(0, "qty"), 15);  // Lyon: 6 + 9
+}
+
+TEST(DataFrame, ProjectionPushdownAndTablePrinting) {
+  const auto df = sales();
+  const auto t = df[df["qty"] > 8][{"category"}].compute();
+  ASSERT_EQ(t.num_rows(), 2);
+  std::ostringstream out;
+  out << df.groupby("category")["value"].mean().compute();
+  const std::string text = out.str();
+  EXPECT_NE(text.find("category"), std::string::npos) << text;
+  EXPECT_NE(text.find("37.0"), std::string::npos) << text;
+  EXPECT_NE(text.find("NaN"), std::string::npos) << text;
+  // to_csv round trip.
+  const auto path = loom::test::scratch_folder() / "out.csv";
+  df.dropna().to_csv(path);
+  const auto back = dd::read_csv(path.string()).compute();
+  EXPECT_EQ(back.num_rows(), 6);
+  EXPECT_EQ(back.value<std::string_view>(5, "city"), "Lyon");
+  EXPECT_EQ(back.column("day").dtype(), dd::DType::string);  // no parse_dates: text
+  EXPECT_EQ(back.value<std::string_view>(0, "day"), "2024-01-01");
+}
+
+}  // namespace
