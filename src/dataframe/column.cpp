@@ -5,6 +5,7 @@
 #include <functional>
 
 #include <fmt/format.h>
+#include <xxhash.h>
 
 #include "loom/core/error.hpp"
 #include "loom/dataframe/detail/column_builder.hpp"
@@ -145,7 +146,7 @@ void ColumnBuilder::append_null() {
 }
 
 std::int32_t ColumnBuilder::intern(std::string_view s) {
-  const std::size_t h = std::hash<std::string_view>{}(s);
+  const std::size_t h = XXH3_64bits(s.data(), s.size());
   std::size_t mask = slots_.size() - 1;
   for (std::size_t k = h & mask;; k = (k + 1) & mask) {
     const std::int32_t code = slots_[k];
@@ -158,7 +159,7 @@ std::int32_t ColumnBuilder::intern(std::string_view s) {
         std::vector<std::int32_t> bigger(slots_.size() * 2, -1);
         mask = bigger.size() - 1;
         for (std::int32_t c = 0; c <= next; ++c) {
-          std::size_t j = std::hash<std::string_view>{}(d_->entry(c)) & mask;
+          std::size_t j = XXH3_64bits(d_->entry(c).data(), d_->entry(c).size()) & mask;
           while (bigger[j] >= 0) j = (j + 1) & mask;
           bigger[j] = c;
         }

@@ -184,16 +184,17 @@ void CsvSource::infer() {
   const char* end = f.data() + std::min(f.size(), data_start_[0] + kSampleBytes);
   const bool whole = end == f.data() + f.size();
   RowTokenizer tok(options_.sep);
+  const char* sample_start = p;
+  std::int64_t sample_rows = 0;
   for (;;) {
-    const char* row = p;
     const auto status = tok.next(p, end);
     if (status != RowTokenizer::Status::kRow) break;
     if (!whole && p >= end) break;  // the sample's last row may be cut short
-    (void)row;
+    ++sample_rows;
     if (tok.blank() || tok.fields().size() > n) continue;
     for (std::size_t c = 0; c < tok.fields().size(); ++c) {
       const std::string_view v = tok.fields()[c];
-      if (na_.contains(std::string(v))) continue;
+      if (na_.contains(v)) continue;
       seen[c] = true;
       std::int64_t i = 0;
       double d = 0;
@@ -203,6 +204,8 @@ void CsvSource::infer() {
       if (all_bool[c] && !parse_bool(v, b)) all_bool[c] = false;
     }
   }
+  if (sample_rows > 0)
+    row_bytes_ = static_cast<double>(p - sample_start) / static_cast<double>(sample_rows);
   for (std::size_t c = 0; c < n; ++c) {
     const std::string& name = schema_.file_columns[c];
     if (const auto it = options_.dtype.find(name); it != options_.dtype.end()) {
@@ -277,8 +280,7 @@ namespace {
 
 // Appends one field to a column of dtype `t`; false when its text does not fit the dtype (the
 // caller reports it). An int64 column meeting a float widens to float64 (`widened`).
-bool append_field(ColumnBuilder& b, std::string_view v, const std::unordered_set<std::string>& na,
-                  bool& widened) {
+bool append_field(ColumnBuilder& b, std::string_view v, const NaSet& na, bool& widened) {
   switch (b.dtype()) {
     case DType::int64: {
       std::int64_t i = 0;
@@ -286,7 +288,7 @@ bool append_field(ColumnBuilder& b, std::string_view v, const std::unordered_set
         b.append_int(i);
         return true;
       }
-      if (v.empty() || na.contains(std::string(v))) {
+      if (na.contains(v)) {
         b.append_null();
         return true;
       }
@@ -305,7 +307,7 @@ bool append_field(ColumnBuilder& b, std::string_view v, const std::unordered_set
         b.append_double(d);
         return true;
       }
-      if (v.empty() || na.contains(std::string(v))) {
+      if (na.contains(v)) {
         b.append_null();
         return true;
       }
@@ -317,7 +319,7 @@ bool append_field(ColumnBuilder& b, std::string_view v, const std::unordered_set
         b.append_bool(x);
         return true;
       }
-      if (v.empty() || na.contains(std::string(v))) {
+      if (na.contains(v)) {
         b.append_null();
         return true;
       }
@@ -329,14 +331,14 @@ bool append_field(ColumnBuilder& b, std::string_view v, const std::unordered_set
         b.append_int(ns);
         return true;
       }
-      if (v.empty() || na.contains(std::string(v))) {
+      if (na.contains(v)) {
         b.append_null();
         return true;
       }
       return false;
     }
     case DType::string:
-      if (v.size() <= 8 && na.contains(std::string(v))) {
+      if (na.contains(v)) {
         b.append_null();
       } else {
         b.append_string(v);
@@ -370,8 +372,9 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
   std::vector<ColumnBuilder> builders;
   for (std::size_t c : read) builders.emplace_back(schema_.file_dtypes[c]);
   std::vector<bool> wide(read.size(), false);
-  const std::int64_t estimate =
-      (part.end - part.begin) / (8 * static_cast<std::int64_t>(ncols) + 1);
+  const auto estimate =
+      static_cast<std::int64_t>(static_cast<double>(part.end - part.begin) / row_bytes_ * 1.05) +
+      16;
   for (auto& b : builders) b.reserve(estimate);
 
   RowTokenizer tok(options_.sep);

@@ -3,6 +3,8 @@
 // real row boundaries (quote-aware), a schema inferred from a sample of the first file, and the
 // parser of one partition. Private to src/dataframe.
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -14,6 +16,27 @@
 #include "loom/dataframe/table.hpp"
 
 namespace loom::dataframe::detail {
+
+/// The strings read as missing values, with a quick first-character and length filter (most
+/// fields cannot be one).
+class NaSet {
+ public:
+  void insert(const std::string& s) {
+    set_.insert(s);
+    if (!s.empty()) first_[static_cast<unsigned char>(s[0])] = true;
+    max_ = std::max(max_, s.size());
+  }
+  [[nodiscard]] bool contains(std::string_view v) const {
+    if (v.empty()) return true;
+    if (v.size() > max_ || !first_[static_cast<unsigned char>(v[0])]) return false;
+    return set_.contains(std::string(v));
+  }
+
+ private:
+  std::unordered_set<std::string> set_;
+  std::array<bool, 256> first_{};
+  std::size_t max_ = 0;
+};
 
 /// A read-only memory map of a whole file.
 class MappedFile {
@@ -70,9 +93,10 @@ class CsvSource {
   std::vector<std::string> paths_;
   std::vector<std::shared_ptr<MappedFile>> maps_;
   std::vector<std::int64_t> data_start_;  // per file: after BOM and header
-  std::unordered_set<std::string> na_;
+  NaSet na_;
   CsvSchema schema_;
   std::vector<CsvPartition> partitions_;
+  double row_bytes_ = 64;  // average row length in the sample (for reserving)
   std::shared_ptr<std::atomic<std::int64_t>> parses_ =
       std::make_shared<std::atomic<std::int64_t>>(0);
 };

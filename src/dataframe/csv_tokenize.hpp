@@ -3,7 +3,9 @@
 // newline or a doubled quote; CRLF or LF line ends; the last line may lack one). Private to
 // src/dataframe.
 
+#include <array>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <string>
 #include <string_view>
@@ -13,7 +15,11 @@ namespace loom::dataframe::detail {
 
 class RowTokenizer {
  public:
-  explicit RowTokenizer(char sep) : sep_(sep) {}
+  explicit RowTokenizer(char sep) : sep_(sep) {
+    stop_[static_cast<unsigned char>(sep)] = true;
+    stop_['\n'] = true;
+    stop_['\r'] = true;
+  }
 
   enum class Status { kRow, kEnd, kUnterminatedQuote };
 
@@ -30,8 +36,8 @@ class RowTokenizer {
         const char* q = ++p;
         bool escaped = false;
         for (;;) {
-          while (q < end && *q != '"') ++q;
-          if (q >= end) return Status::kUnterminatedQuote;
+          q = static_cast<const char*>(std::memchr(q, '"', static_cast<std::size_t>(end - q)));
+          if (q == nullptr) return Status::kUnterminatedQuote;
           if (q + 1 < end && q[1] == '"') {
             escaped = true;
             q += 2;
@@ -54,7 +60,7 @@ class RowTokenizer {
         }
       } else {
         const char* q = p;
-        while (q < end && *q != sep_ && *q != '\n' && *q != '\r') ++q;
+        while (q < end && !stop_[static_cast<unsigned char>(*q)]) ++q;
         fields_.emplace_back(p, static_cast<std::size_t>(q - p));
         p = q;
       }
@@ -95,6 +101,7 @@ class RowTokenizer {
   }
 
   char sep_;
+  std::array<bool, 256> stop_{};  // the separator and line ends
   std::vector<std::string_view> fields_;
   std::deque<std::string> storage_;  // stable addresses
   std::size_t used_ = 0;

@@ -106,8 +106,21 @@ bool is_missing(const ColumnData& d, std::int64_t i) {
 
 // ---- accumulators: one per aggregated column, vectors indexed by group ----
 
+enum class Fn { kSum, kMean, kStd, kVar, kMin, kMax, kCount, kSize, kFirst, kLast, kNunique };
+
+Fn fn_of(const std::string& name) {
+  static const std::pair<const char*, Fn> table[] = {
+      {"sum", Fn::kSum},     {"mean", Fn::kMean}, {"std", Fn::kStd},        {"var", Fn::kVar},
+      {"min", Fn::kMin},     {"max", Fn::kMax},   {"count", Fn::kCount},    {"size", Fn::kSize},
+      {"first", Fn::kFirst}, {"last", Fn::kLast}, {"nunique", Fn::kNunique}};
+  for (const auto& [n, f] : table) {
+    if (name == n) return f;
+  }
+  return Fn::kSum;  // names are checked by aggregate_schema first
+}
+
 struct Acc {
-  std::string fn;
+  Fn fn = Fn::kSum;
   std::vector<std::int64_t> count;  // non-missing values (size: all rows)
   std::vector<std::int64_t> isum;
   std::vector<double> fsum;
@@ -122,17 +135,17 @@ struct Acc {
 
   void resize(std::size_t n) {
     count.resize(n, 0);
-    if (fn == "sum" || fn == "mean") {
+    if (fn == Fn::kSum || fn == Fn::kMean) {
       isum.resize(n, 0);
       fsum.resize(n, 0.0);
-    } else if (fn == "std" || fn == "var") {
+    } else if (fn == Fn::kStd || fn == Fn::kVar) {
       mean.resize(n, 0.0);
       m2.resize(n, 0.0);
-    } else if (fn == "min" || fn == "max" || fn == "first" || fn == "last") {
+    } else if (fn == Fn::kMin || fn == Fn::kMax || fn == Fn::kFirst || fn == Fn::kLast) {
       fval.resize(n, 0.0);
       ival.resize(n, 0);
       sval.resize(n);
-    } else if (fn == "nunique") {
+    } else if (fn == Fn::kNunique) {
       uniq.resize(n);
     }
   }
@@ -151,15 +164,15 @@ struct Acc {
                             : (d.dtype == DType::int64 || d.dtype == DType::datetime) ? d.ints[u]
                                                                                       : 0;
     const std::int64_t seen = count[g]++;
-    if (fn == "sum" || fn == "mean") {
+    if (fn == Fn::kSum || fn == Fn::kMean) {
       isum[g] += xi;
       fsum[g] += x;
-    } else if (fn == "std" || fn == "var") {
+    } else if (fn == Fn::kStd || fn == Fn::kVar) {
       const double delta = x - mean[g];
       mean[g] += delta / static_cast<double>(seen + 1);
       m2[g] += delta * (x - mean[g]);
-    } else if (fn == "min" || fn == "max") {
-      const bool want_max = fn == "max";
+    } else if (fn == Fn::kMin || fn == Fn::kMax) {
+      const bool want_max = fn == Fn::kMax;
       if (d.dtype == DType::string) {
         const std::string_view s = d.str(i);
         if (seen == 0 || (want_max ? s > sval[g] : s < sval[g])) sval[g] = s;
@@ -169,13 +182,13 @@ struct Acc {
           ival[g] = xi;
         }
       }
-    } else if (fn == "first" || fn == "last") {
-      if (fn == "last" || seen == 0) {
+    } else if (fn == Fn::kFirst || fn == Fn::kLast) {
+      if (fn == Fn::kLast || seen == 0) {
         fval[g] = x;
         ival[g] = xi;
         if (d.dtype == DType::string) sval[g] = d.str(i);
       }
-    } else if (fn == "nunique") {
+    } else if (fn == Fn::kNunique) {
       std::string key;
       encode_value(key, d, i);
       uniq[g].insert(std::move(key));
@@ -188,18 +201,18 @@ struct Acc {
     text = text || o.text;
     const std::int64_t a = count[g];
     const std::int64_t b = o.count[h];
-    if (b == 0 && fn != "size") return;
+    if (b == 0) return;
     count[g] = a + b;
-    if (fn == "sum" || fn == "mean") {
+    if (fn == Fn::kSum || fn == Fn::kMean) {
       isum[g] += o.isum[h];
       fsum[g] += o.fsum[h];
-    } else if (fn == "std" || fn == "var") {  // Chan et al.
+    } else if (fn == Fn::kStd || fn == Fn::kVar) {  // Chan et al.
       const double n = static_cast<double>(a + b);
       const double delta = o.mean[h] - mean[g];
       mean[g] += delta * static_cast<double>(b) / n;
       m2[g] += o.m2[h] + delta * delta * static_cast<double>(a) * static_cast<double>(b) / n;
-    } else if (fn == "min" || fn == "max") {
-      const bool want_max = fn == "max";
+    } else if (fn == Fn::kMin || fn == Fn::kMax) {
+      const bool want_max = fn == Fn::kMax;
       const bool take =
           a == 0 || (text || o.text ? (want_max ? o.sval[h] > sval[g] : o.sval[h] < sval[g])
                                     : (want_max ? o.fval[h] > fval[g] : o.fval[h] < fval[g]));
@@ -208,13 +221,13 @@ struct Acc {
         ival[g] = o.ival[h];
         sval[g] = o.sval[h];
       }
-    } else if (fn == "first" || fn == "last") {
-      if (fn == "last" || a == 0) {
+    } else if (fn == Fn::kFirst || fn == Fn::kLast) {
+      if (fn == Fn::kLast || a == 0) {
         fval[g] = o.fval[h];
         ival[g] = o.ival[h];
         sval[g] = o.sval[h];
       }
-    } else if (fn == "nunique") {
+    } else if (fn == Fn::kNunique) {
       uniq[g].insert(o.uniq[h].begin(), o.uniq[h].end());
     }
   }
@@ -229,7 +242,7 @@ struct Partial {
 Partial aggregate_partition(const Table& t, const std::vector<std::string>& keys,
                             const std::vector<AggSpec>& aggs) {
   Partial part;
-  for (const auto& a : aggs) part.accs.push_back(Acc{a.fn});
+  for (const auto& a : aggs) part.accs.push_back(Acc{fn_of(a.fn)});
   const std::int64_t n = t.num_rows();
   std::vector<const ColumnData*> key_cols;
   for (const auto& k : keys) key_cols.push_back(&t.column(k).data());
@@ -254,6 +267,28 @@ Partial aggregate_partition(const Table& t, const std::vector<std::string>& keys
       }
       group[static_cast<std::size_t>(i)] = code_group[code];
     }
+  } else if (key_cols.size() == 1 && key_cols[0]->dtype == DType::int64 &&
+             [&] {  // a compact range of ints: a table indexed by value
+               const ColumnData& d = *key_cols[0];
+               if (n == 0) return false;
+               const auto [lo, hi] = std::minmax_element(d.ints.begin(), d.ints.end());
+               return static_cast<double>(*hi) - static_cast<double>(*lo) < (1 << 22);
+             }()) {
+    const ColumnData& d = *key_cols[0];
+    const std::int64_t lo = *std::min_element(d.ints.begin(), d.ints.end());
+    const std::int64_t hi = *std::max_element(d.ints.begin(), d.ints.end());
+    std::vector<std::int64_t> value_group(static_cast<std::size_t>(hi - lo + 1), -1);
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (!d.valid(i)) continue;
+      const auto u = static_cast<std::size_t>(i);
+      std::int64_t& g = value_group[static_cast<std::size_t>(d.ints[u] - lo)];
+      if (g < 0) {
+        std::string key;
+        encode_value(key, d, i);
+        g = group_of(std::move(key));
+      }
+      group[u] = g;
+    }
   } else if (key_cols.size() == 1 && key_cols[0]->dtype == DType::int64) {
     const ColumnData& d = *key_cols[0];
     std::unordered_map<std::int64_t, std::int64_t> ids;
@@ -266,6 +301,43 @@ Partial aggregate_partition(const Table& t, const std::vector<std::string>& keys
         it->second = group_of(std::move(key));
       }
       group[static_cast<std::size_t>(i)] = it->second;
+    }
+  } else if (std::all_of(
+                 key_cols.begin(), key_cols.end(),
+                 [](const ColumnData* d) { return d->dtype == DType::string && d->dictionary; }) &&
+             [&] {
+               double product = 1;
+               for (const auto* d : key_cols) product *= static_cast<double>(d->offsets.size() - 1);
+               return product <= 1 << 22;
+             }()) {
+    // Several dictionary-encoded keys: the codes combine into one small number, looked up in a
+    // table; each combination is encoded once.
+    std::vector<std::int64_t> radix;
+    std::int64_t cells = 1;
+    for (const auto* d : key_cols) {
+      radix.push_back(cells);
+      cells *= static_cast<std::int64_t>(d->offsets.size() - 1);
+    }
+    std::vector<std::int64_t> cell_group(static_cast<std::size_t>(cells), -1);
+    std::string key;
+    for (std::int64_t i = 0; i < n; ++i) {
+      std::int64_t cell = 0;
+      bool complete = true;
+      for (std::size_t k = 0; k < key_cols.size(); ++k) {
+        if (!key_cols[k]->valid(i)) {
+          complete = false;
+          break;
+        }
+        cell += radix[k] * key_cols[k]->codes[static_cast<std::size_t>(i)];
+      }
+      if (!complete) continue;
+      std::int64_t& g = cell_group[static_cast<std::size_t>(cell)];
+      if (g < 0) {
+        key.clear();
+        for (const auto* d : key_cols) encode_value(key, *d, i);
+        g = group_of(std::string(key));
+      }
+      group[static_cast<std::size_t>(i)] = g;
     }
   } else {
     std::string key;
@@ -294,6 +366,32 @@ Partial aggregate_partition(const Table& t, const std::vector<std::string>& keys
       continue;
     }
     const ColumnData& d = t.column(aggs[s].column).data();
+    const bool dense = d.validity.empty();
+    if (dense && (acc.fn == Fn::kSum || acc.fn == Fn::kMean || acc.fn == Fn::kCount) &&
+        (d.dtype == DType::int64 || d.dtype == DType::float64)) {
+      // The common case in one tight loop: numbers without missing values.
+      const bool ints = d.dtype == DType::int64;
+      acc.saw_float = acc.saw_float || !ints;
+      const bool sums = acc.fn != Fn::kCount;
+      for (std::int64_t i = 0; i < n; ++i) {
+        const std::int64_t g = group[static_cast<std::size_t>(i)];
+        if (g < 0) continue;
+        const auto u = static_cast<std::size_t>(i);
+        const auto gu = static_cast<std::size_t>(g);
+        if (ints) {
+          ++acc.count[gu];
+          if (sums) {
+            acc.isum[gu] += d.ints[u];
+            acc.fsum[gu] += static_cast<double>(d.ints[u]);
+          }
+        } else {
+          if (std::isnan(d.floats[u])) continue;
+          ++acc.count[gu];
+          if (sums) acc.fsum[gu] += d.floats[u];
+        }
+      }
+      continue;
+    }
     for (std::int64_t i = 0; i < n; ++i) {
       const std::int64_t g = group[static_cast<std::size_t>(i)];
       if (g < 0 || is_missing(d, i)) continue;
@@ -352,7 +450,7 @@ Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
   });
   // Merge in partition order (first/last follow the row order).
   Partial all;
-  for (const auto& a : aggs) all.accs.push_back(Acc{a.fn});
+  for (const auto& a : aggs) all.accs.push_back(Acc{fn_of(a.fn)});
   for (auto& part : partials) {
     for (std::size_t h = 0; h < part.keys.size(); ++h) {
       const auto [it, fresh] = all.index.try_emplace(part.keys[h], all.keys.size());

@@ -1,6 +1,7 @@
 #include "loom/dataframe/table.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <numeric>
 
@@ -167,6 +168,26 @@ std::ostream& operator<<(std::ostream& out, const Table& t) {
     cells[0].push_back(std::to_string(rows[j]));
     for (std::size_t k = 0; k < t.names_.size(); ++k) {
       cells[k + 1].push_back(t.columns_[k].format(rows[j]));
+    }
+  }
+  // Floats share one number of decimals per column (at most 6), as pandas aligns them.
+  for (std::size_t k = 0; k < t.names_.size(); ++k) {
+    const detail::ColumnData& d = t.columns_[k].data();
+    if (d.dtype != DType::float64) continue;
+    int decimals = 1;
+    for (const std::int64_t r : rows) {
+      const double v = d.floats[static_cast<std::size_t>(r)];
+      if (!d.valid(r) || !std::isfinite(v)) continue;
+      std::string text = fmt::format("{:.6f}", v);
+      while (text.back() == '0') text.pop_back();
+      decimals = std::max(decimals, static_cast<int>(text.size() - text.find('.') - 1));
+    }
+    std::size_t line = 1;
+    for (std::size_t j = 0; j < rows.size(); ++j, ++line) {
+      if (elided && j == static_cast<std::size_t>(kEdge)) ++line;
+      const std::int64_t r = rows[j];
+      const double v = d.floats[static_cast<std::size_t>(r)];
+      if (d.valid(r) && std::isfinite(v)) cells[k + 1][line] = fmt::format("{:.{}f}", v, decimals);
     }
   }
   std::vector<std::size_t> width(cells.size(), 0);
