@@ -77,6 +77,41 @@ Column Column::from_strings(const std::vector<std::optional<std::string>>& value
 
 namespace loom::dataframe::detail {
 
+void check_column(const ColumnData& d, const std::string& name) {
+  const auto n = static_cast<std::size_t>(d.size);
+  bool ok = d.size >= 0 && d.null_count >= 0 && d.null_count <= d.size &&
+            (d.validity.empty() || d.validity.size() * 64 >= n);
+  switch (d.dtype) {
+    case DType::int64:
+    case DType::datetime:
+      ok = ok && d.ints.size() == n;
+      break;
+    case DType::float64:
+      ok = ok && d.floats.size() == n;
+      break;
+    case DType::boolean:
+      ok = ok && d.bools.size() == n;
+      break;
+    case DType::string: {
+      const std::size_t entries = d.dictionary ? d.offsets.size() - 1 : n;
+      ok = ok && !d.offsets.empty() && d.offsets.size() == entries + 1 && d.offsets[0] == 0 &&
+           static_cast<std::size_t>(d.offsets.back()) == d.bytes.size();
+      for (std::size_t k = 1; ok && k < d.offsets.size(); ++k)
+        ok = d.offsets[k] >= d.offsets[k - 1];
+      if (d.dictionary) {
+        ok = ok && d.codes.size() == n;
+        for (std::size_t k = 0; ok && k < n; ++k) {
+          ok = d.codes[k] >= 0 && static_cast<std::size_t>(d.codes[k]) < entries;
+        }
+      }
+      break;
+    }
+    default:
+      ok = false;
+  }
+  if (!ok) throw Error(fmt::format("a stored table's column '{}' is corrupt", name));
+}
+
 namespace {
 // Strings stay dictionary-encoded while the distinct ones are at most this many, or at most
 // half the rows seen.

@@ -363,20 +363,7 @@ std::vector<Table> run(const detail::PlanNode& plan) {
 }
 }  // namespace
 
-Table DataFrame::compute() const {
-  std::vector<Table> parts = run(*plan_);
-  std::vector<std::string> names = columns();
-  std::vector<Column> cols;
-  for (std::size_t c = 0; c < names.size(); ++c) {
-    std::vector<Column> pieces;
-    for (const auto& t : parts) pieces.push_back(t.column(c));
-    cols.push_back(detail::concat(pieces));
-  }
-  if (parts.empty()) {
-    for (const auto& f : plan_->schema()) cols.push_back(detail::ColumnBuilder(f.dtype).finish());
-  }
-  return Table(std::move(names), std::move(cols));
-}
+Table DataFrame::compute() const { return detail::compute_all(*plan_); }
 
 Table DataFrame::head(std::int64_t n) const {
   plan_->prepare();

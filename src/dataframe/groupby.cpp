@@ -120,6 +120,7 @@ Fn fn_of(const std::string& name) {
 }
 
 struct Acc {
+  explicit Acc(Fn f) : fn(f) {}
   Fn fn = Fn::kSum;
   std::vector<std::int64_t> count;  // non-missing values (size: all rows)
   std::vector<std::int64_t> isum;
@@ -242,7 +243,7 @@ struct Partial {
 Partial aggregate_partition(const Table& t, const std::vector<std::string>& keys,
                             const std::vector<AggSpec>& aggs) {
   Partial part;
-  for (const auto& a : aggs) part.accs.push_back(Acc{fn_of(a.fn)});
+  for (const auto& a : aggs) part.accs.emplace_back(fn_of(a.fn));
   const std::int64_t n = t.num_rows();
   std::vector<const ColumnData*> key_cols;
   for (const auto& k : keys) key_cols.push_back(&t.column(k).data());
@@ -450,7 +451,7 @@ Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
   });
   // Merge in partition order (first/last follow the row order).
   Partial all;
-  for (const auto& a : aggs) all.accs.push_back(Acc{fn_of(a.fn)});
+  for (const auto& a : aggs) all.accs.emplace_back(fn_of(a.fn));
   for (auto& part : partials) {
     for (std::size_t h = 0; h < part.keys.size(); ++h) {
       const auto [it, fresh] = all.index.try_emplace(part.keys[h], all.keys.size());
@@ -522,6 +523,19 @@ Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
     cols.push_back(b.finish());
   }
   return Table(std::move(names), std::move(cols));
+}
+
+}  // namespace loom::dataframe::detail
+
+namespace loom::dataframe::detail {
+
+bool encode_row(const std::vector<const ColumnData*>& columns, std::int64_t i, std::string& out) {
+  out.clear();
+  for (const auto* d : columns) {
+    if (is_missing(*d, i)) return false;
+    encode_value(out, *d, i);
+  }
+  return true;
 }
 
 }  // namespace loom::dataframe::detail

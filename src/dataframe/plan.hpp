@@ -5,9 +5,11 @@
 // partition as soon as it is parsed (predicate pushdown). Private to src/dataframe.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "csv.hpp"
@@ -152,6 +154,49 @@ class RenameNode final : public StepNode {
  private:
   std::vector<std::pair<std::string, std::string>> map_;  // old -> new
 };
+
+/// A step that needs its whole input at once (sort, drop_duplicates): one partition, computed
+/// once from the concatenated input.
+class WholeNode final : public PlanNode {
+ public:
+  WholeNode(PlanPtr input, Schema schema, std::function<Table(Table)> step)
+      : PlanNode(std::move(schema)), input_(std::move(input)), step_(std::move(step)) {}
+  [[nodiscard]] std::int64_t npartitions() const override { return 1; }
+  void prepare() const override;
+  [[nodiscard]] Table partition(std::int64_t p,
+                                const std::vector<std::string>& needed) const override;
+  [[nodiscard]] const CsvSource* csv() const override { return input_->csv(); }
+
+ private:
+  PlanPtr input_;
+  std::function<Table(Table)> step_;
+  mutable std::once_flag once_;
+  mutable Table result_;
+};
+
+/// A hash join: the right side computed once and hashed on the keys, each left partition
+/// probed as it is produced.
+class MergeNode final : public StepNode {
+ public:
+  MergeNode(PlanPtr left, PlanPtr right, Schema schema, std::vector<std::string> on,
+            bool left_join);
+  void prepare() const override;
+  [[nodiscard]] Table partition(std::int64_t p,
+                                const std::vector<std::string>& needed) const override;
+
+ private:
+  PlanPtr right_;
+  std::vector<std::string> on_;
+  bool left_join_;
+  mutable std::once_flag once_;
+  mutable Table right_table_;
+  mutable std::unordered_map<std::string, std::vector<std::int64_t>> right_rows_;
+};
+
+/// Every partition of `plan` joined into one table with the schema's columns.
+Table compute_all(const PlanNode& plan);
+/// The encoded (order-preserving) key of row i over some columns; false when one is missing.
+bool encode_row(const std::vector<const ColumnData*>& columns, std::int64_t i, std::string& out);
 
 /// What one aggregated output column computes.
 struct AggSpec {

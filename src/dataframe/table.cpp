@@ -63,6 +63,27 @@ void Table::check_row(std::int64_t row) const {
   }
 }
 
+Eigen::MatrixXd Table::to_eigen(const std::vector<std::string>& columns) const {
+  const std::vector<std::string> names = columns.empty() ? names_ : columns;
+  Eigen::MatrixXd m(rows_, static_cast<Eigen::Index>(names.size()));
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    const detail::ColumnData& d = column(names[k]).data();
+    if (!is_numeric(d.dtype)) {
+      throw SchemaError(
+          fmt::format("to_eigen: column '{}' is {}, not numeric", names[k], dtype_name(d.dtype)));
+    }
+    for (std::int64_t i = 0; i < rows_; ++i) {
+      const auto u = static_cast<std::size_t>(i);
+      m(i, static_cast<Eigen::Index>(k)) = !d.valid(i)                 ? std::nan("")
+                                           : d.dtype == DType::float64 ? d.floats[u]
+                                           : d.dtype == DType::boolean
+                                               ? static_cast<double>(d.bools[u])
+                                               : static_cast<double>(d.ints[u]);
+    }
+  }
+  return m;
+}
+
 Table Table::head(std::int64_t n) const {
   std::vector<std::int64_t> rows(static_cast<std::size_t>(std::clamp<std::int64_t>(n, 0, rows_)));
   std::iota(rows.begin(), rows.end(), 0);

@@ -265,3 +265,78 @@ TEST(DataFrame, ProjectionPushdownAndTablePrinting) {
 }
 
 }  // namespace
+
+#include "loom/io/serialize.hpp"
+#include "loom/remote.hpp"
+
+namespace {
+
+TEST(DataFrame, SortDropDuplicatesMergeDescribe) {
+  const auto df = sales();
+  const auto sorted = df.sort_values("value", false).compute();
+  EXPECT_EQ(sorted.value<double>(0, "value"), 100.5);
+  EXPECT_FALSE(sorted.value<double>(9, "value").has_value());  // missing last
+  const auto by_two = df.sort_values({"category", "qty"}).compute();
+  EXPECT_EQ(by_two.value<std::int64_t>(0, "qty"), 1);
+  EXPECT_EQ(by_two.value<std::string_view>(4, "category"), "b");
+  EXPECT_EQ(df.drop_duplicates({"category"}).len(), 4);
+  EXPECT_EQ(df.drop_duplicates({"city"}).len(), 4);  // Paris, Lyon, Nice and the missing one
+  EXPECT_EQ(df.drop_duplicates().len(), 10);
+  const auto first_b = df.drop_duplicates({"category"}).compute();
+  EXPECT_EQ(first_b.value<double>(1, "value"), -2.0);  // the first b row is kept
+
+  // Merge: categories a, b, x on the right; "qty" on both sides gets suffixes.
+  const dd::Table right_table(
+      {"category", "label", "qty"},
+      {dd::Column::from_strings({"a", "b", "x"}), dd::Column::from_strings({"A", "B", "X"}),
+       dd::Column::from_ints({100, 200, 300})});
+  const auto right = dd::DataFrame::from_tables({right_table});
+  const auto inner = df.merge(right, "category").compute();
+  EXPECT_EQ(inner.num_rows(), 7);  // 4 a rows + 3 b rows
+  EXPECT_EQ(inner.column_names(), (std::vector<std::string>{"category", "value", "qty_x", "city",
+                                                            "day", "label", "qty_y"}));
+  EXPECT_EQ(inner.value<std::string_view>(0, "label"), "A");
+  EXPECT_EQ(inner.value<std::int64_t>(1, "qty_y"), 200);
+  const auto left = df.merge(right, "category", "left").compute();
+  EXPECT_EQ(left.num_rows(), 10);
+  EXPECT_FALSE(left.value<std::string_view>(3, "label").has_value());  // c: no match
+  EXPECT_THROW((void)df.merge(right, "category", "outer"), loom::ConfigError);
+  EXPECT_THROW((void)df.merge(right, "label"), loom::SchemaError);
+
+  const auto d = df.describe();
+  EXPECT_EQ(d.column_names(), (std::vector<std::string>{"stat", "value", "qty"}));
+  EXPECT_EQ(d.value<std::string_view>(5, "stat"), "50%");
+  EXPECT_EQ(d.value<double>(0, "value"), 8.0);    // count of values
+  EXPECT_EQ(d.value<double>(3, "value"), -2.0);   // min
+  EXPECT_EQ(d.value<double>(5, "qty"), 6.0);      // median of 1, 2, 3, 5, 6, 7, 8, 9, 10
+  EXPECT_EQ(d.value<double>(4, "value"), 3.375);  // 25%: 1.5 + 0.75 * (4.0 - 1.5), at 7 * 0.25
+}
+
+TEST(DataFrame, TablesToEigenSerializeAndLiveInTheObjectStore) {
+  const auto t = sales().compute();
+  const Eigen::MatrixXd m = t.to_eigen({"value", "qty"});
+  ASSERT_EQ(m.rows(), 10);
+  EXPECT_EQ(m(0, 0), 1.5);
+  EXPECT_TRUE(std::isnan(m(2, 0)));
+  EXPECT_EQ(m(9, 1), 10.0);
+  EXPECT_THROW((void)t.to_eigen({"city"}), loom::SchemaError);
+  const std::string bytes = loom::serialize(t);
+  const auto back = loom::deserialize<dd::Table>(bytes);
+  ASSERT_EQ(back.column_names(), t.column_names());
+  for (std::int64_t r = 0; r < 10; ++r) {
+    for (const auto& c : t.column_names()) {
+      ASSERT_EQ(back.column(c).format(r), t.column(c).format(r)) << c << " " << r;
+    }
+  }
+  std::string corrupt = bytes;
+  corrupt[corrupt.size() / 2] = static_cast<char>(corrupt[corrupt.size() / 2] ^ 0x55);
+  corrupt.resize(corrupt.size() - 3);
+  EXPECT_THROW((void)loom::deserialize<dd::Table>(corrupt), std::exception);
+  // In the object store: get returns the same buffers (a Table copy shares them).
+  loom::Runtime runtime({.num_cpus = 2});
+  const auto ref = loom::put(t);
+  const dd::Table got = loom::get(ref);
+  EXPECT_EQ(got.column("value").shared().get(), t.column("value").shared().get());
+}
+
+}  // namespace

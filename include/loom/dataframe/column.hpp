@@ -63,6 +63,10 @@ struct ColumnData {
   }
 };
 
+/// Checks that deserialized storage is consistent (sizes, offsets, codes); loom::Error naming
+/// the column otherwise, so that corrupt bytes never become out-of-bounds reads.
+void check_column(const ColumnData& d, const std::string& name);
+
 }  // namespace detail
 
 /// The C++ type of a dtype's values.

@@ -131,6 +131,45 @@ class DataFrame {
   [[nodiscard]] DataFrame select_dtypes(const SelectDtypesOptions& options) const;
   [[nodiscard]] DataFrame rename(const std::map<std::string, std::string>& columns) const;
 
+  /// Rows ordered by `by` (stable, missing values last), as one partition.
+  [[nodiscard]] DataFrame sort_values(const std::vector<std::string>& by,
+                                      bool ascending = true) const;
+  [[nodiscard]] DataFrame sort_values(std::initializer_list<std::string> by,
+                                      bool ascending = true) const {
+    return sort_values(std::vector<std::string>(by), ascending);
+  }
+  [[nodiscard]] DataFrame sort_values(const std::string& by, bool ascending = true) const {
+    return sort_values(std::vector<std::string>{by}, ascending);
+  }
+  [[nodiscard]] DataFrame sort_values(const char* by, bool ascending = true) const {
+    return sort_values(std::string(by), ascending);
+  }
+  /// The first row of each distinct combination of `subset` (all columns when empty).
+  [[nodiscard]] DataFrame drop_duplicates(const std::vector<std::string>& subset = {}) const;
+  [[nodiscard]] DataFrame drop_duplicates(std::initializer_list<std::string> subset) const {
+    return drop_duplicates(std::vector<std::string>(subset));
+  }
+  /// A hash join on the key columns `on` (pandas' merge): how = "inner" or "left". The right
+  /// side is computed once and hashed; each left partition is joined as it is read. Other
+  /// columns present on both sides get the suffixes "_x" and "_y".
+  [[nodiscard]] DataFrame merge(const DataFrame& right, const std::vector<std::string>& on,
+                                const std::string& how = "inner") const;
+  [[nodiscard]] DataFrame merge(const DataFrame& right, std::initializer_list<std::string> on,
+                                const std::string& how = "inner") const {
+    return merge(right, std::vector<std::string>(on), how);
+  }
+  [[nodiscard]] DataFrame merge(const DataFrame& right, const std::string& on,
+                                const std::string& how = "inner") const {
+    return merge(right, std::vector<std::string>{on}, how);
+  }
+  [[nodiscard]] DataFrame merge(const DataFrame& right, const char* on,
+                                const std::string& how = "inner") const {
+    return merge(right, std::string(on), how);
+  }
+  /// count, mean, std, min, 25%, 50%, 75%, max of the numeric columns (pandas' describe): a
+  /// table whose first column, "stat", names the rows.
+  [[nodiscard]] Table describe() const;
+
   [[nodiscard]] GroupBy groupby(const std::string& key) const {
     return groupby(std::vector<std::string>{key});
   }

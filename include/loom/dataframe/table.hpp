@@ -9,12 +9,18 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <Eigen/Core>
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
 
 #include "loom/dataframe/column.hpp"
 
@@ -52,10 +58,18 @@ class Table {
     return v[static_cast<std::size_t>(row)];
   }
 
+  /// Numeric columns (int64, float64, bool; all of them when `columns` is empty) as an Eigen
+  /// matrix, one column per column; missing values are NaN. SchemaError for a text column.
+  [[nodiscard]] Eigen::MatrixXd to_eigen(const std::vector<std::string>& columns = {}) const;
+
   /// The first n rows.
   [[nodiscard]] Table head(std::int64_t n = 5) const;
   /// Rows ordered by the columns `by` (stable; missing values last, as pandas).
   [[nodiscard]] Table sort_values(const std::vector<std::string>& by, bool ascending = true) const;
+  [[nodiscard]] Table sort_values(std::initializer_list<std::string> by,
+                                  bool ascending = true) const {
+    return sort_values(std::vector<std::string>(by), ascending);
+  }
   /// Writes CSV (header, no index column, as pandas' to_csv(index=False)).
   void to_csv(const std::filesystem::path& path) const;
   void write_csv(std::ostream& out) const;
@@ -72,5 +86,34 @@ class Table {
   std::vector<Column> columns_;
   std::int64_t rows_ = 0;
 };
+
+/// Tables are serializable (cereal), so that the object store and Parallel's process backend
+/// can hold and ship them; in one process a Table is shared, not copied.
+template <class Archive>
+void save(Archive& ar, const Table& t) {
+  ar(static_cast<std::uint64_t>(t.num_columns()));
+  for (std::size_t k = 0; k < t.num_columns(); ++k) {
+    const detail::ColumnData& d = t.column(k).data();
+    ar(t.column_names()[k], static_cast<int>(d.dtype), d.size, d.ints, d.floats, d.bools, d.offsets,
+       d.bytes, d.dictionary, d.codes, d.validity, d.null_count);
+  }
+}
+template <class Archive>
+void load(Archive& ar, Table& t) {
+  std::uint64_t n = 0;
+  ar(n);
+  std::vector<std::string> names(n);
+  std::vector<Column> columns;
+  for (std::uint64_t k = 0; k < n; ++k) {
+    auto d = std::make_shared<detail::ColumnData>();
+    int dtype = 0;
+    ar(names[k], dtype, d->size, d->ints, d->floats, d->bools, d->offsets, d->bytes, d->dictionary,
+       d->codes, d->validity, d->null_count);
+    d->dtype = static_cast<DType>(dtype);
+    detail::check_column(*d, names[k]);
+    columns.emplace_back(std::move(d));
+  }
+  t = Table(std::move(names), std::move(columns));
+}
 
 }  // namespace loom::dataframe
