@@ -260,6 +260,35 @@ void ColumnBuilder::append_from(const ColumnData& src, std::int64_t i) {
   }
 }
 
+void ColumnBuilder::truncate(std::int64_t rows) {
+  if (rows >= d_->size) return;
+  const auto n = static_cast<std::size_t>(rows);
+  for (std::int64_t i = rows; i < d_->size; ++i) {
+    if (!d_->valid(i)) --d_->null_count;
+  }
+  switch (d_->dtype) {
+    case DType::int64:
+    case DType::datetime:
+      d_->ints.resize(n);
+      break;
+    case DType::float64:
+      d_->floats.resize(n);
+      break;
+    case DType::boolean:
+      d_->bools.resize(n);
+      break;
+    case DType::string:
+      if (d_->dictionary) {
+        d_->codes.resize(n);
+      } else {
+        d_->offsets.resize(n + 1);
+        d_->bytes.resize(static_cast<std::size_t>(d_->offsets.back()));
+      }
+      break;
+  }
+  d_->size = rows;
+}
+
 void ColumnBuilder::widen_to_float() {
   if (d_->dtype != DType::int64) return;
   d_->floats.resize(d_->ints.size());

@@ -3,6 +3,10 @@
 // newline or a doubled quote; CRLF or LF line ends; the last line may lack one). Private to
 // src/dataframe.
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -78,6 +82,73 @@ class RowTokenizer {
       return Status::kRow;
     }
   }
+
+  enum class Field { kMore, kRowEnd, kUnterminatedQuote };
+
+  /// Reads one field at p into `out` and what follows it: a separator (kMore) or the end of
+  /// the row (its line end consumed, or the end of the text). Views as for next(); a quoted
+  /// field with doubled quotes is unescaped into storage reused from the next row on.
+  Field field(const char*& p, const char* end, std::string_view& out) {
+    if (p < end && *p == '"') {
+      const char* q = ++p;
+      bool escaped = false;
+      for (;;) {
+        q = static_cast<const char*>(std::memchr(q, '"', static_cast<std::size_t>(end - q)));
+        if (q == nullptr) return Field::kUnterminatedQuote;
+        if (q + 1 < end && q[1] == '"') {
+          escaped = true;
+          q += 2;
+          continue;
+        }
+        break;
+      }
+      std::string_view raw(p, static_cast<std::size_t>(q - p));
+      out = escaped ? unescape(raw) : raw;
+      p = q + 1;
+      const char* r = p;
+      while (r < end && !stop_[static_cast<unsigned char>(*r)]) ++r;
+      if (r != p) {
+        std::string& s = scratch();
+        s.assign(out);
+        s.append(p, static_cast<std::size_t>(r - p));
+        out = s;
+        p = r;
+      }
+    } else {
+      const char* q = scan(p, end);
+      out = std::string_view(p, static_cast<std::size_t>(q - p));
+      p = q;
+    }
+    if (p >= end) return Field::kRowEnd;
+    if (*p == sep_) {
+      ++p;
+      return Field::kMore;
+    }
+    if (*p == '\r') ++p;
+    if (p < end && *p == '\n') ++p;
+    return Field::kRowEnd;
+  }
+  /// The first separator or line end at or after p (end if none): 16 bytes at a time.
+  [[nodiscard]] const char* scan(const char* q, const char* end) const {
+#ifdef __SSE2__
+    const __m128i vs = _mm_set1_epi8(sep_);
+    const __m128i vn = _mm_set1_epi8('\n');
+    const __m128i vr = _mm_set1_epi8('\r');
+    while (end - q >= 16) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+      const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vs), _mm_cmpeq_epi8(x, vn)),
+                                       _mm_cmpeq_epi8(x, vr));
+      const int mask = _mm_movemask_epi8(hit);
+      if (mask != 0) return q + __builtin_ctz(static_cast<unsigned>(mask));
+      q += 16;
+    }
+#endif
+    while (q < end && !stop_[static_cast<unsigned char>(*q)]) ++q;
+    return q;
+  }
+
+  /// Starts a row (recycles the unescaping storage).
+  void begin_row() noexcept { used_ = 0; }
 
   [[nodiscard]] const std::vector<std::string_view>& fields() const noexcept { return fields_; }
   /// A blank line: one empty, unquoted field.

@@ -37,6 +37,8 @@ class ColumnBuilder {
   void append_string(std::string_view s);
   /// Row i of `src` (same dtype), missing or not.
   void append_from(const ColumnData& src, std::int64_t i);
+  /// Drops the rows from `rows` on (a row found bad after some of its fields were added).
+  void truncate(std::int64_t rows);
   /// An int64 column becomes float64, its values converted (CSV widening).
   void widen_to_float();
 
