@@ -113,14 +113,14 @@ void check_column(const ColumnData& d, const std::string& name) {
 }
 
 namespace {
-// Strings stay dictionary-encoded while the distinct ones are at most this many, or at most
-// half the rows seen.
+// Strings are dictionary-encoded while built; a column whose distinct strings are more than
+// this many and more than half its rows is stored plainly when finished.
 constexpr std::int64_t kDictionaryFloor = 4096;
 }  // namespace
 
-ColumnBuilder::ColumnBuilder(DType dtype) : d_(std::make_shared<ColumnData>()) {
+ColumnBuilder::ColumnBuilder(DType dtype, bool dictionary) : d_(std::make_shared<ColumnData>()) {
   d_->dtype = dtype;
-  if (dtype == DType::string) {
+  if (dtype == DType::string && dictionary) {
     d_->dictionary = true;
     slots_.assign(1024, -1);
   }
@@ -140,7 +140,11 @@ void ColumnBuilder::reserve(std::int64_t rows) {
       d_->bools.reserve(n);
       break;
     case DType::string:
-      if (d_->dictionary) d_->codes.reserve(n);
+      if (d_->dictionary) {
+        d_->codes.reserve(n);
+      } else {
+        d_->offsets.reserve(n + 1);
+      }
       break;
   }
 }
@@ -224,8 +228,6 @@ void ColumnBuilder::drop_dictionary() {
 void ColumnBuilder::append_string(std::string_view s) {
   if (d_->dictionary) {
     d_->codes.push_back(intern(s));
-    const auto distinct = static_cast<std::int64_t>(d_->offsets.size() - 1);
-    if (distinct > kDictionaryFloor && distinct * 2 > d_->size + 1) drop_dictionary();
   } else {
     d_->bytes.append(s);
     d_->offsets.push_back(static_cast<std::int64_t>(d_->bytes.size()));
@@ -301,6 +303,10 @@ void ColumnBuilder::widen_to_float() {
 }
 
 Column ColumnBuilder::finish() {
+  if (d_->dictionary) {  // mostly distinct strings are stored plainly
+    const auto distinct = static_cast<std::int64_t>(d_->offsets.size() - 1);
+    if (distinct > kDictionaryFloor && distinct * 2 > d_->size) drop_dictionary();
+  }
   auto out = std::move(d_);
   if (!out->validity.empty()) out->validity.resize(static_cast<std::size_t>((out->size >> 6) + 1));
   d_ = std::make_shared<ColumnData>();

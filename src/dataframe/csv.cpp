@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 #include <iostream>
+#include <unordered_set>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -179,6 +180,7 @@ void CsvSource::infer() {
   std::vector<bool> all_float(n, true);
   std::vector<bool> all_bool(n, true);
   std::vector<bool> seen(n, false);
+  std::vector<std::unordered_set<std::string>> distinct(n);
   const MappedFile& f = file(0);
   const char* p = f.data() + data_start_[0];
   const char* end = f.data() + std::min(f.size(), data_start_[0] + kSampleBytes);
@@ -196,6 +198,7 @@ void CsvSource::infer() {
       const std::string_view v = tok.fields()[c];
       if (na_.contains(v)) continue;
       seen[c] = true;
+      if (distinct[c].size() <= 4096) distinct[c].emplace(v);
       std::int64_t i = 0;
       double d = 0;
       bool b = false;
@@ -204,8 +207,16 @@ void CsvSource::infer() {
       if (all_bool[c] && !parse_bool(v, b)) all_bool[c] = false;
     }
   }
-  if (sample_rows > 0)
+  if (sample_rows > 0) {
     row_bytes_ = static_cast<double>(p - sample_start) / static_cast<double>(sample_rows);
+  }
+  // Strings are interned when the sample repeats them (at most half as many distinct values as
+  // rows, or few); a column of mostly distinct strings is stored plainly, with no hashing.
+  schema_.dictionary.assign(n, true);
+  for (std::size_t c = 0; c < n; ++c) {
+    const auto d = static_cast<std::int64_t>(distinct[c].size());
+    schema_.dictionary[c] = d <= 64 || d * 2 <= sample_rows;
+  }
   for (std::size_t c = 0; c < n; ++c) {
     const std::string& name = schema_.file_columns[c];
     if (const auto it = options_.dtype.find(name); it != options_.dtype.end()) {
@@ -377,7 +388,7 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
   }
   const std::size_t ncols = schema_.file_columns.size();
   std::vector<ColumnBuilder> builders;
-  for (std::size_t c : read) builders.emplace_back(schema_.file_dtypes[c]);
+  for (std::size_t c : read) builders.emplace_back(schema_.file_dtypes[c], schema_.dictionary[c]);
   std::vector<bool> wide(read.size(), false);
   const auto estimate =
       static_cast<std::int64_t>(static_cast<double>(part.end - part.begin) / row_bytes_ * 1.05) +

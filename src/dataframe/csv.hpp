@@ -64,6 +64,7 @@ struct CsvPartition {
 struct CsvSchema {
   std::vector<std::string> file_columns;  // every column of the files, in order
   std::vector<DType> file_dtypes;
+  std::vector<bool> dictionary;     // per file column: strings repeat enough to intern them
   std::vector<std::size_t> output;  // the file columns read (usecols), in file order
 };
 

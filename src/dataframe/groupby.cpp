@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <unordered_map>
 #include <unordered_set>
+
+#include <xxhash.h>
 
 #include <fmt/format.h>
 
@@ -235,9 +238,9 @@ struct Acc {
 };
 
 struct Partial {
-  std::vector<std::string> keys;  // encoded, per group in order of appearance
-  std::unordered_map<std::string, std::size_t> index;
-  std::vector<Acc> accs;  // one per AggSpec
+  std::deque<std::string> keys;  // encoded, per group in order of appearance (stable addresses)
+  std::unordered_map<std::string_view, std::size_t> index;  // only where keys may repeat
+  std::vector<Acc> accs;                                    // one per AggSpec
 };
 
 Partial aggregate_partition(const Table& t, const std::vector<std::string>& keys,
@@ -248,11 +251,21 @@ Partial aggregate_partition(const Table& t, const std::vector<std::string>& keys
   std::vector<const ColumnData*> key_cols;
   for (const auto& k : keys) key_cols.push_back(&t.column(k).data());
   // Row -> group (-1: a missing key, dropped as pandas' dropna=True does).
-  std::vector<std::int64_t> group(static_cast<std::size_t>(n), -1);
+  std::vector<std::int32_t> group(static_cast<std::size_t>(n), -1);
+  std::int64_t int_lo = 0;  // the range of a single int key (set by the test below)
+  std::int64_t int_hi = 0;
+  // A new group for a key known to be new (dictionary entries and int values are distinct).
+  auto new_group = [&](std::string&& key) {
+    part.keys.push_back(std::move(key));
+    return static_cast<std::int64_t>(part.keys.size() - 1);
+  };
+  // The group of a key that may have been seen.
   auto group_of = [&](std::string&& key) {
-    const auto [it, fresh] = part.index.try_emplace(std::move(key), part.keys.size());
-    if (fresh) part.keys.push_back(it->first);
-    return static_cast<std::int64_t>(it->second);
+    const auto it = part.index.find(key);
+    if (it != part.index.end()) return static_cast<std::int64_t>(it->second);
+    const std::int64_t g = new_group(std::move(key));
+    part.index.emplace(part.keys.back(), static_cast<std::size_t>(g));
+    return g;
   };
   if (key_cols.size() == 1 && key_cols[0]->dtype == DType::string && key_cols[0]->dictionary) {
     // One dictionary-encoded key: each distinct string is looked up once.
@@ -264,20 +277,21 @@ Partial aggregate_partition(const Table& t, const std::vector<std::string>& keys
       if (code_group[code] < 0) {
         std::string key;
         encode_value(key, d, i);
-        code_group[code] = group_of(std::move(key));
+        code_group[code] = new_group(std::move(key));
       }
       group[static_cast<std::size_t>(i)] = code_group[code];
     }
-  } else if (key_cols.size() == 1 && key_cols[0]->dtype == DType::int64 &&
+  } else if (key_cols.size() == 1 && key_cols[0]->dtype == DType::int64 && n > 0 &&
              [&] {  // a compact range of ints: a table indexed by value
-               const ColumnData& d = *key_cols[0];
-               if (n == 0) return false;
-               const auto [lo, hi] = std::minmax_element(d.ints.begin(), d.ints.end());
-               return static_cast<double>(*hi) - static_cast<double>(*lo) < (1 << 22);
+               const auto [lo_it, hi_it] =
+                   std::minmax_element(key_cols[0]->ints.begin(), key_cols[0]->ints.end());
+               int_lo = *lo_it;
+               int_hi = *hi_it;
+               return static_cast<double>(int_hi) - static_cast<double>(int_lo) < (1 << 22);
              }()) {
     const ColumnData& d = *key_cols[0];
-    const std::int64_t lo = *std::min_element(d.ints.begin(), d.ints.end());
-    const std::int64_t hi = *std::max_element(d.ints.begin(), d.ints.end());
+    const std::int64_t lo = int_lo;
+    const std::int64_t hi = int_hi;
     std::vector<std::int64_t> value_group(static_cast<std::size_t>(hi - lo + 1), -1);
     for (std::int64_t i = 0; i < n; ++i) {
       if (!d.valid(i)) continue;
@@ -286,7 +300,7 @@ Partial aggregate_partition(const Table& t, const std::vector<std::string>& keys
       if (g < 0) {
         std::string key;
         encode_value(key, d, i);
-        g = group_of(std::move(key));
+        g = new_group(std::move(key));
       }
       group[u] = g;
     }
@@ -299,7 +313,7 @@ Partial aggregate_partition(const Table& t, const std::vector<std::string>& keys
       if (fresh) {
         std::string key;
         encode_value(key, d, i);
-        it->second = group_of(std::move(key));
+        it->second = new_group(std::move(key));
       }
       group[static_cast<std::size_t>(i)] = it->second;
     }
@@ -336,9 +350,51 @@ Partial aggregate_partition(const Table& t, const std::vector<std::string>& keys
       if (g < 0) {
         key.clear();
         for (const auto* d : key_cols) encode_value(key, *d, i);
-        g = group_of(std::string(key));
+        g = new_group(std::string(key));
       }
       group[static_cast<std::size_t>(i)] = g;
+    }
+  } else if (key_cols.size() == 1 && key_cols[0]->dtype == DType::string) {
+    // One key of plain (mostly distinct) strings: a flat open-addressing table of (hash, group),
+    // strings compared only when the hashes match, against a row that holds the group's key.
+    const ColumnData& d = *key_cols[0];
+    struct Slot {
+      std::uint64_t hash = 0;
+      std::int64_t group = -1;
+    };
+    std::vector<Slot> slots(1024);
+    std::vector<std::int64_t> key_row;  // per group
+    std::size_t mask = slots.size() - 1;
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (!d.valid(i)) continue;
+      const std::string_view v = d.str(i);
+      const std::uint64_t h = XXH3_64bits(v.data(), v.size());
+      for (std::size_t k = h & mask;; k = (k + 1) & mask) {
+        Slot& slot = slots[k];
+        if (slot.group < 0) {
+          std::string key;
+          encode_value(key, d, i);
+          slot = {h, new_group(std::move(key))};
+          key_row.push_back(i);
+          group[static_cast<std::size_t>(i)] = slot.group;
+          if (key_row.size() * 2 > slots.size()) {  // grow at half full
+            std::vector<Slot> bigger(slots.size() * 2);
+            mask = bigger.size() - 1;
+            for (const Slot& s : slots) {
+              if (s.group < 0) continue;
+              std::size_t j = s.hash & mask;
+              while (bigger[j].group >= 0) j = (j + 1) & mask;
+              bigger[j] = s;
+            }
+            slots = std::move(bigger);
+          }
+          break;
+        }
+        if (slot.hash == h && d.str(key_row[static_cast<std::size_t>(slot.group)]) == v) {
+          group[static_cast<std::size_t>(i)] = slot.group;
+          break;
+        }
+      }
     }
   } else {
     std::string key;
@@ -449,32 +505,58 @@ Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
     partials[static_cast<std::size_t>(p)] =
         aggregate_partition(input.partition(p, needed), keys, aggs);
   });
-  // Merge in partition order (first/last follow the row order).
-  Partial all;
-  for (const auto& a : aggs) all.accs.emplace_back(fn_of(a.fn));
-  for (auto& part : partials) {
+  // Merge: groups are spread over buckets by key hash; each bucket merges its groups from every
+  // partition in partition order (first/last follow the row order), the buckets in parallel.
+  constexpr std::size_t kBuckets = 64;
+  std::vector<std::vector<std::vector<std::uint32_t>>> members(
+      partials.size(), std::vector<std::vector<std::uint32_t>>(kBuckets));
+  loom::detail::parallel_blocks(np, [&](std::int64_t p) {
+    const Partial& part = partials[static_cast<std::size_t>(p)];
+    auto& mine = members[static_cast<std::size_t>(p)];
     for (std::size_t h = 0; h < part.keys.size(); ++h) {
-      const auto [it, fresh] = all.index.try_emplace(part.keys[h], all.keys.size());
-      if (fresh) {
-        all.keys.push_back(part.keys[h]);
-        for (auto& acc : all.accs) acc.resize(all.keys.size());
-      }
-      for (std::size_t s = 0; s < aggs.size(); ++s) all.accs[s].merge(it->second, part.accs[s], h);
+      const auto bucket = XXH3_64bits(part.keys[h].data(), part.keys[h].size()) % kBuckets;
+      mine[bucket].push_back(static_cast<std::uint32_t>(h));
     }
-    part = Partial{};
+  });
+  std::vector<Partial> merged(kBuckets);
+  loom::detail::parallel_blocks(static_cast<std::int64_t>(kBuckets), [&](std::int64_t bi) {
+    const auto bucket = static_cast<std::size_t>(bi);
+    Partial& out = merged[bucket];
+    std::size_t bound = 0;
+    for (const auto& m : members) bound += m[bucket].size();
+    for (const auto& a : aggs) out.accs.emplace_back(fn_of(a.fn));
+    for (auto& acc : out.accs) acc.resize(bound);
+    out.index.reserve(bound);
+    for (std::size_t p = 0; p < partials.size(); ++p) {
+      const Partial& part = partials[p];
+      for (const std::uint32_t h : members[p][bucket]) {
+        const std::string_view key = part.keys[h];
+        const auto [it, fresh] = out.index.try_emplace(key, out.keys.size());
+        if (fresh) out.keys.emplace_back(key);
+        for (std::size_t s = 0; s < aggs.size(); ++s)
+          out.accs[s].merge(it->second, part.accs[s], h);
+      }
+    }
+  });
+  // Sorted by key: (bucket, group) pairs.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> order;
+  for (std::size_t bucket = 0; bucket < kBuckets; ++bucket) {
+    for (std::size_t g = 0; g < merged[bucket].keys.size(); ++g) {
+      order.emplace_back(static_cast<std::uint32_t>(bucket), static_cast<std::uint32_t>(g));
+    }
   }
-  // Sorted by key.
-  std::vector<std::size_t> order(all.keys.size());
-  for (std::size_t g = 0; g < order.size(); ++g) order[g] = g;
+  auto key_of = [&](const std::pair<std::uint32_t, std::uint32_t>& o) -> const std::string& {
+    return merged[o.first].keys[o.second];
+  };
   std::sort(order.begin(), order.end(),
-            [&](std::size_t a, std::size_t b) { return all.keys[a] < all.keys[b]; });
+            [&](const auto& a, const auto& b) { return key_of(a) < key_of(b); });
 
   std::vector<std::string> names;
   std::vector<Column> cols;
   std::vector<ColumnBuilder> key_builders;
   for (std::size_t k = 0; k < keys.size(); ++k) key_builders.emplace_back(result_schema[k].dtype);
-  for (const std::size_t g : order) {
-    const char* p = all.keys[g].data();
+  for (const auto& o : order) {
+    const char* p = key_of(o).data();
     for (auto& b : key_builders) decode_value(p, b);
   }
   for (std::size_t k = 0; k < keys.size(); ++k) {
@@ -482,15 +564,19 @@ Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
     cols.push_back(key_builders[k].finish());
   }
   for (std::size_t s = 0; s < aggs.size(); ++s) {
-    const Acc& acc = all.accs[s];
+    bool saw_float = false;
+    for (const auto& m : merged) saw_float = saw_float || m.accs[s].saw_float;
+    for (const auto& part : partials) saw_float = saw_float || part.accs[s].saw_float;
     const std::string& fn = aggs[s].fn;
     DType t = result_schema[keys.size() + s].dtype;
-    if (acc.saw_float && t == DType::int64 && fn != "count" && fn != "size" && fn != "nunique") {
+    if (saw_float && t == DType::int64 && fn != "count" && fn != "size" && fn != "nunique") {
       t = DType::float64;  // an int column widened to float64 while it was read
     }
     ColumnBuilder b(t);
     b.reserve(static_cast<std::int64_t>(order.size()));
-    for (const std::size_t g : order) {
+    for (const auto& o : order) {
+      const Acc& acc = merged[o.first].accs[s];
+      const std::size_t g = o.second;
       const std::int64_t c = acc.count[g];
       if (fn == "count" || fn == "size") {
         b.append_int(c);

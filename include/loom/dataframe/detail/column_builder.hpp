@@ -13,7 +13,9 @@ namespace loom::dataframe::detail {
 
 class ColumnBuilder {
  public:
-  explicit ColumnBuilder(DType dtype);
+  /// `dictionary`: strings are interned as they come (for columns of repeated values); else
+  /// stored plainly (mostly distinct values: no hashing while building).
+  explicit ColumnBuilder(DType dtype, bool dictionary = true);
   ColumnBuilder(ColumnBuilder&&) noexcept = default;
   ColumnBuilder& operator=(ColumnBuilder&&) noexcept = default;
 
