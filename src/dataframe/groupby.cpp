@@ -6,11 +6,21 @@
 #include <cmath>
 #include <cstring>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <unordered_map>
 #include <unordered_set>
 
 #include <xxhash.h>
+#include <cereal/archives/binary.hpp>
+#include <cereal/types/deque.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/unordered_set.hpp>
+#include <cereal/types/vector.hpp>
+
+#include "loom/core/config.hpp"
+#include "loom/core/detail/temp_folder.hpp"
 
 #include <fmt/format.h>
 
@@ -123,11 +133,12 @@ Fn fn_of(const std::string& name) {
 }
 
 struct Acc {
+  Acc() = default;  // for deserialization
   explicit Acc(Fn f) : fn(f) {}
   Fn fn = Fn::kSum;
   std::vector<std::int64_t> count;  // non-missing values (size: all rows)
-  std::vector<std::int64_t> isum;
-  std::vector<double> fsum;
+  std::vector<std::int64_t> isum;   // of integer (and bool) values
+  std::vector<double> fsum;         // of float values: the total is isum + fsum
   std::vector<double> mean;
   std::vector<double> m2;
   std::vector<double> fval;  // min/max/first/last of numbers
@@ -169,8 +180,11 @@ struct Acc {
                                                                                       : 0;
     const std::int64_t seen = count[g]++;
     if (fn == Fn::kSum || fn == Fn::kMean) {
-      isum[g] += xi;
-      fsum[g] += x;
+      if (is_float) {
+        fsum[g] += x;
+      } else {
+        isum[g] += xi;
+      }
     } else if (fn == Fn::kStd || fn == Fn::kVar) {
       const double delta = x - mean[g];
       mean[g] += delta / static_cast<double>(seen + 1);
@@ -197,6 +211,11 @@ struct Acc {
       encode_value(key, d, i);
       uniq[g].insert(std::move(key));
     }
+  }
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(fn, count, isum, fsum, mean, m2, fval, ival, sval, uniq, saw_float, text);
   }
 
   // Merges group h of `o` (a later partition) into group g.
@@ -242,6 +261,29 @@ struct Partial {
   std::unordered_map<std::string_view, std::size_t> index;  // only where keys may repeat
   std::vector<Acc> accs;                                    // one per AggSpec
 };
+
+// dataframe.shuffle.method = "disk": each partition's partial results go to a file as soon as
+// they are made and come back one at a time for the merge, so that only one partition's
+// partials are in memory with the merged groups.
+void write_partial(const Partial& part, const std::filesystem::path& path) {
+  std::ofstream out(path, std::ios::binary);
+  {
+    cereal::BinaryOutputArchive ar(out);
+    ar(part.keys, part.accs);
+  }
+  out.flush();
+  if (!out) {
+    throw Error(fmt::format("groupby: cannot write the partial results to '{}'", path.string()));
+  }
+}
+Partial read_partial(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(fmt::format("groupby: the partial results in '{}' are gone", path.string()));
+  cereal::BinaryInputArchive ar(in);
+  Partial part;
+  ar(part.keys, part.accs);
+  return part;
+}
 
 Partial aggregate_partition(const Table& t, const std::vector<std::string>& keys,
                             const std::vector<AggSpec>& aggs) {
@@ -439,7 +481,6 @@ Partial aggregate_partition(const Table& t, const std::vector<std::string>& keys
           ++acc.count[gu];
           if (sums) {
             acc.isum[gu] += d.ints[u];
-            acc.fsum[gu] += static_cast<double>(d.ints[u]);
           }
         } else {
           if (std::isnan(d.floats[u])) continue;
@@ -500,44 +541,67 @@ Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
     }
   }
   const std::int64_t np = input.npartitions();
-  std::vector<Partial> partials(static_cast<std::size_t>(np));
-  loom::detail::parallel_blocks(np, [&](std::int64_t p) {
-    partials[static_cast<std::size_t>(p)] =
-        aggregate_partition(input.partition(p, needed), keys, aggs);
-  });
-  // Merge: groups are spread over buckets by key hash; each bucket merges its groups from every
-  // partition in partition order (first/last follow the row order), the buckets in parallel.
   constexpr std::size_t kBuckets = 64;
-  std::vector<std::vector<std::vector<std::uint32_t>>> members(
-      partials.size(), std::vector<std::vector<std::uint32_t>>(kBuckets));
-  loom::detail::parallel_blocks(np, [&](std::int64_t p) {
-    const Partial& part = partials[static_cast<std::size_t>(p)];
-    auto& mine = members[static_cast<std::size_t>(p)];
-    for (std::size_t h = 0; h < part.keys.size(); ++h) {
-      const auto bucket = XXH3_64bits(part.keys[h].data(), part.keys[h].size()) % kBuckets;
-      mine[bucket].push_back(static_cast<std::uint32_t>(h));
-    }
-  });
   std::vector<Partial> merged(kBuckets);
-  loom::detail::parallel_blocks(static_cast<std::int64_t>(kBuckets), [&](std::int64_t bi) {
-    const auto bucket = static_cast<std::size_t>(bi);
-    Partial& out = merged[bucket];
-    std::size_t bound = 0;
-    for (const auto& m : members) bound += m[bucket].size();
+  for (auto& out : merged) {
     for (const auto& a : aggs) out.accs.emplace_back(fn_of(a.fn));
-    for (auto& acc : out.accs) acc.resize(bound);
-    out.index.reserve(bound);
-    for (std::size_t p = 0; p < partials.size(); ++p) {
-      const Partial& part = partials[p];
-      for (const std::uint32_t h : members[p][bucket]) {
-        const std::string_view key = part.keys[h];
-        const auto [it, fresh] = out.index.try_emplace(key, out.keys.size());
-        if (fresh) out.keys.emplace_back(key);
-        for (std::size_t s = 0; s < aggs.size(); ++s)
-          out.accs[s].merge(it->second, part.accs[s], h);
+  }
+  // Merges some partials (in partition order: first/last follow the row order) into the
+  // buckets: groups are spread by key hash, the buckets merged in parallel.
+  auto merge_partials = [&](std::vector<Partial>& partials) {
+    std::vector<std::vector<std::vector<std::uint32_t>>> members(
+        partials.size(), std::vector<std::vector<std::uint32_t>>(kBuckets));
+    loom::detail::parallel_blocks(static_cast<std::int64_t>(partials.size()), [&](std::int64_t p) {
+      const Partial& part = partials[static_cast<std::size_t>(p)];
+      auto& mine = members[static_cast<std::size_t>(p)];
+      for (std::size_t h = 0; h < part.keys.size(); ++h) {
+        const auto bucket = XXH3_64bits(part.keys[h].data(), part.keys[h].size()) % kBuckets;
+        mine[bucket].push_back(static_cast<std::uint32_t>(h));
       }
+    });
+    loom::detail::parallel_blocks(static_cast<std::int64_t>(kBuckets), [&](std::int64_t bi) {
+      const auto bucket = static_cast<std::size_t>(bi);
+      Partial& out = merged[bucket];
+      std::size_t bound = out.keys.size();
+      for (const auto& m : members) bound += m[bucket].size();
+      for (auto& acc : out.accs) acc.resize(bound);
+      out.index.reserve(bound);
+      for (std::size_t p = 0; p < partials.size(); ++p) {
+        const Partial& part = partials[p];
+        for (const std::uint32_t h : members[p][bucket]) {
+          const auto found = out.index.find(std::string_view(part.keys[h]));
+          std::size_t g = 0;
+          if (found == out.index.end()) {
+            g = out.keys.size();
+            out.keys.emplace_back(part.keys[h]);
+            out.index.emplace(out.keys.back(), g);
+          } else {
+            g = found->second;
+          }
+          for (std::size_t s = 0; s < aggs.size(); ++s) out.accs[s].merge(g, part.accs[s], h);
+        }
+      }
+    });
+  };
+  if (config::get("dataframe.shuffle.method") == "disk") {
+    const loom::detail::TempFolder folder("groupby");
+    auto file = [&](std::int64_t p) { return folder.path() / fmt::format("partial-{}.bin", p); };
+    loom::detail::parallel_blocks(np, [&](std::int64_t p) {
+      write_partial(aggregate_partition(input.partition(p, needed), keys, aggs), file(p));
+    });
+    for (std::int64_t p = 0; p < np; ++p) {
+      std::vector<Partial> one;
+      one.push_back(read_partial(file(p)));
+      merge_partials(one);
     }
-  });
+  } else {  // "tasks" (or "p2p"): every partition's partials in memory, merged together
+    std::vector<Partial> partials(static_cast<std::size_t>(np));
+    loom::detail::parallel_blocks(np, [&](std::int64_t p) {
+      partials[static_cast<std::size_t>(p)] =
+          aggregate_partition(input.partition(p, needed), keys, aggs);
+    });
+    merge_partials(partials);
+  }
   // Sorted by key: (bucket, group) pairs.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> order;
   for (std::size_t bucket = 0; bucket < kBuckets; ++bucket) {
@@ -566,7 +630,6 @@ Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
   for (std::size_t s = 0; s < aggs.size(); ++s) {
     bool saw_float = false;
     for (const auto& m : merged) saw_float = saw_float || m.accs[s].saw_float;
-    for (const auto& part : partials) saw_float = saw_float || part.accs[s].saw_float;
     const std::string& fn = aggs[s].fn;
     DType t = result_schema[keys.size() + s].dtype;
     if (saw_float && t == DType::int64 && fn != "count" && fn != "size" && fn != "nunique") {
@@ -583,9 +646,12 @@ Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
       } else if (fn == "nunique") {
         b.append_int(static_cast<std::int64_t>(acc.uniq[g].size()));
       } else if (fn == "sum") {
-        t == DType::int64 ? b.append_int(acc.isum[g]) : b.append_double(acc.fsum[g]);
+        t == DType::int64 ? b.append_int(acc.isum[g])
+                          : b.append_double(static_cast<double>(acc.isum[g]) + acc.fsum[g]);
       } else if (fn == "mean") {
-        c == 0 ? b.append_null() : b.append_double(acc.fsum[g] / static_cast<double>(c));
+        c == 0 ? b.append_null()
+               : b.append_double((static_cast<double>(acc.isum[g]) + acc.fsum[g]) /
+                                 static_cast<double>(c));
       } else if (fn == "std" || fn == "var") {
         if (c <= 1) {
           b.append_null();

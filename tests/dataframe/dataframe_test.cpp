@@ -340,3 +340,42 @@ TEST(DataFrame, TablesToEigenSerializeAndLiveInTheObjectStore) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(GroupBy, DiskShuffleGivesTheSameResult) {
+  // 3000 rows in many partitions, 300 groups: the partial results of each partition go through
+  // files with dataframe.shuffle.method = "disk".
+  std::string text = "k,v,s\n";
+  for (int i = 0; i < 3000; ++i) {
+    text += std::to_string(i * 7 % 300) + ",";
+    if (i % 13 != 0) text += std::to_string(i % 17) + "." + std::to_string(i % 10);
+    text += ",w" + std::to_string(i % 5) + "\n";
+  }
+  const std::string path = write("shuffle.csv", text);
+  auto run = [&] {
+    return dd::read_csv(path, {.blocksize = 2000})
+        .groupby("k")
+        .agg({{"v", {"sum", "mean", "std", "min", "first", "last", "count"}},
+              {"s", {"nunique", "max"}}})
+        .compute();
+  };
+  const dd::Table tasks = run();
+  dd::Table disk;
+  {
+    loom::config::Scope scope{{"dataframe.shuffle.method", "disk"}};
+    disk = run();
+  }
+  ASSERT_EQ(tasks.num_rows(), 300);
+  ASSERT_EQ(disk.column_names(), tasks.column_names());
+  ASSERT_EQ(disk.num_rows(), tasks.num_rows());
+  for (std::int64_t r = 0; r < tasks.num_rows(); ++r) {
+    for (const auto& c : tasks.column_names()) {
+      ASSERT_EQ(disk.column(c).format(r), tasks.column(c).format(r)) << c << " row " << r;
+    }
+  }
+  EXPECT_EQ(tasks.value<std::int64_t>(0, "v_count"),
+            9);  // k = 0: rows 0, 300, ..., 2700 (one missing)
+}
+
+}  // namespace
