@@ -543,9 +543,8 @@ std::string format_datetime(std::int64_t ns) {
 std::string format_double(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  std::string s = fmt::format("{:.6f}", v);
-  while (!s.empty() && s.back() == '0') s.pop_back();
-  if (!s.empty() && s.back() == '.') s.push_back('0');
+  std::string s = fmt::format("{}", v);  // the shortest text that reads back as v
+  if (s.find_first_of(".eE") == std::string::npos) s += ".0";
   return s;
 }
 

@@ -246,52 +246,74 @@ void CsvSource::infer() {
 }
 
 void CsvSource::split(std::size_t k) {
-  const MappedFile& f = file(k);
+  // Nominal blocks only: the cuts on row boundaries are found when the data is first needed.
   const std::int64_t start = data_start_[k];
-  const std::int64_t size = f.size();
+  const std::int64_t size = file(k).size();
   const std::int64_t bs = options_.blocksize.bytes();
   if (start >= size) return;
   const std::int64_t blocks = (size - start + bs - 1) / bs;
-  // Quotes before each nominal boundary, counted per block in parallel: an odd count means the
-  // boundary lies inside a quoted field.
-  std::vector<std::int64_t> quotes(static_cast<std::size_t>(blocks), 0);
-  if (blocks > 1) {
-    loom::detail::parallel_blocks(blocks - 1, [&](std::int64_t b) {
-      const char* lo = f.data() + start + b * bs;
-      const char* hi = f.data() + std::min(size, start + (b + 1) * bs);
-      std::int64_t count = 0;  // memchr skips quote-free text at memory speed
-      for (const char* q = lo;
-           (q = static_cast<const char*>(std::memchr(q, '"', static_cast<std::size_t>(hi - q)))) !=
-           nullptr;
-           ++q) {
-        ++count;
-      }
-      quotes[static_cast<std::size_t>(b)] = count;
-    });
-  }
-  std::int64_t before = 0;
-  std::int64_t previous = start;
-  for (std::int64_t b = 1; b <= blocks; ++b) {
-    std::int64_t cut = size;
-    if (b < blocks) {
-      before += quotes[static_cast<std::size_t>(b - 1)];
-      bool inside = (before & 1) != 0;
-      for (std::int64_t q = start + b * bs; q < size; ++q) {
-        const char c = f.data()[q];
-        if (c == '"') {
-          inside = !inside;
-        } else if (c == '\n' && !inside) {
-          cut = q + 1;
-          break;
+  for (std::int64_t b = 0; b < blocks; ++b) partitions_.push_back({k, b, 0, 0});
+}
+
+void CsvSource::resolve() const {
+  std::call_once(resolved_, [this] {
+    // Quotes per nominal block, counted in parallel (memchr skips quote-free text at memory
+    // speed): an odd count before a nominal cut means it lies inside a quoted field.
+    const std::int64_t bs = options_.blocksize.bytes();
+    std::vector<std::int64_t> quotes(partitions_.size(), 0);
+    loom::detail::parallel_blocks(
+        static_cast<std::int64_t>(partitions_.size()), [&](std::int64_t p) {
+          const CsvPartition& part = partitions_[static_cast<std::size_t>(p)];
+          const MappedFile& f = file(part.file);
+          const std::int64_t start = data_start_[part.file];
+          const char* lo = f.data() + start + part.block * bs;
+          const char* hi = f.data() + std::min(f.size(), start + (part.block + 1) * bs);
+          std::int64_t count = 0;
+          for (const char* q = lo; (q = static_cast<const char*>(std::memchr(
+                                        q, '"', static_cast<std::size_t>(hi - q)))) != nullptr;
+               ++q) {
+            ++count;
+          }
+          quotes[static_cast<std::size_t>(p)] = count;
+        });
+    // Each block starts at the first line end outside quotes at or after its nominal start
+    // (the file's first block at its data); cuts never go backwards, so a block inside one long
+    // row is empty.
+    std::int64_t before = 0;
+    std::int64_t previous = 0;
+    for (std::size_t p = 0; p < partitions_.size(); ++p) {
+      CsvPartition& part = partitions_[p];
+      const MappedFile& f = file(part.file);
+      const std::int64_t start = data_start_[part.file];
+      std::int64_t cut = start;
+      if (part.block == 0) {
+        before = 0;
+      } else {
+        cut = f.size();
+        bool inside = (before & 1) != 0;
+        for (std::int64_t q = start + part.block * bs; q < f.size(); ++q) {
+          const char c = f.data()[q];
+          if (c == '"') {
+            inside = !inside;
+          } else if (c == '\n' && !inside) {
+            cut = q + 1;
+            break;
+          }
         }
+        cut = std::max(cut, previous);
+      }
+      part.begin = cut;
+      before += quotes[p];
+      previous = cut;
+      const bool last = p + 1 == partitions_.size() || partitions_[p + 1].file != part.file;
+      if (!last) continue;
+      // The file's blocks end where the next begins; the last one at the end of the file.
+      part.end = f.size();
+      for (std::size_t q = p; q-- > 0 && partitions_[q].file == part.file;) {
+        partitions_[q].end = partitions_[q + 1].begin;
       }
     }
-    if (cut > previous) {
-      partitions_.push_back({k, previous, cut});
-      previous = cut;
-    }
-    if (cut >= size) break;
-  }
+  });
 }
 
 namespace {
@@ -322,6 +344,10 @@ bool append_field(ColumnBuilder& b, std::string_view v, const NaSet& na, bool& w
     case DType::float64: {
       double d = 0;
       if (parse_double(v, d)) {
+        if (std::isnan(d) && na.contains(v)) {  // "NaN", "nan", "-nan": missing, as pandas
+          b.append_null();
+          return true;
+        }
         b.append_double(d);
         return true;
       }
@@ -370,6 +396,7 @@ bool append_field(ColumnBuilder& b, std::string_view v, const NaSet& na, bool& w
 
 Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
                        std::vector<std::string>* widened) const {
+  resolve();
   parses_->fetch_add(1);
   const CsvPartition& part = partitions_[p];
   const MappedFile& f = file(part.file);
@@ -410,6 +437,7 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
     }
     tok.begin_row();
     std::size_t c = 0;
+    std::string failure;
     for (;;) {  // fields, converted as they are split
       std::string_view v;
       const auto st = tok.field(cursor, end, v);
@@ -420,13 +448,14 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
       if (c < ncols && slot[c] >= 0) {
         const auto j = static_cast<std::size_t>(slot[c]);
         bool w = false;
-        if (!append_field(builders[j], v, na_, w)) {
+        if (failure.empty() && !append_field(builders[j], v, na_, w)) {
+          // Reported once the row is split: a row with too many fields is a bad line first.
           const auto line = static_cast<std::size_t>(line_of(f, row - f.data()));
-          throw SchemaError(fmt::format(
+          failure = fmt::format(
               "{}:{}: column '{}' (field {}): '{}' is not {} (the type inferred from a sample of "
               "'{}'; give this column a dtype to read it otherwise)",
               f.path(), line, schema_.file_columns[c], c + 1, v, dtype_name(builders[j].dtype()),
-              paths_[0]));
+              paths_[0]);
         }
         if (w) wide[j] = true;
       }
@@ -443,6 +472,7 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
       }
       continue;
     }
+    if (!failure.empty()) throw SchemaError(failure);
     for (; c < ncols; ++c) {  // too few fields: missing values, as pandas
       if (slot[c] >= 0) builders[static_cast<std::size_t>(slot[c])].append_null();
     }

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -57,7 +58,8 @@ class MappedFile {
 
 struct CsvPartition {
   std::size_t file = 0;
-  std::int64_t begin = 0;  // byte offsets of whole rows
+  std::int64_t block = 0;  // the nominal block of the file: [block, block + 1) * blocksize
+  std::int64_t begin = 0;  // byte offsets of whole rows (set by CsvSource::resolve)
   std::int64_t end = 0;
 };
 
@@ -79,6 +81,10 @@ class CsvSource {
   /// How many partitions have been parsed (persist tests: a persisted frame parses no more).
   [[nodiscard]] std::int64_t parse_count() const noexcept;
 
+  /// Finds each partition's cut on row boundaries (once; parse calls it): counts the quotes of
+  /// every block in parallel. The constructor reads only the header and a sample.
+  void resolve() const;
+
   /// Parses partition p: the columns named in `columns` (file names; all output columns when
   /// empty), in that order. Columns whose ints met a float come back as float64 and are
   /// listed in `widened`.
@@ -96,7 +102,8 @@ class CsvSource {
   std::vector<std::int64_t> data_start_;  // per file: after BOM and header
   NaSet na_;
   CsvSchema schema_;
-  std::vector<CsvPartition> partitions_;
+  mutable std::vector<CsvPartition> partitions_;
+  mutable std::once_flag resolved_;
   double row_bytes_ = 64;  // average row length in the sample (for reserving)
   std::shared_ptr<std::atomic<std::int64_t>> parses_ =
       std::make_shared<std::atomic<std::int64_t>>(0);

@@ -136,8 +136,8 @@ Table FillNaNode::partition(std::int64_t p, const std::vector<std::string>& need
         b.append_from(d, i);
       } else if (const auto* x = std::get_if<std::int64_t>(value)) {
         d.dtype == DType::float64 ? b.append_double(static_cast<double>(*x)) : b.append_int(*x);
-      } else if (const auto* y = std::get_if<double>(value)) {
-        b.append_double(*y);
+      } else if (const auto* y = std::get_if<double>(value)) {  // integral for int columns
+        d.dtype == DType::int64 ? b.append_int(static_cast<std::int64_t>(*y)) : b.append_double(*y);
       } else if (const auto* z = std::get_if<bool>(value)) {
         b.append_bool(*z);
       } else {
@@ -278,9 +278,11 @@ DataFrame DataFrame::fillna(const Scalar& value) const {
   const bool text = std::holds_alternative<std::string>(value.literal());
   const bool flag = std::holds_alternative<bool>(value.literal());
   for (const auto& f : plan_->schema()) {
+    const auto* real = std::get_if<double>(&value.literal());
+    const bool integral = real == nullptr || std::trunc(*real) == *real;
     const bool fits = text   ? f.dtype == DType::string
                       : flag ? f.dtype == DType::boolean
-                             : f.dtype == DType::int64 || f.dtype == DType::float64;
+                             : f.dtype == DType::float64 || (f.dtype == DType::int64 && integral);
     if (fits) values.emplace_back(f.name, value.literal());
   }
   return DataFrame(std::make_shared<detail::FillNaNode>(plan_, std::move(values)));
@@ -291,11 +293,12 @@ DataFrame DataFrame::fillna(const std::map<std::string, Scalar>& values) const {
   for (const auto& [name, value] : values) {
     const DType t = detail::schema_type(plan_->schema(), name);
     const auto& lit = value.literal();
-    const bool ok = std::holds_alternative<std::string>(lit) ? t == DType::string
-                    : std::holds_alternative<bool>(lit)      ? t == DType::boolean
-                    : std::holds_alternative<double>(lit)
-                        ? t == DType::float64
-                        : t == DType::int64 || t == DType::float64;
+    bool ok = std::holds_alternative<std::string>(lit) ? t == DType::string
+              : std::holds_alternative<bool>(lit)      ? t == DType::boolean
+              : std::holds_alternative<double>(lit)    ? t == DType::float64
+                                                       : t == DType::int64 || t == DType::float64;
+    const auto* real = std::get_if<double>(&lit);
+    if (ok && t == DType::int64 && real != nullptr && std::trunc(*real) != *real) ok = false;
     if (!ok) {
       throw SchemaError(
           fmt::format("fillna: column '{}' is {}; the value does not fit", name, dtype_name(t)));

@@ -340,25 +340,26 @@ Column compare_columns(Op op, const Operand& a, const Operand& b, std::int64_t n
         hit[static_cast<std::size_t>(k)] = compare(op, a.d->entry(k).compare(s)) ? 1 : 0;
       }
       return bool_column(n, [&](std::int64_t i) {
-        return a.d->valid(i) &&
-               hit[static_cast<std::size_t>(a.d->codes[static_cast<std::size_t>(i)])] != 0;
+        if (!a.d->valid(i)) return op == Op::kNe;
+        return hit[static_cast<std::size_t>(a.d->codes[static_cast<std::size_t>(i)])] != 0;
       });
     }
     return bool_column(n, [&](std::int64_t i) {
-      return a.valid(i) && b.valid(i) && compare(op, a.text(i).compare(b.text(i)));
+      if (!a.valid(i) || !b.valid(i)) return op == Op::kNe;  // as pandas: NaN != x
+      return compare(op, a.text(i).compare(b.text(i)));
     });
   }
   const bool ints = a.dtype != DType::float64 && b.dtype != DType::float64;
   if (ints) {
     return bool_column(n, [&](std::int64_t i) {
-      if (!a.valid(i) || !b.valid(i)) return false;
+      if (!a.valid(i) || !b.valid(i)) return op == Op::kNe;
       const std::int64_t x = a.integer(i);
       const std::int64_t y = b.integer(i);
       return compare(op, x < y ? -1 : (y < x ? 1 : 0));
     });
   }
   return bool_column(n, [&](std::int64_t i) {
-    if (!a.valid(i) || !b.valid(i)) return false;
+    if (!a.valid(i) || !b.valid(i)) return op == Op::kNe;
     const double x = a.num(i);
     const double y = b.num(i);
     if (std::isnan(x) || std::isnan(y)) return op == Op::kNe;

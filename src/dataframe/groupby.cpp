@@ -195,7 +195,10 @@ struct Acc {
         const std::string_view s = d.str(i);
         if (seen == 0 || (want_max ? s > sval[g] : s < sval[g])) sval[g] = s;
       } else {
-        if (seen == 0 || (want_max ? x > fval[g] : x < fval[g])) {
+        // Integers (and datetimes) compare as integers: doubles lose them above 2^53.
+        const bool better = is_float ? (want_max ? x > fval[g] : x < fval[g])
+                                     : (want_max ? xi > ival[g] : xi < ival[g]);
+        if (seen == 0 || better) {
           fval[g] = x;
           ival[g] = xi;
         }
@@ -237,8 +240,10 @@ struct Acc {
     } else if (fn == Fn::kMin || fn == Fn::kMax) {
       const bool want_max = fn == Fn::kMax;
       const bool take =
-          a == 0 || (text || o.text ? (want_max ? o.sval[h] > sval[g] : o.sval[h] < sval[g])
-                                    : (want_max ? o.fval[h] > fval[g] : o.fval[h] < fval[g]));
+          a == 0 ||
+          (text || o.text             ? (want_max ? o.sval[h] > sval[g] : o.sval[h] < sval[g])
+           : saw_float || o.saw_float ? (want_max ? o.fval[h] > fval[g] : o.fval[h] < fval[g])
+                                      : (want_max ? o.ival[h] > ival[g] : o.ival[h] < ival[g]));
       if (take) {
         fval[g] = o.fval[h];
         ival[g] = o.ival[h];
@@ -540,6 +545,20 @@ Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
       needed.push_back(a.column);
     }
   }
+  // A key column read as int64 from the sample that met floats later would encode its keys two
+  // ways: an error that says what to do rather than split groups.
+  auto checked_keys = [&](Table t) {
+    for (std::size_t k = 0; k < keys.size(); ++k) {
+      const DType have = t.column(keys[k]).dtype();
+      if (have != result_schema[k].dtype) {
+        throw SchemaError(fmt::format(
+            "groupby: key column '{}' was read as {} from a sample but holds {} values further "
+            "on; give it that dtype when reading",
+            keys[k], dtype_name(result_schema[k].dtype), dtype_name(have)));
+      }
+    }
+    return t;
+  };
   const std::int64_t np = input.npartitions();
   constexpr std::size_t kBuckets = 64;
   std::vector<Partial> merged(kBuckets);
@@ -587,7 +606,8 @@ Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
     const loom::detail::TempFolder folder("groupby");
     auto file = [&](std::int64_t p) { return folder.path() / fmt::format("partial-{}.bin", p); };
     loom::detail::parallel_blocks(np, [&](std::int64_t p) {
-      write_partial(aggregate_partition(input.partition(p, needed), keys, aggs), file(p));
+      write_partial(aggregate_partition(checked_keys(input.partition(p, needed)), keys, aggs),
+                    file(p));
     });
     for (std::int64_t p = 0; p < np; ++p) {
       std::vector<Partial> one;
@@ -598,7 +618,7 @@ Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
     std::vector<Partial> partials(static_cast<std::size_t>(np));
     loom::detail::parallel_blocks(np, [&](std::int64_t p) {
       partials[static_cast<std::size_t>(p)] =
-          aggregate_partition(input.partition(p, needed), keys, aggs);
+          aggregate_partition(checked_keys(input.partition(p, needed)), keys, aggs);
     });
     merge_partials(partials);
   }

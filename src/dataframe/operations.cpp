@@ -66,7 +66,14 @@ Table MergeNode::partition(std::int64_t p, const std::vector<std::string>& /*nee
   prepare();
   const Table left = input_->partition(p, {});
   std::vector<const ColumnData*> keys;
-  for (const auto& k : on_) keys.push_back(&left.column(k).data());
+  for (const auto& k : on_) {
+    keys.push_back(&left.column(k).data());
+    if (keys.back()->dtype != right_table_.column(k).dtype()) {  // a column widened while read
+      throw SchemaError(fmt::format("merge: key '{}' holds {} on the left and {} on the right", k,
+                                    dtype_name(keys.back()->dtype),
+                                    dtype_name(right_table_.column(k).dtype())));
+    }
+  }
   std::vector<std::int64_t> left_rows;
   std::vector<std::int64_t> right_rows;  // -1: no match (left join)
   std::string key;
@@ -149,7 +156,7 @@ DataFrame DataFrame::merge(const DataFrame& right, const std::vector<std::string
   for (const auto& k : on) {
     const DType a = detail::schema_type(ls, k);
     const DType b = detail::schema_type(rs, k);
-    if (a != b && !(is_numeric(a) && is_numeric(b))) {
+    if (a != b) {  // encoded keys of different types never meet: say so instead
       throw SchemaError(fmt::format("merge: key '{}' is {} on the left and {} on the right", k,
                                     dtype_name(a), dtype_name(b)));
     }

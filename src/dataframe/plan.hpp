@@ -57,6 +57,7 @@ class CsvScan final : public PlanNode {
   [[nodiscard]] Table partition(std::int64_t p,
                                 const std::vector<std::string>& needed) const override;
   [[nodiscard]] const CsvSource* csv() const override { return source_.get(); }
+  void prepare() const override { source_->resolve(); }
 
  private:
   std::shared_ptr<CsvSource> source_;

@@ -379,3 +379,74 @@ TEST(GroupBy, DiskShuffleGivesTheSameResult) {
 }
 
 }  // namespace
+
+namespace {
+
+// Cases an independent review found: each was a wrong answer or a crash before.
+TEST(DataFrame, ReviewedEdgeCases) {
+  const auto path = write("edges.csv",
+                          "k,i,f,big,s\n"
+                          "a,1,NaN,9007199254740993,x\n"
+                          "b,,2.5,9007199254740992,\n"
+                          "a,3,nan,-5,y\n"
+                          "b,4,1e-7,7,z\n");
+  const auto df = dd::read_csv(path);
+  const auto t = df.compute();
+  // "NaN" text in a float column is a missing value, as pandas reads it.
+  EXPECT_EQ(t.column("f").null_count(), 2);
+  EXPECT_FALSE(t.value<double>(0, "f").has_value());
+  // fillna with a fraction fills float columns and leaves int columns alone.
+  const auto filled = df.fillna(0.5).compute();
+  EXPECT_EQ(filled.value<double>(0, "f"), 0.5);
+  EXPECT_FALSE(filled.value<std::int64_t>(1, "i").has_value());
+  EXPECT_EQ(filled.column("i").dtype(), dd::DType::int64);
+  EXPECT_EQ(df.fillna(7.0).compute().value<std::int64_t>(1, "i"), 7);
+  EXPECT_THROW((void)df.fillna({{"i", dd::Scalar(0.5)}}), loom::SchemaError);
+  // != is true against a missing value (pandas: NaN != x), == false.
+  EXPECT_EQ(df[df["i"] != 3].len(), 3);
+  EXPECT_EQ(df[df["s"] != "x"].len(), 3);
+  EXPECT_EQ(df[df["i"] == 3].len(), 1);
+  // NaN and missing sort last; ints past 2^53 keep their order and value in min/max.
+  const auto sorted = df.sort_values("f").compute();
+  EXPECT_EQ(sorted.value<double>(0, "f"), 1e-7);
+  const auto mx = df.groupby("k")["big"].max().compute();
+  EXPECT_EQ(mx.value<std::int64_t>(0, "big"), 9007199254740993);
+  EXPECT_EQ(mx.value<std::int64_t>(1, "big"), 9007199254740992);
+  // to_csv keeps every digit.
+  const auto out = loom::test::scratch_folder() / "edges_out.csv";
+  df.to_csv(out);
+  EXPECT_EQ(dd::read_csv(out.string()).compute().value<double>(3, "f"), 1e-7);
+  // Merge keys of different types are an error, not an empty join.
+  const auto right = dd::DataFrame::from_tables(
+      {dd::Table({"i", "w"}, {dd::Column::from_doubles({1.0}), dd::Column::from_ints({5})})});
+  EXPECT_THROW((void)df.merge(right, "i"), loom::SchemaError);
+}
+
+TEST(ReadCsv, ABadLineIsReportedBeforeATypeError) {
+  // Row 3 has an extra field, which shifts text into the int column: a bad line, not a
+  // SchemaError.
+  const auto path = write("shifted.csv", "a,b\n1,2\nx,y,3\n4,5\n");
+  try {
+    (void)dd::read_csv(path).compute();
+    FAIL();
+  } catch (const loom::ParseError& e) {
+    EXPECT_EQ(e.line(), 3U);
+  }
+  EXPECT_EQ(dd::read_csv(path, {.on_bad_lines = "skip"}).len(), 2);
+}
+
+TEST(GroupBy, AKeyWidenedWhileReadIsAnError) {
+  std::string text = "k,v\n";
+  for (int i = 0; i < 100000; ++i) text += std::to_string(i % 10) + ",1\n";  // 400 kB
+  text += "2.5,1\n";
+  const auto path = write("widened_key.csv", text);
+  const auto df = dd::read_csv(path, {.blocksize = "64kB"});
+  EXPECT_THROW((void)df.groupby("k").sum().compute(), loom::SchemaError);
+  const auto ok = dd::read_csv(path, {.blocksize = "64kB", .dtype = {{"k", dd::DType::float64}}})
+                      .groupby("k")["v"]
+                      .sum()
+                      .compute();
+  EXPECT_EQ(ok.num_rows(), 11);
+}
+
+}  // namespace
