@@ -32,54 +32,15 @@ class RowTokenizer {
   /// call).
   Status next(const char*& p, const char* end) {
     fields_.clear();
-    used_ = 0;
+    begin_row();
     if (p >= end) return Status::kEnd;
     first_quoted_ = *p == '"';
     for (;;) {
-      if (p < end && *p == '"') {  // quoted field
-        const char* q = ++p;
-        bool escaped = false;
-        for (;;) {
-          q = static_cast<const char*>(std::memchr(q, '"', static_cast<std::size_t>(end - q)));
-          if (q == nullptr) return Status::kUnterminatedQuote;
-          if (q + 1 < end && q[1] == '"') {
-            escaped = true;
-            q += 2;
-            continue;
-          }
-          break;
-        }
-        std::string_view raw(p, static_cast<std::size_t>(q - p));
-        fields_.push_back(escaped ? unescape(raw) : raw);
-        p = q + 1;
-        // Text after the closing quote up to the separator is kept, as pandas does.
-        const char* r = p;
-        while (r < end && *r != sep_ && *r != '\n' && *r != '\r') ++r;
-        if (r != p) {
-          std::string& s = scratch();
-          s.assign(fields_.back());
-          s.append(p, static_cast<std::size_t>(r - p));
-          fields_.back() = s;
-          p = r;
-        }
-      } else {
-        const char* q = p;
-        while (q < end && !stop_[static_cast<unsigned char>(*q)]) ++q;
-        fields_.emplace_back(p, static_cast<std::size_t>(q - p));
-        p = q;
-      }
-      if (p >= end) return Status::kRow;
-      if (*p == sep_) {
-        ++p;
-        continue;
-      }
-      if (*p == '\r') {
-        ++p;
-        if (p < end && *p == '\n') ++p;
-        return Status::kRow;
-      }
-      ++p;  // '\n'
-      return Status::kRow;
+      std::string_view v;
+      const Field f = field(p, end, v);
+      if (f == Field::kUnterminatedQuote) return Status::kUnterminatedQuote;
+      fields_.push_back(v);
+      if (f == Field::kRowEnd) return Status::kRow;
     }
   }
 
@@ -105,6 +66,7 @@ class RowTokenizer {
       std::string_view raw(p, static_cast<std::size_t>(q - p));
       out = escaped ? unescape(raw) : raw;
       p = q + 1;
+      // Text after the closing quote up to the separator is kept, as pandas does.
       const char* r = p;
       while (r < end && !stop_[static_cast<unsigned char>(*r)]) ++r;
       if (r != p) {

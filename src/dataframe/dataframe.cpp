@@ -165,19 +165,6 @@ Table RenameNode::partition(std::int64_t p, const std::vector<std::string>& need
   return Table(out, std::move(cols));
 }
 
-void AggregateNode::prepare() const {
-  std::call_once(once_, [this] {
-    input_->prepare();
-    result_ = aggregate(*input_, keys_, aggs_, schema());
-  });
-}
-
-Table AggregateNode::partition(std::int64_t /*p*/,
-                               const std::vector<std::string>& /*needed*/) const {
-  prepare();
-  return result_;
-}
-
 }  // namespace loom::dataframe::detail
 
 namespace loom::dataframe {
@@ -351,21 +338,6 @@ GroupBy DataFrame::groupby(const std::vector<std::string>& keys) const {
   return GroupBy(plan_, keys, {});
 }
 
-namespace {
-// Every partition of the plan (with the schema's columns, in order), computed in parallel.
-std::vector<Table> run(const detail::PlanNode& plan) {
-  plan.prepare();
-  const std::int64_t n = plan.npartitions();
-  std::vector<Table> parts(static_cast<std::size_t>(n));
-  std::vector<std::string> names;
-  for (const auto& f : plan.schema()) names.push_back(f.name);
-  loom::detail::parallel_blocks(n, [&](std::int64_t p) {
-    parts[static_cast<std::size_t>(p)] = detail::select(plan.partition(p, names), names);
-  });
-  return parts;
-}
-}  // namespace
-
 Table DataFrame::compute() const { return detail::compute_all(*plan_); }
 
 Table DataFrame::head(std::int64_t n) const {
@@ -402,7 +374,8 @@ std::int64_t DataFrame::len() const {
 }
 
 DataFrame DataFrame::persist() const {
-  return DataFrame(std::make_shared<detail::MemoryScan>(plan_->schema(), run(*plan_)));
+  return DataFrame(
+      std::make_shared<detail::MemoryScan>(plan_->schema(), detail::compute_partitions(*plan_)));
 }
 
 GroupBy::GroupBy(std::shared_ptr<const detail::PlanNode> plan, std::vector<std::string> keys,
@@ -435,9 +408,16 @@ DataFrame GroupBy::single(const std::string& fn) const {
     }
     for (const auto& c : cols) aggs.push_back({c, fn, c});
   }
+  return aggregated(std::move(aggs));
+}
+
+DataFrame GroupBy::aggregated(std::vector<detail::AggSpec> aggs) const {
   detail::Schema schema = detail::aggregate_schema(plan_->schema(), keys_, aggs);
+  auto compute = [keys = keys_, aggs, schema](const detail::PlanNode& input) {
+    return detail::aggregate(input, keys, aggs, schema);
+  };
   return DataFrame(
-      std::make_shared<detail::AggregateNode>(plan_, std::move(schema), keys_, std::move(aggs)));
+      std::make_shared<detail::OnceNode>(plan_, std::move(schema), std::move(compute)));
 }
 
 DataFrame GroupBy::sum() const { return single("sum"); }
@@ -458,9 +438,7 @@ DataFrame GroupBy::agg(
   for (const auto& [column, fns] : spec) {
     for (const auto& fn : fns) aggs.push_back({column, fn, column + "_" + fn});
   }
-  detail::Schema schema = detail::aggregate_schema(plan_->schema(), keys_, aggs);
-  return DataFrame(
-      std::make_shared<detail::AggregateNode>(plan_, std::move(schema), keys_, std::move(aggs)));
+  return aggregated(std::move(aggs));
 }
 
 }  // namespace loom::dataframe

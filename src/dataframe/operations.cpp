@@ -14,7 +14,7 @@
 
 namespace loom::dataframe::detail {
 
-Table compute_all(const PlanNode& plan) {
+std::vector<Table> compute_partitions(const PlanNode& plan) {
   plan.prepare();
   const std::int64_t n = plan.npartitions();
   std::vector<Table> parts(static_cast<std::size_t>(n));
@@ -23,6 +23,13 @@ Table compute_all(const PlanNode& plan) {
   loom::detail::parallel_blocks(n, [&](std::int64_t p) {
     parts[static_cast<std::size_t>(p)] = select(plan.partition(p, names), names);
   });
+  return parts;
+}
+
+Table compute_all(const PlanNode& plan) {
+  const std::vector<Table> parts = compute_partitions(plan);
+  std::vector<std::string> names;
+  for (const auto& f : plan.schema()) names.push_back(f.name);
   std::vector<Column> cols;
   for (std::size_t c = 0; c < names.size(); ++c) {
     std::vector<Column> pieces;
@@ -31,15 +38,6 @@ Table compute_all(const PlanNode& plan) {
                                   : concat(pieces));
   }
   return Table(std::move(names), std::move(cols));
-}
-
-void WholeNode::prepare() const {
-  std::call_once(once_, [this] { result_ = step_(compute_all(*input_)); });
-}
-
-Table WholeNode::partition(std::int64_t /*p*/, const std::vector<std::string>& /*needed*/) const {
-  prepare();
-  return result_;
 }
 
 MergeNode::MergeNode(PlanPtr left, PlanPtr right, Schema schema, std::vector<std::string> on,
@@ -113,36 +111,40 @@ namespace loom::dataframe {
 
 DataFrame DataFrame::sort_values(const std::vector<std::string>& by, bool ascending) const {
   for (const auto& c : by) (void)detail::schema_type(plan_->schema(), c);
-  return DataFrame(std::make_shared<detail::WholeNode>(
-      plan_, plan_->schema(), [by, ascending](Table t) { return t.sort_values(by, ascending); }));
+  return DataFrame(std::make_shared<detail::OnceNode>(
+      plan_, plan_->schema(), [by, ascending](const detail::PlanNode& input) {
+        return detail::compute_all(input).sort_values(by, ascending);
+      }));
 }
 
 DataFrame DataFrame::drop_duplicates(const std::vector<std::string>& subset) const {
   for (const auto& c : subset) (void)detail::schema_type(plan_->schema(), c);
-  return DataFrame(std::make_shared<detail::WholeNode>(plan_, plan_->schema(), [subset](Table t) {
-    const std::vector<std::string> cols = subset.empty() ? t.column_names() : subset;
-    std::vector<const detail::ColumnData*> data;
-    for (const auto& c : cols) data.push_back(&t.column(c).data());
-    std::unordered_set<std::string> seen;
-    std::vector<std::int64_t> keep;
-    std::string key;
-    for (std::int64_t i = 0; i < t.num_rows(); ++i) {
-      key.clear();
-      for (const auto* d : data) {  // missing values are equal to each other here, as pandas
-        std::string one;
-        if (detail::encode_row({d}, i, one)) {
-          key.push_back('v');
-          key += one;
-        } else {
-          key.push_back('n');
+  return DataFrame(std::make_shared<detail::OnceNode>(
+      plan_, plan_->schema(), [subset](const detail::PlanNode& input) {
+        const Table t = detail::compute_all(input);
+        const std::vector<std::string> cols = subset.empty() ? t.column_names() : subset;
+        std::vector<const detail::ColumnData*> data;
+        for (const auto& c : cols) data.push_back(&t.column(c).data());
+        std::unordered_set<std::string> seen;
+        std::vector<std::int64_t> keep;
+        std::string key;
+        for (std::int64_t i = 0; i < t.num_rows(); ++i) {
+          key.clear();
+          for (const auto* d : data) {  // missing values are equal to each other here, as pandas
+            std::string one;
+            if (detail::encode_row({d}, i, one)) {
+              key.push_back('v');
+              key += one;
+            } else {
+              key.push_back('n');
+            }
+          }
+          if (seen.insert(key).second) keep.push_back(i);
         }
-      }
-      if (seen.insert(key).second) keep.push_back(i);
-    }
-    std::vector<Column> out;
-    for (const auto& c : t.columns()) out.push_back(detail::take(c, keep));
-    return Table(t.column_names(), std::move(out));
-  }));
+        std::vector<Column> out;
+        for (const auto& c : t.columns()) out.push_back(detail::take(c, keep));
+        return Table(t.column_names(), std::move(out));
+      }));
 }
 
 DataFrame DataFrame::merge(const DataFrame& right, const std::vector<std::string>& on,

@@ -156,21 +156,29 @@ class RenameNode final : public StepNode {
   std::vector<std::pair<std::string, std::string>> map_;  // old -> new
 };
 
-/// A step that needs its whole input at once (sort, drop_duplicates): one partition, computed
-/// once from the concatenated input.
-class WholeNode final : public PlanNode {
+/// A step that needs its whole input at once (group-by aggregation, sort, drop_duplicates):
+/// one partition, computed once (in prepare, before anything asks for it) by `compute`.
+class OnceNode final : public PlanNode {
  public:
-  WholeNode(PlanPtr input, Schema schema, std::function<Table(Table)> step)
-      : PlanNode(std::move(schema)), input_(std::move(input)), step_(std::move(step)) {}
+  OnceNode(PlanPtr input, Schema schema, std::function<Table(const PlanNode&)> compute)
+      : PlanNode(std::move(schema)), input_(std::move(input)), compute_(std::move(compute)) {}
   [[nodiscard]] std::int64_t npartitions() const override { return 1; }
-  void prepare() const override;
-  [[nodiscard]] Table partition(std::int64_t p,
-                                const std::vector<std::string>& needed) const override;
+  void prepare() const override {
+    std::call_once(once_, [this] {
+      input_->prepare();
+      result_ = compute_(*input_);
+    });
+  }
+  [[nodiscard]] Table partition(std::int64_t /*p*/,
+                                const std::vector<std::string>& /*needed*/) const override {
+    prepare();
+    return result_;
+  }
   [[nodiscard]] const CsvSource* csv() const override { return input_->csv(); }
 
  private:
   PlanPtr input_;
-  std::function<Table(Table)> step_;
+  std::function<Table(const PlanNode&)> compute_;
   mutable std::once_flag once_;
   mutable Table result_;
 };
@@ -194,6 +202,8 @@ class MergeNode final : public StepNode {
   mutable std::unordered_map<std::string, std::vector<std::int64_t>> right_rows_;
 };
 
+/// Every partition of `plan` (the schema's columns, in order), computed in parallel.
+std::vector<Table> compute_partitions(const PlanNode& plan);
 /// Every partition of `plan` joined into one table with the schema's columns.
 Table compute_all(const PlanNode& plan);
 /// The encoded (order-preserving) key of row i over some columns; false when one is missing.
@@ -204,29 +214,6 @@ struct AggSpec {
   std::string column;  // input column ("" for size)
   std::string fn;      // sum, mean, std, var, min, max, count, size, first, last, nunique
   std::string output;  // result column name
-};
-
-/// A group-by aggregation: one partition, computed once (in prepare) from all the input's.
-class AggregateNode final : public PlanNode {
- public:
-  AggregateNode(PlanPtr input, Schema schema, std::vector<std::string> keys,
-                std::vector<AggSpec> aggs)
-      : PlanNode(std::move(schema)),
-        input_(std::move(input)),
-        keys_(std::move(keys)),
-        aggs_(std::move(aggs)) {}
-  [[nodiscard]] std::int64_t npartitions() const override { return 1; }
-  void prepare() const override;
-  [[nodiscard]] Table partition(std::int64_t p,
-                                const std::vector<std::string>& needed) const override;
-  [[nodiscard]] const CsvSource* csv() const override { return input_->csv(); }
-
- private:
-  PlanPtr input_;
-  std::vector<std::string> keys_;
-  std::vector<AggSpec> aggs_;
-  mutable std::once_flag once_;
-  mutable Table result_;
 };
 
 /// The table of `t`'s columns `names` in that order.

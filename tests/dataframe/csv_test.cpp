@@ -11,23 +11,20 @@
 
 #include "../scratch_folder.hpp"
 #include "loom/dataframe.hpp"
+#include "write_file.hpp"
 
 namespace dd = loom::dataframe;
 
 namespace {
 
-std::string write(const std::string& name, const std::string& text) {
-  const auto path = loom::test::scratch_folder() / name;
-  std::ofstream(path, std::ios::binary) << text;
-  return path.string();
-}
+using loom::test::write_file;
 
 TEST(ReadCsv, QuotesCrlfBomAndMissingFinalNewline) {
-  const std::string path = write("edge.csv",
-                                 "\xEF\xBB\xBFname,qty,price,note\r\n"
-                                 "\"Smith, J\",3,1.5,\"said \"\"hi\"\"\"\r\n"
-                                 "plain,,2.25,\"two\nlines\"\r\n"
-                                 "\"\",7,,x");
+  const std::string path = write_file("edge.csv",
+                                      "\xEF\xBB\xBFname,qty,price,note\r\n"
+                                      "\"Smith, J\",3,1.5,\"said \"\"hi\"\"\"\r\n"
+                                      "plain,,2.25,\"two\nlines\"\r\n"
+                                      "\"\",7,,x");
   const auto df = dd::read_csv(path);
   EXPECT_EQ(df.columns(), (std::vector<std::string>{"name", "qty", "price", "note"}));
   const auto types = df.dtypes();
@@ -60,7 +57,7 @@ TEST(ReadCsv, BlockBoundariesNeverSplitARow) {
     for (std::size_t k = 0; (k = unq.find("\"\"", k)) != std::string::npos; ++k) unq.erase(k, 1);
     expect.push_back(unq);
   }
-  const std::string path = write("blocks.csv", text);
+  const std::string path = write_file("blocks.csv", text);
   for (std::int64_t bs : {1, 2, 7, 13, 31, 64, 100, 4096}) {
     const auto df = dd::read_csv(path, {.blocksize = bs});
     const dd::Table t = df.compute();
@@ -83,7 +80,7 @@ TEST(ReadCsv, IntMeetingFloatWidensEverywhere) {
   std::string text = "k,v\n";
   for (int i = 0; i < 60000; ++i) text += "a," + std::to_string(i) + "\n";
   text += "b,2.5\n";
-  const std::string path = write("widen.csv", text);
+  const std::string path = write_file("widen.csv", text);
   const auto df = dd::read_csv(path, {.blocksize = "64kB"});
   EXPECT_EQ(df.dtypes()[1].second, dd::DType::int64);
   EXPECT_GT(df.npartitions(), 3);
@@ -101,7 +98,7 @@ TEST(ReadCsv, TextInANumericColumnNamesFileLineAndColumn) {
   std::string text = "a,b\n";
   for (int i = 0; i < 40000; ++i) text += std::to_string(i) + ",1.5\n";
   text += "7,oops\n";
-  const std::string path = write("text_in_numbers.csv", text);
+  const std::string path = write_file("text_in_numbers.csv", text);
   try {
     (void)dd::read_csv(path).compute();
     FAIL();
@@ -118,7 +115,7 @@ TEST(ReadCsv, TextInANumericColumnNamesFileLineAndColumn) {
 }
 
 TEST(ReadCsv, BadLinesErrorSkipOrWarn) {
-  const std::string path = write("bad.csv", "a,b\n1,2\n3,4,5\n6\n7,8\n");
+  const std::string path = write_file("bad.csv", "a,b\n1,2\n3,4,5\n6\n7,8\n");
   try {
     (void)dd::read_csv(path).compute();
     FAIL();
@@ -134,7 +131,7 @@ TEST(ReadCsv, BadLinesErrorSkipOrWarn) {
     EXPECT_FALSE(t.value<std::int64_t>(1, "b").has_value());
   }
   EXPECT_THROW((void)dd::read_csv(path, {.on_bad_lines = "ignore"}), loom::ConfigError);
-  const std::string open_quote = write("open_quote.csv", "a,b\n1,\"never closed\n2,3\n");
+  const std::string open_quote = write_file("open_quote.csv", "a,b\n1,\"never closed\n2,3\n");
   EXPECT_THROW((void)dd::read_csv(open_quote).compute(), loom::ParseError);
 }
 
@@ -155,7 +152,8 @@ TEST(ReadCsv, GlobOfFilesEachWithAHeader) {
 }
 
 TEST(ReadCsv, OptionsNamesUsecolsNaValuesDatesSep) {
-  const std::string path = write("opts.txt", "1;2024-01-31;none;x\n2;2024-02-01 12:30:00;5;y\n");
+  const std::string path =
+      write_file("opts.txt", "1;2024-01-31;none;x\n2;2024-02-01 12:30:00;5;y\n");
   const auto df = dd::read_csv(path, {.sep = ';',
                                       .header = false,
                                       .names = {"id", "when", "n", "tag"},

@@ -13,16 +13,13 @@
 
 #include "../scratch_folder.hpp"
 #include "loom/dataframe.hpp"
+#include "write_file.hpp"
 
 namespace dd = loom::dataframe;
 
 namespace {
 
-std::string write(const std::string& name, const std::string& text) {
-  const auto path = loom::test::scratch_folder() / name;
-  std::ofstream(path, std::ios::binary) << text;
-  return path.string();
-}
+using loom::test::write_file;
 
 // 10 rows; missing values in value, qty and city.
 const char* const kSales =
@@ -39,7 +36,7 @@ const char* const kSales =
     "d,,10,Nice,2024-01-05\n";
 
 dd::DataFrame sales(std::int64_t blocksize = 40) {
-  static const std::string path = write("sales.csv", kSales);
+  static const std::string path = write_file("sales.csv", kSales);
   return dd::read_csv(path, {.blocksize = blocksize, .parse_dates = {"day"}});
 }
 
@@ -352,7 +349,7 @@ TEST(GroupBy, DiskShuffleGivesTheSameResult) {
     if (i % 13 != 0) text += std::to_string(i % 17) + "." + std::to_string(i % 10);
     text += ",w" + std::to_string(i % 5) + "\n";
   }
-  const std::string path = write("shuffle.csv", text);
+  const std::string path = write_file("shuffle.csv", text);
   auto run = [&] {
     return dd::read_csv(path, {.blocksize = 2000})
         .groupby("k")
@@ -384,12 +381,12 @@ namespace {
 
 // Cases an independent review found: each was a wrong answer or a crash before.
 TEST(DataFrame, ReviewedEdgeCases) {
-  const auto path = write("edges.csv",
-                          "k,i,f,big,s\n"
-                          "a,1,NaN,9007199254740993,x\n"
-                          "b,,2.5,9007199254740992,\n"
-                          "a,3,nan,-5,y\n"
-                          "b,4,1e-7,7,z\n");
+  const auto path = write_file("edges.csv",
+                               "k,i,f,big,s\n"
+                               "a,1,NaN,9007199254740993,x\n"
+                               "b,,2.5,9007199254740992,\n"
+                               "a,3,nan,-5,y\n"
+                               "b,4,1e-7,7,z\n");
   const auto df = dd::read_csv(path);
   const auto t = df.compute();
   // "NaN" text in a float column is a missing value, as pandas reads it.
@@ -425,7 +422,7 @@ TEST(DataFrame, ReviewedEdgeCases) {
 TEST(ReadCsv, ABadLineIsReportedBeforeATypeError) {
   // Row 3 has an extra field, which shifts text into the int column: a bad line, not a
   // SchemaError.
-  const auto path = write("shifted.csv", "a,b\n1,2\nx,y,3\n4,5\n");
+  const auto path = write_file("shifted.csv", "a,b\n1,2\nx,y,3\n4,5\n");
   try {
     (void)dd::read_csv(path).compute();
     FAIL();
@@ -439,7 +436,7 @@ TEST(GroupBy, AKeyWidenedWhileReadIsAnError) {
   std::string text = "k,v\n";
   for (int i = 0; i < 100000; ++i) text += std::to_string(i % 10) + ",1\n";  // 400 kB
   text += "2.5,1\n";
-  const auto path = write("widened_key.csv", text);
+  const auto path = write_file("widened_key.csv", text);
   const auto df = dd::read_csv(path, {.blocksize = "64kB"});
   EXPECT_THROW((void)df.groupby("k").sum().compute(), loom::SchemaError);
   const auto ok = dd::read_csv(path, {.blocksize = "64kB", .dtype = {{"k", dd::DType::float64}}})

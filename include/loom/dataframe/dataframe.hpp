@@ -27,6 +27,7 @@ namespace loom::dataframe {
 
 namespace detail {
 class PlanNode;
+struct AggSpec;
 }  // namespace detail
 
 /// A set of dtypes for select_dtypes: one dtype, or a group such as dd::number.
@@ -86,6 +87,7 @@ class GroupBy {
 
  private:
   [[nodiscard]] DataFrame single(const std::string& fn) const;
+  [[nodiscard]] DataFrame aggregated(std::vector<detail::AggSpec> aggs) const;
 
   std::shared_ptr<const detail::PlanNode> plan_;
   std::vector<std::string> keys_;
