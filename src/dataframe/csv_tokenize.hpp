@@ -49,7 +49,7 @@ class RowTokenizer {
   /// Reads one field at p into `out` and what follows it: a separator (kMore) or the end of
   /// the row (its line end consumed, or the end of the text). Views as for next(); a quoted
   /// field with doubled quotes is unescaped into storage reused from the next row on.
-  Field field(const char*& p, const char* end, std::string_view& out) {
+  [[gnu::always_inline]] Field field(const char*& p, const char* end, std::string_view& out) {
     if (p < end && *p == '"') {
       const char* q = ++p;
       bool escaped = false;
