@@ -321,72 +321,42 @@ namespace {
 // Appends one field to a column of dtype `t`; false when its text does not fit the dtype (the
 // caller reports it). An int64 column meeting a float widens to float64 (`widened`).
 bool append_field(ColumnBuilder& b, std::string_view v, const NaSet& na, bool& widened) {
+  // The value, else a missing value, else false (the caller reports the text).
+  const auto missing = [&] {
+    if (!na.contains(v)) return false;
+    b.append_null();
+    return true;
+  };
+  std::int64_t i = 0;
+  double d = 0;
+  bool x = false;
   switch (b.dtype()) {
-    case DType::int64: {
-      std::int64_t i = 0;
+    case DType::int64:
       if (parse_int(v, i)) {
         b.append_int(i);
         return true;
       }
-      if (na.contains(v)) {
-        b.append_null();
-        return true;
-      }
-      double d = 0;
-      if (parse_double(v, d)) {
-        b.widen_to_float();
-        widened = true;
-        b.append_double(d);
-        return true;
-      }
-      return false;
-    }
-    case DType::float64: {
-      double d = 0;
-      if (parse_double(v, d)) {
-        if (std::isnan(d) && na.contains(v)) {  // "NaN", "nan", "-nan": missing, as pandas
-          b.append_null();
-          return true;
-        }
-        b.append_double(d);
-        return true;
-      }
-      if (na.contains(v)) {
-        b.append_null();
-        return true;
-      }
-      return false;
-    }
-    case DType::boolean: {
-      bool x = false;
-      if (parse_bool(v, x)) {
-        b.append_bool(x);
-        return true;
-      }
-      if (na.contains(v)) {
-        b.append_null();
-        return true;
-      }
-      return false;
-    }
-    case DType::datetime: {
-      std::int64_t ns = 0;
-      if (parse_datetime(v, ns)) {
-        b.append_int(ns);
-        return true;
-      }
-      if (na.contains(v)) {
-        b.append_null();
-        return true;
-      }
-      return false;
-    }
+      if (missing()) return true;
+      if (!parse_double(v, d)) return false;
+      b.widen_to_float();
+      widened = true;
+      b.append_double(d);
+      return true;
+    case DType::float64:
+      // "NaN", "nan", "-nan" parse as NaN but are missing values, as pandas reads them.
+      if (!parse_double(v, d)) return missing();
+      if (!std::isnan(d) || !missing()) b.append_double(d);
+      return true;
+    case DType::boolean:
+      if (!parse_bool(v, x)) return missing();
+      b.append_bool(x);
+      return true;
+    case DType::datetime:
+      if (!parse_datetime(v, i)) return missing();
+      b.append_int(i);
+      return true;
     case DType::string:
-      if (na.contains(v)) {
-        b.append_null();
-      } else {
-        b.append_string(v);
-      }
+      if (!missing()) b.append_string(v);
       return true;
   }
   return false;

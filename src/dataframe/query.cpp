@@ -8,7 +8,9 @@
 //   primary := number | 'string' | "string" | True | False | name | `any name` | @var
 //              | "(" expr ")"
 //   list := "[" literal ("," literal)* "]" | "(" literal ("," literal)* ")" | @var
+#include <algorithm>
 #include <cctype>
+#include <initializer_list>
 #include <map>
 
 #include <fmt/format.h>
@@ -122,37 +124,25 @@ class QueryParser {
     pos_ = save;
     return left;
   }
-  ExprPtr parse_sum() {
-    ExprPtr e = parse_prod();
+  // Left-associative binary operators over operands parsed by `operand`.
+  template <class Operand>
+  ExprPtr parse_chain(Operand operand, std::initializer_list<std::pair<const char*, Op>> ops) {
+    ExprPtr e = (this->*operand)();
     for (;;) {
       skip_space();
       const std::size_t at = pos_;
-      if (symbol("+")) {
-        ExprPtr r = parse_prod();
-        e = checked(at, [&] { return binary_expr(Op::kAdd, e, r); });
-      } else if (symbol("-")) {
-        ExprPtr r = parse_prod();
-        e = checked(at, [&] { return binary_expr(Op::kSub, e, r); });
-      } else {
-        return e;
-      }
+      const auto it =
+          std::find_if(ops.begin(), ops.end(), [&](const auto& o) { return symbol(o.first); });
+      if (it == ops.end()) return e;
+      ExprPtr r = (this->*operand)();
+      e = checked(at, [&] { return binary_expr(it->second, e, r); });
     }
   }
+  ExprPtr parse_sum() {
+    return parse_chain(&QueryParser::parse_prod, {{"+", Op::kAdd}, {"-", Op::kSub}});
+  }
   ExprPtr parse_prod() {
-    ExprPtr e = parse_unary();
-    for (;;) {
-      skip_space();
-      const std::size_t at = pos_;
-      if (symbol("*")) {
-        ExprPtr r = parse_unary();
-        e = checked(at, [&] { return binary_expr(Op::kMul, e, r); });
-      } else if (symbol("/")) {
-        ExprPtr r = parse_unary();
-        e = checked(at, [&] { return binary_expr(Op::kDiv, e, r); });
-      } else {
-        return e;
-      }
-    }
+    return parse_chain(&QueryParser::parse_unary, {{"*", Op::kMul}, {"/", Op::kDiv}});
   }
   ExprPtr parse_unary() {
     skip_space();

@@ -132,16 +132,7 @@ class Array {
   /// Evaluates the array: chunks in parallel, element-wise chains fused.
   [[nodiscard]] NDArray<E> compute() const {
     auto out = NDArray<E>::uninitialized(shape());
-    E* data = out.mutable_data();
-    const std::vector<std::int64_t> strides = detail::strides_of(shape());
-    const detail::Node<E>& node = *node_;
-    node.prepare();  // whole-array steps first, each with all the threads
-    const Chunks& c = chunks();
-    detail::parallel_blocks(c.npartitions(), [&](std::int64_t block) {
-      detail::for_each_run(c, block, [&](const std::int64_t* start, std::int64_t n) {
-        node.eval(start, n, data + (start != nullptr ? detail::flat_index(start, strides) : 0));
-      });
-    });
+    detail::evaluate_into(*node_, out.mutable_data());
     return out;
   }
   /// Computes the values once and keeps them (same chunks): later expressions start from

@@ -186,16 +186,7 @@ Array<E> Array<E>::persist() const {
 template <Element T>
 void to_npy(const Array<T>& a, const std::filesystem::path& path) {
   NDArray<T> out = open_memmap<T>(path, a.shape());
-  T* data = out.mutable_data();
-  const std::vector<std::int64_t> strides = detail::strides_of(a.shape());
-  const detail::Node<T>& node = *a.node();
-  node.prepare();
-  const Chunks& c = a.chunks();
-  detail::parallel_blocks(c.npartitions(), [&](std::int64_t block) {
-    detail::for_each_run(c, block, [&](const std::int64_t* start, std::int64_t n) {
-      node.eval(start, n, data + (start != nullptr ? detail::flat_index(start, strides) : 0));
-    });
-  });
+  detail::evaluate_into(*a.node(), out.mutable_data());
 }
 
 template <Element E>

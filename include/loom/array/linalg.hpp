@@ -12,6 +12,7 @@
 #include <Eigen/Core>
 
 #include "loom/array/array.hpp"
+#include "loom/array/detail/materialized.hpp"
 #include "loom/array/rechunk.hpp"
 #include "loom/array/reshape.hpp"
 #include "loom/core/ndarray.hpp"
@@ -38,32 +39,13 @@ DenseMatrix<T> dense_block(const Node<T>& node, std::int64_t r0, std::int64_t nr
 }
 
 template <class T>
-class DotNode final : public Node<T> {
+class DotNode final : public MaterializedNode<T> {
  public:
   DotNode(NodePtr<T> a, NodePtr<T> b)
-      : Node<T>(Shape{a->shape()[0], b->shape()[1]},
-                Chunks({a->chunks().axis(0), b->chunks().axis(1)})),
+      : MaterializedNode<T>(Shape{a->shape()[0], b->shape()[1]},
+                            Chunks({a->chunks().axis(0), b->chunks().axis(1)})),
         a_(std::move(a)),
         b_(std::move(b)) {}
-  void prepare() const override {
-    std::call_once(once_, [this] {
-      a_->prepare();
-      b_->prepare();
-      result_ = materialize();
-    });
-  }
-  void eval(const std::int64_t* start, std::int64_t n, T* out) const override {
-    prepare();
-    std::copy_n(result_.data() + start[0] * this->shape()[1] + start[1], n, out);
-  }
-  [[nodiscard]] const T* view(const std::int64_t* start, std::int64_t /*n*/) const override {
-    prepare();
-    return result_.data() + start[0] * this->shape()[1] + start[1];
-  }
-  [[nodiscard]] const T* whole() const override {
-    prepare();
-    return result_.data();
-  }
   [[nodiscard]] const char* kind() const noexcept override { return "dot"; }
   [[nodiscard]] std::vector<const NodeBase*> inputs() const override {
     return {a_.get(), b_.get()};
@@ -73,7 +55,11 @@ class DotNode final : public Node<T> {
   }
 
  private:
-  NDArray<T> materialize() const {
+  void prepare_inputs() const override {
+    a_->prepare();
+    b_->prepare();
+  }
+  NDArray<T> materialize() const override {
     auto result = NDArray<T>::uninitialized(this->shape());
     T* data = result.mutable_data();
     const Chunks& out = this->chunks();
@@ -102,8 +88,6 @@ class DotNode final : public Node<T> {
 
   NodePtr<T> a_;
   NodePtr<T> b_;
-  mutable std::once_flag once_;
-  mutable NDArray<T> result_;
 };
 
 }  // namespace detail

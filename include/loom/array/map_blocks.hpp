@@ -15,39 +15,30 @@
 #include <fmt/format.h>
 
 #include "loom/array/array.hpp"
+#include "loom/array/detail/materialized.hpp"
 
 namespace loom::array::detail {
 
 template <class R, class T, class F>
-class MapBlocksNode final : public OneInputNode<R, T> {
+class MapBlocksNode final : public MaterializedNode<R> {
  public:
   MapBlocksNode(NodePtr<T> input, F f)
-      : OneInputNode<R, T>(input, input->shape(), input->chunks(), "map_blocks"),
+      : MaterializedNode<R>(input->shape(), input->chunks()),
+        input_(std::move(input)),
         f_(std::move(f)) {}
-  void prepare() const override {
-    std::call_once(once_, [this] {
-      this->input_->prepare();
-      result_ = materialize();
-    });
-  }
-  void eval(const std::int64_t* start, std::int64_t n, R* out) const override {
-    std::copy_n(view(start, n), n, out);
-  }
-  [[nodiscard]] const R* whole() const override {
-    prepare();
-    return result_.data();
-  }
-  [[nodiscard]] const R* view(const std::int64_t* start, std::int64_t /*n*/) const override {
-    prepare();
-    return result_.data() + (start != nullptr ? flat_index(start, strides_) : 0);
+  [[nodiscard]] const char* kind() const noexcept override { return "map_blocks"; }
+  [[nodiscard]] std::vector<const NodeBase*> inputs() const override { return {input_.get()}; }
+  [[nodiscard]] std::int64_t tasks() const override {
+    return input_->tasks() + this->chunks().npartitions();
   }
 
  private:
-  NDArray<R> materialize() const {
+  void prepare_inputs() const override { input_->prepare(); }
+  NDArray<R> materialize() const override {
     auto result = NDArray<R>::uninitialized(this->shape());
     R* data = result.mutable_data();
     const Chunks& c = this->chunks();
-    const Node<T>& input = *this->input_;
+    const Node<T>& input = *input_;
     parallel_blocks(c.npartitions(), [&](std::int64_t b) {
       const auto index = c.block_index(b);
       const auto offset = c.block_offset(index);
@@ -86,10 +77,9 @@ class MapBlocksNode final : public OneInputNode<R, T> {
     return result;
   }
 
+  NodePtr<T> input_;
   F f_;
   std::vector<std::int64_t> strides_ = strides_of(this->shape());
-  mutable std::once_flag once_;
-  mutable NDArray<R> result_;
 };
 
 template <class F, class T>

@@ -17,6 +17,7 @@
 
 #include "loom/array/array.hpp"
 #include "loom/array/detail/accumulators.hpp"
+#include "loom/array/detail/materialized.hpp"
 
 namespace loom::array {
 
@@ -49,10 +50,10 @@ concept Positional = requires(Acc acc, const T* x) {
 /// block is reduced in parallel, run by run, into accumulators for its part of the result;
 /// then the partials of each result block are merged as a tree and finished.
 template <class R, class T, class Acc, class Finish>
-class ReduceNode final : public Node<R> {
+class ReduceNode final : public MaterializedNode<R> {
  public:
   ReduceNode(NodePtr<T> input, ReducedGeometry geometry, Finish finish)
-      : Node<R>(geometry.shape, geometry.chunks),
+      : MaterializedNode<R>(geometry.shape, geometry.chunks),
         input_(std::move(input)),
         reduced_(std::move(geometry.reduced)),
         split_every_(geometry.split_every),
@@ -65,24 +66,6 @@ class ReduceNode final : public Node<R> {
       reduced_strides_[a] = stride;
       stride *= input_->shape()[a];
     }
-  }
-  void prepare() const override {
-    std::call_once(once_, [this] {
-      input_->prepare();
-      result_ = materialize();
-    });
-  }
-  void eval(const std::int64_t* start, std::int64_t n, R* out) const override {
-    prepare();
-    std::copy_n(view(start, n), n, out);
-  }
-  [[nodiscard]] const R* whole() const override {
-    prepare();
-    return result_.data();
-  }
-  [[nodiscard]] const R* view(const std::int64_t* start, std::int64_t /*n*/) const override {
-    prepare();
-    return result_.data() + (start != nullptr ? flat_index(start, strides_of(this->shape())) : 0);
   }
   [[nodiscard]] const char* kind() const noexcept override { return "reduce"; }
   [[nodiscard]] std::vector<const NodeBase*> inputs() const override { return {input_.get()}; }
@@ -104,7 +87,8 @@ class ReduceNode final : public Node<R> {
   }
 
  private:
-  NDArray<R> materialize() const {
+  void prepare_inputs() const override { input_->prepare(); }
+  NDArray<R> materialize() const override {
     const Chunks& in = input_->chunks();
     const std::size_t ndim = in.ndim();
     const std::int64_t blocks = in.npartitions();
@@ -241,8 +225,6 @@ class ReduceNode final : public Node<R> {
   std::vector<std::int64_t> reduced_strides_;
   int split_every_;
   Finish finish_;
-  mutable std::once_flag once_;
-  mutable NDArray<R> result_;
 };
 
 [[noreturn]] void throw_empty_reduction(const char* what);

@@ -44,4 +44,18 @@ void for_each_run(const Chunks& chunks, std::int64_t flat_block, F&& f) {
   }
 }
 
+/// Evaluates `node` into `data` (its whole shape, row-major): whole-array steps first, each
+/// with all the threads, then the blocks in parallel, run by run (compute, to_npy).
+template <class T>
+void evaluate_into(const Node<T>& node, T* data) {
+  const std::vector<std::int64_t> strides = strides_of(node.shape());
+  node.prepare();
+  const Chunks& c = node.chunks();
+  parallel_blocks(c.npartitions(), [&](std::int64_t block) {
+    for_each_run(c, block, [&](const std::int64_t* start, std::int64_t n) {
+      node.eval(start, n, data + (start != nullptr ? flat_index(start, strides) : 0));
+    });
+  });
+}
+
 }  // namespace loom::array::detail
