@@ -355,7 +355,11 @@ Column concat(const std::vector<Column>& parts) {
   for (const auto& p : parts) {
     if (p.dtype() == DType::float64 && t == DType::int64) t = DType::float64;
   }
-  ColumnBuilder b(t);
+  // Strings stay plain when every part is (mostly distinct values: no interning).
+  const bool dictionary = std::any_of(parts.begin(), parts.end(), [](const Column& p) {
+    return p.dtype() != DType::string || p.data().dictionary;
+  });
+  ColumnBuilder b(t, dictionary);
   std::int64_t total = 0;
   for (const auto& p : parts) total += p.size();
   b.reserve(total);

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "group_keys.hpp"
 #include "loom/core/detail/parallel_blocks.hpp"
 #include "loom/core/error.hpp"
 #include "loom/dataframe/dataframe.hpp"

@@ -206,8 +206,6 @@ class MergeNode final : public StepNode {
 std::vector<Table> compute_partitions(const PlanNode& plan);
 /// Every partition of `plan` joined into one table with the schema's columns.
 Table compute_all(const PlanNode& plan);
-/// The encoded (order-preserving) key of row i over some columns; false when one is missing.
-bool encode_row(const std::vector<const ColumnData*>& columns, std::int64_t i, std::string& out);
 
 /// What one aggregated output column computes.
 struct AggSpec {

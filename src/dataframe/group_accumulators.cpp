@@ -1,0 +1,324 @@
+// Group-by accumulators: the per-row and per-group work of every aggregation function.
+#include "group_accumulators.hpp"
+
+#include <cmath>
+#include <utility>
+
+#include "group_keys.hpp"
+
+namespace loom::dataframe::detail {
+
+AggFn agg_fn(const std::string& name) {
+  static const std::pair<const char*, AggFn> table[] = {
+      {"sum", AggFn::kSum},     {"mean", AggFn::kMean},      {"std", AggFn::kStd},
+      {"var", AggFn::kVar},     {"min", AggFn::kMin},        {"max", AggFn::kMax},
+      {"count", AggFn::kCount}, {"size", AggFn::kSize},      {"first", AggFn::kFirst},
+      {"last", AggFn::kLast},   {"nunique", AggFn::kNunique}};
+  for (const auto& [n, f] : table) {
+    if (name == n) return f;
+  }
+  return AggFn::kSum;  // names are checked by aggregate_schema first
+}
+
+void Accumulator::resize(std::size_t n) {
+  if (count.size() == n) return;
+  count.resize(n, 0);
+  if (fn == AggFn::kSum || fn == AggFn::kMean) {
+    isum.resize(n, 0);
+    fsum.resize(n, 0.0);
+  } else if (fn == AggFn::kStd || fn == AggFn::kVar) {
+    mean.resize(n, 0.0);
+    m2.resize(n, 0.0);
+  } else if (fn == AggFn::kMin || fn == AggFn::kMax || fn == AggFn::kFirst || fn == AggFn::kLast) {
+    fval.resize(n, 0.0);
+    ival.resize(n, 0);
+    sval.resize(n);
+  } else if (fn == AggFn::kNunique) {
+    uniq.resize(n);
+  }
+}
+
+bool Accumulator::counts_rows() const noexcept {
+  return fn == AggFn::kSum || fn == AggFn::kMean || fn == AggFn::kCount || fn == AggFn::kSize;
+}
+
+void Accumulator::add_block(const ColumnData* d, std::int64_t begin, std::int64_t n,
+                            const std::int32_t* group) {
+  if (!counts_rows()) {
+    for (std::int64_t k = 0; k < n; ++k) {
+      const std::int32_t g = group[k];
+      if (g < 0 || is_missing(*d, begin + k)) continue;
+      add(static_cast<std::size_t>(g), *d, begin + k);
+    }
+    return;
+  }
+  // Sums, means and counts: `count` holds the missing values until finish_partition.
+  if (fn == AggFn::kSize) return;
+  const bool sums = fn != AggFn::kCount;
+  saw_float = saw_float || d->dtype == DType::float64;
+  for (std::int64_t k = 0; k < n; ++k) {
+    const std::int32_t g = group[k];
+    if (g < 0) continue;
+    const std::int64_t i = begin + k;
+    const auto u = static_cast<std::size_t>(i);
+    const auto gu = static_cast<std::size_t>(g);
+    if (is_missing(*d, i)) {
+      ++count[gu];
+    } else if (sums) {
+      switch (d->dtype) {
+        case DType::float64:
+          fsum[gu] += d->floats[u];
+          break;
+        case DType::boolean:
+          isum[gu] += d->bools[u];
+          break;
+        default:
+          isum[gu] += d->ints[u];
+          break;
+      }
+    }
+  }
+}
+
+void Accumulator::finish_partition(const std::vector<std::int64_t>& rows) {
+  if (!counts_rows()) return;
+  for (std::size_t g = 0; g < count.size(); ++g) count[g] = rows[g] - count[g];
+}
+
+// ---- fused sums ----
+
+bool FusedSums::fits(const Accumulator& acc, const ColumnData* d) noexcept {
+  return (acc.fn == AggFn::kSum || acc.fn == AggFn::kMean || acc.fn == AggFn::kCount) &&
+         d != nullptr && d->validity.empty() &&
+         (d->dtype == DType::int64 || d->dtype == DType::float64);
+}
+
+void FusedSums::add_member(std::size_t acc, const ColumnData* d, bool sums) {
+  Member m{acc, d, d->dtype == DType::float64, -1, -1};
+  if (sums) m.sum = static_cast<int>(stride_++);
+  if (m.is_float) m.missing = static_cast<int>(stride_++);
+  members_.push_back(m);
+}
+
+void FusedSums::add_block(std::int64_t begin, std::int64_t n, const std::int32_t* group,
+                          std::size_t groups) {
+  if (cells_.size() < groups * stride_) cells_.resize(groups * stride_, Cell{0});
+  Cell* const c = cells_.data();
+  const std::size_t stride = stride_;
+  for (std::int64_t k = 0; k < n; ++k) {
+    const std::int32_t g = group[k];
+    if (g >= 0) ++c[static_cast<std::size_t>(g) * stride].i;
+  }
+  const auto b = static_cast<std::size_t>(begin);
+  for (const Member& m : members_) {
+    if (!m.is_float) {
+      if (m.sum < 0) continue;
+      Cell* const at = c + m.sum;
+      const std::int64_t* v = m.column->ints.data() + b;
+      for (std::int64_t k = 0; k < n; ++k) {
+        const std::int32_t g = group[k];
+        if (g >= 0) at[static_cast<std::size_t>(g) * stride].i += v[k];
+      }
+      continue;
+    }
+    Cell* const missing = c + m.missing;
+    Cell* const at = c + (m.sum < 0 ? m.missing : m.sum);
+    const bool sums = m.sum >= 0;
+    const double* v = m.column->floats.data() + b;
+    for (std::int64_t k = 0; k < n; ++k) {
+      const std::int32_t g = group[k];
+      if (g < 0) continue;
+      const std::size_t cell = static_cast<std::size_t>(g) * stride;
+      if (std::isnan(v[k])) {
+        ++missing[cell].i;
+      } else if (sums) {
+        at[cell].f += v[k];
+      }
+    }
+  }
+}
+
+void FusedSums::finish(std::vector<Accumulator>& accs, std::size_t groups,
+                       std::vector<std::int64_t>& rows) {
+  if (cells_.size() < groups * stride_) cells_.resize(groups * stride_, Cell{0});
+  rows.resize(groups);
+  for (std::size_t g = 0; g < groups; ++g) rows[g] = cells_[g * stride_].i;
+  for (const Member& m : members_) {
+    Accumulator& acc = accs[m.acc];
+    acc.resize(groups);
+    acc.saw_float = acc.saw_float || m.is_float;
+    for (std::size_t g = 0; g < groups; ++g) {
+      const Cell* record = &cells_[g * stride_];
+      acc.count[g] = record[0].i - (m.missing < 0 ? 0 : record[m.missing].i);
+      if (m.sum < 0) continue;
+      if (m.is_float) {
+        acc.fsum[g] = record[m.sum].f;
+      } else {
+        acc.isum[g] = record[m.sum].i;
+      }
+    }
+  }
+}
+
+// Value i of d into group g (not missing).
+void Accumulator::add(std::size_t g, const ColumnData& d, std::int64_t i) {
+  const auto u = static_cast<std::size_t>(i);
+  const bool is_float = d.dtype == DType::float64;
+  saw_float = saw_float || is_float;
+  text = text || d.dtype == DType::string;
+  const double x = is_float                    ? d.floats[u]
+                   : d.dtype == DType::boolean ? d.bools[u]
+                   : d.dtype == DType::string  ? 0.0
+                                               : static_cast<double>(d.ints[u]);
+  const std::int64_t xi = d.dtype == DType::boolean                                 ? d.bools[u]
+                          : (d.dtype == DType::int64 || d.dtype == DType::datetime) ? d.ints[u]
+                                                                                    : 0;
+  const std::int64_t seen = count[g]++;
+  switch (fn) {
+    case AggFn::kSum:
+    case AggFn::kMean:
+      if (is_float) {
+        fsum[g] += x;
+      } else {
+        isum[g] += xi;
+      }
+      break;
+    case AggFn::kStd:
+    case AggFn::kVar: {
+      const double delta = x - mean[g];
+      mean[g] += delta / static_cast<double>(seen + 1);
+      m2[g] += delta * (x - mean[g]);
+      break;
+    }
+    case AggFn::kMin:
+    case AggFn::kMax: {
+      const bool want_max = fn == AggFn::kMax;
+      if (d.dtype == DType::string) {
+        const std::string_view s = d.str(i);
+        if (seen == 0 || (want_max ? s > sval[g] : s < sval[g])) sval[g] = s;
+      } else {
+        // Integers (and datetimes) compare as integers: doubles lose them above 2^53.
+        const bool better = is_float ? (want_max ? x > fval[g] : x < fval[g])
+                                     : (want_max ? xi > ival[g] : xi < ival[g]);
+        if (seen == 0 || better) {
+          fval[g] = x;
+          ival[g] = xi;
+        }
+      }
+      break;
+    }
+    case AggFn::kFirst:
+    case AggFn::kLast:
+      if (fn == AggFn::kLast || seen == 0) {
+        fval[g] = x;
+        ival[g] = xi;
+        if (d.dtype == DType::string) sval[g] = d.str(i);
+      }
+      break;
+    case AggFn::kNunique: {
+      std::string key;
+      encode_value(key, d, i);
+      uniq[g].insert(std::move(key));
+      break;
+    }
+    case AggFn::kCount:
+    case AggFn::kSize:
+      break;
+  }
+}
+
+void Accumulator::merge(const Accumulator& o, const std::vector<std::int32_t>& target) {
+  saw_float = saw_float || o.saw_float;
+  text = text || o.text;
+  const std::size_t n = target.size();
+  if (fn == AggFn::kSum || fn == AggFn::kMean || fn == AggFn::kCount || fn == AggFn::kSize) {
+    for (std::size_t h = 0; h < n; ++h) count[static_cast<std::size_t>(target[h])] += o.count[h];
+    if (fn == AggFn::kSum || fn == AggFn::kMean) {
+      for (std::size_t h = 0; h < n; ++h) {
+        const auto g = static_cast<std::size_t>(target[h]);
+        isum[g] += o.isum[h];
+        fsum[g] += o.fsum[h];
+      }
+    }
+    return;
+  }
+  for (std::size_t h = 0; h < n; ++h) merge_one(static_cast<std::size_t>(target[h]), o, h);
+}
+
+// Group h of `o` (a later partition) into group g.
+void Accumulator::merge_one(std::size_t g, const Accumulator& o, std::size_t h) {
+  const std::int64_t a = count[g];
+  const std::int64_t b = o.count[h];
+  if (b == 0) return;
+  count[g] = a + b;
+  if (fn == AggFn::kStd || fn == AggFn::kVar) {  // Chan et al.
+    const double n = static_cast<double>(a + b);
+    const double delta = o.mean[h] - mean[g];
+    mean[g] += delta * static_cast<double>(b) / n;
+    m2[g] += o.m2[h] + delta * delta * static_cast<double>(a) * static_cast<double>(b) / n;
+  } else if (fn == AggFn::kMin || fn == AggFn::kMax) {
+    const bool want_max = fn == AggFn::kMax;
+    const bool take =
+        a == 0 || (text        ? (want_max ? o.sval[h] > sval[g] : o.sval[h] < sval[g])
+                   : saw_float ? (want_max ? o.fval[h] > fval[g] : o.fval[h] < fval[g])
+                               : (want_max ? o.ival[h] > ival[g] : o.ival[h] < ival[g]));
+    if (take) {
+      fval[g] = o.fval[h];
+      ival[g] = o.ival[h];
+      sval[g] = o.sval[h];
+    }
+  } else if (fn == AggFn::kFirst || fn == AggFn::kLast) {
+    if (fn == AggFn::kLast || a == 0) {
+      fval[g] = o.fval[h];
+      ival[g] = o.ival[h];
+      sval[g] = o.sval[h];
+    }
+  } else if (fn == AggFn::kNunique) {
+    uniq[g].insert(o.uniq[h].begin(), o.uniq[h].end());
+  }
+}
+
+void Accumulator::emit(std::size_t g, DType t, ColumnBuilder& b) const {
+  const std::int64_t c = count[g];
+  switch (fn) {
+    case AggFn::kCount:
+    case AggFn::kSize:
+      b.append_int(c);
+      return;
+    case AggFn::kNunique:
+      b.append_int(static_cast<std::int64_t>(uniq[g].size()));
+      return;
+    case AggFn::kSum:
+      t == DType::int64 ? b.append_int(isum[g])
+                        : b.append_double(static_cast<double>(isum[g]) + fsum[g]);
+      return;
+    case AggFn::kMean:
+      c == 0 ? b.append_null()
+             : b.append_double((static_cast<double>(isum[g]) + fsum[g]) / static_cast<double>(c));
+      return;
+    case AggFn::kStd:
+    case AggFn::kVar:
+      if (c <= 1) {
+        b.append_null();
+      } else {
+        const double v = m2[g] / static_cast<double>(c - 1);
+        b.append_double(fn == AggFn::kStd ? std::sqrt(v) : v);
+      }
+      return;
+    default:
+      break;
+  }
+  if (c == 0) {  // min/max/first/last of nothing
+    b.append_null();
+  } else if (t == DType::string) {
+    b.append_string(sval[g]);
+  } else if (t == DType::float64) {
+    b.append_double(fval[g]);
+  } else if (t == DType::boolean) {
+    b.append_bool(ival[g] != 0);
+  } else {
+    b.append_int(ival[g]);
+  }
+}
+
+}  // namespace loom::dataframe::detail

@@ -1,0 +1,534 @@
+// Group-by keys: the order-preserving encoding, the per-partition groupers (one per common key
+// shape, each avoiding work the general one does per row) and the index of merged keys.
+#include "group_keys.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+namespace loom::dataframe::detail {
+
+// ---- order-preserving key encoding ----
+
+namespace {
+
+void put_u64(std::string& out, std::uint64_t v) {
+  char b[8];
+  for (int k = 0; k < 8; ++k) b[k] = static_cast<char>((v >> (8 * (7 - k))) & 0xFF);
+  out.append(b, 8);
+}
+std::uint64_t get_u64(const char*& p) {
+  std::uint64_t v = 0;
+  for (int k = 0; k < 8; ++k) v = (v << 8) | static_cast<unsigned char>(*p++);
+  return v;
+}
+std::uint64_t int_hash(std::int64_t v) noexcept {
+  std::uint64_t z = static_cast<std::uint64_t>(v) * 0x9E3779B97F4A7C15ULL;
+  return z ^ (z >> 29);
+}
+
+}  // namespace
+
+void encode_value(std::string& out, const ColumnData& d, std::int64_t i) {
+  const auto u = static_cast<std::size_t>(i);
+  switch (d.dtype) {
+    case DType::int64:
+    case DType::datetime:
+      put_u64(out, static_cast<std::uint64_t>(d.ints[u]) ^ (std::uint64_t{1} << 63));
+      break;
+    case DType::float64: {
+      std::uint64_t bits = 0;
+      std::memcpy(&bits, &d.floats[u], 8);
+      bits = (bits >> 63) != 0 ? ~bits : bits | (std::uint64_t{1} << 63);
+      put_u64(out, bits);
+      break;
+    }
+    case DType::boolean:
+      out.push_back(static_cast<char>(d.bools[u]));
+      break;
+    case DType::string: {
+      const std::string_view s = d.str(i);
+      if (s.find('\0') == std::string_view::npos) {
+        out.append(s);
+      } else {
+        for (char c : s) {  // 0x00 escaped as 0x00 0xFF so that the terminator sorts first
+          out.push_back(c);
+          if (c == '\0') out.push_back('\xFF');
+        }
+      }
+      out.push_back('\0');
+      out.push_back('\0');
+      break;
+    }
+  }
+}
+
+void decode_value(const char*& p, ColumnBuilder& b) {
+  switch (b.dtype()) {
+    case DType::int64:
+    case DType::datetime:
+      b.append_int(static_cast<std::int64_t>(get_u64(p) ^ (std::uint64_t{1} << 63)));
+      break;
+    case DType::float64: {
+      std::uint64_t bits = get_u64(p);
+      bits = (bits >> 63) != 0 ? bits & ~(std::uint64_t{1} << 63) : ~bits;
+      double v = 0;
+      std::memcpy(&v, &bits, 8);
+      b.append_double(v);
+      break;
+    }
+    case DType::boolean:
+      b.append_bool(*p++ != 0);
+      break;
+    case DType::string: {
+      std::string s;
+      for (;;) {
+        if (p[0] == '\0' && p[1] == '\0') {
+          p += 2;
+          break;
+        }
+        if (p[0] == '\0') {  // escaped NUL
+          s.push_back('\0');
+          p += 2;
+          continue;
+        }
+        s.push_back(*p++);
+      }
+      b.append_string(s);
+      break;
+    }
+  }
+}
+
+bool is_missing(const ColumnData& d, std::int64_t i) {
+  if (!d.valid(i)) return true;
+  return d.dtype == DType::float64 && std::isnan(d.floats[static_cast<std::size_t>(i)]);
+}
+
+bool encode_row(const std::vector<const ColumnData*>& columns, std::int64_t i, std::string& out) {
+  out.clear();
+  for (const auto* d : columns) {
+    if (is_missing(*d, i)) return false;
+    encode_value(out, *d, i);
+  }
+  return true;
+}
+
+std::uint64_t key_hash(std::string_view encoded) {
+  return XXH3_64bits(encoded.data(), encoded.size());
+}
+
+// ---- groupers ----
+
+namespace {
+
+// One dictionary-encoded string key: each distinct string is looked up once.
+class DictGrouper final : public Grouper {
+ public:
+  DictGrouper(const ColumnData& d, GroupKeys& keys)
+      : d_(d), keys_(keys), code_group_(d.offsets.size() - 1, -1) {}
+  void assign(std::int64_t begin, std::int64_t n, std::int32_t* out) override {
+    for (std::int64_t k = 0; k < n; ++k) {
+      const std::int64_t i = begin + k;
+      if (!d_.valid(i)) {
+        out[k] = -1;
+        continue;
+      }
+      std::int32_t& g =
+          code_group_[static_cast<std::size_t>(d_.codes[static_cast<std::size_t>(i)])];
+      if (g < 0) {
+        key_.clear();
+        encode_value(key_, d_, i);
+        g = keys_.add_encoded(key_);
+      }
+      out[k] = g;
+    }
+  }
+
+ private:
+  const ColumnData& d_;
+  GroupKeys& keys_;
+  std::vector<std::int32_t> code_group_;
+  std::string key_;
+};
+
+// Several dictionary-encoded keys with few combinations: the codes combine into one cell
+// number, looked up in a table.
+class CellGrouper final : public Grouper {
+ public:
+  CellGrouper(std::vector<const ColumnData*> cols, GroupKeys& keys, std::int64_t cells)
+      : cols_(std::move(cols)), keys_(keys), cell_group_(static_cast<std::size_t>(cells), -1) {
+    std::int64_t r = 1;
+    for (const auto* d : cols_) {
+      radix_.push_back(r);
+      r *= static_cast<std::int64_t>(d->offsets.size() - 1);
+    }
+  }
+  void assign(std::int64_t begin, std::int64_t n, std::int32_t* out) override {
+    for (std::int64_t k = 0; k < n; ++k) {
+      const std::int64_t i = begin + k;
+      std::int64_t cell = 0;
+      bool complete = true;
+      for (std::size_t c = 0; c < cols_.size(); ++c) {
+        if (!cols_[c]->valid(i)) {
+          complete = false;
+          break;
+        }
+        cell += radix_[c] * cols_[c]->codes[static_cast<std::size_t>(i)];
+      }
+      if (!complete) {
+        out[k] = -1;
+        continue;
+      }
+      std::int32_t& g = cell_group_[static_cast<std::size_t>(cell)];
+      if (g < 0) {
+        key_.clear();
+        for (const auto* d : cols_) encode_value(key_, *d, i);
+        g = keys_.add_encoded(key_);
+      }
+      out[k] = g;
+    }
+  }
+
+ private:
+  std::vector<const ColumnData*> cols_;
+  GroupKeys& keys_;
+  std::vector<std::int64_t> radix_;
+  std::vector<std::int32_t> cell_group_;
+  std::string key_;
+};
+
+// One int64/datetime key. While its values stay in a compact range, a table indexed by value
+// (widened as values come, without a pass over the column first); past that, an
+// open-addressing table of (value, group).
+class IntGrouper final : public Grouper {
+ public:
+  IntGrouper(const ColumnData& d, GroupKeys& keys)
+      : d_(d),
+        keys_(keys),
+        limit_(std::min<std::int64_t>(std::max<std::int64_t>(2 * d.size, 1 << 16), 1 << 24)) {}
+  void assign(std::int64_t begin, std::int64_t n, std::int32_t* out) override {
+    const std::int64_t* v = d_.ints.data() + begin;
+    const bool dense = d_.validity.empty();
+    for (std::int64_t k = 0; k < n; ++k) {
+      if (!dense && !d_.valid(begin + k)) {
+        out[k] = -1;
+        continue;
+      }
+      if (!hashing_) {
+        const std::uint64_t off =
+            static_cast<std::uint64_t>(v[k]) - static_cast<std::uint64_t>(lo_);
+        if (off < table_.size() || widen(v[k])) {
+          std::int32_t& g =
+              table_[static_cast<std::uint64_t>(v[k]) - static_cast<std::uint64_t>(lo_)];
+          if (g < 0) g = keys_.add_int(v[k]);
+          out[k] = g;
+          continue;
+        }
+        start_hashing();
+      }
+      out[k] = hashed(v[k]);
+    }
+  }
+
+ private:
+  struct Slot {
+    std::int64_t value = 0;
+    std::int32_t group = -1;
+  };
+  // Makes the table cover v (with room to spare on that side); false past the limit.
+  bool widen(std::int64_t v) {
+    const bool empty = table_.empty();
+    const std::int64_t old_lo = empty ? v : lo_;
+    const std::int64_t old_hi = empty ? v : lo_ + static_cast<std::int64_t>(table_.size()) - 1;
+    const std::int64_t lo = std::min(old_lo, v);
+    const std::int64_t hi = std::max(old_hi, v);
+    // In doubles first: hi - lo may not fit in an int64.
+    if (static_cast<double>(hi) - static_cast<double>(lo) + 1 > static_cast<double>(limit_)) {
+      return false;
+    }
+    const std::int64_t span = hi - lo + 1;
+    const std::int64_t slack = std::max<std::int64_t>(0, std::min(span / 2 + 512, limit_ - span));
+    std::int64_t new_lo = lo;
+    std::int64_t new_hi = hi;
+    if (v < old_lo || empty) new_lo = lo < INT64_MIN + slack ? INT64_MIN : lo - slack;
+    if (v > old_hi || (empty && new_lo == lo)) {
+      new_hi = hi > INT64_MAX - slack ? INT64_MAX : hi + slack;
+    }
+    std::vector<std::int32_t> wider(static_cast<std::size_t>(new_hi - new_lo) + 1, -1);
+    if (!empty) {
+      std::copy(table_.begin(), table_.end(),
+                wider.begin() + static_cast<std::ptrdiff_t>(old_lo - new_lo));
+    }
+    table_ = std::move(wider);
+    lo_ = new_lo;
+    return true;
+  }
+  void start_hashing() {
+    hashing_ = true;
+    table_ = {};
+    slots_.assign(1024, Slot{});
+    while (keys_.size() * 2 > slots_.size()) slots_.resize(slots_.size() * 2);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t g = 0; g < keys_.ints.size(); ++g) {
+      std::size_t j = int_hash(keys_.ints[g]) & mask;
+      while (slots_[j].group >= 0) j = (j + 1) & mask;
+      slots_[j] = {keys_.ints[g], static_cast<std::int32_t>(g)};
+    }
+  }
+  std::int32_t hashed(std::int64_t v) {
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t s = int_hash(v) & mask;; s = (s + 1) & mask) {
+      Slot& slot = slots_[s];
+      if (slot.group < 0) {
+        slot = {v, keys_.add_int(v)};
+        const std::int32_t g = slot.group;
+        if (keys_.size() * 2 > slots_.size()) grow();
+        return g;
+      }
+      if (slot.value == v) return slot.group;
+    }
+  }
+  void grow() {
+    std::vector<Slot> bigger(slots_.size() * 2);
+    const std::size_t mask = bigger.size() - 1;
+    for (const Slot& s : slots_) {
+      if (s.group < 0) continue;
+      std::size_t j = int_hash(s.value) & mask;
+      while (bigger[j].group >= 0) j = (j + 1) & mask;
+      bigger[j] = s;
+    }
+    slots_ = std::move(bigger);
+  }
+
+  const ColumnData& d_;
+  GroupKeys& keys_;
+  std::int64_t limit_;  // the most values the table may cover
+  bool hashing_ = false;
+  std::int64_t lo_ = 0;
+  std::vector<std::int32_t> table_;  // value lo_ + i -> group (-1: none yet)
+  std::vector<Slot> slots_;
+};
+
+// Two words that, with the length, tell strings of up to 16 bytes apart exactly (overlapping
+// fixed-size loads: no call, no read out of bounds).
+struct Words {
+  std::uint64_t a = 0;
+  std::uint64_t b = 0;
+  bool operator==(const Words&) const = default;
+};
+Words words_of(std::string_view v) noexcept {
+  const char* p = v.data();
+  const std::size_t n = v.size();
+  Words w;
+  if (n >= 8) {
+    std::memcpy(&w.a, p, 8);
+    std::memcpy(&w.b, p + std::min<std::size_t>(n, 16) - 8, 8);
+  } else if (n >= 4) {
+    std::uint32_t x = 0;
+    std::uint32_t y = 0;
+    std::memcpy(&x, p, 4);
+    std::memcpy(&y, p + n - 4, 4);
+    w.a = x;
+    w.b = y;
+  } else if (n > 0) {
+    w.a = static_cast<unsigned char>(p[0]) | (static_cast<unsigned char>(p[n / 2]) << 8) |
+          (static_cast<unsigned char>(p[n - 1]) << 16);
+  }
+  return w;
+}
+
+// One key of plain (mostly distinct) strings: an open-addressing table whose slots hold the
+// hash, the length and the first 16 bytes of their key, so that most probes touch one cache
+// line; longer keys are compared in full against a row holding the group's key.
+class StringGrouper final : public Grouper {
+ public:
+  StringGrouper(const ColumnData& d, GroupKeys& keys) : d_(d), keys_(keys), slots_(1024) {}
+  void assign(std::int64_t begin, std::int64_t n, std::int32_t* out) override {
+    for (std::int64_t k = 0; k < n; ++k) {
+      const std::int64_t i = begin + k;
+      if (!d_.valid(i)) {
+        out[k] = -1;
+        continue;
+      }
+      const std::string_view v = d_.str(i);
+      const std::uint64_t h = XXH3_64bits(v.data(), v.size());
+      const Words w = words_of(v);
+      const std::size_t mask = slots_.size() - 1;
+      for (std::size_t s = h & mask;; s = (s + 1) & mask) {
+        Slot& slot = slots_[s];
+        if (slot.group < 0) {
+          slot.hash = h;
+          slot.length = static_cast<std::uint32_t>(std::min<std::size_t>(v.size(), UINT32_MAX));
+          slot.words = w;
+          key_.clear();
+          encode_value(key_, d_, i);
+          slot.group = keys_.add_encoded(key_);
+          key_row_.push_back(i);
+          out[k] = slot.group;
+          if (keys_.size() * 2 > slots_.size()) grow();
+          break;
+        }
+        if (slot.hash == h && slot.words == w &&
+            (v.size() <= 16 ? slot.length == v.size() : same(slot, v))) {
+          out[k] = slot.group;
+          break;
+        }
+      }
+    }
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::int32_t group = -1;
+    std::uint32_t length = 0;  // saturated: longer keys are compared in full
+    Words words;
+  };
+  bool same(const Slot& slot, std::string_view v) const {
+    return d_.str(key_row_[static_cast<std::size_t>(slot.group)]) == v;
+  }
+  void grow() {
+    std::vector<Slot> bigger(slots_.size() * 2);
+    const std::size_t mask = bigger.size() - 1;
+    for (const Slot& s : slots_) {
+      if (s.group < 0) continue;
+      std::size_t j = s.hash & mask;
+      while (bigger[j].group >= 0) j = (j + 1) & mask;
+      bigger[j] = s;
+    }
+    slots_ = std::move(bigger);
+  }
+  const ColumnData& d_;
+  GroupKeys& keys_;
+  std::vector<Slot> slots_;
+  std::vector<std::int64_t> key_row_;  // per group: a row holding its key
+  std::string key_;
+};
+
+// Any other key: encoded per row, looked up through its hash.
+class EncodedGrouper final : public Grouper {
+ public:
+  EncodedGrouper(std::vector<const ColumnData*> cols, GroupKeys& keys)
+      : cols_(std::move(cols)), keys_(keys), index_(std::make_unique<KeyIndex>(false)) {}
+  void assign(std::int64_t begin, std::int64_t n, std::int32_t* out) override {
+    for (std::int64_t k = 0; k < n; ++k) {
+      const std::int64_t i = begin + k;
+      key_.clear();
+      bool complete = true;
+      for (const auto* d : cols_) {
+        if (is_missing(*d, i)) {
+          complete = false;
+          break;
+        }
+        encode_value(key_, *d, i);
+      }
+      if (!complete) {
+        out[k] = -1;
+        continue;
+      }
+      const std::uint64_t h = key_hash(key_);
+      const std::int32_t g = index_->find_or_add(h, 0, key_);
+      if (static_cast<std::size_t>(g) == keys_.size()) keys_.add_encoded(key_, h);
+      out[k] = g;
+    }
+  }
+
+ private:
+  std::vector<const ColumnData*> cols_;
+  GroupKeys& keys_;
+  std::unique_ptr<KeyIndex> index_;
+  std::string key_;
+};
+
+}  // namespace
+
+std::unique_ptr<Grouper> make_grouper(const std::vector<const ColumnData*>& columns,
+                                      GroupKeys& keys) {
+  keys.native = columns.size() == 1 &&
+                (columns[0]->dtype == DType::int64 || columns[0]->dtype == DType::datetime);
+  if (keys.native) return std::make_unique<IntGrouper>(*columns[0], keys);
+  const bool all_dict = std::all_of(columns.begin(), columns.end(), [](const ColumnData* d) {
+    return d->dtype == DType::string && d->dictionary;
+  });
+  if (all_dict && columns.size() == 1) return std::make_unique<DictGrouper>(*columns[0], keys);
+  if (all_dict) {
+    double product = 1;
+    for (const auto* d : columns) product *= static_cast<double>(d->offsets.size() - 1);
+    if (product <= 1 << 22) {
+      return std::make_unique<CellGrouper>(columns, keys, static_cast<std::int64_t>(product));
+    }
+  }
+  if (columns.size() == 1 && columns[0]->dtype == DType::string) {
+    return std::make_unique<StringGrouper>(*columns[0], keys);
+  }
+  return std::make_unique<EncodedGrouper>(columns, keys);
+}
+
+// ---- the index of merged keys ----
+
+KeyIndex::KeyIndex(bool native) : slots_(1024) { keys_.native = native; }
+
+void KeyIndex::grow() {
+  std::vector<Slot> bigger(slots_.size() * 2);
+  const std::size_t mask = bigger.size() - 1;
+  for (const Slot& s : slots_) {
+    if (s.group < 0) continue;
+    std::size_t j = s.hash & mask;
+    while (bigger[j].group >= 0) j = (j + 1) & mask;
+    bigger[j] = s;
+  }
+  slots_ = std::move(bigger);
+}
+
+std::int32_t KeyIndex::find_or_add(std::uint64_t hash, std::int64_t value,
+                                   std::string_view encoded) {
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t s = hash & mask;; s = (s + 1) & mask) {
+    Slot& slot = slots_[s];
+    if (slot.group < 0) {
+      slot.hash = hash;
+      slot.group = keys_.native ? keys_.add_int(value) : keys_.add_encoded(encoded, hash);
+      const std::int32_t g = slot.group;
+      if (keys_.size() * 2 > slots_.size()) grow();
+      return g;
+    }
+    if (slot.hash == hash &&
+        (keys_.native ? keys_.ints[static_cast<std::size_t>(slot.group)] == value
+                      : keys_.key(static_cast<std::size_t>(slot.group)) == encoded)) {
+      return slot.group;
+    }
+  }
+}
+
+std::vector<std::int32_t> KeyIndex::targets(const GroupKeys& part) {
+  std::vector<std::int32_t> out(part.size());
+  for (std::size_t h = 0; h < out.size(); ++h) {
+    out[h] = keys_.native ? find_or_add(int_hash(part.ints[h]), part.ints[h], {})
+                          : find_or_add(part.hashes[h], 0, part.key(h));
+  }
+  return out;
+}
+
+std::vector<std::int32_t> KeyIndex::sorted() const {
+  std::vector<std::int32_t> order(keys_.size());
+  for (std::size_t g = 0; g < order.size(); ++g) order[g] = static_cast<std::int32_t>(g);
+  if (keys_.native) {
+    std::sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
+      return keys_.ints[static_cast<std::size_t>(a)] < keys_.ints[static_cast<std::size_t>(b)];
+    });
+  } else {
+    std::vector<std::pair<std::string_view, std::int32_t>> byKey;
+    byKey.reserve(order.size());
+    for (const std::int32_t g : order)
+      byKey.emplace_back(keys_.key(static_cast<std::size_t>(g)), g);
+    std::sort(byKey.begin(), byKey.end());
+    for (std::size_t k = 0; k < order.size(); ++k) order[k] = byKey[k].second;
+  }
+  return order;
+}
+
+}  // namespace loom::dataframe::detail

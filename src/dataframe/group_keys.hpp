@@ -1,0 +1,97 @@
+#pragma once
+// Group-by keys (private to src/dataframe): which group each row belongs to, and the keys of
+// the groups found. A single int64 or datetime key stays a native integer; any other key is
+// encoded as bytes whose order is the keys' order (encode_value per key column), so that one
+// comparison sorts by every key column, and kept with its hash for the merge of partitions.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loom/dataframe/column.hpp"
+#include "loom/dataframe/detail/column_builder.hpp"
+
+namespace loom::dataframe::detail {
+
+/// Appends the order-preserving encoding of row i of `d` to `out`.
+void encode_value(std::string& out, const ColumnData& d, std::int64_t i);
+/// Reads one encoded value at p (advanced past it) into `b`.
+void decode_value(const char*& p, ColumnBuilder& b);
+/// A missing value: not valid, or a float NaN.
+[[nodiscard]] bool is_missing(const ColumnData& d, std::int64_t i);
+/// The encoded key of row i over some columns; false when one is missing.
+bool encode_row(const std::vector<const ColumnData*>& columns, std::int64_t i, std::string& out);
+/// The hash the merge uses for an encoded key.
+[[nodiscard]] std::uint64_t key_hash(std::string_view encoded);
+
+/// The keys of some groups, in order of first appearance (group g is entry g).
+struct GroupKeys {
+  bool native = false;             // one int64/datetime key: `ints`; else encoded
+  std::vector<std::int64_t> ints;  // native keys
+  std::string bytes;               // encoded keys, back to back
+  std::vector<std::uint64_t> ends;
+  std::vector<std::uint64_t> hashes;  // key_hash of each encoded key
+
+  [[nodiscard]] std::size_t size() const noexcept { return native ? ints.size() : ends.size(); }
+  [[nodiscard]] std::string_view key(std::size_t g) const noexcept {
+    const std::size_t b = g == 0 ? 0 : ends[g - 1];
+    return std::string_view(bytes).substr(b, ends[g] - b);
+  }
+  std::int32_t add_int(std::int64_t v) {
+    ints.push_back(v);
+    return static_cast<std::int32_t>(ints.size() - 1);
+  }
+  std::int32_t add_encoded(std::string_view k, std::uint64_t hash) {
+    bytes.append(k);
+    ends.push_back(bytes.size());
+    hashes.push_back(hash);
+    return static_cast<std::int32_t>(ends.size() - 1);
+  }
+  std::int32_t add_encoded(std::string_view k) { return add_encoded(k, key_hash(k)); }
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(native, ints, bytes, ends, hashes);
+  }
+};
+
+/// Assigns rows to groups, block by block; keys met for the first time become new groups.
+class Grouper {
+ public:
+  virtual ~Grouper() = default;
+  /// The group of each row in [begin, begin + n) into out; -1 where a key is missing (pandas'
+  /// dropna=True leaves those rows out).
+  virtual void assign(std::int64_t begin, std::int64_t n, std::int32_t* out) = 0;
+};
+
+/// The grouper for these key columns (one partition's), adding groups to `keys` (whose
+/// `native` it sets).
+[[nodiscard]] std::unique_ptr<Grouper> make_grouper(const std::vector<const ColumnData*>& columns,
+                                                    GroupKeys& keys);
+
+/// Finds keys among the groups merged so far, adding the new ones (the merge of partitions).
+class KeyIndex {
+ public:
+  explicit KeyIndex(bool native);
+  /// The merged group of each group of `part` (keys in the same representation).
+  std::vector<std::int32_t> targets(const GroupKeys& part);
+  /// The group of one key (added when new).
+  std::int32_t find_or_add(std::uint64_t hash, std::int64_t value, std::string_view encoded);
+  [[nodiscard]] const GroupKeys& keys() const noexcept { return keys_; }
+  /// The merged groups in key order.
+  [[nodiscard]] std::vector<std::int32_t> sorted() const;
+
+ private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::int32_t group = -1;
+  };
+  void grow();
+
+  GroupKeys keys_;
+  std::vector<Slot> slots_;
+};
+
+}  // namespace loom::dataframe::detail

@@ -1,0 +1,252 @@
+// Group-by against a sequential reference worked out in the test (std::map over the generated
+// rows), for every key shape the aggregation treats differently: ints in a compact range, ints
+// that leave it (down to INT64_MIN and up to INT64_MAX), plain strings (some longer than 16
+// bytes, some sharing 16-byte prefixes), dictionary strings, two dictionary keys, a string
+// with an int, float keys; values with missing entries and NaN, in many partitions.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loom/dataframe.hpp"
+#include "write_file.hpp"
+
+namespace {
+
+namespace dd = loom::dataframe;
+using loom::test::write_file;
+
+struct Row {
+  std::optional<std::int64_t> compact;  // 0..49, some missing
+  std::int64_t wild = 0;                // compact at first, then anywhere
+  std::int64_t spread = 0;              // a range that grows both ways, row by row
+  std::string text;                     // plain strings: mostly distinct
+  std::string word;                     // dictionary strings
+  double half = 0;                      // float key
+  std::optional<std::int64_t> v;
+  std::optional<double> x;  // missing or NaN sometimes
+  bool x_nan = false;
+};
+
+std::vector<Row> make_rows() {
+  std::vector<Row> rows;
+  const char* words[] = {"apple", "kiwi", "fig", "date", "lime"};
+  for (int i = 0; i < 6000; ++i) {
+    Row r;
+    if (i % 11 != 3) r.compact = (i * 7) % 50;
+    if (i < 2000) {
+      r.wild = i % 100 + 1000;
+    } else if (i % 5 == 0) {
+      r.wild = i % 3 == 0 ? INT64_MIN + 1 + i % 4 : INT64_MAX - i % 4;
+    } else {
+      r.wild = (i % 2 == 0 ? 1 : -1) * static_cast<std::int64_t>(i % 37) * 1'000'000'007LL;
+    }
+    r.spread = (i % 2 == 0 ? -3 : 3) * (i % 3000);
+    // Lengths 1..24; "sharedprefix16b-" keys differ only after byte 16.
+    const int k = (i * 13) % 5000;
+    r.text = k % 3 == 0   ? "sharedprefix16b-" + std::to_string(k)
+             : k % 3 == 1 ? std::string(1 + k % 9, static_cast<char>('a' + k % 26))
+                          : "t" + std::to_string(k);
+    r.word = words[(i / 7) % 5];
+    r.half = (i % 9) * 0.5 - 1.0;
+    if (i % 17 != 0) r.v = (i * 31) % 101 - 20;
+    if (i % 19 == 0) {
+      r.x_nan = true;
+    } else if (i % 23 != 0) {
+      r.x = ((i * 17) % 1000) / 8.0;
+    }
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+std::string to_csv(const std::vector<Row>& rows) {
+  std::string out = "compact,wild,spread,text,word,half,v,x\n";
+  for (const auto& r : rows) {
+    out += r.compact ? std::to_string(*r.compact) : "";
+    out += "," + std::to_string(r.wild) + "," + std::to_string(r.spread) + "," + r.text + "," + r.word + ",";
+    char half[32];
+    std::snprintf(half, sizeof(half), "%.1f", r.half);
+    out += half;
+    out += ",";
+    out += r.v ? std::to_string(*r.v) : "";
+    out += ",";
+    if (r.x_nan) {
+      out += "NaN";
+    } else if (r.x) {
+      char x[32];
+      std::snprintf(x, sizeof(x), "%.3f", *r.x);
+      out += x;
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+struct Agg {
+  std::int64_t size = 0;
+  std::int64_t v_sum = 0;
+  std::int64_t v_count = 0;
+  std::optional<std::int64_t> v_min;
+  std::optional<std::int64_t> v_max;
+  double x_sum = 0;
+  std::int64_t x_count = 0;
+};
+
+// The reference: rows grouped under `key` (nullopt: the row has a missing key).
+template <class Key, class KeyOf>
+std::map<Key, Agg> reference(const std::vector<Row>& rows, KeyOf key_of) {
+  std::map<Key, Agg> groups;
+  for (const auto& r : rows) {
+    const std::optional<Key> key = key_of(r);
+    if (!key) continue;
+    Agg& a = groups[*key];
+    ++a.size;
+    if (r.v) {
+      a.v_sum += *r.v;
+      ++a.v_count;
+      a.v_min = a.v_min ? std::min(*a.v_min, *r.v) : *r.v;
+      a.v_max = a.v_max ? std::max(*a.v_max, *r.v) : *r.v;
+    }
+    if (r.x) {
+      a.x_sum += *r.x;
+      ++a.x_count;
+    }
+  }
+  return groups;
+}
+
+dd::Table grouped(const dd::DataFrame& df, const std::vector<std::string>& keys) {
+  return df.groupby(keys)
+      .agg({{"v", {"sum", "count", "mean", "min", "max", "size"}}, {"x", {"sum", "mean", "count"}}})
+      .compute();
+}
+
+// Compares the aggregates of every group (in key order) with the reference; `check_key`
+// compares row r's key columns with the reference key.
+template <class Key, class CheckKey>
+void expect_matches(const dd::Table& t, const std::map<Key, Agg>& want, CheckKey check_key) {
+  ASSERT_EQ(t.num_rows(), static_cast<std::int64_t>(want.size()));
+  std::int64_t r = 0;
+  for (const auto& [key, a] : want) {
+    check_key(r, key);
+    EXPECT_EQ(t.value<std::int64_t>(r, "v_size"), a.size) << "row " << r;
+    EXPECT_EQ(t.value<std::int64_t>(r, "v_sum"), a.v_sum) << "row " << r;
+    EXPECT_EQ(t.value<std::int64_t>(r, "v_count"), a.v_count) << "row " << r;
+    EXPECT_EQ(t.value<std::int64_t>(r, "v_min"), a.v_min) << "row " << r;
+    EXPECT_EQ(t.value<std::int64_t>(r, "v_max"), a.v_max) << "row " << r;
+    const auto mean = t.value<double>(r, "v_mean");
+    if (a.v_count == 0) {
+      EXPECT_FALSE(mean.has_value());
+    } else {
+      EXPECT_NEAR(*mean, static_cast<double>(a.v_sum) / static_cast<double>(a.v_count), 1e-9);
+    }
+    EXPECT_NEAR(*t.value<double>(r, "x_sum"), a.x_sum, 1e-6) << "row " << r;
+    EXPECT_EQ(t.value<std::int64_t>(r, "x_count"), a.x_count) << "row " << r;
+    ++r;
+  }
+}
+
+class GroupByKeys : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    rows_ = new std::vector<Row>(make_rows());
+    path_ = new std::string(write_file("groupby_keys.csv", to_csv(*rows_)));
+  }
+  static void TearDownTestSuite() {
+    delete rows_;
+    delete path_;
+  }
+  // Small blocks: many partitions, each with its own groups to merge.
+  static dd::DataFrame frame() { return dd::read_csv(*path_, {.blocksize = 9000}); }
+  static std::vector<Row>* rows_;
+  static std::string* path_;
+};
+std::vector<Row>* GroupByKeys::rows_ = nullptr;
+std::string* GroupByKeys::path_ = nullptr;
+
+TEST_F(GroupByKeys, FrameHasTheShapesUnderTest) {
+  EXPECT_GT(frame().npartitions(), 20);
+  const auto t = frame().compute();
+  EXPECT_FALSE(t.column("text").data().dictionary);  // mostly distinct: stored plainly
+  EXPECT_TRUE(t.column("word").data().dictionary);
+}
+
+TEST_F(GroupByKeys, CompactIntKeyWithMissingValues) {
+  const auto want = reference<std::int64_t>(
+      *rows_, [](const Row& r) -> std::optional<std::int64_t> { return r.compact; });
+  const auto t = grouped(frame(), {"compact"});
+  expect_matches(t, want, [&](std::int64_t r, std::int64_t k) {
+    EXPECT_EQ(t.value<std::int64_t>(r, "compact"), k);
+  });
+}
+
+TEST_F(GroupByKeys, IntKeyLeavingEveryRange) {
+  const auto want = reference<std::int64_t>(
+      *rows_, [](const Row& r) -> std::optional<std::int64_t> { return r.wild; });
+  const auto t = grouped(frame(), {"wild"});
+  EXPECT_EQ(t.value<std::int64_t>(0, "wild"), INT64_MIN + 1);
+  expect_matches(t, want, [&](std::int64_t r, std::int64_t k) {
+    EXPECT_EQ(t.value<std::int64_t>(r, "wild"), k) << "row " << r;
+  });
+}
+
+TEST_F(GroupByKeys, IntKeyWideningBothWays) {
+  const auto want = reference<std::int64_t>(
+      *rows_, [](const Row& r) -> std::optional<std::int64_t> { return r.spread; });
+  const auto t = grouped(frame(), {"spread"});
+  expect_matches(t, want, [&](std::int64_t r, std::int64_t k) {
+    EXPECT_EQ(t.value<std::int64_t>(r, "spread"), k) << "row " << r;
+  });
+}
+
+TEST_F(GroupByKeys, PlainStringKey) {
+  const auto want = reference<std::string>(
+      *rows_, [](const Row& r) -> std::optional<std::string> { return r.text; });
+  const auto t = grouped(frame(), {"text"});
+  expect_matches(t, want, [&](std::int64_t r, const std::string& k) {
+    EXPECT_EQ(t.value<std::string_view>(r, "text"), k) << "row " << r;
+  });
+}
+
+TEST_F(GroupByKeys, DictionaryStringKeys) {
+  const auto one = reference<std::string>(
+      *rows_, [](const Row& r) -> std::optional<std::string> { return r.word; });
+  const auto t1 = grouped(frame(), {"word"});
+  expect_matches(t1, one, [&](std::int64_t r, const std::string& k) {
+    EXPECT_EQ(t1.value<std::string_view>(r, "word"), k);
+  });
+  using Pair = std::pair<std::string, std::string>;
+  const auto two = reference<Pair>(*rows_, [](const Row& r) -> std::optional<Pair> {
+    return Pair{r.word, r.text};
+  });
+  const auto t2 = grouped(frame(), {"word", "text"});
+  expect_matches(t2, two, [&](std::int64_t r, const Pair& k) {
+    EXPECT_EQ(t2.value<std::string_view>(r, "word"), k.first);
+    EXPECT_EQ(t2.value<std::string_view>(r, "text"), k.second);
+  });
+}
+
+TEST_F(GroupByKeys, MixedAndFloatKeys) {
+  using Mixed = std::pair<std::string, std::int64_t>;
+  const auto mixed = reference<Mixed>(*rows_, [](const Row& r) -> std::optional<Mixed> {
+    if (!r.compact) return std::nullopt;
+    return Mixed{r.word, *r.compact};
+  });
+  const auto t1 = grouped(frame(), {"word", "compact"});
+  expect_matches(t1, mixed, [&](std::int64_t r, const Mixed& k) {
+    EXPECT_EQ(t1.value<std::string_view>(r, "word"), k.first);
+    EXPECT_EQ(t1.value<std::int64_t>(r, "compact"), k.second);
+  });
+  const auto halves =
+      reference<double>(*rows_, [](const Row& r) -> std::optional<double> { return r.half; });
+  const auto t2 = grouped(frame(), {"half"});
+  expect_matches(t2, halves,
+                 [&](std::int64_t r, double k) { EXPECT_EQ(t2.value<double>(r, "half"), k); });
+}
+
+}  // namespace
