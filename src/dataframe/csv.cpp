@@ -364,8 +364,23 @@ bool append_field(ColumnBuilder& b, std::string_view v, const NaSet& na, bool& w
 
 }  // namespace
 
+namespace {
+
+// Whether a field of a column of type t holds a missing value (without storing it).
+bool field_missing(DType t, std::string_view v, const NaSet& na) {
+  if (na.contains(v)) return true;
+  if (t != DType::float64 && t != DType::int64) return false;  // ints may widen to floats
+  if (v[0] >= '0' && v[0] <= '9') return false;                // a number, not NaN
+  double d = 0;
+  return parse_double(v, d) && std::isnan(d);
+}
+
+}  // namespace
+
 Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
-                       std::vector<std::string>* widened) const {
+                       std::vector<std::string>* widened,
+                       const std::vector<std::string>* check_only,
+                       std::vector<std::uint8_t>* row_missing) const {
   resolve();
   parses_->fetch_add(1);
   const CsvPartition& part = partitions_[p];
@@ -396,8 +411,23 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
   const char* cursor = f.data() + part.begin;
   const char* end = f.data() + part.end;
   // Which builder each field of a row feeds (-1: a column not read: split, not converted).
+  // -2: a column only checked for missing values.
   std::vector<int> slot(ncols, -1);
+  constexpr int kCheck = -2;
   for (std::size_t j = 0; j < read.size(); ++j) slot[read[j]] = static_cast<int>(j);
+  const bool checking = check_only != nullptr && !check_only->empty() && row_missing != nullptr;
+  if (checking) {
+    for (const auto& name : *check_only) {
+      const auto it = std::find(schema_.file_columns.begin(), schema_.file_columns.end(), name);
+      if (it == schema_.file_columns.end()) {
+        throw SchemaError(fmt::format("read_csv: no column '{}'", name));
+      }
+      int& s = slot[static_cast<std::size_t>(it - schema_.file_columns.begin())];
+      if (s == -1) s = kCheck;
+    }
+    row_missing->clear();
+    row_missing->reserve(static_cast<std::size_t>(estimate));
+  }
   std::int64_t rows = 0;
   while (cursor < end) {
     const char* row = cursor;
@@ -408,7 +438,8 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
     tok.begin_row();
     std::size_t c = 0;
     std::string failure;
-    for (;;) {  // fields, converted as they are split
+    bool missing = false;  // in a checked column
+    for (;;) {             // fields, converted as they are split
       std::string_view v;
       const auto st = tok.field(cursor, end, v);
       if (st == RowTokenizer::Field::kUnterminatedQuote) {
@@ -428,6 +459,8 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
               paths_[0]);
         }
         if (w) wide[j] = true;
+      } else if (c < ncols && slot[c] == kCheck) {
+        missing = missing || field_missing(schema_.file_dtypes[c], v, na_);
       }
       ++c;
       if (st == RowTokenizer::Field::kRowEnd) break;
@@ -445,7 +478,9 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
     if (!failure.empty()) throw SchemaError(failure);
     for (; c < ncols; ++c) {  // too few fields: missing values, as pandas
       if (slot[c] >= 0) builders[static_cast<std::size_t>(slot[c])].append_null();
+      missing = missing || slot[c] == kCheck;
     }
+    if (checking) row_missing->push_back(missing ? 1 : 0);
     ++rows;
   }
   std::vector<std::string> names;

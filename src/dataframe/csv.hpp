@@ -88,8 +88,14 @@ class CsvSource {
   /// Parses partition p: the columns named in `columns` (file names; all output columns when
   /// empty), in that order. Columns whose ints met a float come back as float64 and are
   /// listed in `widened`.
+  /// With `check_only` (file columns not read) and `row_missing`: also sets row_missing[i]
+  /// when row i has a missing value in one of those columns, which are only looked at for
+  /// that (dropna of columns nothing else needs; their text is not validated, as for any
+  /// column not read).
   [[nodiscard]] Table parse(std::size_t p, const std::vector<std::string>& columns,
-                            std::vector<std::string>* widened) const;
+                            std::vector<std::string>* widened,
+                            const std::vector<std::string>* check_only = nullptr,
+                            std::vector<std::uint8_t>* row_missing = nullptr) const;
 
  private:
   void split(std::size_t file);

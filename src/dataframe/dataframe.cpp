@@ -56,6 +56,13 @@ Table CsvScan::partition(std::int64_t p, const std::vector<std::string>& needed)
   return source_->parse(static_cast<std::size_t>(p), names, nullptr);
 }
 
+Table CsvScan::partition_checking(std::int64_t p, const std::vector<std::string>& needed,
+                                  const std::vector<std::string>& check_only,
+                                  std::vector<std::uint8_t>& row_missing) const {
+  std::vector<std::string> names = needed.empty() ? all_names() : needed;
+  return source_->parse(static_cast<std::size_t>(p), names, nullptr, &check_only, &row_missing);
+}
+
 Table FilterNode::partition(std::int64_t p, const std::vector<std::string>& needed) const {
   std::vector<std::string> refs;
   referenced_columns(*mask_, refs);
@@ -98,9 +105,26 @@ Table AssignNode::partition(std::int64_t p, const std::vector<std::string>& need
 
 Table DropNaNode::partition(std::int64_t p, const std::vector<std::string>& needed) const {
   std::vector<std::string> subset = subset_.empty() ? all_names() : subset_;
-  const Table t =
-      input_->partition(p, needed.empty() ? std::vector<std::string>{} : with(needed, subset));
+  // Straight from a CSV scan, the columns nothing else needs are only checked for missing
+  // values while the rows are split, not parsed into columns.
+  const auto* scan = dynamic_cast<const CsvScan*>(input_.get());
+  std::vector<std::string> check_only;
+  if (scan != nullptr && !needed.empty()) {
+    for (const auto& n : subset) {
+      if (std::find(needed.begin(), needed.end(), n) == needed.end()) check_only.push_back(n);
+    }
+    std::erase_if(subset, [&](const std::string& n) {
+      return std::find(check_only.begin(), check_only.end(), n) != check_only.end();
+    });
+  }
+  std::vector<std::uint8_t> row_missing;
+  const Table t = !check_only.empty() ? scan->partition_checking(p, needed, check_only, row_missing)
+                  : needed.empty()    ? input_->partition(p, {})
+                                      : input_->partition(p, with(needed, subset));
   std::vector<std::uint8_t> keep(static_cast<std::size_t>(t.num_rows()), 1);
+  for (std::size_t i = 0; i < row_missing.size() && i < keep.size(); ++i) {
+    keep[i] = row_missing[i] == 0 ? 1 : 0;
+  }
   for (const auto& n : subset) {
     const ColumnData& d = t.column(n).data();
     if (d.null_count == 0 && d.dtype != DType::float64) continue;
@@ -109,8 +133,9 @@ Table DropNaNode::partition(std::int64_t p, const std::vector<std::string>& need
     }
   }
   const std::vector<std::string> out = needed.empty() ? all_names() : needed;
+  const bool all = std::find(keep.begin(), keep.end(), 0) == keep.end();
   std::vector<Column> cols;
-  for (const auto& n : out) cols.push_back(filter(t.column(n), keep));
+  for (const auto& n : out) cols.push_back(all ? t.column(n) : filter(t.column(n), keep));
   return Table(out, std::move(cols));
 }
 
@@ -255,9 +280,25 @@ DataFrame DataFrame::query(const std::string& expr, const QueryOptions& options)
   return DataFrame(std::make_shared<detail::FilterNode>(plan_, std::move(mask)));
 }
 
+namespace {
+
+// dropna below the filters right under it (both only drop rows: the order does not change the
+// result), so that it sees the rows as read — usually with nothing missing, passed on without a
+// copy — and the filters copy only the columns asked of them, not every column dropna looks at.
+detail::PlanPtr dropna_below_filters(const detail::PlanPtr& plan,
+                                     const std::vector<std::string>& subset) {
+  if (const auto* f = dynamic_cast<const detail::FilterNode*>(plan.get())) {
+    return std::make_shared<detail::FilterNode>(dropna_below_filters(f->input(), subset),
+                                                f->mask());
+  }
+  return std::make_shared<detail::DropNaNode>(plan, subset);
+}
+
+}  // namespace
+
 DataFrame DataFrame::dropna(const std::vector<std::string>& subset) const {
   for (const auto& c : subset) (void)detail::schema_type(plan_->schema(), c);
-  return DataFrame(std::make_shared<detail::DropNaNode>(plan_, subset));
+  return DataFrame(dropna_below_filters(plan_, subset));
 }
 
 DataFrame DataFrame::fillna(const Scalar& value) const {

@@ -105,35 +105,53 @@ void FusedSums::add_block(std::int64_t begin, std::int64_t n, const std::int32_t
   if (cells_.size() < groups * stride_) cells_.resize(groups * stride_, Cell{0});
   Cell* const c = cells_.data();
   const std::size_t stride = stride_;
-  for (std::int64_t k = 0; k < n; ++k) {
-    const std::int32_t g = group[k];
-    if (g >= 0) ++c[static_cast<std::size_t>(g) * stride].i;
-  }
   const auto b = static_cast<std::size_t>(begin);
-  for (const Member& m : members_) {
-    if (!m.is_float) {
-      if (m.sum < 0) continue;
-      Cell* const at = c + m.sum;
-      const std::int64_t* v = m.column->ints.data() + b;
-      for (std::int64_t k = 0; k < n; ++k) {
-        const std::int32_t g = group[k];
-        if (g >= 0) at[static_cast<std::size_t>(g) * stride].i += v[k];
+  // One pass: each row's record is fetched once for all the columns.
+  struct IntSum {
+    const std::int64_t* v;
+    int cell;
+  };
+  struct FloatSum {
+    const double* v;
+    int cell;  // -1: counted only
+    int missing;
+  };
+  IntSum ints[8];
+  FloatSum floats[8];
+  int n_ints = 0;
+  int n_floats = 0;
+  for (std::size_t first = 0; first < members_.size(); first += 8) {
+    n_ints = 0;
+    n_floats = 0;
+    const bool count_rows = first == 0;
+    for (std::size_t j = first; j < std::min(members_.size(), first + 8); ++j) {
+      const Member& m = members_[j];
+      if (m.is_float) {
+        floats[n_floats++] = {m.column->floats.data() + b, m.sum, m.missing};
+      } else if (m.sum >= 0) {
+        ints[n_ints++] = {m.column->ints.data() + b, m.sum};
       }
-      continue;
     }
-    Cell* const missing = c + m.missing;
-    Cell* const at = c + (m.sum < 0 ? m.missing : m.sum);
-    const bool sums = m.sum >= 0;
-    const double* v = m.column->floats.data() + b;
     for (std::int64_t k = 0; k < n; ++k) {
       const std::int32_t g = group[k];
       if (g < 0) continue;
-      const std::size_t cell = static_cast<std::size_t>(g) * stride;
-      if (std::isnan(v[k])) {
-        ++missing[cell].i;
-      } else if (sums) {
-        at[cell].f += v[k];
+      Cell* const rec = c + static_cast<std::size_t>(g) * stride;
+      if (count_rows) ++rec[0].i;
+      for (int j = 0; j < n_ints; ++j) rec[ints[j].cell].i += ints[j].v[k];
+      for (int j = 0; j < n_floats; ++j) {
+        const double x = floats[j].v[k];
+        if (std::isnan(x)) {
+          ++rec[floats[j].missing].i;
+        } else if (floats[j].cell >= 0) {
+          rec[floats[j].cell].f += x;
+        }
       }
+    }
+  }
+  if (members_.empty()) {
+    for (std::int64_t k = 0; k < n; ++k) {
+      const std::int32_t g = group[k];
+      if (g >= 0) ++c[static_cast<std::size_t>(g) * stride].i;
     }
   }
 }

@@ -58,6 +58,10 @@ class CsvScan final : public PlanNode {
                                 const std::vector<std::string>& needed) const override;
   [[nodiscard]] const CsvSource* csv() const override { return source_.get(); }
   void prepare() const override { source_->resolve(); }
+  /// Partition p, and for each row whether one of `check_only` (columns not read) is missing.
+  [[nodiscard]] Table partition_checking(std::int64_t p, const std::vector<std::string>& needed,
+                                         const std::vector<std::string>& check_only,
+                                         std::vector<std::uint8_t>& row_missing) const;
 
  private:
   std::shared_ptr<CsvSource> source_;
@@ -97,6 +101,8 @@ class FilterNode final : public StepNode {
       : StepNode(input, input->schema()), mask_(std::move(mask)) {}
   [[nodiscard]] Table partition(std::int64_t p,
                                 const std::vector<std::string>& needed) const override;
+  [[nodiscard]] const PlanPtr& input() const noexcept { return input_; }
+  [[nodiscard]] const ExprPtr& mask() const noexcept { return mask_; }
 
  private:
   ExprPtr mask_;

@@ -447,3 +447,46 @@ TEST(GroupBy, AKeyWidenedWhileReadIsAnError) {
 }
 
 }  // namespace
+
+namespace {
+
+// dropna straight after read_csv only checks the columns nothing else needs (no parse), and
+// goes below query filters; either way the rows kept are those of the full path (a persisted
+// frame, every column parsed) and of the hand-worked answer.
+TEST(DataFrame, DropnaOfUnreadColumnsAndBelowFilters) {
+  const auto path = write_file("dropna_pushdown.csv",
+                               "d,a,b,c\n"
+                               "1,1,x,1.5\n"    // d > 2 is false
+                               "3,2,NA,2.5\n"   // b is NA
+                               "4,,y,3.5\n"     // a is empty
+                               "5,4,z,nan\n"    // c is NaN
+                               "6,5,w,-nan\n"   // c is NaN
+                               "7,6,v,\n"       // c is empty
+                               "8,7,u,7.5\n"    // kept
+                               "9,8,t\n"        // too few fields: c is missing
+                               "10,9,s,9.5,extra\n"  // a bad line, skipped
+                               "11,10,r,10.5\n"      // kept
+                               "12,11,q,1e3\n");     // kept
+  const auto df = dd::read_csv(path, {.on_bad_lines = "skip"});
+  auto ds = [](const dd::DataFrame& frame) {
+    std::vector<std::int64_t> out;
+    const auto t = frame.compute();
+    for (std::int64_t r = 0; r < t.num_rows(); ++r) out.push_back(*t.value<std::int64_t>(r, "d"));
+    return out;
+  };
+  const std::vector<std::int64_t> all_kept{8, 11, 12};
+  EXPECT_EQ(ds(df.query("d > 2").dropna()[{"d"}]), all_kept);
+  EXPECT_EQ(ds(df.dropna().query("d > 2")[{"d"}]), all_kept);
+  EXPECT_EQ(ds(df.persist().query("d > 2").dropna()[{"d"}]), all_kept);
+  const std::vector<std::int64_t> c_kept{3, 4, 8, 11, 12};
+  EXPECT_EQ(ds(df.query("d > 2").dropna({"c"})[{"d"}]), c_kept);
+  EXPECT_EQ(ds(df.persist().query("d > 2").dropna({"c"})[{"d"}]), c_kept);
+  // With every column asked for, the same rows.
+  const auto whole = df.query("d > 2").dropna().compute();
+  EXPECT_EQ(whole.num_rows(), 3);
+  EXPECT_EQ(whole.value<std::string_view>(1, "b"), "r");
+  EXPECT_EQ(whole.value<double>(2, "c"), 1000.0);
+  EXPECT_EQ(df.query("d > 2").dropna().len(), 3);
+}
+
+}  // namespace
