@@ -5,10 +5,12 @@
 #include <functional>
 
 #include <fmt/format.h>
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "loom/core/error.hpp"
 #include "loom/dataframe/detail/column_builder.hpp"
+#include "short_string.hpp"
 #include "text.hpp"
 
 namespace loom::dataframe {
@@ -122,7 +124,7 @@ ColumnBuilder::ColumnBuilder(DType dtype, bool dictionary) : d_(std::make_shared
   d_->dtype = dtype;
   if (dtype == DType::string && dictionary) {
     d_->dictionary = true;
-    slots_.assign(1024, -1);
+    slots_.assign(1024, InternSlot{});
   }
 }
 
@@ -184,30 +186,53 @@ void ColumnBuilder::append_null() {
   ++d_->null_count;
 }
 
+namespace {
+
+// Strings of up to 16 bytes hash from their words (inline, no call); longer ones with XXH3.
+[[gnu::always_inline]] inline std::uint64_t intern_hash(std::string_view s,
+                                                        const Words& w) noexcept {
+  return s.size() <= 16 ? short_hash(w, s.size()) : XXH3_64bits(s.data(), s.size());
+}
+
+}  // namespace
+
+// A slot holds a short string itself (its words and length: a hit is two compares), or the
+// hash of a longer one, compared in full on a match.
 std::int32_t ColumnBuilder::intern(std::string_view s) {
-  const std::size_t h = XXH3_64bits(s.data(), s.size());
-  std::size_t mask = slots_.size() - 1;
+  const bool short_string = s.size() <= 16;
+  const Words w = short_string ? words_of(s) : Words{};
+  const std::uint64_t h = intern_hash(s, w);
+  const Words key = short_string ? w : Words{h, 0};
+  const auto length = static_cast<std::uint32_t>(std::min<std::size_t>(s.size(), UINT32_MAX));
+  const std::size_t mask = slots_.size() - 1;
   for (std::size_t k = h & mask;; k = (k + 1) & mask) {
-    const std::int32_t code = slots_[k];
-    if (code < 0) {
+    const InternSlot& slot = slots_[k];
+    if (slot.code < 0) {
       const auto next = static_cast<std::int32_t>(d_->offsets.size() - 1);
       d_->bytes.append(s);
       d_->offsets.push_back(static_cast<std::int64_t>(d_->bytes.size()));
-      slots_[k] = next;
-      if (static_cast<std::size_t>(next) * 2 >= slots_.size()) {  // rehash at half full
-        std::vector<std::int32_t> bigger(slots_.size() * 2, -1);
-        mask = bigger.size() - 1;
-        for (std::int32_t c = 0; c <= next; ++c) {
-          std::size_t j = XXH3_64bits(d_->entry(c).data(), d_->entry(c).size()) & mask;
-          while (bigger[j] >= 0) j = (j + 1) & mask;
-          bigger[j] = c;
-        }
-        slots_ = std::move(bigger);
-      }
+      slots_[k] = {key.a, key.b, length, next};
+      if (static_cast<std::size_t>(next) * 2 >= slots_.size()) rehash();
       return next;
     }
-    if (d_->entry(code) == s) return code;
+    if (slot.length == length && slot.a == key.a && slot.b == key.b &&
+        (short_string || d_->entry(slot.code) == s)) {
+      return slot.code;
+    }
   }
+}
+
+void ColumnBuilder::rehash() {  // at half full
+  std::vector<InternSlot> bigger(slots_.size() * 2);
+  const std::size_t mask = bigger.size() - 1;
+  for (const InternSlot& slot : slots_) {
+    if (slot.code < 0) continue;
+    const std::string_view e = d_->entry(slot.code);
+    std::size_t j = intern_hash(e, words_of(e)) & mask;
+    while (bigger[j].code >= 0) j = (j + 1) & mask;
+    bigger[j] = slot;
+  }
+  slots_ = std::move(bigger);
 }
 
 void ColumnBuilder::drop_dictionary() {

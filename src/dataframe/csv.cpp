@@ -327,6 +327,10 @@ bool append_field(ColumnBuilder& b, std::string_view v, const NaSet& na, bool& w
     b.append_null();
     return true;
   };
+  if (na.has_plain_number() && v.size() > 0 && na.contains(v)) {  // na_values = {"-1"}
+    b.append_null();
+    return true;
+  }
   std::int64_t i = 0;
   double d = 0;
   bool x = false;
@@ -416,6 +420,8 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
   constexpr int kCheck = -2;
   for (std::size_t j = 0; j < read.size(); ++j) slot[read[j]] = static_cast<int>(j);
   const bool checking = check_only != nullptr && !check_only->empty() && row_missing != nullptr;
+  // Unless a missing-value string is itself a plain number ("-1", "999").
+  const bool fast_numbers = !na_.has_plain_number();
   if (checking) {
     for (const auto& name : *check_only) {
       const auto it = std::find(schema_.file_columns.begin(), schema_.file_columns.end(), name);
@@ -440,6 +446,34 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
     std::string failure;
     bool missing = false;  // in a checked column
     for (;;) {             // fields, converted as they are split
+      if (fast_numbers && c < ncols && slot[c] >= 0) {
+        // Plain numbers are read straight from the text (no split, then parse).
+        ColumnBuilder& b = builders[static_cast<std::size_t>(slot[c])];
+        const char* q = nullptr;
+        if (b.dtype() == DType::int64) {
+          std::int64_t x = 0;
+          q = scan_int(cursor, end, x);
+          if (q != nullptr && (q == end || tok.stops(*q))) {
+            b.append_int(x);
+          } else {
+            q = nullptr;
+          }
+        } else if (b.dtype() == DType::float64) {
+          double x = 0;
+          q = scan_decimal(cursor, end, x);
+          if (q != nullptr && (q == end || tok.stops(*q))) {
+            b.append_double(x);
+          } else {
+            q = nullptr;
+          }
+        }
+        if (q != nullptr) {
+          cursor = q;
+          ++c;
+          if (tok.after_field(cursor, end) == RowTokenizer::Field::kRowEnd) break;
+          continue;
+        }
+      }
       std::string_view v;
       const auto st = tok.field(cursor, end, v);
       if (st == RowTokenizer::Field::kUnterminatedQuote) {

@@ -26,7 +26,14 @@ class NaSet {
     set_.insert(s);
     if (!s.empty()) first_[static_cast<unsigned char>(s[0])] = true;
     max_ = std::max(max_, s.size());
+    // [-]digits[.digits]
+    std::size_t i = !s.empty() && s[0] == '-' ? 1 : 0;
+    const std::size_t digits = i;
+    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || (s[i] == '.' && i > digits))) ++i;
+    plain_number_ = plain_number_ || (i == s.size() && i > digits);
   }
+  /// Whether one of the strings is a plain number (then every number is looked up).
+  [[nodiscard]] bool has_plain_number() const noexcept { return plain_number_; }
   [[nodiscard]] bool contains(std::string_view v) const {
     if (v.empty()) return true;
     if (v.size() > max_ || !first_[static_cast<unsigned char>(v[0])]) return false;
@@ -37,6 +44,7 @@ class NaSet {
   std::unordered_set<std::string> set_;
   std::array<bool, 256> first_{};
   std::size_t max_ = 0;
+  bool plain_number_ = false;
 };
 
 /// A read-only memory map of a whole file.

@@ -81,6 +81,10 @@ class RowTokenizer {
       out = std::string_view(p, static_cast<std::size_t>(q - p));
       p = q;
     }
+    return after_field(p, end);
+  }
+  /// At the end of a field's text: past the separator (kMore) or the line end (kRowEnd).
+  [[gnu::always_inline]] Field after_field(const char*& p, const char* end) const {
     if (p >= end) return Field::kRowEnd;
     if (*p == sep_) {
       ++p;
@@ -90,6 +94,8 @@ class RowTokenizer {
     if (p < end && *p == '\n') ++p;
     return Field::kRowEnd;
   }
+  /// Whether c ends an unquoted field (the separator or a line end).
+  [[nodiscard]] bool stops(char c) const noexcept { return stop_[static_cast<unsigned char>(c)]; }
   /// The first separator or line end at or after p (end if none): 16 bytes at a time.
   [[nodiscard]] const char* scan(const char* q, const char* end) const {
 #ifdef __SSE2__

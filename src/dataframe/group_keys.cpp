@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "short_string.hpp"
+
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -312,34 +314,6 @@ class IntGrouper final : public Grouper {
   std::vector<std::int32_t> table_;  // value lo_ + i -> group (-1: none yet)
   std::vector<Slot> slots_;
 };
-
-// Two words that, with the length, tell strings of up to 16 bytes apart exactly (overlapping
-// fixed-size loads: no call, no read out of bounds).
-struct Words {
-  std::uint64_t a = 0;
-  std::uint64_t b = 0;
-  bool operator==(const Words&) const = default;
-};
-Words words_of(std::string_view v) noexcept {
-  const char* p = v.data();
-  const std::size_t n = v.size();
-  Words w;
-  if (n >= 8) {
-    std::memcpy(&w.a, p, 8);
-    std::memcpy(&w.b, p + std::min<std::size_t>(n, 16) - 8, 8);
-  } else if (n >= 4) {
-    std::uint32_t x = 0;
-    std::uint32_t y = 0;
-    std::memcpy(&x, p, 4);
-    std::memcpy(&y, p + n - 4, 4);
-    w.a = x;
-    w.b = y;
-  } else if (n > 0) {
-    w.a = static_cast<unsigned char>(p[0]) | (static_cast<unsigned char>(p[n / 2]) << 8) |
-          (static_cast<unsigned char>(p[n - 1]) << 16);
-  }
-  return w;
-}
 
 // One key of plain (mostly distinct) strings: an open-addressing table whose slots hold the
 // hash, the length and the first 16 bytes of their key, so that most probes touch one cache

@@ -1,7 +1,10 @@
 // read_csv against hand-made files whose parsed values are written out in the tests: quotes,
 // CRLF, BOM, missing final newline, empty fields, bad lines, dtype inference and widening,
 // block boundaries inside quoted fields, globs of several files.
+#include <charconv>
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -171,6 +174,56 @@ TEST(ReadCsv, OptionsNamesUsecolsNaValuesDatesSep) {
   EXPECT_EQ(t.column("when").format(0), "2024-01-31");
   EXPECT_THROW((void)dd::read_csv(path, {.sep = ';', .header = false, .usecols = {"zzz"}}),
                loom::SchemaError);
+}
+
+// Plain numbers are read straight from the text; every form that is not one takes the general
+// parser. Each value must be exactly what strtod / from_chars make of its text.
+TEST(ReadCsv, NumbersReadFromTheTextAreExact) {
+  std::vector<std::string> ints{"0",  "-0", "007", "42",  "-17", "123456789012345678",
+                                "1234567890123456789", "-9223372036854775807", "+5"};
+  std::vector<std::string> floats{"0.1", "-0.0", "12.345678", "99.999999", "1.", ".5", "1e5",
+                                  "-2.5E-3", "0.30000000000000004", "123456789012345.6",
+                                  "3.14159265358979", "1234567.890123456789", "5"};
+  std::uint64_t s = 7;
+  for (int k = 0; k < 3000; ++k) {  // random plain decimals with 1..17 digits
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    const int whole = static_cast<int>((s >> 33) % 9) + 1;
+    const int frac = static_cast<int>((s >> 40) % 9);
+    std::string v = (s >> 60) % 2 == 0 ? "" : "-";
+    for (int d = 0; d < whole + frac; ++d) {
+      s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+      if (d == whole) v += ".";
+      v += static_cast<char>('0' + (s >> 59) % 10);
+    }
+    floats.push_back(v);
+  }
+  std::string text = "i,f\n";
+  for (std::size_t r = 0; r < floats.size(); ++r) {
+    text += ints[r % ints.size()] + "," + floats[r] + "\n";
+  }
+  const auto t = dd::read_csv(write_file("numbers.csv", text)).compute();
+  ASSERT_EQ(t.column("i").dtype(), dd::DType::int64);
+  ASSERT_EQ(t.column("f").dtype(), dd::DType::float64);
+  for (std::size_t r = 0; r < floats.size(); ++r) {
+    const std::string& it = ints[r % ints.size()];
+    std::int64_t want = 0;
+    const char* b = it.data() + (it[0] == '+' ? 1 : 0);
+    std::from_chars(b, it.data() + it.size(), want);
+    ASSERT_EQ(t.value<std::int64_t>(static_cast<std::int64_t>(r), "i"), want) << it;
+    const double f = std::strtod(floats[r].c_str(), nullptr);
+    const auto got = t.value<double>(static_cast<std::int64_t>(r), "f");
+    ASSERT_TRUE(got.has_value()) << floats[r];
+    ASSERT_EQ(std::signbit(*got), std::signbit(f)) << floats[r];
+    ASSERT_EQ(*got, f) << floats[r];
+  }
+  // A missing-value string that is a number makes every number be looked up.
+  const auto path = write_file("numeric_na.csv", "a,b\n-1,2.5\n3,-1\n-1.5,999\n");
+  const auto na = dd::read_csv(path, {.na_values = {"-1", "999"}}).compute();
+  EXPECT_FALSE(na.value<double>(0, "a").has_value());
+  EXPECT_EQ(na.value<double>(1, "a"), 3.0);
+  EXPECT_EQ(na.value<double>(2, "a"), -1.5);
+  EXPECT_FALSE(na.value<double>(1, "b").has_value());
+  EXPECT_FALSE(na.value<double>(2, "b").has_value());
 }
 
 }  // namespace

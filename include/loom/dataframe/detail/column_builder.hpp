@@ -56,8 +56,16 @@ class ColumnBuilder {
   void drop_dictionary();
 
   std::shared_ptr<ColumnData> d_;
-  // Strings: an open-addressing table of dictionary codes (-1 empty), while dictionary-encoded.
-  std::vector<std::int32_t> slots_;
+  // Strings: an open-addressing table of dictionary codes (-1 empty), while dictionary-encoded;
+  // a slot holds a short string's bytes, or a long one's hash (column.cpp).
+  struct InternSlot {
+    std::uint64_t a = 0;
+    std::uint64_t b = 0;
+    std::uint32_t length = 0;
+    std::int32_t code = -1;
+  };
+  void rehash();
+  std::vector<InternSlot> slots_;
 };
 
 /// Rows `rows` of `c`, in that order.
