@@ -118,7 +118,8 @@ class CsvSource {
   CsvSchema schema_;
   mutable std::vector<CsvPartition> partitions_;
   mutable std::once_flag resolved_;
-  double row_bytes_ = 64;  // average row length in the sample (for reserving)
+  double row_bytes_ = 64;            // average row length in the sample (for reserving)
+  std::vector<double> field_bytes_;  // per file column: average field length in the sample
   std::shared_ptr<std::atomic<std::int64_t>> parses_ =
       std::make_shared<std::atomic<std::int64_t>>(0);
 };

@@ -22,6 +22,8 @@ class ColumnBuilder {
   [[nodiscard]] DType dtype() const noexcept { return d_->dtype; }
   [[nodiscard]] std::int64_t size() const noexcept { return d_->size; }
   void reserve(std::int64_t rows);
+  /// Room for `bytes` bytes of plain (not interned) strings.
+  void reserve_bytes(std::int64_t bytes);
 
   void append_null();
   void append_int(std::int64_t v) {  // int64 and datetime
