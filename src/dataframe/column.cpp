@@ -168,7 +168,7 @@ void ColumnBuilder::reserve(std::int64_t rows) {
     case DType::int64:
     case DType::datetime:
       d_->ints.reserve(n);
-      prefault(d_->ints);
+      prefault(d_->ints.raw(), d_->ints.raw_capacity());
       break;
     case DType::float64:
       d_->floats.reserve(n);

@@ -117,6 +117,20 @@ void FusedSums::add_block(std::int64_t begin, std::int64_t n, const std::int32_t
     int missing;
   };
   IntSum ints[8];
+  // Narrow int columns are widened a block at a time (in cache) for the fused loop.
+  auto widened = [](const ColumnData& d, std::size_t from, std::int64_t count,
+                    std::vector<std::int64_t>& buffer) -> const std::int64_t* {
+    return d.ints.visit([&](const auto* v) -> const std::int64_t* {
+      if constexpr (sizeof(*v) == sizeof(std::int64_t)) {
+        return v + from;
+      } else {
+        buffer.resize(static_cast<std::size_t>(count));
+        for (std::int64_t k = 0; k < count; ++k)
+          buffer[static_cast<std::size_t>(k)] = v[from + static_cast<std::size_t>(k)];
+        return buffer.data();
+      }
+    });
+  };
   FloatSum floats[8];
   int n_ints = 0;
   int n_floats = 0;
@@ -129,7 +143,9 @@ void FusedSums::add_block(std::int64_t begin, std::int64_t n, const std::int32_t
       if (m.is_float) {
         floats[n_floats++] = {m.column->floats.data() + b, m.sum, m.missing};
       } else if (m.sum >= 0) {
-        ints[n_ints++] = {m.column->ints.data() + b, m.sum};
+        ints[n_ints] = {widened(*m.column, b, n, scratch_[static_cast<std::size_t>(n_ints)]),
+                        m.sum};
+        ++n_ints;
       }
     }
     for (std::int64_t k = 0; k < n; ++k) {

@@ -5,6 +5,7 @@
 // column's type, so the common cases (sums, means and counts of numbers without missing
 // values) run in tight loops.
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <unordered_set>
@@ -93,6 +94,7 @@ class FusedSums {
   std::vector<Member> members_;
   std::size_t stride_ = 1;  // cells per group; cell 0 counts rows
   std::vector<Cell> cells_;
+  std::array<std::vector<std::int64_t>, 8> scratch_;  // narrow int columns of a block, widened
 };
 
 }  // namespace loom::dataframe::detail

@@ -213,27 +213,7 @@ class IntGrouper final : public Grouper {
         keys_(keys),
         limit_(std::min<std::int64_t>(std::max<std::int64_t>(2 * d.size, 1 << 16), 1 << 24)) {}
   void assign(std::int64_t begin, std::int64_t n, std::int32_t* out) override {
-    const std::int64_t* v = d_.ints.data() + begin;
-    const bool dense = d_.validity.empty();
-    for (std::int64_t k = 0; k < n; ++k) {
-      if (!dense && !d_.valid(begin + k)) {
-        out[k] = -1;
-        continue;
-      }
-      if (!hashing_) {
-        const std::uint64_t off =
-            static_cast<std::uint64_t>(v[k]) - static_cast<std::uint64_t>(lo_);
-        if (off < table_.size() || widen(v[k])) {
-          std::int32_t& g =
-              table_[static_cast<std::uint64_t>(v[k]) - static_cast<std::uint64_t>(lo_)];
-          if (g < 0) g = keys_.add_int(v[k]);
-          out[k] = g;
-          continue;
-        }
-        start_hashing();
-      }
-      out[k] = hashed(v[k]);
-    }
+    d_.ints.visit([&](const auto* values) { assign_from(values + begin, begin, n, out); });
   }
 
  private:
@@ -241,6 +221,44 @@ class IntGrouper final : public Grouper {
     std::int64_t value = 0;
     std::int32_t group = -1;
   };
+  template <class T>
+  void assign_from(const T* v, std::int64_t begin, std::int64_t n, std::int32_t* out) {
+    const bool dense = d_.validity.empty();
+    std::int64_t k = 0;
+    while (k < n) {
+      if (!hashing_) {
+        // The table, its bounds kept in registers, until a value falls outside them.
+        std::int32_t* const table = table_.data();
+        const std::uint64_t size = table_.size();
+        const auto lo = static_cast<std::uint64_t>(lo_);
+        for (; k < n; ++k) {
+          if (!dense && !d_.valid(begin + k)) {
+            out[k] = -1;
+            continue;
+          }
+          const std::int64_t x = v[k];
+          const std::uint64_t off = static_cast<std::uint64_t>(x) - lo;
+          if (off >= size) break;
+          std::int32_t g = table[off];
+          if (g < 0) {
+            g = keys_.add_int(x);
+            table[off] = g;
+          }
+          out[k] = g;
+        }
+        if (k == n) break;
+        if (widen(v[k])) continue;  // a wider table: its bounds are read again
+        start_hashing();
+      }
+      for (; k < n; ++k) {
+        if (!dense && !d_.valid(begin + k)) {
+          out[k] = -1;
+          continue;
+        }
+        out[k] = hashed(v[k]);
+      }
+    }
+  }
   // Makes the table cover v (with room to spare on that side); false past the limit.
   bool widen(std::int64_t v) {
     const bool empty = table_.empty();

@@ -17,6 +17,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "loom/dataframe/detail/int_values.hpp"
+
 namespace loom::dataframe {
 
 enum class DType { int64, float64, boolean, string, datetime };
@@ -36,7 +38,7 @@ namespace detail {
 struct ColumnData {
   DType dtype = DType::int64;
   std::int64_t size = 0;
-  std::vector<std::int64_t> ints;  // int64, and datetime as ns since the epoch
+  IntValues ints;  // int64, and datetime as ns since the epoch (stored narrow when they fit)
   std::vector<double> floats;
   std::vector<std::uint8_t> bools;
   // Strings: offsets (size + 1) into bytes; when `dictionary`, these hold the distinct strings

@@ -1,0 +1,189 @@
+#pragma once
+// The values of an int64 (or datetime) column, stored in the narrowest width — 1, 2, 4 or 8
+// bytes — that holds every value so far, widened as larger values come. Small integers (counts,
+// codes, ids, categories) take an eighth of the memory, of the fresh pages a CSV read must
+// fault in, and of the bandwidth a group-by reads; every value still reads as an int64.
+//
+//   IntValues v;
+//   v.push_back(3);            // width 1
+//   v.push_back(100000);       // now width 4 (3 copied over)
+//   v.visit([](const auto* p) { /* p is const int8_t*, int16_t*, int32_t* or int64_t* */ });
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <utility>
+
+#include <cereal/cereal.hpp>
+
+namespace loom::dataframe::detail {
+
+class IntValues {
+ public:
+  IntValues() = default;
+  IntValues(const IntValues& o) { *this = o; }
+  IntValues(IntValues&& o) noexcept { *this = std::move(o); }
+  IntValues& operator=(IntValues&& o) noexcept {
+    data_ = std::move(o.data_);
+    size_ = o.size_;
+    capacity_ = o.capacity_;
+    set_width(o.width_);
+    o.size_ = o.capacity_ = 0;
+    o.set_width(1);
+    return *this;
+  }
+  IntValues& operator=(const IntValues& o) {
+    if (this == &o) return *this;
+    data_.reset();
+    size_ = capacity_ = 0;
+    set_width(o.width_);
+    reserve(o.size_);
+    if (o.size_ > 0) std::memcpy(data_.get(), o.data_.get(), o.size_ * width_);
+    size_ = o.size_;
+    return *this;
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+  /// Bytes per value: 1, 2, 4 or 8.
+  [[nodiscard]] int width() const noexcept { return width_; }
+
+  [[nodiscard]] std::int64_t operator[](std::size_t i) const noexcept {
+    switch (width_) {
+      case 1:
+        return load<std::int8_t>(i);
+      case 2:
+        return load<std::int16_t>(i);
+      case 4:
+        return load<std::int32_t>(i);
+      default:
+        return load<std::int64_t>(i);
+    }
+  }
+  /// Calls f with the values as a typed array (const std::int8_t* ... const std::int64_t*).
+  template <class F>
+  decltype(auto) visit(F&& f) const {
+    switch (width_) {
+      case 1:
+        return f(typed<std::int8_t>());
+      case 2:
+        return f(typed<std::int16_t>());
+      case 4:
+        return f(typed<std::int32_t>());
+      default:
+        return f(typed<std::int64_t>());
+    }
+  }
+  /// The storage (size() * width() bytes) and its capacity in bytes.
+  [[nodiscard]] const void* raw() const noexcept { return data_.get(); }
+  [[nodiscard]] std::size_t raw_capacity() const noexcept { return capacity_ * width_; }
+
+  void push_back(std::int64_t v) {
+    if (v < min_ || v > max_) [[unlikely]]
+      widen(width_for(v));
+    if (size_ == capacity_) [[unlikely]]
+      reserve(capacity_ < 16 ? 16 : capacity_ * 2);
+    switch (width_) {
+      case 1:
+        store<std::int8_t>(size_, v);
+        break;
+      case 2:
+        store<std::int16_t>(size_, v);
+        break;
+      case 4:
+        store<std::int32_t>(size_, v);
+        break;
+      default:
+        store<std::int64_t>(size_, v);
+        break;
+    }
+    ++size_;
+  }
+  void reserve(std::size_t n) {
+    if (n <= capacity_) return;
+    auto bigger = std::make_unique_for_overwrite<std::byte[]>(n * width_);
+    if (size_ > 0) std::memcpy(bigger.get(), data_.get(), size_ * width_);
+    data_ = std::move(bigger);
+    capacity_ = n;
+  }
+  /// Keeps the first n values, or appends zeros up to n.
+  void resize(std::size_t n) {
+    while (size_ < n) push_back(0);
+    size_ = n;
+  }
+
+  template <class Archive>
+  void save(Archive& ar) const {
+    ar(static_cast<std::uint8_t>(width_), static_cast<std::uint64_t>(size_));
+    if (size_ > 0) ar(cereal::binary_data(data_.get(), size_ * width_));
+  }
+  template <class Archive>
+  void load(Archive& ar) {
+    std::uint8_t width = 0;
+    std::uint64_t size = 0;
+    ar(width, size);
+    if ((width != 1 && width != 2 && width != 4 && width != 8) || size > (std::uint64_t{1} << 40)) {
+      throw cereal::Exception("IntValues: corrupt width or size");
+    }
+    *this = IntValues();
+    set_width(width);
+    reserve(static_cast<std::size_t>(size));
+    if (size > 0) ar(cereal::binary_data(data_.get(), static_cast<std::size_t>(size) * width_));
+    size_ = static_cast<std::size_t>(size);
+  }
+
+ private:
+  template <class T>
+  [[nodiscard]] const T* typed() const noexcept {
+    return reinterpret_cast<const T*>(data_.get());
+  }
+  template <class T>
+  [[nodiscard]] std::int64_t load(std::size_t i) const noexcept {
+    return typed<T>()[i];
+  }
+  template <class T>
+  void store(std::size_t i, std::int64_t v) noexcept {
+    reinterpret_cast<T*>(data_.get())[i] = static_cast<T>(v);
+  }
+  static int width_for(std::int64_t v) noexcept {
+    if (v >= std::numeric_limits<std::int8_t>::min() &&
+        v <= std::numeric_limits<std::int8_t>::max()) {
+      return 1;
+    }
+    if (v >= std::numeric_limits<std::int16_t>::min() &&
+        v <= std::numeric_limits<std::int16_t>::max()) {
+      return 2;
+    }
+    if (v >= std::numeric_limits<std::int32_t>::min() &&
+        v <= std::numeric_limits<std::int32_t>::max()) {
+      return 4;
+    }
+    return 8;
+  }
+  void set_width(int w) noexcept {
+    width_ = w;
+    const int bits = 8 * w;
+    min_ = w == 8 ? std::numeric_limits<std::int64_t>::min() : -(std::int64_t{1} << (bits - 1));
+    max_ = w == 8 ? std::numeric_limits<std::int64_t>::max() : (std::int64_t{1} << (bits - 1)) - 1;
+  }
+  // Re-stores every value at a larger width (at most three times over a column's life).
+  void widen(int w) {
+    IntValues wider;
+    wider.set_width(w);
+    wider.reserve(capacity_ > size_ ? capacity_ : size_ + 1);
+    for (std::size_t i = 0; i < size_; ++i) wider.push_back((*this)[i]);
+    *this = std::move(wider);
+  }
+
+  std::unique_ptr<std::byte[]> data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+  int width_ = 1;
+  std::int64_t min_ = std::numeric_limits<std::int8_t>::min();
+  std::int64_t max_ = std::numeric_limits<std::int8_t>::max();
+};
+
+}  // namespace loom::dataframe::detail
