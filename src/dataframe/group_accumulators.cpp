@@ -96,14 +96,16 @@ bool FusedSums::fits(const Accumulator& acc, const ColumnData* d) noexcept {
 void FusedSums::add_member(std::size_t acc, const ColumnData* d, bool sums) {
   Member m{acc, d, d->dtype == DType::float64, -1, -1};
   if (sums) m.sum = static_cast<int>(stride_++);
-  if (m.is_float) m.missing = static_cast<int>(stride_++);
+  if (m.is_float) m.missing = floats_++;
   members_.push_back(m);
 }
 
 void FusedSums::add_block(std::int64_t begin, std::int64_t n, const std::int32_t* group,
                           std::size_t groups) {
   if (cells_.size() < groups * stride_) cells_.resize(groups * stride_, Cell{0});
+  if (missing_.size() < groups * floats_) missing_.resize(groups * floats_, 0);
   Cell* const c = cells_.data();
+  std::int64_t* const missing = missing_.data();
   const std::size_t stride = stride_;
   const auto b = static_cast<std::size_t>(begin);
   // One pass: each row's record is fetched once for all the columns.
@@ -148,7 +150,12 @@ void FusedSums::add_block(std::int64_t begin, std::int64_t n, const std::int32_t
         ++n_ints;
       }
     }
+    constexpr std::int64_t kAhead = 16;  // records are fetched this many rows ahead
     for (std::int64_t k = 0; k < n; ++k) {
+      if (k + kAhead < n) {
+        const std::int32_t ahead = group[k + kAhead];
+        __builtin_prefetch(c + static_cast<std::size_t>(ahead < 0 ? 0 : ahead) * stride, 1);
+      }
       const std::int32_t g = group[k];
       if (g < 0) continue;
       Cell* const rec = c + static_cast<std::size_t>(g) * stride;
@@ -156,8 +163,9 @@ void FusedSums::add_block(std::int64_t begin, std::int64_t n, const std::int32_t
       for (int j = 0; j < n_ints; ++j) rec[ints[j].cell].i += ints[j].v[k];
       for (int j = 0; j < n_floats; ++j) {
         const double x = floats[j].v[k];
-        if (std::isnan(x)) {
-          ++rec[floats[j].missing].i;
+        if (std::isnan(x)) [[unlikely]] {
+          ++missing[static_cast<std::size_t>(g) * floats_ +
+                    static_cast<std::size_t>(floats[j].missing)];
         } else if (floats[j].cell >= 0) {
           rec[floats[j].cell].f += x;
         }
@@ -175,6 +183,7 @@ void FusedSums::add_block(std::int64_t begin, std::int64_t n, const std::int32_t
 void FusedSums::finish(std::vector<Accumulator>& accs, std::size_t groups,
                        std::vector<std::int64_t>& rows) {
   if (cells_.size() < groups * stride_) cells_.resize(groups * stride_, Cell{0});
+  if (missing_.size() < groups * floats_) missing_.resize(groups * floats_, 0);
   rows.resize(groups);
   for (std::size_t g = 0; g < groups; ++g) rows[g] = cells_[g * stride_].i;
   for (const Member& m : members_) {
@@ -183,7 +192,9 @@ void FusedSums::finish(std::vector<Accumulator>& accs, std::size_t groups,
     acc.saw_float = acc.saw_float || m.is_float;
     for (std::size_t g = 0; g < groups; ++g) {
       const Cell* record = &cells_[g * stride_];
-      acc.count[g] = record[0].i - (m.missing < 0 ? 0 : record[m.missing].i);
+      acc.count[g] =
+          record[0].i -
+          (m.missing < 0 ? 0 : missing_[g * floats_ + static_cast<std::size_t>(m.missing)]);
       if (m.sum < 0) continue;
       if (m.is_float) {
         acc.fsum[g] = record[m.sum].f;

@@ -89,11 +89,14 @@ class FusedSums {
     const ColumnData* column;
     bool is_float;
     int sum;      // cell of the sum, -1: none (counts)
-    int missing;  // cell of the NaN count, -1: none (ints)
+    int missing;  // float columns: which of their NaN counts, -1: none (ints)
   };
   std::vector<Member> members_;
   std::size_t stride_ = 1;  // cells per group; cell 0 counts rows
   std::vector<Cell> cells_;
+  // NaN counts per group and float column, apart: touched only when a NaN comes.
+  std::size_t floats_ = 0;
+  std::vector<std::int64_t> missing_;
   std::array<std::vector<std::int64_t>, 8> scratch_;  // narrow int columns of a block, widened
 };
 

@@ -123,6 +123,126 @@ std::uint64_t key_hash(std::string_view encoded) {
   return XXH3_64bits(encoded.data(), encoded.size());
 }
 
+// ---- int index ----
+
+IntIndex::IntIndex(GroupKeys& keys, std::int64_t limit) : keys_(keys), limit_(limit) {}
+
+template <class T, class Valid>
+void IntIndex::assign(const T* v, std::int64_t n, Valid valid, std::int32_t* out) {
+  std::int64_t k = 0;
+  while (k < n) {
+    if (!hashing_) {
+      // The table, its bounds kept in registers, until a value falls outside them.
+      std::int32_t* const table = table_.data();
+      const std::uint64_t size = table_.size();
+      const auto lo = static_cast<std::uint64_t>(lo_);
+      for (; k < n; ++k) {
+        if (!valid(k)) {
+          out[k] = -1;
+          continue;
+        }
+        const std::int64_t x = v[k];
+        const std::uint64_t off = static_cast<std::uint64_t>(x) - lo;
+        if (off >= size) break;
+        std::int32_t g = table[off];
+        if (g < 0) {
+          g = keys_.add_int(x);
+          table[off] = g;
+        }
+        out[k] = g;
+      }
+      if (k == n) break;
+      if (widen(v[k])) continue;  // a wider table: its bounds are read again
+      start_hashing();
+    }
+    for (; k < n; ++k) out[k] = valid(k) ? hashed(v[k]) : -1;
+  }
+}
+
+std::int32_t IntIndex::find_or_add(std::int64_t v) {
+  std::int32_t g = -1;
+  assign(
+      &v, 1, [](std::int64_t) { return true; }, &g);
+  return g;
+}
+
+bool IntIndex::in_order(std::vector<std::int32_t>& out) const {
+  if (hashing_) return false;
+  out.clear();
+  for (const std::int32_t g : table_) {
+    if (g >= 0) out.push_back(g);
+  }
+  return true;
+}
+
+// Makes the table cover v (with room to spare on that side); false past the limit.
+bool IntIndex::widen(std::int64_t v) {
+  const bool empty = table_.empty();
+  const std::int64_t old_lo = empty ? v : lo_;
+  const std::int64_t old_hi = empty ? v : lo_ + static_cast<std::int64_t>(table_.size()) - 1;
+  const std::int64_t lo = std::min(old_lo, v);
+  const std::int64_t hi = std::max(old_hi, v);
+  // In doubles first: hi - lo may not fit in an int64.
+  if (static_cast<double>(hi) - static_cast<double>(lo) + 1 > static_cast<double>(limit_)) {
+    return false;
+  }
+  const std::int64_t span = hi - lo + 1;
+  const std::int64_t slack = std::max<std::int64_t>(0, std::min(span / 2 + 512, limit_ - span));
+  std::int64_t new_lo = lo;
+  std::int64_t new_hi = hi;
+  if (v < old_lo || empty) new_lo = lo < INT64_MIN + slack ? INT64_MIN : lo - slack;
+  if (v > old_hi || (empty && new_lo == lo)) {
+    new_hi = hi > INT64_MAX - slack ? INT64_MAX : hi + slack;
+  }
+  std::vector<std::int32_t> wider(static_cast<std::size_t>(new_hi - new_lo) + 1, -1);
+  if (!empty) {
+    std::copy(table_.begin(), table_.end(),
+              wider.begin() + static_cast<std::ptrdiff_t>(old_lo - new_lo));
+  }
+  table_ = std::move(wider);
+  lo_ = new_lo;
+  return true;
+}
+
+void IntIndex::start_hashing() {
+  hashing_ = true;
+  table_ = {};
+  slots_.assign(1024, Slot{});
+  while (keys_.size() * 2 > slots_.size()) slots_.resize(slots_.size() * 2);
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t g = 0; g < keys_.ints.size(); ++g) {
+    std::size_t j = int_hash(keys_.ints[g]) & mask;
+    while (slots_[j].group >= 0) j = (j + 1) & mask;
+    slots_[j] = {keys_.ints[g], static_cast<std::int32_t>(g)};
+  }
+}
+
+std::int32_t IntIndex::hashed(std::int64_t v) {
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t s = int_hash(v) & mask;; s = (s + 1) & mask) {
+    Slot& slot = slots_[s];
+    if (slot.group < 0) {
+      slot = {v, keys_.add_int(v)};
+      const std::int32_t g = slot.group;
+      if (keys_.size() * 2 > slots_.size()) grow();
+      return g;
+    }
+    if (slot.value == v) return slot.group;
+  }
+}
+
+void IntIndex::grow() {
+  std::vector<Slot> bigger(slots_.size() * 2);
+  const std::size_t mask = bigger.size() - 1;
+  for (const Slot& s : slots_) {
+    if (s.group < 0) continue;
+    std::size_t j = int_hash(s.value) & mask;
+    while (bigger[j].group >= 0) j = (j + 1) & mask;
+    bigger[j] = s;
+  }
+  slots_ = std::move(bigger);
+}
+
 // ---- groupers ----
 
 namespace {
@@ -203,134 +323,29 @@ class CellGrouper final : public Grouper {
   std::string key_;
 };
 
-// One int64/datetime key. While its values stay in a compact range, a table indexed by value
-// (widened as values come, without a pass over the column first); past that, an
-// open-addressing table of (value, group).
+// One int64/datetime key: an IntIndex over the column's values, in whatever width they are
+// stored.
 class IntGrouper final : public Grouper {
  public:
   IntGrouper(const ColumnData& d, GroupKeys& keys)
       : d_(d),
-        keys_(keys),
-        limit_(std::min<std::int64_t>(std::max<std::int64_t>(2 * d.size, 1 << 16), 1 << 24)) {}
+        index_(keys, std::min<std::int64_t>(std::max<std::int64_t>(2 * d.size, 1 << 16), 1 << 24)) {
+  }
   void assign(std::int64_t begin, std::int64_t n, std::int32_t* out) override {
-    d_.ints.visit([&](const auto* values) { assign_from(values + begin, begin, n, out); });
+    d_.ints.visit([&](const auto* values) {
+      if (d_.validity.empty()) {
+        index_.assign(
+            values + begin, n, [](std::int64_t) { return true; }, out);
+      } else {
+        index_.assign(
+            values + begin, n, [&](std::int64_t k) { return d_.valid(begin + k); }, out);
+      }
+    });
   }
 
  private:
-  struct Slot {
-    std::int64_t value = 0;
-    std::int32_t group = -1;
-  };
-  template <class T>
-  void assign_from(const T* v, std::int64_t begin, std::int64_t n, std::int32_t* out) {
-    const bool dense = d_.validity.empty();
-    std::int64_t k = 0;
-    while (k < n) {
-      if (!hashing_) {
-        // The table, its bounds kept in registers, until a value falls outside them.
-        std::int32_t* const table = table_.data();
-        const std::uint64_t size = table_.size();
-        const auto lo = static_cast<std::uint64_t>(lo_);
-        for (; k < n; ++k) {
-          if (!dense && !d_.valid(begin + k)) {
-            out[k] = -1;
-            continue;
-          }
-          const std::int64_t x = v[k];
-          const std::uint64_t off = static_cast<std::uint64_t>(x) - lo;
-          if (off >= size) break;
-          std::int32_t g = table[off];
-          if (g < 0) {
-            g = keys_.add_int(x);
-            table[off] = g;
-          }
-          out[k] = g;
-        }
-        if (k == n) break;
-        if (widen(v[k])) continue;  // a wider table: its bounds are read again
-        start_hashing();
-      }
-      for (; k < n; ++k) {
-        if (!dense && !d_.valid(begin + k)) {
-          out[k] = -1;
-          continue;
-        }
-        out[k] = hashed(v[k]);
-      }
-    }
-  }
-  // Makes the table cover v (with room to spare on that side); false past the limit.
-  bool widen(std::int64_t v) {
-    const bool empty = table_.empty();
-    const std::int64_t old_lo = empty ? v : lo_;
-    const std::int64_t old_hi = empty ? v : lo_ + static_cast<std::int64_t>(table_.size()) - 1;
-    const std::int64_t lo = std::min(old_lo, v);
-    const std::int64_t hi = std::max(old_hi, v);
-    // In doubles first: hi - lo may not fit in an int64.
-    if (static_cast<double>(hi) - static_cast<double>(lo) + 1 > static_cast<double>(limit_)) {
-      return false;
-    }
-    const std::int64_t span = hi - lo + 1;
-    const std::int64_t slack = std::max<std::int64_t>(0, std::min(span / 2 + 512, limit_ - span));
-    std::int64_t new_lo = lo;
-    std::int64_t new_hi = hi;
-    if (v < old_lo || empty) new_lo = lo < INT64_MIN + slack ? INT64_MIN : lo - slack;
-    if (v > old_hi || (empty && new_lo == lo)) {
-      new_hi = hi > INT64_MAX - slack ? INT64_MAX : hi + slack;
-    }
-    std::vector<std::int32_t> wider(static_cast<std::size_t>(new_hi - new_lo) + 1, -1);
-    if (!empty) {
-      std::copy(table_.begin(), table_.end(),
-                wider.begin() + static_cast<std::ptrdiff_t>(old_lo - new_lo));
-    }
-    table_ = std::move(wider);
-    lo_ = new_lo;
-    return true;
-  }
-  void start_hashing() {
-    hashing_ = true;
-    table_ = {};
-    slots_.assign(1024, Slot{});
-    while (keys_.size() * 2 > slots_.size()) slots_.resize(slots_.size() * 2);
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t g = 0; g < keys_.ints.size(); ++g) {
-      std::size_t j = int_hash(keys_.ints[g]) & mask;
-      while (slots_[j].group >= 0) j = (j + 1) & mask;
-      slots_[j] = {keys_.ints[g], static_cast<std::int32_t>(g)};
-    }
-  }
-  std::int32_t hashed(std::int64_t v) {
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t s = int_hash(v) & mask;; s = (s + 1) & mask) {
-      Slot& slot = slots_[s];
-      if (slot.group < 0) {
-        slot = {v, keys_.add_int(v)};
-        const std::int32_t g = slot.group;
-        if (keys_.size() * 2 > slots_.size()) grow();
-        return g;
-      }
-      if (slot.value == v) return slot.group;
-    }
-  }
-  void grow() {
-    std::vector<Slot> bigger(slots_.size() * 2);
-    const std::size_t mask = bigger.size() - 1;
-    for (const Slot& s : slots_) {
-      if (s.group < 0) continue;
-      std::size_t j = int_hash(s.value) & mask;
-      while (bigger[j].group >= 0) j = (j + 1) & mask;
-      bigger[j] = s;
-    }
-    slots_ = std::move(bigger);
-  }
-
   const ColumnData& d_;
-  GroupKeys& keys_;
-  std::int64_t limit_;  // the most values the table may cover
-  bool hashing_ = false;
-  std::int64_t lo_ = 0;
-  std::vector<std::int32_t> table_;  // value lo_ + i -> group (-1: none yet)
-  std::vector<Slot> slots_;
+  IntIndex index_;
 };
 
 // One key of plain (mostly distinct) strings: an open-addressing table whose slots hold the
@@ -462,7 +477,12 @@ std::unique_ptr<Grouper> make_grouper(const std::vector<const ColumnData*>& colu
 
 // ---- the index of merged keys ----
 
-KeyIndex::KeyIndex(bool native) : slots_(1024) { keys_.native = native; }
+KeyIndex::KeyIndex(bool native) : slots_(1024) {
+  keys_.native = native;
+  if (native) ints_ = std::make_unique<IntIndex>(keys_, std::int64_t{1} << 24);
+}
+
+KeyIndex::~KeyIndex() = default;
 
 void KeyIndex::grow() {
   std::vector<Slot> bigger(slots_.size() * 2);
@@ -499,7 +519,7 @@ std::int32_t KeyIndex::find_or_add(std::uint64_t hash, std::int64_t value,
 std::vector<std::int32_t> KeyIndex::targets(const GroupKeys& part) {
   std::vector<std::int32_t> out(part.size());
   for (std::size_t h = 0; h < out.size(); ++h) {
-    out[h] = keys_.native ? find_or_add(int_hash(part.ints[h]), part.ints[h], {})
+    out[h] = keys_.native ? ints_->find_or_add(part.ints[h])
                           : find_or_add(part.hashes[h], 0, part.key(h));
   }
   return out;
@@ -509,6 +529,7 @@ std::vector<std::int32_t> KeyIndex::sorted() const {
   std::vector<std::int32_t> order(keys_.size());
   for (std::size_t g = 0; g < order.size(); ++g) order[g] = static_cast<std::int32_t>(g);
   if (keys_.native) {
+    if (ints_->in_order(order)) return order;  // the table holds them in value order
     std::sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
       return keys_.ints[static_cast<std::size_t>(a)] < keys_.ints[static_cast<std::size_t>(b)];
     });

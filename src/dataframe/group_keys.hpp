@@ -71,10 +71,45 @@ class Grouper {
 [[nodiscard]] std::unique_ptr<Grouper> make_grouper(const std::vector<const ColumnData*>& columns,
                                                     GroupKeys& keys);
 
+/// Groups of int64 values (native keys): a table indexed by value while the values stay
+/// within `limit` of each other (widened as they come: no pass over them first), an
+/// open-addressing hash table past that. New values become new groups of `keys`.
+class IntIndex {
+ public:
+  IntIndex(GroupKeys& keys, std::int64_t limit);
+  /// The groups of v[0..n) into out; -1 where valid(k) is false.
+  template <class T, class Valid>
+  void assign(const T* v, std::int64_t n, Valid valid, std::int32_t* out);
+  /// The group of one value.
+  std::int32_t find_or_add(std::int64_t v);
+  /// Every group in value order, when the table still holds them all (else false).
+  bool in_order(std::vector<std::int32_t>& out) const;
+
+ private:
+  struct Slot {
+    std::int64_t value = 0;
+    std::int32_t group = -1;
+  };
+  bool widen(std::int64_t v);
+  void start_hashing();
+  std::int32_t hashed(std::int64_t v);
+  void grow();
+
+  GroupKeys& keys_;
+  std::int64_t limit_;  // the most values the table may cover
+  bool hashing_ = false;
+  std::int64_t lo_ = 0;
+  std::vector<std::int32_t> table_;  // value lo_ + i -> group (-1: none yet)
+  std::vector<Slot> slots_;
+};
+
 /// Finds keys among the groups merged so far, adding the new ones (the merge of partitions).
 class KeyIndex {
  public:
   explicit KeyIndex(bool native);
+  ~KeyIndex();
+  KeyIndex(const KeyIndex&) = delete;
+  KeyIndex& operator=(const KeyIndex&) = delete;
   /// The merged group of each group of `part` (keys in the same representation).
   std::vector<std::int32_t> targets(const GroupKeys& part);
   /// The group of one key (added when new).
@@ -91,7 +126,8 @@ class KeyIndex {
   void grow();
 
   GroupKeys keys_;
-  std::vector<Slot> slots_;
+  std::vector<Slot> slots_;         // encoded keys
+  std::unique_ptr<IntIndex> ints_;  // native keys
 };
 
 }  // namespace loom::dataframe::detail
