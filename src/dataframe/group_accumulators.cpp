@@ -100,6 +100,82 @@ void FusedSums::add_member(std::size_t acc, const ColumnData* d, bool sums) {
   members_.push_back(m);
 }
 
+namespace {
+
+struct FusedRows {
+  FusedSums::Cell* cells;
+  std::int64_t* missing;
+  std::size_t stride;
+  std::size_t floats;
+  bool count_rows;
+};
+
+// The fused loop with the number of int and float columns known at compile time (a loop over
+// them costs as much as the sums), records fetched ahead when they lie beyond L2. kInts or
+// kFloats < 0: any number (given).
+template <int kInts, int kFloats, bool kFar>
+void fused_loop(const FusedRows& r, const std::int32_t* group, std::int64_t n,
+                const FusedSums::IntSum* ints, int n_ints, const FusedSums::FloatSum* floats,
+                int n_floats) {
+  const int ni = kInts >= 0 ? kInts : n_ints;
+  const int nf = kFloats >= 0 ? kFloats : n_floats;
+  constexpr std::int64_t kAhead = 16;
+  for (std::int64_t k = 0; k < n; ++k) {
+    if constexpr (kFar) {
+      if (k + kAhead < n) {
+        const std::int32_t ahead = group[k + kAhead];
+        __builtin_prefetch(r.cells + static_cast<std::size_t>(ahead < 0 ? 0 : ahead) * r.stride, 1);
+      }
+    }
+    const std::int32_t g = group[k];
+    if (g < 0) continue;
+    FusedSums::Cell* const rec = r.cells + static_cast<std::size_t>(g) * r.stride;
+    if (r.count_rows) ++rec[0].i;
+    for (int j = 0; j < ni; ++j) rec[ints[j].cell].i += ints[j].v[k];
+    for (int j = 0; j < nf; ++j) {
+      const double x = floats[j].v[k];
+      if (std::isnan(x)) [[unlikely]] {
+        ++r.missing[static_cast<std::size_t>(g) * r.floats +
+                    static_cast<std::size_t>(floats[j].missing)];
+      } else if (floats[j].cell >= 0) {
+        rec[floats[j].cell].f += x;
+      }
+    }
+  }
+}
+
+template <bool kFar>
+void fused_dispatch(const FusedRows& r, const std::int32_t* group, std::int64_t n,
+                    const FusedSums::IntSum* ints, int n_ints, const FusedSums::FloatSum* floats,
+                    int n_floats) {
+#define LOOM_FUSED_CASE(I, F)                                            \
+  if (n_ints == (I) && n_floats == (F)) {                                \
+    fused_loop<I, F, kFar>(r, group, n, ints, n_ints, floats, n_floats); \
+    return;                                                              \
+  }
+  LOOM_FUSED_CASE(1, 0)
+  LOOM_FUSED_CASE(2, 0)
+  LOOM_FUSED_CASE(3, 0)
+  LOOM_FUSED_CASE(0, 1)
+  LOOM_FUSED_CASE(1, 1)
+  LOOM_FUSED_CASE(2, 1)
+  LOOM_FUSED_CASE(3, 1)
+  LOOM_FUSED_CASE(0, 2)
+  LOOM_FUSED_CASE(1, 2)
+  LOOM_FUSED_CASE(2, 2)
+#undef LOOM_FUSED_CASE
+  fused_loop<-1, -1, kFar>(r, group, n, ints, n_ints, floats, n_floats);
+}
+
+void run_fused(const FusedRows& r, const std::int32_t* group, std::int64_t n,
+               const FusedSums::IntSum* ints, int n_ints, const FusedSums::FloatSum* floats,
+               int n_floats, bool far) {
+  far ? fused_dispatch<true>(r, group, n, ints, n_ints, floats, n_floats)
+      : fused_dispatch<false>(r, group, n, ints, n_ints, floats, n_floats);
+}
+
+}  // namespace
+
 void FusedSums::add_block(std::int64_t begin, std::int64_t n, const std::int32_t* group,
                           std::size_t groups) {
   if (cells_.size() < groups * stride_) cells_.resize(groups * stride_, Cell{0});
@@ -109,15 +185,6 @@ void FusedSums::add_block(std::int64_t begin, std::int64_t n, const std::int32_t
   const std::size_t stride = stride_;
   const auto b = static_cast<std::size_t>(begin);
   // One pass: each row's record is fetched once for all the columns.
-  struct IntSum {
-    const std::int64_t* v;
-    int cell;
-  };
-  struct FloatSum {
-    const double* v;
-    int cell;  // -1: counted only
-    int missing;
-  };
   IntSum ints[8];
   // Narrow int columns are widened a block at a time (in cache) for the fused loop.
   auto widened = [](const ColumnData& d, std::size_t from, std::int64_t count,
@@ -150,27 +217,9 @@ void FusedSums::add_block(std::int64_t begin, std::int64_t n, const std::int32_t
         ++n_ints;
       }
     }
-    constexpr std::int64_t kAhead = 16;  // records are fetched this many rows ahead
-    for (std::int64_t k = 0; k < n; ++k) {
-      if (k + kAhead < n) {
-        const std::int32_t ahead = group[k + kAhead];
-        __builtin_prefetch(c + static_cast<std::size_t>(ahead < 0 ? 0 : ahead) * stride, 1);
-      }
-      const std::int32_t g = group[k];
-      if (g < 0) continue;
-      Cell* const rec = c + static_cast<std::size_t>(g) * stride;
-      if (count_rows) ++rec[0].i;
-      for (int j = 0; j < n_ints; ++j) rec[ints[j].cell].i += ints[j].v[k];
-      for (int j = 0; j < n_floats; ++j) {
-        const double x = floats[j].v[k];
-        if (std::isnan(x)) [[unlikely]] {
-          ++missing[static_cast<std::size_t>(g) * floats_ +
-                    static_cast<std::size_t>(floats[j].missing)];
-        } else if (floats[j].cell >= 0) {
-          rec[floats[j].cell].f += x;
-        }
-      }
-    }
+    const bool far = groups * stride * sizeof(Cell) > (std::size_t{1} << 18);  // beyond L2
+    const FusedRows rows{c, missing, stride, floats_, count_rows};
+    run_fused(rows, group, n, ints, n_ints, floats, n_floats, far);
   }
   if (members_.empty()) {
     for (std::int64_t k = 0; k < n; ++k) {

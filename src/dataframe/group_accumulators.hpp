@@ -79,11 +79,21 @@ class FusedSums {
   /// each group into `rows`.
   void finish(std::vector<Accumulator>& accs, std::size_t groups, std::vector<std::int64_t>& rows);
 
- private:
   union Cell {
     std::int64_t i;
     double f;
   };
+  struct IntSum {  // an int column's values (a block, widened) and its sum's cell
+    const std::int64_t* v;
+    int cell;
+  };
+  struct FloatSum {  // a float column's values, its sum's cell (-1: counted only), its NaNs
+    const double* v;
+    int cell;
+    int missing;
+  };
+
+ private:
   struct Member {
     std::size_t acc;
     const ColumnData* column;

@@ -68,7 +68,8 @@ std::string to_csv(const std::vector<Row>& rows) {
   std::string out = "compact,wild,spread,text,word,half,v,x\n";
   for (const auto& r : rows) {
     out += r.compact ? std::to_string(*r.compact) : "";
-    out += "," + std::to_string(r.wild) + "," + std::to_string(r.spread) + "," + r.text + "," + r.word + ",";
+    out += "," + std::to_string(r.wild) + "," + std::to_string(r.spread) + "," + r.text + "," +
+           r.word + ",";
     char half[32];
     std::snprintf(half, sizeof(half), "%.1f", r.half);
     out += half;
@@ -247,6 +248,102 @@ TEST_F(GroupByKeys, MixedAndFloatKeys) {
   const auto t2 = grouped(frame(), {"half"});
   expect_matches(t2, halves,
                  [&](std::int64_t r, double k) { EXPECT_EQ(t2.value<double>(r, "half"), k); });
+}
+
+}  // namespace
+
+namespace {
+
+// Sums, means and counts of columns without missing entries run fused, in loops specialized by
+// how many int and float columns there are; NaN values in float columns count as missing.
+// Every combination against a reference, with few groups and with many (records beyond L2).
+TEST(GroupByFused, EveryColumnMixMatchesAReference) {
+  for (const std::int64_t groups : {7, 20000}) {
+    const std::int64_t rows = 100000;
+    std::vector<dd::Table> parts;
+    std::vector<std::int64_t> all_k;
+    std::vector<std::vector<std::int64_t>> all_i(4);
+    std::vector<std::vector<double>> all_f(2);
+    for (std::int64_t p = 0; p < 4; ++p) {
+      std::vector<std::optional<std::int64_t>> k;
+      std::vector<std::vector<std::optional<std::int64_t>>> ic(4);
+      std::vector<std::vector<std::optional<double>>> fc(2);
+      for (std::int64_t r = p * rows / 4; r < (p + 1) * rows / 4; ++r) {
+        const std::int64_t key = (r * 7919) % groups;
+        k.emplace_back(key);
+        all_k.push_back(key);
+        const std::int64_t iv[4] = {r % 5, (r * 31) % 300 - 150, r * 1000003 % 70000,
+                                    (r % 3) * 4000000000LL};
+        for (int j = 0; j < 4; ++j) {
+          ic[static_cast<std::size_t>(j)].emplace_back(iv[j]);
+          all_i[static_cast<std::size_t>(j)].push_back(iv[j]);
+        }
+        const double fv[2] = {r % 11 == 0 ? std::nan("") : (r % 97) * 0.25,
+                              r % 13 == 0 ? std::nan("") : -(r % 89) * 0.5};
+        for (int j = 0; j < 2; ++j) {
+          fc[static_cast<std::size_t>(j)].emplace_back(fv[j]);
+          all_f[static_cast<std::size_t>(j)].push_back(fv[j]);
+        }
+      }
+      std::vector<dd::Column> cols{dd::Column::from_ints(k)};
+      for (const auto& c : ic) cols.push_back(dd::Column::from_ints(c));
+      for (const auto& c : fc) cols.push_back(dd::Column::from_doubles(c));
+      parts.emplace_back(std::vector<std::string>{"k", "i0", "i1", "i2", "i3", "f0", "f1"},
+                         std::move(cols));
+    }
+    const auto df = dd::DataFrame::from_tables(parts);
+    const std::vector<std::vector<std::string>> mixes = {{"i0"},
+                                                         {"i0", "i1"},
+                                                         {"i0", "i1", "i2"},
+                                                         {"f0"},
+                                                         {"i0", "f0"},
+                                                         {"i0", "i1", "f0"},
+                                                         {"i0", "i1", "i2", "f0"},
+                                                         {"f0", "f1"},
+                                                         {"i3", "f0", "f1"},
+                                                         {"i2", "i3", "f0", "f1"},
+                                                         {"i0", "i1", "i2", "i3", "f0", "f1"}};
+    for (const auto& mix : mixes) {
+      std::vector<std::pair<std::string, std::vector<std::string>>> spec;
+      for (const auto& c : mix)
+        spec.emplace_back(c, std::vector<std::string>{"sum", "mean", "count"});
+      const auto t = df.groupby("k").agg(spec).compute();
+      ASSERT_EQ(t.num_rows(), groups);
+      for (const auto& c : mix) {
+        std::vector<double> sum(static_cast<std::size_t>(groups), 0.0);
+        std::vector<std::int64_t> isum(static_cast<std::size_t>(groups), 0);
+        std::vector<std::int64_t> count(static_cast<std::size_t>(groups), 0);
+        const bool is_float = c[0] == 'f';
+        const std::size_t j = static_cast<std::size_t>(c[1] - '0');
+        for (std::size_t r = 0; r < all_k.size(); ++r) {
+          const auto g = static_cast<std::size_t>(all_k[r]);
+          if (is_float) {
+            if (std::isnan(all_f[j][r])) continue;
+            sum[g] += all_f[j][r];
+          } else {
+            isum[g] += all_i[j][r];
+          }
+          ++count[g];
+        }
+        for (std::int64_t g = 0; g < groups; ++g) {
+          const auto u = static_cast<std::size_t>(g);
+          ASSERT_EQ(t.value<std::int64_t>(g, "k"), g);
+          ASSERT_EQ(t.value<std::int64_t>(g, c + "_count"), count[u]) << c << " group " << g;
+          if (is_float) {
+            ASSERT_NEAR(*t.value<double>(g, c + "_sum"), sum[u], 1e-6) << c << " group " << g;
+          } else {
+            ASSERT_EQ(t.value<std::int64_t>(g, c + "_sum"), isum[u]) << c << " group " << g;
+          }
+          const double want_mean =
+              is_float ? sum[u] / static_cast<double>(count[u])
+                       : static_cast<double>(isum[u]) / static_cast<double>(count[u]);
+          ASSERT_NEAR(*t.value<double>(g, c + "_mean"), want_mean,
+                      1e-9 * (1 + std::fabs(want_mean)))
+              << c << " group " << g;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
