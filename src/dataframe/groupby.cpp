@@ -3,11 +3,8 @@
 // partials are merged in partition order, and the groups come out sorted by key (pandas'
 // sort=True).
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
-#include <cereal/archives/binary.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/unordered_set.hpp>
 #include <cereal/types/vector.hpp>
@@ -19,6 +16,7 @@
 #include "loom/core/detail/temp_folder.hpp"
 #include "loom/core/error.hpp"
 #include "plan.hpp"
+#include "spill.hpp"
 
 namespace loom::dataframe::detail {
 
@@ -39,27 +37,8 @@ struct Partial {
 };
 
 // dataframe.shuffle.method = "disk": each partition's partial results go to a file as soon as
-// they are made and come back one at a time for the merge, so that only one partition's
-// partials are in memory with the merged groups.
-void write_partial(const Partial& part, const std::filesystem::path& path) {
-  std::ofstream out(path, std::ios::binary);
-  {
-    cereal::BinaryOutputArchive ar(out);
-    ar(part);
-  }
-  out.flush();
-  if (!out) {
-    throw Error(fmt::format("groupby: cannot write the partial results to '{}'", path.string()));
-  }
-}
-Partial read_partial(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("groupby: the partial results in '{}' are gone", path.string()));
-  cereal::BinaryInputArchive ar(in);
-  Partial part;
-  ar(part);
-  return part;
-}
+// they are made and come back one at a time for the merge (spill.hpp), so that only one
+// partition's partials are in memory with the merged groups.
 
 // Rows go through in blocks small enough that their group numbers stay in L1 while every
 // aggregation reads them.
@@ -187,10 +166,10 @@ Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
     const loom::detail::TempFolder folder("groupby");
     auto file = [&](std::int64_t p) { return folder.path() / fmt::format("partial-{}.bin", p); };
     loom::detail::parallel_blocks(np, [&](std::int64_t p) {
-      write_partial(aggregate_partition(checked_keys(input.partition(p, needed)), keys, aggs),
-                    file(p));
+      write_object(aggregate_partition(checked_keys(input.partition(p, needed)), keys, aggs),
+                   file(p), "groupby");
     });
-    for (std::int64_t p = 0; p < np; ++p) merge_in(read_partial(file(p)));
+    for (std::int64_t p = 0; p < np; ++p) merge_in(read_object<Partial>(file(p), "groupby"));
   } else {  // "tasks" (or "p2p"): every partition's partials in memory, merged together
     std::vector<Partial> partials(static_cast<std::size_t>(np));
     loom::detail::parallel_blocks(np, [&](std::int64_t p) {

@@ -1,5 +1,5 @@
-// Steps that need more than one partition at a time: sort_values, drop_duplicates, merge,
-// describe.
+// Steps that need more than one partition at a time: sort_values, drop_duplicates, describe
+// (merge: merge.cpp).
 #include <algorithm>
 #include <cmath>
 #include <unordered_set>
@@ -38,71 +38,6 @@ Table compute_all(const PlanNode& plan) {
     cols.push_back(pieces.empty() ? ColumnBuilder(plan.schema()[c].dtype).finish()
                                   : concat(pieces));
   }
-  return Table(std::move(names), std::move(cols));
-}
-
-MergeNode::MergeNode(PlanPtr left, PlanPtr right, Schema schema, std::vector<std::string> on,
-                     bool left_join)
-    : StepNode(std::move(left), std::move(schema)),
-      right_(std::move(right)),
-      on_(std::move(on)),
-      left_join_(left_join) {}
-
-void MergeNode::prepare() const {
-  input_->prepare();
-  std::call_once(once_, [this] {
-    right_table_ = compute_all(*right_);
-    std::vector<const ColumnData*> keys;
-    for (const auto& k : on_) keys.push_back(&right_table_.column(k).data());
-    std::string key;
-    for (std::int64_t i = 0; i < right_table_.num_rows(); ++i) {
-      if (encode_row(keys, i, key)) right_rows_[key].push_back(i);
-    }
-  });
-}
-
-Table MergeNode::partition(std::int64_t p, const std::vector<std::string>& /*needed*/) const {
-  prepare();
-  const Table left = input_->partition(p, {});
-  std::vector<const ColumnData*> keys;
-  for (const auto& k : on_) {
-    keys.push_back(&left.column(k).data());
-    if (keys.back()->dtype != right_table_.column(k).dtype()) {  // a column widened while read
-      throw SchemaError(fmt::format("merge: key '{}' holds {} on the left and {} on the right", k,
-                                    dtype_name(keys.back()->dtype),
-                                    dtype_name(right_table_.column(k).dtype())));
-    }
-  }
-  std::vector<std::int64_t> left_rows;
-  std::vector<std::int64_t> right_rows;  // -1: no match (left join)
-  std::string key;
-  for (std::int64_t i = 0; i < left.num_rows(); ++i) {
-    const auto it = encode_row(keys, i, key) ? right_rows_.find(key) : right_rows_.end();
-    if (it == right_rows_.end()) {
-      if (left_join_) {
-        left_rows.push_back(i);
-        right_rows.push_back(-1);
-      }
-      continue;
-    }
-    for (const std::int64_t r : it->second) {
-      left_rows.push_back(i);
-      right_rows.push_back(r);
-    }
-  }
-  // Columns: the left's (keys included), then the right's other columns; names from the schema.
-  std::vector<Column> cols;
-  for (const auto& name : left.column_names()) cols.push_back(take(left.column(name), left_rows));
-  for (const auto& name : right_table_.column_names()) {
-    if (std::find(on_.begin(), on_.end(), name) != on_.end()) continue;
-    const ColumnData& d = right_table_.column(name).data();
-    ColumnBuilder b(d.dtype);
-    b.reserve(static_cast<std::int64_t>(right_rows.size()));
-    for (const std::int64_t r : right_rows) r < 0 ? b.append_null() : b.append_from(d, r);
-    cols.push_back(b.finish());
-  }
-  std::vector<std::string> names;
-  for (const auto& f : schema()) names.push_back(f.name);
   return Table(std::move(names), std::move(cols));
 }
 
@@ -146,41 +81,6 @@ DataFrame DataFrame::drop_duplicates(const std::vector<std::string>& subset) con
         for (const auto& c : t.columns()) out.push_back(detail::take(c, keep));
         return Table(t.column_names(), std::move(out));
       }));
-}
-
-DataFrame DataFrame::merge(const DataFrame& right, const std::vector<std::string>& on,
-                           const std::string& how) const {
-  if (how != "inner" && how != "left") {
-    throw ConfigError(fmt::format("merge: how is '{}'; use \"inner\" or \"left\"", how));
-  }
-  if (on.empty()) throw SchemaError("merge: no key columns");
-  const auto& ls = plan_->schema();
-  const auto& rs = right.plan()->schema();
-  for (const auto& k : on) {
-    const DType a = detail::schema_type(ls, k);
-    const DType b = detail::schema_type(rs, k);
-    if (a != b) {  // encoded keys of different types never meet: say so instead
-      throw SchemaError(fmt::format("merge: key '{}' is {} on the left and {} on the right", k,
-                                    dtype_name(a), dtype_name(b)));
-    }
-  }
-  auto shared = [&](const std::string& name) {
-    if (std::find(on.begin(), on.end(), name) != on.end()) return false;
-    for (const auto& f : rs) {
-      if (f.name == name) return true;
-    }
-    return false;
-  };
-  detail::Schema schema;
-  for (const auto& f : ls) schema.push_back({shared(f.name) ? f.name + "_x" : f.name, f.dtype});
-  for (const auto& f : rs) {
-    if (std::find(on.begin(), on.end(), f.name) != on.end()) continue;
-    bool clash = false;
-    for (const auto& g : ls) clash = clash || g.name == f.name;
-    schema.push_back({clash ? f.name + "_y" : f.name, f.dtype});
-  }
-  return DataFrame(std::make_shared<detail::MergeNode>(plan_, right.plan(), std::move(schema), on,
-                                                       how == "left"));
 }
 
 Table DataFrame::describe() const {

@@ -5,6 +5,7 @@
 // partition as soon as it is parsed (predicate pushdown). Private to src/dataframe.
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "csv.hpp"
+#include "loom/core/detail/temp_folder.hpp"
 #include "loom/dataframe/detail/expr.hpp"
 #include "loom/dataframe/table.hpp"
 
@@ -189,8 +191,9 @@ class OnceNode final : public PlanNode {
   mutable Table result_;
 };
 
-/// A hash join: the right side computed once and hashed on the keys, each left partition
-/// probed as it is produced.
+/// A hash join (merge.cpp): with dataframe.shuffle.method = "tasks", the right side computed
+/// once and hashed on the keys, each left partition probed as it is produced; with "disk",
+/// both sides cut into buckets by key hash through files, partition b joining bucket b.
 class MergeNode final : public StepNode {
  public:
   MergeNode(PlanPtr left, PlanPtr right, Schema schema, std::vector<std::string> on,
@@ -200,12 +203,21 @@ class MergeNode final : public StepNode {
                                 const std::vector<std::string>& needed) const override;
 
  private:
+  using Index = std::unordered_map<std::string, std::vector<std::int64_t>>;
+  [[nodiscard]] Index index_of(const Table& right) const;
+  [[nodiscard]] Table join(const Table& left, const Table& right, const Index& index) const;
+  [[nodiscard]] std::filesystem::path piece(char side, std::int64_t p, std::int64_t bucket) const;
+  void scatter(const PlanNode& plan, char side) const;
+  [[nodiscard]] Table gather(const PlanNode& plan, char side, std::int64_t bucket) const;
+
   PlanPtr right_;
   std::vector<std::string> on_;
   bool left_join_;
   mutable std::once_flag once_;
-  mutable Table right_table_;
-  mutable std::unordered_map<std::string, std::vector<std::int64_t>> right_rows_;
+  mutable bool disk_ = false;
+  mutable Table right_table_;  // "tasks"
+  mutable Index right_index_;
+  mutable loom::detail::TempFolder folder_;  // "disk": the pieces
 };
 
 /// Every partition of `plan` (the schema's columns, in order), computed in parallel.
