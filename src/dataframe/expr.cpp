@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <regex>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -186,15 +188,50 @@ ExprPtr isin_expr(ExprPtr a, std::vector<Literal> values) {
   return e;
 }
 
-ExprPtr contains_expr(ExprPtr a, std::string pattern) {
+namespace {
+
+std::regex compile_pattern(const std::string& pattern, bool case_sensitive) {
+  auto flags = std::regex::ECMAScript;
+  if (!case_sensitive) flags |= std::regex::icase;
+  try {
+    return std::regex(pattern, flags);
+  } catch (const std::regex_error& e) {
+    throw SchemaError(fmt::format("str.contains: '{}' is not a valid regular expression ({})",
+                                  pattern, e.what()));
+  }
+}
+
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// The test of one value for a str.contains expression.
+std::function<bool(std::string_view)> contains_test(const Expr& e) {
+  if (e.regex) {
+    auto re = std::make_shared<std::regex>(compile_pattern(e.name, e.case_sensitive));
+    return [re](std::string_view v) { return std::regex_search(v.begin(), v.end(), *re); };
+  }
+  if (e.case_sensitive) {
+    return [p = e.name](std::string_view v) { return v.find(p) != std::string_view::npos; };
+  }
+  return [p = e.name](std::string_view v) {
+    return std::search(v.begin(), v.end(), p.begin(), p.end(),
+                       [](char a, char b) { return lower(a) == lower(b); }) != v.end();
+  };
+}
+
+}  // namespace
+
+ExprPtr contains_expr(ExprPtr a, std::string pattern, bool regex, bool case_sensitive) {
   if (a->dtype != DType::string) {
     throw SchemaError(fmt::format("str.contains on {}, which is {}, not string", describe(*a),
                                   dtype_name(a->dtype)));
   }
+  if (regex) (void)compile_pattern(pattern, case_sensitive);  // a bad pattern is said now
   auto e = std::make_shared<Expr>();
   e->op = Op::kContains;
   e->dtype = DType::boolean;
   e->name = std::move(pattern);
+  e->regex = regex;
+  e->case_sensitive = case_sensitive;
   e->args = {std::move(a)};
   return e;
 }
@@ -502,9 +539,18 @@ Column evaluate(const Expr& e, const Table& t) {
     }
     case Op::kContains: {
       const Operand a = operand(*e.args[0], t);
-      return bool_column(n, [&](std::int64_t i) {
-        return a.valid(i) && a.text(i).find(e.name) != std::string_view::npos;
-      });
+      const auto test = contains_test(e);
+      if (a.d != nullptr && a.d->dictionary) {  // each distinct value tested once
+        std::vector<std::uint8_t> hit(a.d->offsets.size() - 1);
+        for (std::size_t k = 0; k < hit.size(); ++k) {
+          hit[k] = test(a.d->entry(static_cast<std::int64_t>(k))) ? 1 : 0;
+        }
+        return bool_column(n, [&](std::int64_t i) {
+          return a.valid(i) &&
+                 hit[static_cast<std::size_t>(a.d->codes[static_cast<std::size_t>(i)])] != 0;
+        });
+      }
+      return bool_column(n, [&](std::int64_t i) { return a.valid(i) && test(a.text(i)); });
     }
     case Op::kCast:
       return cast(evaluate(*e.args[0], t), e.dtype);

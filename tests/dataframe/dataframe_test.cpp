@@ -572,3 +572,37 @@ TEST(Merge, DiskShuffleMatchesTheInMemoryJoinAndAReference) {
 }
 
 }  // namespace
+
+namespace {
+
+// str.contains as pandas: a regular expression by default, a plain substring with
+// regex = false, case ignored on request; dictionary and plain string columns alike.
+TEST(StrContains, RegexSubstringAndCase) {
+  std::string text = "name,code\n";
+  const std::vector<std::string> names = {"Alpha", "beta.x", "GAMMA", "a+b", "", "delta9"};
+  for (int i = 0; i < 300; ++i) {
+    text += names[static_cast<std::size_t>(i % 6)] + ",c" + std::to_string(i) + "\n";
+  }
+  const auto df = dd::read_csv(write_file("contains.csv", text));
+  auto rows = [&](const dd::Series& mask) { return df[mask].len(); };
+  const auto t = df.compute();
+  ASSERT_TRUE(t.column("name").data().dictionary);
+  ASSERT_FALSE(t.column("code").data().dictionary);
+  EXPECT_EQ(rows(df["name"].str().contains("^[a-z]+$")), 0);  // "beta.x" has a dot
+  EXPECT_EQ(rows(df["name"].str().contains("^[a-z]")), 150);  // beta.x, a+b, delta9
+  EXPECT_EQ(rows(df["name"].str().contains("[0-9]$")), 50);   // delta9
+  EXPECT_EQ(rows(df["name"].str().contains(".")), 250);       // any character; "" is missing
+  EXPECT_EQ(rows(df["name"].str().contains(".", {.regex = false})), 50);  // a dot
+  EXPECT_EQ(rows(df["name"].str().contains("a+b", {.regex = false})), 50);
+  EXPECT_EQ(rows(df["name"].str().contains("a+b")), 0);  // one or more a, then b: none
+  EXPECT_EQ(rows(df["name"].str().contains("gamma")), 0);
+  EXPECT_EQ(rows(df["name"].str().contains("gamma", {.case_sensitive = false})), 50);
+  EXPECT_EQ(rows(df["name"].str().contains("ALPHA", {.regex = false, .case_sensitive = false})),
+            50);
+  EXPECT_EQ(rows(df["code"].str().contains("^c[0-9]$")), 10);             // c0..c9, plain strings
+  EXPECT_EQ(rows(df["code"].str().contains("5", {.regex = false})), 57);  // 5 in 0..299
+  EXPECT_THROW((void)df["name"].str().contains("(unclosed"), loom::SchemaError);
+  EXPECT_NO_THROW((void)df["name"].str().contains("(unclosed", {.regex = false}));
+}
+
+}  // namespace

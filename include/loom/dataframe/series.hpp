@@ -13,6 +13,12 @@
 
 namespace loom::dataframe {
 
+/// Options of `str().contains` (pandas' regex= and case=).
+struct ContainsOptions {
+  bool regex = true;
+  bool case_sensitive = true;
+};
+
 class Series;
 
 /// A value on the other side of an operator: a number, a bool or a string.
@@ -54,9 +60,13 @@ class Series {
   class StringMethods {
    public:
     explicit StringMethods(const Series& s) : s_(s) {}
-    /// Whether each value contains `pattern` (a plain substring; missing → false).
-    [[nodiscard]] Series contains(const std::string& pattern) const {
-      return s_.wrap(detail::contains_expr(s_.expr_, pattern));
+    /// Whether each value contains `pattern` (missing → false): as pandas, a regular
+    /// expression (ECMAScript syntax, searched anywhere in the value) unless `.regex = false`
+    /// (a plain substring); `.case_sensitive = false` ignores case. A pattern that is not a
+    /// valid regular expression is a SchemaError.
+    [[nodiscard]] Series contains(const std::string& pattern, ContainsOptions options = {}) const {
+      return s_.wrap(
+          detail::contains_expr(s_.expr_, pattern, options.regex, options.case_sensitive));
     }
 
    private:

@@ -53,6 +53,8 @@ struct Expr {
   Op op = Op::kLiteral;
   DType dtype = DType::int64;  // of the result
   std::string name;            // kColumn: the column; kContains: the pattern
+  bool regex = false;          // kContains: the pattern is a regular expression
+  bool case_sensitive = true;  // kContains
   Literal literal;             // kLiteral
   std::vector<Literal> set;    // kIsIn
   std::vector<std::shared_ptr<const Expr>> args;
@@ -65,7 +67,8 @@ ExprPtr literal_expr(Literal value);
 ExprPtr binary_expr(Op op, ExprPtr a, ExprPtr b);
 ExprPtr unary_expr(Op op, ExprPtr a);
 ExprPtr isin_expr(ExprPtr a, std::vector<Literal> values);
-ExprPtr contains_expr(ExprPtr a, std::string pattern);
+ExprPtr contains_expr(ExprPtr a, std::string pattern, bool regex = false,
+                      bool case_sensitive = true);
 ExprPtr cast_expr(ExprPtr a, DType to);
 
 /// The columns an expression reads.
