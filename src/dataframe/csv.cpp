@@ -81,9 +81,26 @@ std::vector<std::string> expand(const std::string& pattern) {
 }
 
 // The 1-based physical line of byte `offset`.
-std::int64_t line_of(const MappedFile& f, std::int64_t offset) {
-  return 1 + std::count(f.data(), f.data() + offset, '\n');
-}
+// The line number of a byte offset, counted on from the last one asked for (rows are reported
+// in file order: many bad lines cost one pass, not one each).
+class LineCounter {
+ public:
+  explicit LineCounter(const MappedFile& f) : f_(f) {}
+  std::int64_t operator()(std::int64_t offset) {
+    if (offset < offset_) {
+      offset_ = 0;
+      line_ = 1;
+    }
+    line_ += std::count(f_.data() + offset_, f_.data() + offset, '\n');
+    offset_ = offset;
+    return line_;
+  }
+
+ private:
+  const MappedFile& f_;
+  std::int64_t offset_ = 0;
+  std::int64_t line_ = 1;
+};
 
 }  // namespace
 
@@ -412,6 +429,7 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
   for (auto& b : builders) b.reserve(estimate);
 
   RowTokenizer tok(options_.sep);
+  LineCounter line_of(f);
   const char* cursor = f.data() + part.begin;
   const char* end = f.data() + part.end;
   // Which builder each field of a row feeds (-1: a column not read: split, not converted).
@@ -477,7 +495,7 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
       std::string_view v;
       const auto st = tok.field(cursor, end, v);
       if (st == RowTokenizer::Field::kUnterminatedQuote) {
-        throw ParseError(f.path(), static_cast<std::size_t>(line_of(f, row - f.data())), c + 1,
+        throw ParseError(f.path(), static_cast<std::size_t>(line_of(row - f.data())), c + 1,
                          "a quoted field is never closed");
       }
       if (c < ncols && slot[c] >= 0) {
@@ -485,7 +503,7 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
         bool w = false;
         if (failure.empty() && !append_field(builders[j], v, na_, w)) {
           // Reported once the row is split: a row with too many fields is a bad line first.
-          const auto line = static_cast<std::size_t>(line_of(f, row - f.data()));
+          const auto line = static_cast<std::size_t>(line_of(row - f.data()));
           failure = fmt::format(
               "{}:{}: column '{}' (field {}): '{}' is not {} (the type inferred from a sample of "
               "'{}'; give this column a dtype to read it otherwise)",
@@ -501,12 +519,11 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
     }
     if (c > ncols) {  // too many fields: a bad line; what it added is taken back
       for (auto& b : builders) b.truncate(rows);
-      const auto line = static_cast<std::size_t>(line_of(f, row - f.data()));
+      if (options_.on_bad_lines == "skip") continue;
+      const auto line = static_cast<std::size_t>(line_of(row - f.data()));
       const std::string what = fmt::format("expected {} fields, saw {}", ncols, c);
       if (options_.on_bad_lines == "error") throw ParseError(f.path(), line, ncols + 1, what);
-      if (options_.on_bad_lines == "warn") {
-        std::cerr << fmt::format("{}:{}: skipping a bad line: {}\n", f.path(), line, what);
-      }
+      std::cerr << fmt::format("{}:{}: skipping a bad line: {}\n", f.path(), line, what);
       continue;
     }
     if (!failure.empty()) throw SchemaError(failure);
