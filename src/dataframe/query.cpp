@@ -2,7 +2,8 @@
 //
 //   expr := or;  or := and (("or" | "|") and)*;  and := not (("and" | "&") not)*
 //   not  := ("not" | "~") not | cmp
-//   cmp  := sum [("==" | "!=" | "<" | "<=" | ">" | ">=") sum | ["not"] "in" list]
+//   cmp  := sum (("==" | "!=" | "<" | "<=" | ">" | ">=") sum)* | sum ["not"] "in" list
+//           (a chain "1 < a <= 5" is (1 < a) and (a <= 5), as in Python)
 //   sum  := prod (("+" | "-") prod)*;  prod := unary (("*" | "/") unary)*
 //   unary := "-" unary | primary
 //   primary := number | 'string' | "string" | True | False | name | `any name` | @var
@@ -103,16 +104,27 @@ class QueryParser {
   ExprPtr parse_cmp() {
     ExprPtr left = parse_sum();
     skip_space();
-    const std::size_t at = pos_;
+    std::size_t at = pos_;
     static const std::pair<const char*, Op> ops[] = {{"==", Op::kEq}, {"!=", Op::kNe},
                                                      {"<=", Op::kLe}, {">=", Op::kGe},
                                                      {"<", Op::kLt},  {">", Op::kGt}};
-    for (const auto& [s, op] : ops) {
-      if (symbol(s)) {
+    // A chain as Python's: "1 < a <= 5" is (1 < a) and (a <= 5).
+    ExprPtr chain;
+    for (bool more = true; more;) {
+      more = false;
+      for (const auto& [s, op] : ops) {
+        if (!symbol(s)) continue;
         ExprPtr right = parse_sum();
-        return checked(at, [&] { return binary_expr(op, left, right); });
+        ExprPtr cmp = checked(at, [&] { return binary_expr(op, left, right); });
+        chain = chain ? checked(at, [&] { return binary_expr(Op::kAnd, chain, cmp); }) : cmp;
+        left = right;
+        skip_space();
+        at = pos_;
+        more = true;
+        break;
       }
     }
+    if (chain) return chain;
     const std::size_t save = pos_;
     bool negate = false;
     if (keyword("not")) negate = true;

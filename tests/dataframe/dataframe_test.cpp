@@ -115,6 +115,10 @@ TEST(DataFrame, QueryGrammar) {
   EXPECT_EQ(df.query("qty > @limit", {.vars = {{"limit", 7}}}).len(), 3);
   EXPECT_EQ(df.query("value < -1.5").len(), 1);
   EXPECT_EQ(df.query("day > '2024-01-03'").len(), 4);
+  // Chained comparisons as Python's: each link and-ed.
+  EXPECT_EQ(df.query("4 < value <= 100").len(), df.query("value > 4 and value <= 100").len());
+  EXPECT_EQ(df.query("2 <= qty < 9 != 3").len(), df.query("qty >= 2 and qty < 9").len());
+  EXPECT_EQ(df.query("0 < qty < 0").len(), 0);
   try {
     (void)df.query("value > > 3");
     FAIL();
