@@ -13,6 +13,14 @@
 
 namespace loom::dataframe {
 
+namespace detail {
+
+void throw_damaged_column(const std::string& name, const char* what) {
+  throw Error(fmt::format("table: column '{}' is damaged (its {} do not fit)", name, what));
+}
+
+}  // namespace detail
+
 Table::Table(std::vector<std::string> names, std::vector<Column> columns)
     : names_(std::move(names)), columns_(std::move(columns)) {
   if (names_.size() != columns_.size()) {

@@ -7,6 +7,7 @@
 //   auto v = t.column<std::int64_t>("v1");           // typed view, outlives t
 //   std::optional<double> x = t.value<double>(0, "v3");
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <initializer_list>
@@ -98,17 +99,76 @@ void save(Archive& ar, const Table& t) {
        d.bytes, d.dictionary, d.codes, d.validity, d.null_count);
   }
 }
+namespace detail {
+
+/// A length read from damaged bytes is checked before anything is allocated for it.
+[[noreturn]] void throw_damaged_column(const std::string& name, const char* what);
+
+/// Reads n elements into `v` in slices of 8 MB, so that a length damaged into something huge
+/// ends at the end of the bytes rather than in one huge allocation.
+template <class Archive, class Buffer>
+void read_sliced(Archive& ar, Buffer& v, std::size_t n) {
+  using T = typename Buffer::value_type;
+  constexpr std::size_t kSlice = (std::size_t{8} << 20) / sizeof(T);
+  v.clear();
+  for (std::size_t done = 0; done < n;) {
+    const std::size_t now = std::min(kSlice, n - done);
+    v.resize(done + now);
+    ar(cereal::binary_data(v.data() + done, now * sizeof(T)));
+    done += now;
+  }
+}
+template <class Archive, class T>
+void load_bounded(Archive& ar, std::vector<T>& v, std::uint64_t bound, const std::string& name,
+                  const char* what) {
+  cereal::size_type n = 0;
+  ar(cereal::make_size_tag(n));
+  if (n > bound) throw_damaged_column(name, what);
+  read_sliced(ar, v, static_cast<std::size_t>(n));
+}
+template <class Archive>
+void load_bounded(Archive& ar, std::string& s, std::uint64_t bound, const std::string& name) {
+  cereal::size_type n = 0;
+  ar(cereal::make_size_tag(n));
+  if (n > bound) throw_damaged_column(name, "bytes");
+  read_sliced(ar, s, static_cast<std::size_t>(n));
+}
+
+}  // namespace detail
+
 template <class Archive>
 void load(Archive& ar, Table& t) {
   std::uint64_t n = 0;
   ar(n);
+  if (n > (std::uint64_t{1} << 20)) detail::throw_damaged_column("?", "column count");
   std::vector<std::string> names(n);
   std::vector<Column> columns;
   for (std::uint64_t k = 0; k < n; ++k) {
     auto d = std::make_shared<detail::ColumnData>();
     int dtype = 0;
-    ar(names[k], dtype, d->size, d->ints, d->floats, d->bools, d->offsets, d->bytes, d->dictionary,
-       d->codes, d->validity, d->null_count);
+    detail::load_bounded(ar, names[k], 1 << 20, "#" + std::to_string(k));  // the name
+    ar(dtype, d->size);
+    if (dtype < 0 || dtype > static_cast<int>(DType::datetime)) {
+      detail::throw_damaged_column(names[k], "dtype");
+    }
+    if (d->size < 0 || d->size > (std::int64_t{1} << 40)) {
+      detail::throw_damaged_column(names[k], "row count");
+    }
+    const auto rows = static_cast<std::uint64_t>(d->size);
+    d->ints.read(ar, rows);
+    detail::load_bounded(ar, d->floats, rows, names[k], "floats");
+    detail::load_bounded(ar, d->bools, rows, names[k], "bools");
+    // Offsets: one per row, or per dictionary entry (a few more than rows after bad lines).
+    detail::load_bounded(ar, d->offsets, 2 * rows + 65536, names[k], "string offsets");
+    const std::int64_t last = d->offsets.empty() ? 0 : d->offsets.back();
+    detail::load_bounded(ar, d->bytes, last < 0 ? 0 : static_cast<std::uint64_t>(last), names[k]);
+    std::uint8_t dictionary = 0;  // a bool, read as a byte: a damaged one is not UB
+    ar(dictionary);
+    if (dictionary > 1) detail::throw_damaged_column(names[k], "dictionary flag");
+    d->dictionary = dictionary != 0;
+    detail::load_bounded(ar, d->codes, rows, names[k], "dictionary codes");
+    detail::load_bounded(ar, d->validity, rows / 64 + 1, names[k], "validity");
+    ar(d->null_count);
     d->dtype = static_cast<DType>(dtype);
     detail::check_column(*d, names[k]);
     columns.emplace_back(std::move(d));

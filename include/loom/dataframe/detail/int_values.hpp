@@ -9,6 +9,7 @@
 //   v.push_back(100000);       // now width 4 (3 copied over)
 //   v.visit([](const auto* p) { /* p is const int8_t*, int16_t*, int32_t* or int64_t* */ });
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -122,17 +123,30 @@ class IntValues {
   }
   template <class Archive>
   void load(Archive& ar) {
+    read(ar, std::uint64_t{1} << 40);
+  }
+  /// load, with at most `bound` values (damaged bytes are an exception, not an allocation).
+  template <class Archive>
+  void read(Archive& ar, std::uint64_t bound) {
     std::uint8_t width = 0;
     std::uint64_t size = 0;
     ar(width, size);
-    if ((width != 1 && width != 2 && width != 4 && width != 8) || size > (std::uint64_t{1} << 40)) {
-      throw cereal::Exception("IntValues: corrupt width or size");
+    if ((width != 1 && width != 2 && width != 4 && width != 8) || size > bound) {
+      throw cereal::Exception("IntValues: damaged width or size");
     }
     *this = IntValues();
     set_width(width);
-    reserve(static_cast<std::size_t>(size));
-    if (size > 0) ar(cereal::binary_data(data_.get(), static_cast<std::size_t>(size) * width_));
-    size_ = static_cast<std::size_t>(size);
+    // In slices of 8 MB: a size damaged into something huge ends at the end of the bytes, not
+    // in one huge allocation.
+    constexpr std::size_t kSlice = std::size_t{8} << 20;
+    const auto n = static_cast<std::size_t>(size);
+    for (std::size_t done = 0; done < n;) {
+      const std::size_t now = std::min(kSlice / width_, n - done);
+      reserve(std::min(n, std::max(done + now, 2 * capacity_)));
+      ar(cereal::binary_data(data_.get() + done * width_, now * width_));
+      done += now;
+      size_ = done;
+    }
   }
 
  private:
