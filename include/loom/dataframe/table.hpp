@@ -146,7 +146,7 @@ void load(Archive& ar, Table& t) {
   for (std::uint64_t k = 0; k < n; ++k) {
     auto d = std::make_shared<detail::ColumnData>();
     int dtype = 0;
-    detail::load_bounded(ar, names[k], 1 << 20, "#" + std::to_string(k));  // the name
+    detail::load_bounded(ar, names[k], 1 << 20, std::to_string(k));  // the name
     ar(dtype, d->size);
     if (dtype < 0 || dtype > static_cast<int>(DType::datetime)) {
       detail::throw_damaged_column(names[k], "dtype");
