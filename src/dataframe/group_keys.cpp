@@ -354,15 +354,28 @@ class IntGrouper final : public Grouper {
 class StringGrouper final : public Grouper {
  public:
   StringGrouper(const ColumnData& d, GroupKeys& keys) : d_(d), keys_(keys), slots_(1024) {}
+  // Two passes over a block: every value hashed first, then the probes, each slot prefetched a
+  // few rows ahead (the table outgrows the caches: waiting on each probe in turn was most of
+  // the time).
   void assign(std::int64_t begin, std::int64_t n, std::int32_t* out) override {
+    hashes_.resize(static_cast<std::size_t>(n));
     for (std::int64_t k = 0; k < n; ++k) {
+      const std::string_view v = d_.valid(begin + k) ? d_.str(begin + k) : std::string_view();
+      hashes_[static_cast<std::size_t>(k)] = XXH3_64bits(v.data(), v.size());
+    }
+    constexpr std::int64_t kAhead = 8;
+    for (std::int64_t k = 0; k < n; ++k) {
+      if (k + kAhead < n) {
+        __builtin_prefetch(
+            &slots_[hashes_[static_cast<std::size_t>(k + kAhead)] & (slots_.size() - 1)]);
+      }
       const std::int64_t i = begin + k;
       if (!d_.valid(i)) {
         out[k] = -1;
         continue;
       }
       const std::string_view v = d_.str(i);
-      const std::uint64_t h = XXH3_64bits(v.data(), v.size());
+      const std::uint64_t h = hashes_[static_cast<std::size_t>(k)];
       const Words w = words_of(v);
       const std::size_t mask = slots_.size() - 1;
       for (std::size_t s = h & mask;; s = (s + 1) & mask) {
@@ -414,6 +427,7 @@ class StringGrouper final : public Grouper {
   std::vector<Slot> slots_;
   std::vector<std::int64_t> key_row_;  // per group: a row holding its key
   std::string key_;
+  std::vector<std::uint64_t> hashes_;  // of a block's values
 };
 
 // Any other key: encoded per row, looked up through its hash.
