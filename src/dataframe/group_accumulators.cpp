@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "group_keys.hpp"
+#include "spare.hpp"
 
 namespace loom::dataframe::detail {
 
@@ -175,6 +176,12 @@ void run_fused(const FusedRows& r, const std::int32_t* group, std::int64_t n,
 }
 
 }  // namespace
+
+FusedSums::FusedSums() : cells_(take_spare<Cell>(0, Cell{0})) {}
+FusedSums::~FusedSums() {
+  cells_.clear();
+  give_spare(std::move(cells_));
+}
 
 void FusedSums::add_block(std::int64_t begin, std::int64_t n, const std::int32_t* group,
                           std::size_t groups) {

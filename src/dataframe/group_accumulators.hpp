@@ -69,6 +69,11 @@ struct Accumulator {
 /// counts every group's rows for the other accumulators.
 class FusedSums {
  public:
+  FusedSums();  // with this thread's spare records (spare.hpp)
+  ~FusedSums();
+  FusedSums(const FusedSums&) = delete;
+  FusedSums& operator=(const FusedSums&) = delete;
+
   /// Whether `acc` over `d` can be fused.
   [[nodiscard]] static bool fits(const Accumulator& acc, const ColumnData* d) noexcept;
   /// Fuses accumulator number `acc` (which fits) over `d`.

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "short_string.hpp"
+#include "spare.hpp"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -86,6 +87,14 @@ void decode_value(const char*& p, ColumnBuilder& b) {
       b.append_bool(*p++ != 0);
       break;
     case DType::string: {
+      // Up to the terminator "\0\0"; without an escaped NUL, the bytes are the string.
+      const char* q = p;
+      while (!(q[0] == '\0' && (q[1] == '\0' || q[1] == '\xFF'))) ++q;
+      if (q[1] == '\0') {
+        b.append_string(std::string_view(p, static_cast<std::size_t>(q - p)));
+        p = q + 2;
+        break;
+      }
       std::string s;
       for (;;) {
         if (p[0] == '\0' && p[1] == '\0') {
@@ -353,7 +362,14 @@ class IntGrouper final : public Grouper {
 // line; longer keys are compared in full against a row holding the group's key.
 class StringGrouper final : public Grouper {
  public:
-  StringGrouper(const ColumnData& d, GroupKeys& keys) : d_(d), keys_(keys), slots_(1024) {}
+  // The table of the previous partition on this thread, at its size (spare.hpp).
+  StringGrouper(const ColumnData& d, GroupKeys& keys)
+      : d_(d),
+        keys_(keys),
+        slots_(take_spare<Slot>(std::max<std::size_t>(spare_size<Slot>(), 1024), Slot{})) {}
+  ~StringGrouper() override { give_spare(std::move(slots_)); }
+  StringGrouper(const StringGrouper&) = delete;
+  StringGrouper& operator=(const StringGrouper&) = delete;
   // Two passes over a block: every value hashed first, then the probes, each slot prefetched a
   // few rows ahead (the table outgrows the caches: waiting on each probe in turn was most of
   // the time).

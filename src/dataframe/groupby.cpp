@@ -188,7 +188,8 @@ Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
   std::vector<Column> cols;
   std::vector<ColumnBuilder> key_builders;
   for (std::size_t k = 0; k < keys.size(); ++k) {
-    key_builders.emplace_back(result_schema[k].dtype);
+    // One key: every value distinct, stored plainly; several: each column repeats its values.
+    key_builders.emplace_back(result_schema[k].dtype, keys.size() > 1);
     key_builders.back().reserve(static_cast<std::int64_t>(order.size()));
   }
   for (const std::int32_t g : order) {

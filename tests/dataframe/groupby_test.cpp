@@ -347,3 +347,27 @@ TEST(GroupByFused, EveryColumnMixMatchesAReference) {
 }
 
 }  // namespace
+
+namespace {
+
+// Keys holding NUL bytes keep them through the order-preserving encoding and back; "a" sorts
+// before "a\0b" before "ab".
+TEST(GroupByKeysWithNul, RoundTripAndOrder) {
+  using namespace std::string_literals;
+  const auto t = dd::Table(
+      {"k", "v"}, {dd::Column::from_strings({"ab"s, "a\0b"s, "a"s, "a\0b"s, std::nullopt, "\0"s}),
+                   dd::Column::from_ints({1, 2, 3, 4, 5, 6})});
+  for (const bool two : {false, true}) {
+    const auto df = dd::DataFrame::from_tables({t});
+    const auto r = two ? df.assign("k2", df["v"] * 0).groupby({"k", "k2"})["v"].sum().compute()
+                       : df.groupby("k")["v"].sum().compute();
+    ASSERT_EQ(r.num_rows(), 4);
+    EXPECT_EQ(r.value<std::string_view>(0, "k"), "\0"s);
+    EXPECT_EQ(r.value<std::string_view>(1, "k"), "a"s);
+    EXPECT_EQ(r.value<std::string_view>(2, "k"), "a\0b"s);
+    EXPECT_EQ(r.value<std::string_view>(3, "k"), "ab"s);
+    EXPECT_EQ(r.value<std::int64_t>(2, "v"), 6);
+  }
+}
+
+}  // namespace
