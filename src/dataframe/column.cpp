@@ -1,5 +1,3 @@
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -130,36 +128,9 @@ ColumnBuilder::ColumnBuilder(DType dtype, bool dictionary) : d_(std::make_shared
   }
 }
 
-namespace {
-
-// A large column buffer reserved to be filled front to back: its pages are made present in one
-// call rather than one fault per 4 KB page as the rows come (a quarter of a CSV read's time
-// went to those faults). Advice only: ignored where the kernel lacks it.
-void prefault(const void* data, std::size_t bytes) {
-#ifdef MADV_POPULATE_WRITE
-  constexpr std::uintptr_t kPage = 4096;
-  const auto begin = reinterpret_cast<std::uintptr_t>(data);
-  const std::uintptr_t first = (begin + kPage - 1) & ~(kPage - 1);
-  const std::uintptr_t last = (begin + bytes) & ~(kPage - 1);
-  if (!std::getenv("EXP_NOPF") && last > first + (std::uintptr_t{1} << 20)) {
-    (void)::madvise(reinterpret_cast<void*>(first), last - first, MADV_POPULATE_WRITE);
-  }
-#else
-  (void)data;
-  (void)bytes;
-#endif
-}
-template <class T>
-void prefault(const std::vector<T>& v) {
-  prefault(v.data(), v.capacity() * sizeof(T));
-}
-
-}  // namespace
-
 void ColumnBuilder::reserve_bytes(std::int64_t bytes) {
   if (bytes <= 0 || d_->dictionary) return;
   d_->bytes.reserve(static_cast<std::size_t>(bytes));
-  prefault(d_->bytes.data(), d_->bytes.capacity());
 }
 
 void ColumnBuilder::reserve(std::int64_t rows) {
@@ -168,11 +139,9 @@ void ColumnBuilder::reserve(std::int64_t rows) {
     case DType::int64:
     case DType::datetime:
       d_->ints.reserve(n);
-      prefault(d_->ints.raw(), d_->ints.raw_capacity());
       break;
     case DType::float64:
       d_->floats.reserve(n);
-      prefault(d_->floats);
       break;
     case DType::boolean:
       d_->bools.reserve(n);
@@ -180,10 +149,8 @@ void ColumnBuilder::reserve(std::int64_t rows) {
     case DType::string:
       if (d_->dictionary) {
         d_->codes.reserve(n);
-        prefault(d_->codes);
       } else {
         d_->offsets.reserve(n + 1);
-        prefault(d_->offsets);
       }
       break;
   }

@@ -198,6 +198,7 @@ void CsvSource::infer() {
   std::vector<bool> all_bool(n, true);
   std::vector<bool> seen(n, false);
   std::vector<std::unordered_set<std::string>> distinct(n);
+  field_bytes_.assign(n, 0.0);
   const MappedFile& f = file(0);
   const char* p = f.data() + data_start_[0];
   const char* end = f.data() + std::min(f.size(), data_start_[0] + kSampleBytes);
@@ -213,6 +214,7 @@ void CsvSource::infer() {
     if (tok.blank() || tok.fields().size() > n) continue;
     for (std::size_t c = 0; c < tok.fields().size(); ++c) {
       const std::string_view v = tok.fields()[c];
+      field_bytes_[c] += static_cast<double>(v.size());
       if (na_.contains(v)) continue;
       seen[c] = true;
       if (distinct[c].size() <= 4096) distinct[c].emplace(v);
@@ -226,6 +228,7 @@ void CsvSource::infer() {
   }
   if (sample_rows > 0) {
     row_bytes_ = static_cast<double>(p - sample_start) / static_cast<double>(sample_rows);
+    for (double& b : field_bytes_) b /= static_cast<double>(sample_rows);
   }
   // Strings are interned when the sample repeats them (at most half as many distinct values as
   // rows, or few); a column of mostly distinct strings is stored plainly, with no hashing.
@@ -426,7 +429,15 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
   const auto estimate =
       static_cast<std::int64_t>(static_cast<double>(part.end - part.begin) / row_bytes_ * 1.05) +
       16;
-  for (auto& b : builders) b.reserve(estimate);
+  for (std::size_t j = 0; j < read.size(); ++j) {
+    builders[j].reserve(estimate);
+    // Plain strings: their bytes too (growing by doubling would copy them into fresh pages).
+    if (!schema_.dictionary[read[j]] && schema_.file_dtypes[read[j]] == DType::string &&
+        read[j] < field_bytes_.size()) {
+      builders[j].reserve_bytes(
+          static_cast<std::int64_t>(static_cast<double>(estimate) * field_bytes_[read[j]] * 1.05));
+    }
+  }
 
   RowTokenizer tok(options_.sep);
   LineCounter line_of(f);
