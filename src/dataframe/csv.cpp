@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <iostream>
 #include <unordered_set>
 
@@ -85,9 +86,13 @@ std::vector<std::string> expand(const std::string& pattern) {
 // in file order: many bad lines cost one pass, not one each).
 class LineCounter {
  public:
-  explicit LineCounter(const MappedFile& f) : f_(f) {}
+  // Rows of one partition: counting starts at its first byte, whose line number `start_line`
+  // gives (once, when a bad row first needs it).
+  LineCounter(const MappedFile& f, std::int64_t start, std::function<std::int64_t()> start_line)
+      : f_(f), offset_(start), start_line_(std::move(start_line)) {}
   std::int64_t operator()(std::int64_t offset) {
-    if (offset < offset_) {
+    if (line_ == 0) line_ = start_line_();
+    if (offset < offset_) {  // not expected (rows come in order): count from the start
       offset_ = 0;
       line_ = 1;
     }
@@ -98,8 +103,9 @@ class LineCounter {
 
  private:
   const MappedFile& f_;
-  std::int64_t offset_ = 0;
-  std::int64_t line_ = 1;
+  std::int64_t offset_;
+  std::int64_t line_ = 0;  // 0: not known yet
+  std::function<std::int64_t()> start_line_;
 };
 
 }  // namespace
@@ -117,7 +123,7 @@ CsvSource::CsvSource(const std::string& path_or_glob, ReadCsvOptions options)
                     options_.on_bad_lines));
   }
   for (const char* s : kDefaultNa) na_.insert(s);
-  for (const auto& s : options_.na_values) na_.insert(s);
+  for (const auto& s : options_.na_values) na_.insert(s, /*user=*/true);
   for (const auto& p : paths_) maps_.push_back(std::make_shared<MappedFile>(p));
   data_start_.assign(paths_.size(), 0);
   // The header (or the first row's width) of each file; the first file names the columns.
@@ -190,6 +196,27 @@ const MappedFile& CsvSource::file(std::size_t k) const { return *maps_[k]; }
 
 std::int64_t CsvSource::parse_count() const noexcept { return parses_->load(); }
 
+std::int64_t CsvSource::first_line(std::size_t p) const {
+  // Every partition's at once, on the first call: one pass over the files, however many bad
+  // rows are reported afterwards.
+  std::call_once(lines_once_, [this] {
+    first_line_.assign(partitions_.size(), 1);
+    std::size_t k = 0;
+    while (k < partitions_.size()) {
+      const std::size_t file_index = partitions_[k].file;
+      const MappedFile& f = file(file_index);
+      std::int64_t at = 0;
+      std::int64_t line = 1;
+      for (; k < partitions_.size() && partitions_[k].file == file_index; ++k) {
+        line += std::count(f.data() + at, f.data() + partitions_[k].begin, '\n');
+        at = partitions_[k].begin;
+        first_line_[k] = line;
+      }
+    }
+  });
+  return first_line_[p];
+}
+
 void CsvSource::infer() {
   const std::size_t n = schema_.file_columns.size();
   schema_.file_dtypes.assign(n, DType::string);
@@ -201,7 +228,15 @@ void CsvSource::infer() {
   field_bytes_.assign(n, 0.0);
   const MappedFile& f = file(0);
   const char* p = f.data() + data_start_[0];
-  const char* end = f.data() + std::min(f.size(), data_start_[0] + kSampleBytes);
+  std::int64_t sample_end = std::min(f.size(), data_start_[0] + kSampleBytes);
+  {  // at least the first whole row, however long it is
+    const char* q = p;
+    RowTokenizer first(options_.sep);
+    if (first.next(q, f.data() + f.size()) == RowTokenizer::Status::kRow) {
+      sample_end = std::max(sample_end, std::min(f.size(), (q - f.data()) + 1));
+    }
+  }
+  const char* end = f.data() + sample_end;
   const bool whole = end == f.data() + f.size();
   RowTokenizer tok(options_.sep);
   const char* sample_start = p;
@@ -347,7 +382,7 @@ bool append_field(ColumnBuilder& b, std::string_view v, const NaSet& na, bool& w
     b.append_null();
     return true;
   };
-  if (na.has_plain_number() && v.size() > 0 && na.contains(v)) {  // na_values = {"-1"}
+  if (na.has_user_values() && na.contains(v)) {  // na_values = {"-1"}: before parsing
     b.append_null();
     return true;
   }
@@ -440,7 +475,7 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
   }
 
   RowTokenizer tok(options_.sep);
-  LineCounter line_of(f);
+  LineCounter line_of(f, part.begin, [this, p] { return first_line(p); });
   const char* cursor = f.data() + part.begin;
   const char* end = f.data() + part.end;
   // Which builder each field of a row feeds (-1: a column not read: split, not converted).
@@ -450,7 +485,7 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
   for (std::size_t j = 0; j < read.size(); ++j) slot[read[j]] = static_cast<int>(j);
   const bool checking = check_only != nullptr && !check_only->empty() && row_missing != nullptr;
   // Unless a missing-value string is itself a plain number ("-1", "999").
-  const bool fast_numbers = !na_.has_plain_number();
+  const bool fast_numbers = !na_.has_user_values();
   if (checking) {
     for (const auto& name : *check_only) {
       const auto it = std::find(schema_.file_columns.begin(), schema_.file_columns.end(), name);

@@ -22,18 +22,16 @@ namespace loom::dataframe::detail {
 /// fields cannot be one).
 class NaSet {
  public:
-  void insert(const std::string& s) {
+  /// `user`: from na_values (may spell a number, a bool or a date: looked up before parsing).
+  void insert(const std::string& s, bool user = false) {
     set_.insert(s);
     if (!s.empty()) first_[static_cast<unsigned char>(s[0])] = true;
     max_ = std::max(max_, s.size());
-    // [-]digits[.digits]
-    std::size_t i = !s.empty() && s[0] == '-' ? 1 : 0;
-    const std::size_t digits = i;
-    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || (s[i] == '.' && i > digits))) ++i;
-    plain_number_ = plain_number_ || (i == s.size() && i > digits);
+    user_ = user_ || user;
   }
-  /// Whether one of the strings is a plain number (then every number is looked up).
-  [[nodiscard]] bool has_plain_number() const noexcept { return plain_number_; }
+  /// Whether na_values added strings (then every field is looked up before it is parsed, as
+  /// pandas applies na_values first: "-1", "1e3", "True", "2024-01-01").
+  [[nodiscard]] bool has_user_values() const noexcept { return user_; }
   [[nodiscard]] bool contains(std::string_view v) const {
     if (v.empty()) return true;
     if (v.size() > max_ || !first_[static_cast<unsigned char>(v[0])]) return false;
@@ -44,7 +42,7 @@ class NaSet {
   std::unordered_set<std::string> set_;
   std::array<bool, 256> first_{};
   std::size_t max_ = 0;
-  bool plain_number_ = false;
+  bool user_ = false;
 };
 
 /// A read-only memory map of a whole file.
@@ -107,6 +105,8 @@ class CsvSource {
 
  private:
   void split(std::size_t file);
+  /// The line number (1-based, in its file) of partition p's first byte.
+  [[nodiscard]] std::int64_t first_line(std::size_t p) const;
   void infer();
   [[nodiscard]] const MappedFile& file(std::size_t k) const;
 
@@ -118,6 +118,8 @@ class CsvSource {
   CsvSchema schema_;
   mutable std::vector<CsvPartition> partitions_;
   mutable std::once_flag resolved_;
+  mutable std::once_flag lines_once_;
+  mutable std::vector<std::int64_t> first_line_;  // per partition: its first row's line
   double row_bytes_ = 64;            // average row length in the sample (for reserving)
   std::vector<double> field_bytes_;  // per file column: average field length in the sample
   std::shared_ptr<std::atomic<std::int64_t>> parses_ =

@@ -193,6 +193,12 @@ namespace {
 std::regex compile_pattern(const std::string& pattern, bool case_sensitive) {
   auto flags = std::regex::ECMAScript;
   if (!case_sensitive) flags |= std::regex::icase;
+#ifdef __GLIBCXX__
+  // libstdc++'s default (backtracking) matcher recurses once per character: a long value could
+  // overflow the stack. Its breadth-first matcher keeps the depth to the pattern's size (and
+  // takes polynomial time); it refuses back-references, a SchemaError below.
+  flags |= std::regex_constants::__polynomial;
+#endif
   try {
     return std::regex(pattern, flags);
   } catch (const std::regex_error& e) {
@@ -205,7 +211,9 @@ char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + '
 
 // The test of one value for a str.contains expression.
 std::function<bool(std::string_view)> contains_test(const Expr& e) {
-  if (e.regex) {
+  // A pattern without metacharacters is its own text: searched as a substring.
+  const bool literal = e.name.find_first_of("^$\\.*+?()[]{}|") == std::string::npos;
+  if (e.regex && !literal) {
     auto re = std::make_shared<std::regex>(compile_pattern(e.name, e.case_sensitive));
     return [re](std::string_view v) { return std::regex_search(v.begin(), v.end(), *re); };
   }

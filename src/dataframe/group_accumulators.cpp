@@ -9,6 +9,15 @@
 
 namespace loom::dataframe::detail {
 
+namespace {
+
+// Int sums wrap around on overflow, as pandas' int64 sums do (a signed overflow would be UB).
+inline std::int64_t wrapping_add(std::int64_t a, std::int64_t b) noexcept {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+}
+
+}  // namespace
+
 AggFn agg_fn(const std::string& name) {
   static const std::pair<const char*, AggFn> table[] = {
       {"sum", AggFn::kSum},     {"mean", AggFn::kMean},      {"std", AggFn::kStd},
@@ -71,10 +80,10 @@ void Accumulator::add_block(const ColumnData* d, std::int64_t begin, std::int64_
           fsum[gu] += d->floats[u];
           break;
         case DType::boolean:
-          isum[gu] += d->bools[u];
+          isum[gu] = wrapping_add(isum[gu], d->bools[u]);
           break;
         default:
-          isum[gu] += d->ints[u];
+          isum[gu] = wrapping_add(isum[gu], d->ints[u]);
           break;
       }
     }
@@ -132,7 +141,8 @@ void fused_loop(const FusedRows& r, const std::int32_t* group, std::int64_t n,
     if (g < 0) continue;
     FusedSums::Cell* const rec = r.cells + static_cast<std::size_t>(g) * r.stride;
     if (r.count_rows) ++rec[0].i;
-    for (int j = 0; j < ni; ++j) rec[ints[j].cell].i += ints[j].v[k];
+    for (int j = 0; j < ni; ++j)
+      rec[ints[j].cell].i = wrapping_add(rec[ints[j].cell].i, ints[j].v[k]);
     for (int j = 0; j < nf; ++j) {
       const double x = floats[j].v[k];
       if (std::isnan(x)) [[unlikely]] {
@@ -281,7 +291,7 @@ void Accumulator::add(std::size_t g, const ColumnData& d, std::int64_t i) {
       if (is_float) {
         fsum[g] += x;
       } else {
-        isum[g] += xi;
+        isum[g] = wrapping_add(isum[g], xi);
       }
       break;
     case AggFn::kStd:
@@ -337,7 +347,7 @@ void Accumulator::merge(const Accumulator& o, const std::vector<std::int32_t>& t
     if (fn == AggFn::kSum || fn == AggFn::kMean) {
       for (std::size_t h = 0; h < n; ++h) {
         const auto g = static_cast<std::size_t>(target[h]);
-        isum[g] += o.isum[h];
+        isum[g] = wrapping_add(isum[g], o.isum[h]);
         fsum[g] += o.fsum[h];
       }
     }

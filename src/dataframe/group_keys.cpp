@@ -43,8 +43,9 @@ void encode_value(std::string& out, const ColumnData& d, std::int64_t i) {
       put_u64(out, static_cast<std::uint64_t>(d.ints[u]) ^ (std::uint64_t{1} << 63));
       break;
     case DType::float64: {
+      const double x = d.floats[u] == 0.0 ? 0.0 : d.floats[u];  // -0.0 is the key 0.0
       std::uint64_t bits = 0;
-      std::memcpy(&bits, &d.floats[u], 8);
+      std::memcpy(&bits, &x, 8);
       bits = (bits >> 63) != 0 ? ~bits : bits | (std::uint64_t{1} << 63);
       put_u64(out, bits);
       break;

@@ -24,9 +24,15 @@ std::vector<T> take_spare(std::size_t n, const T& fill) {
   v.assign(n, fill);
   return v;
 }
-/// Gives a vector back as this thread's spare (its size is the next hint).
+/// Gives a vector back as this thread's spare (its size is the next hint); one larger than
+/// 16 MB is freed instead, so that a thread never holds more than that per kind of table.
 template <class T>
 void give_spare(std::vector<T>&& v) {
+  constexpr std::size_t kKeep = std::size_t{16} << 20;
+  if (v.capacity() * sizeof(T) > kKeep) {
+    spare_slot<T>() = std::vector<T>();
+    return;
+  }
   spare_slot<T>() = std::move(v);
 }
 /// The size of the last vector given back (0 if none).

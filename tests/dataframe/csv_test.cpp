@@ -179,11 +179,28 @@ TEST(ReadCsv, OptionsNamesUsecolsNaValuesDatesSep) {
 // Plain numbers are read straight from the text; every form that is not one takes the general
 // parser. Each value must be exactly what strtod / from_chars make of its text.
 TEST(ReadCsv, NumbersReadFromTheTextAreExact) {
-  std::vector<std::string> ints{"0",  "-0", "007", "42",  "-17", "123456789012345678",
-                                "1234567890123456789", "-9223372036854775807", "+5"};
-  std::vector<std::string> floats{"0.1", "-0.0", "12.345678", "99.999999", "1.", ".5", "1e5",
-                                  "-2.5E-3", "0.30000000000000004", "123456789012345.6",
-                                  "3.14159265358979", "1234567.890123456789", "5"};
+  std::vector<std::string> ints{"0",
+                                "-0",
+                                "007",
+                                "42",
+                                "-17",
+                                "123456789012345678",
+                                "1234567890123456789",
+                                "-9223372036854775807",
+                                "+5"};
+  std::vector<std::string> floats{"0.1",
+                                  "-0.0",
+                                  "12.345678",
+                                  "99.999999",
+                                  "1.",
+                                  ".5",
+                                  "1e5",
+                                  "-2.5E-3",
+                                  "0.30000000000000004",
+                                  "123456789012345.6",
+                                  "3.14159265358979",
+                                  "1234567.890123456789",
+                                  "5"};
   std::uint64_t s = 7;
   for (int k = 0; k < 3000; ++k) {  // random plain decimals with 1..17 digits
     s = s * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -224,6 +241,68 @@ TEST(ReadCsv, NumbersReadFromTheTextAreExact) {
   EXPECT_EQ(na.value<double>(2, "a"), -1.5);
   EXPECT_FALSE(na.value<double>(1, "b").has_value());
   EXPECT_FALSE(na.value<double>(2, "b").has_value());
+}
+
+// Bad rows in every partition report their own lines (counted from each partition's first
+// line, found once for the file), in "warn" mode on stderr and in "error" mode in the error.
+TEST(ReadCsv, BadLinesReportTheirLinesInEveryPartition) {
+  std::string text = "a,b\n";
+  std::vector<int> bad_lines;
+  for (int line = 2; line <= 3001; ++line) {
+    if (line % 250 == 0) {
+      text += "1,2,3\n";  // one field too many
+      bad_lines.push_back(line);
+    } else {
+      text += std::to_string(line) + "," + std::to_string(line % 7) + "\n";
+    }
+  }
+  const std::string path = write_file("bad_lines_spread.csv", text);
+  const auto df = dd::read_csv(path, {.blocksize = 2000, .on_bad_lines = "warn"});
+  ASSERT_GT(df.npartitions(), 5);
+  testing::internal::CaptureStderr();
+  const auto t = df.compute();
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(t.num_rows(), 3000 - static_cast<std::int64_t>(bad_lines.size()));
+  for (const int line : bad_lines) {
+    EXPECT_NE(err.find("bad_lines_spread.csv:" + std::to_string(line) + ": skipping a bad line"),
+              std::string::npos)
+        << line << "\n"
+        << err;
+  }
+  // One bad row, far into the file: the error names its line.
+  std::string one = "a,b\n";
+  for (int line = 2; line <= 2000; ++line) one += line == 1777 ? "1,2,3\n" : "1,2\n";
+  const std::string late = write_file("bad_line_late.csv", one);
+  try {
+    (void)dd::read_csv(late, {.blocksize = 1000}).compute();
+    FAIL();
+  } catch (const loom::ParseError& e) {
+    EXPECT_EQ(e.line(), 1777U);
+  }
+}
+
+// na_values are missing values before anything is parsed (pandas): numbers in any spelling,
+// booleans, dates.
+TEST(ReadCsv, NaValuesComeBeforeParsing) {
+  const std::string path = write_file(
+      "na_first.csv", "i,f,b,d\n+1,1e3,True,2024-01-01\n2,.5,False,2024-01-02\n3,2.5,true,\n");
+  const auto t = dd::read_csv(path, {.na_values = {"+1", "1e3", ".5", "True", "2024-01-01"},
+                                     .parse_dates = {"d"}})
+                     .compute();
+  EXPECT_EQ(t.column("b").dtype(), dd::DType::boolean);
+  EXPECT_EQ(t.column("d").dtype(), dd::DType::datetime);
+  EXPECT_FALSE(t.value<std::int64_t>(0, "i").has_value());
+  EXPECT_EQ(t.value<std::int64_t>(1, "i"), 2);
+  EXPECT_FALSE(t.value<double>(0, "f").has_value());
+  EXPECT_FALSE(t.value<double>(1, "f").has_value());
+  EXPECT_EQ(t.value<double>(2, "f"), 2.5);
+  EXPECT_FALSE(t.value<bool>(0, "b").has_value());
+  EXPECT_EQ(t.value<bool>(1, "b"), false);
+  EXPECT_EQ(t.value<bool>(2, "b"), true);  // "true" is not "True"
+  EXPECT_FALSE(t.value<dd::Timestamp>(0, "d").has_value());
+  EXPECT_TRUE(t.value<dd::Timestamp>(1, "d").has_value());
+  EXPECT_FALSE(t.value<dd::Timestamp>(2, "d").has_value());  // empty: NaT
+  EXPECT_EQ(t.column("d").format(2), "NaT");
 }
 
 }  // namespace

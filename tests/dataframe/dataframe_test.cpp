@@ -628,3 +628,17 @@ TEST(StrContains, RegexSubstringAndCase) {
 }
 
 }  // namespace
+
+namespace {
+
+// A regular expression over a long value does not recurse per character (libstdc++'s
+// backtracking matcher would overflow the stack); back-references are refused.
+TEST(StrContains, LongValuesAndBackReferences) {
+  std::string text = "s\n" + std::string(2'000'000, 'a') + "x\nshort\n";
+  const auto df = dd::read_csv(write_file("long_value.csv", text));
+  EXPECT_EQ(df[df["s"].str().contains(".*x")].len(), 1);
+  EXPECT_EQ(df[df["s"].str().contains("(a|b)*x$")].len(), 1);
+  EXPECT_THROW((void)df["s"].str().contains("(a)\\1"), loom::SchemaError);
+}
+
+}  // namespace

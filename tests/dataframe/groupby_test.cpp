@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "loom/dataframe.hpp"
+#include "loom/io/serialize.hpp"
 #include "write_file.hpp"
 
 namespace {
@@ -367,6 +368,88 @@ TEST(GroupByKeysWithNul, RoundTripAndOrder) {
     EXPECT_EQ(r.value<std::string_view>(2, "k"), "a\0b"s);
     EXPECT_EQ(r.value<std::string_view>(3, "k"), "ab"s);
     EXPECT_EQ(r.value<std::int64_t>(2, "v"), 6);
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// -0.0 and 0.0 are one key (pandas hashes them alike); int sums wrap around as pandas' int64
+// sums do; plain (not dictionary) string keys holding NUL bytes come back whole.
+TEST(GroupByEdges, NegativeZeroWrappingSumsAndPlainNulKeys) {
+  using namespace std::string_literals;
+  const auto t = dd::Table({"f", "v"}, {dd::Column::from_doubles({0.0, -0.0, 1.5, -0.0}),
+                                        dd::Column::from_ints({INT64_MAX, 1, 7, 2})});
+  const auto df = dd::DataFrame::from_tables({t});
+  const auto by_f = df.groupby("f")["v"].sum().compute();
+  ASSERT_EQ(by_f.num_rows(), 2);
+  EXPECT_EQ(by_f.value<double>(0, "f"), 0.0);
+  EXPECT_EQ(by_f.value<std::int64_t>(0, "v"), INT64_MIN + 2);  // wrapped, as pandas
+  const auto unique = df.assign("k", df["v"] * 0).groupby("k")["f"].nunique().compute();
+  EXPECT_EQ(unique.value<std::int64_t>(0, "f"), 2);  // 0.0 (= -0.0) and 1.5
+
+  std::vector<std::optional<std::string>> keys;
+  std::vector<std::optional<std::int64_t>> ones;
+  for (int i = 0; i < 20000; ++i) {
+    keys.emplace_back("k"s + std::to_string(i % 15000) + (i % 2 == 0 ? "\0z"s : ""s));
+    ones.emplace_back(1);
+  }
+  const dd::Table plain({"k", "one"},
+                        {dd::Column::from_strings(keys), dd::Column::from_ints(ones)});
+  ASSERT_FALSE(plain.column("k").data().dictionary);
+  const auto g = dd::DataFrame::from_tables({plain}).groupby("k")["one"].sum().compute();
+  ASSERT_EQ(g.num_rows(), 15000);  // i and i + 15000 share a key (same parity)
+  EXPECT_EQ(g.value<std::string_view>(0, "k"), "k0\0z"s);
+  EXPECT_EQ(g.value<std::int64_t>(0, "one"), 2);
+  std::int64_t total = 0;
+  for (std::int64_t r = 0; r < g.num_rows(); ++r) {
+    total += *g.value<std::int64_t>(r, "one");
+    if (r > 0) {
+      ASSERT_LT(*g.value<std::string_view>(r - 1, "k"), *g.value<std::string_view>(r, "k"));
+    }
+  }
+  EXPECT_EQ(total, 20000);
+}
+
+// "disk" really goes through files: with a temporary directory that cannot be made, the disk
+// shuffle fails with a loom::Error while "tasks" does not need it.
+TEST(GroupByEdges, DiskShuffleUsesTheTemporaryDirectory) {
+  const auto df = dd::DataFrame::from_tables(
+      {dd::Table({"k", "v"}, {dd::Column::from_ints({1, 2, 1}), dd::Column::from_ints({4, 5, 6})}),
+       dd::Table({"k", "v"}, {dd::Column::from_ints({2}), dd::Column::from_ints({7})})});
+  loom::config::Scope where{{"temporary-directory", "/proc/loom-cannot-write-here"}};
+  EXPECT_EQ(df.groupby("k")["v"].sum().compute().value<std::int64_t>(1, "v"), 12);
+  loom::config::Scope disk{{"dataframe.shuffle.method", "disk"}};
+  EXPECT_THROW((void)df.groupby("k")["v"].sum().compute(), loom::Error);
+}
+
+// Int columns of every storage width, large enough to be read back in several slices.
+TEST(GroupByEdges, NarrowIntColumnsSerializeAtEveryWidth) {
+  const std::int64_t n = 1'500'000;
+  std::vector<std::optional<std::int64_t>> w1, w2, w4, w8;
+  for (std::int64_t i = 0; i < n; ++i) {
+    w1.emplace_back(i % 200 - 100);
+    w2.emplace_back(i % 60000 - 30000);
+    w4.emplace_back(i * 1000 - 700000000);
+    w8.emplace_back(i % 3 == 0 ? std::optional<std::int64_t>() : i * 10000000000LL);
+  }
+  const dd::Table t({"w1", "w2", "w4", "w8"},
+                    {dd::Column::from_ints(w1), dd::Column::from_ints(w2),
+                     dd::Column::from_ints(w4), dd::Column::from_ints(w8)});
+  EXPECT_EQ(t.column("w1").data().ints.width(), 1);
+  EXPECT_EQ(t.column("w2").data().ints.width(), 2);
+  EXPECT_EQ(t.column("w4").data().ints.width(), 4);
+  EXPECT_EQ(t.column("w8").data().ints.width(), 8);
+  const auto back = loom::deserialize<dd::Table>(loom::serialize(t));
+  for (const char* c : {"w1", "w2", "w4", "w8"}) {
+    const auto a = t.column<std::int64_t>(c);
+    const auto b = back.column<std::int64_t>(c);
+    ASSERT_EQ(b.size(), a.size()) << c;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      ASSERT_EQ(b.is_valid(i), a.is_valid(i)) << c << " " << i;
+      if (a.is_valid(i)) ASSERT_EQ(b[i], a[i]) << c << " " << i;
+    }
   }
 }
 
