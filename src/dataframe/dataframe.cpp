@@ -415,8 +415,24 @@ std::int64_t DataFrame::len() const {
 }
 
 DataFrame DataFrame::persist() const {
-  return DataFrame(
-      std::make_shared<detail::MemoryScan>(plan_->schema(), detail::compute_partitions(*plan_)));
+  std::vector<Table> parts = detail::compute_partitions(*plan_);
+  // An int column that met a float in some partition (read as int64 from the sample) is
+  // float64 in every partition of the persisted frame, and in its dtypes.
+  detail::Schema schema = plan_->schema();
+  for (std::size_t c = 0; c < schema.size(); ++c) {
+    if (schema[c].dtype != DType::int64) continue;
+    const bool widened = std::any_of(parts.begin(), parts.end(), [&](const Table& t) {
+      return t.column(c).dtype() == DType::float64;
+    });
+    if (!widened) continue;
+    schema[c].dtype = DType::float64;
+    for (auto& t : parts) {
+      std::vector<Column> cols = t.columns();
+      cols[c] = detail::cast(cols[c], DType::float64);
+      t = Table(t.column_names(), std::move(cols));
+    }
+  }
+  return DataFrame(std::make_shared<detail::MemoryScan>(std::move(schema), std::move(parts)));
 }
 
 GroupBy::GroupBy(std::shared_ptr<const detail::PlanNode> plan, std::vector<std::string> keys,

@@ -95,6 +95,13 @@ TEST(ReadCsv, IntMeetingFloatWidensEverywhere) {
   EXPECT_EQ(sums.column("v").dtype(), dd::DType::float64);
   EXPECT_EQ(sums.value<double>(0, "v"), 59999.0 * 60000 / 2);
   EXPECT_EQ(sums.value<double>(1, "v"), 2.5);
+  // Persisted: float64 in every partition and in dtypes, so that it can even be a key.
+  const auto kept = df.persist();
+  EXPECT_EQ(kept.dtypes()[1].second, dd::DType::float64);
+  const dd::Table by_v = kept.groupby("v").size().compute();
+  EXPECT_EQ(by_v.num_rows(), 60001);
+  EXPECT_EQ(by_v.value<double>(3, "v"), 2.5);
+  EXPECT_THROW((void)df.groupby("v").size().compute(), loom::SchemaError);  // not persisted
 }
 
 TEST(ReadCsv, TextInANumericColumnNamesFileLineAndColumn) {
