@@ -33,6 +33,20 @@ std::uint64_t int_hash(std::int64_t v) noexcept {
   return z ^ (z >> 29);
 }
 
+// Doubles an open-addressing table (linear probing) whose empty slots have group < 0.
+template <class Slot, class HashOf>
+void double_table(std::vector<Slot>& slots, HashOf hash_of) {
+  std::vector<Slot> bigger(slots.size() * 2);
+  const std::size_t mask = bigger.size() - 1;
+  for (const Slot& s : slots) {
+    if (s.group < 0) continue;
+    std::size_t j = hash_of(s) & mask;
+    while (bigger[j].group >= 0) j = (j + 1) & mask;
+    bigger[j] = s;
+  }
+  slots = std::move(bigger);
+}
+
 }  // namespace
 
 void encode_value(std::string& out, const ColumnData& d, std::int64_t i) {
@@ -242,15 +256,7 @@ std::int32_t IntIndex::hashed(std::int64_t v) {
 }
 
 void IntIndex::grow() {
-  std::vector<Slot> bigger(slots_.size() * 2);
-  const std::size_t mask = bigger.size() - 1;
-  for (const Slot& s : slots_) {
-    if (s.group < 0) continue;
-    std::size_t j = int_hash(s.value) & mask;
-    while (bigger[j].group >= 0) j = (j + 1) & mask;
-    bigger[j] = s;
-  }
-  slots_ = std::move(bigger);
+  double_table(slots_, [](const Slot& s) { return int_hash(s.value); });
 }
 
 // ---- groupers ----
@@ -429,15 +435,7 @@ class StringGrouper final : public Grouper {
     return d_.str(key_row_[static_cast<std::size_t>(slot.group)]) == v;
   }
   void grow() {
-    std::vector<Slot> bigger(slots_.size() * 2);
-    const std::size_t mask = bigger.size() - 1;
-    for (const Slot& s : slots_) {
-      if (s.group < 0) continue;
-      std::size_t j = s.hash & mask;
-      while (bigger[j].group >= 0) j = (j + 1) & mask;
-      bigger[j] = s;
-    }
-    slots_ = std::move(bigger);
+    double_table(slots_, [](const Slot& s) { return s.hash; });
   }
   const ColumnData& d_;
   GroupKeys& keys_;
@@ -516,15 +514,7 @@ KeyIndex::KeyIndex(bool native) : slots_(1024) {
 KeyIndex::~KeyIndex() = default;
 
 void KeyIndex::grow() {
-  std::vector<Slot> bigger(slots_.size() * 2);
-  const std::size_t mask = bigger.size() - 1;
-  for (const Slot& s : slots_) {
-    if (s.group < 0) continue;
-    std::size_t j = s.hash & mask;
-    while (bigger[j].group >= 0) j = (j + 1) & mask;
-    bigger[j] = s;
-  }
-  slots_ = std::move(bigger);
+  double_table(slots_, [](const Slot& s) { return s.hash; });
 }
 
 std::int32_t KeyIndex::find_or_add(std::uint64_t hash, std::int64_t value,
