@@ -1,0 +1,192 @@
+// Steps with more to them than one pass over a partition: dropna pushed below filters and into
+// the CSV scan, merge through an on-disk shuffle, str.contains (regular expressions, long
+// values) — each against a hand-worked answer or a plain reference.
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "../scratch_folder.hpp"
+#include "loom/dataframe.hpp"
+#include "write_file.hpp"
+
+namespace dd = loom::dataframe;
+using loom::test::write_file;
+
+namespace {
+
+// dropna straight after read_csv only checks the columns nothing else needs (no parse), and
+// goes below query filters; either way the rows kept are those of the full path (a persisted
+// frame, every column parsed) and of the hand-worked answer.
+TEST(DataFrame, DropnaOfUnreadColumnsAndBelowFilters) {
+  const auto path = write_file("dropna_pushdown.csv",
+                               "d,a,b,c\n"
+                               "1,1,x,1.5\n"         // d > 2 is false
+                               "3,2,NA,2.5\n"        // b is NA
+                               "4,,y,3.5\n"          // a is empty
+                               "5,4,z,nan\n"         // c is NaN
+                               "6,5,w,-nan\n"        // c is NaN
+                               "7,6,v,\n"            // c is empty
+                               "8,7,u,7.5\n"         // kept
+                               "9,8,t\n"             // too few fields: c is missing
+                               "10,9,s,9.5,extra\n"  // a bad line, skipped
+                               "11,10,r,10.5\n"      // kept
+                               "12,11,q,1e3\n");     // kept
+  const auto df = dd::read_csv(path, {.on_bad_lines = "skip"});
+  auto ds = [](const dd::DataFrame& frame) {
+    std::vector<std::int64_t> out;
+    const auto t = frame.compute();
+    for (std::int64_t r = 0; r < t.num_rows(); ++r) out.push_back(*t.value<std::int64_t>(r, "d"));
+    return out;
+  };
+  const std::vector<std::int64_t> all_kept{8, 11, 12};
+  EXPECT_EQ(ds(df.query("d > 2").dropna()[{"d"}]), all_kept);
+  EXPECT_EQ(ds(df.dropna().query("d > 2")[{"d"}]), all_kept);
+  EXPECT_EQ(ds(df.persist().query("d > 2").dropna()[{"d"}]), all_kept);
+  const std::vector<std::int64_t> c_kept{3, 4, 8, 11, 12};
+  EXPECT_EQ(ds(df.query("d > 2").dropna({"c"})[{"d"}]), c_kept);
+  EXPECT_EQ(ds(df.persist().query("d > 2").dropna({"c"})[{"d"}]), c_kept);
+  // With every column asked for, the same rows.
+  const auto whole = df.query("d > 2").dropna().compute();
+  EXPECT_EQ(whole.num_rows(), 3);
+  EXPECT_EQ(whole.value<std::string_view>(1, "b"), "r");
+  EXPECT_EQ(whole.value<double>(2, "c"), 1000.0);
+  EXPECT_EQ(df.query("d > 2").dropna().len(), 3);
+}
+
+}  // namespace
+
+namespace {
+
+// merge through disk (dataframe.shuffle.method = "disk": both sides cut into buckets by key
+// hash, through files) gives the rows of the in-memory hash join and of a nested-loop
+// reference, for inner and left joins on two keys with missing keys on both sides.
+TEST(Merge, DiskShuffleMatchesTheInMemoryJoinAndAReference) {
+  std::string lt = "a,b,x\n";
+  std::string rt = "a,b,y\n";
+  struct L {
+    std::optional<std::int64_t> a;
+    std::string b;
+    std::int64_t x;
+  };
+  struct R {
+    std::optional<std::int64_t> a;
+    std::string b;
+    std::int64_t y;
+  };
+  std::vector<L> ls;
+  std::vector<R> rs;
+  for (int i = 0; i < 900; ++i) {
+    L l{i % 17 == 0 ? std::nullopt : std::optional<std::int64_t>(i % 40),
+        "k" + std::to_string(i % 3), i};
+    lt += (l.a ? std::to_string(*l.a) : "") + "," + l.b + "," + std::to_string(l.x) + "\n";
+    ls.push_back(l);
+  }
+  for (int i = 0; i < 300; ++i) {
+    R r{i % 23 == 0 ? std::nullopt : std::optional<std::int64_t>((i * 7) % 50),
+        "k" + std::to_string(i % 4), 1000 + i};
+    rt += (r.a ? std::to_string(*r.a) : "") + "," + r.b + "," + std::to_string(r.y) + "\n";
+    rs.push_back(r);
+  }
+  const auto left = dd::read_csv(write_file("merge_left.csv", lt), {.blocksize = 1500});
+  const auto right = dd::read_csv(write_file("merge_right.csv", rt), {.blocksize = 700});
+  ASSERT_GT(left.npartitions(), 4);
+  ASSERT_GT(right.npartitions(), 4);
+  // (x, y) pairs of a result, sorted; y = -1 for a left row without a match.
+  auto pairs = [](const dd::Table& t) {
+    std::vector<std::pair<std::int64_t, std::int64_t>> out;
+    for (std::int64_t r = 0; r < t.num_rows(); ++r) {
+      out.emplace_back(*t.value<std::int64_t>(r, "x"), t.value<std::int64_t>(r, "y").value_or(-1));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  for (const std::string how : {"inner", "left"}) {
+    std::vector<std::pair<std::int64_t, std::int64_t>> want;
+    for (const auto& l : ls) {
+      bool matched = false;
+      for (const auto& r : rs) {
+        if (l.a && r.a && *l.a == *r.a && l.b == r.b) {
+          want.emplace_back(l.x, r.y);
+          matched = true;
+        }
+      }
+      if (!matched && how == "left") want.emplace_back(l.x, -1);
+    }
+    std::sort(want.begin(), want.end());
+    const auto tasks = left.merge(right, {"a", "b"}, how).compute();
+    dd::Table disk;
+    {
+      // The pieces go to files in the temporary directory while the merged frame lives.
+      const auto tmp = loom::test::scratch_folder() / ("merge_tmp_" + how);
+      std::filesystem::remove_all(tmp);
+      loom::config::Scope scope{{"dataframe.shuffle.method", "disk"},
+                                {"temporary-directory", tmp.string()}};
+      const auto merged = left.merge(right, {"a", "b"}, how);
+      disk = merged.compute();
+      std::size_t files = 0;
+      for (const auto& e : std::filesystem::recursive_directory_iterator(tmp)) {
+        files += e.path().extension() == ".bin" ? 1 : 0;
+      }
+      EXPECT_GT(files, 10U) << how;
+    }
+    EXPECT_EQ(pairs(tasks), want) << how;
+    EXPECT_EQ(pairs(disk), want) << how;
+    EXPECT_EQ(disk.column_names(), tasks.column_names());
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// str.contains as pandas: a regular expression by default, a plain substring with
+// regex = false, case ignored on request; dictionary and plain string columns alike.
+TEST(StrContains, RegexSubstringAndCase) {
+  std::string text = "name,code\n";
+  const std::vector<std::string> names = {"Alpha", "beta.x", "GAMMA", "a+b", "", "delta9"};
+  for (int i = 0; i < 300; ++i) {
+    text += names[static_cast<std::size_t>(i % 6)] + ",c" + std::to_string(i) + "\n";
+  }
+  const auto df = dd::read_csv(write_file("contains.csv", text));
+  auto rows = [&](const dd::Series& mask) { return df[mask].len(); };
+  const auto t = df.compute();
+  ASSERT_TRUE(t.column("name").data().dictionary);
+  ASSERT_FALSE(t.column("code").data().dictionary);
+  EXPECT_EQ(rows(df["name"].str().contains("^[a-z]+$")), 0);  // "beta.x" has a dot
+  EXPECT_EQ(rows(df["name"].str().contains("^[a-z]")), 150);  // beta.x, a+b, delta9
+  EXPECT_EQ(rows(df["name"].str().contains("[0-9]$")), 50);   // delta9
+  EXPECT_EQ(rows(df["name"].str().contains(".")), 250);       // any character; "" is missing
+  EXPECT_EQ(rows(df["name"].str().contains(".", {.regex = false})), 50);  // a dot
+  EXPECT_EQ(rows(df["name"].str().contains("a+b", {.regex = false})), 50);
+  EXPECT_EQ(rows(df["name"].str().contains("a+b")), 0);  // one or more a, then b: none
+  EXPECT_EQ(rows(df["name"].str().contains("gamma")), 0);
+  EXPECT_EQ(rows(df["name"].str().contains("gamma", {.case_sensitive = false})), 50);
+  EXPECT_EQ(rows(df["name"].str().contains("ALPHA", {.regex = false, .case_sensitive = false})),
+            50);
+  EXPECT_EQ(rows(df["code"].str().contains("^c[0-9]$")), 10);             // c0..c9, plain strings
+  EXPECT_EQ(rows(df["code"].str().contains("5", {.regex = false})), 57);  // 5 in 0..299
+  EXPECT_THROW((void)df["name"].str().contains("(unclosed"), loom::SchemaError);
+  EXPECT_NO_THROW((void)df["name"].str().contains("(unclosed", {.regex = false}));
+}
+
+}  // namespace
+
+namespace {
+
+// A regular expression over a long value does not recurse per character (libstdc++'s
+// backtracking matcher would overflow the stack); back-references are refused.
+TEST(StrContains, LongValuesAndBackReferences) {
+  std::string text = "s\n" + std::string(2'000'000, 'a') + "x\nshort\n";
+  const auto df = dd::read_csv(write_file("long_value.csv", text));
+  EXPECT_EQ(df[df["s"].str().contains(".*x")].len(), 1);
+  EXPECT_EQ(df[df["s"].str().contains("(a|b)*x$")].len(), 1);
+  EXPECT_THROW((void)df["s"].str().contains("(a)\\1"), loom::SchemaError);
+}
+
+}  // namespace
