@@ -1,4 +1,5 @@
-// merge: a hash join on key columns (pandas' merge, how = "inner" or "left"). With
+// merge: a hash join on key columns (pandas' merge, how = "inner" or "left"; missing keys match
+// each other, as pandas'). With
 // dataframe.shuffle.method = "tasks" the right side is computed once and hashed, and each left
 // partition is probed as it is produced. With "disk", both sides are cut by key hash into as
 // many buckets as the left has partitions, the pieces written to files (spill.hpp), and each
@@ -26,6 +27,22 @@ std::vector<const ColumnData*> key_columns(const Table& t, const std::vector<std
   return keys;
 }
 
+// The join key of row i: as pandas' merge, missing values match each other (unlike SQL), so a
+// missing value is a key of its own (a 0 byte; a value is a 1 byte and its encoding).
+const std::string& join_key(const std::vector<const ColumnData*>& keys, std::int64_t i,
+                            std::string& out) {
+  out.clear();
+  for (const auto* d : keys) {
+    if (is_missing(*d, i)) {
+      out.push_back('\0');
+    } else {
+      out.push_back('\1');
+      encode_value(out, *d, i);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 MergeNode::Index MergeNode::index_of(const Table& right) const {
@@ -33,7 +50,7 @@ MergeNode::Index MergeNode::index_of(const Table& right) const {
   const auto keys = key_columns(right, on_);
   std::string key;
   for (std::int64_t i = 0; i < right.num_rows(); ++i) {
-    if (encode_row(keys, i, key)) index[key].push_back(i);
+    index[join_key(keys, i, key)].push_back(i);
   }
   return index;
 }
@@ -51,7 +68,7 @@ Table MergeNode::join(const Table& left, const Table& right, const Index& index)
   std::vector<std::int64_t> right_rows;  // -1: no match (left join)
   std::string key;
   for (std::int64_t i = 0; i < left.num_rows(); ++i) {
-    const auto it = encode_row(keys, i, key) ? index.find(key) : index.end();
+    const auto it = index.find(join_key(keys, i, key));
     if (it == index.end()) {
       if (left_join_) {
         left_rows.push_back(i);
@@ -100,8 +117,8 @@ void MergeNode::scatter(const PlanNode& plan, char side) const {
     const auto keys = key_columns(t, on_);
     std::vector<std::vector<std::int64_t>> rows(static_cast<std::size_t>(buckets));
     std::string key;
-    for (std::int64_t i = 0; i < t.num_rows(); ++i) {  // a missing key never matches: bucket 0
-      const std::uint64_t h = encode_row(keys, i, key) ? key_hash(key) : 0;
+    for (std::int64_t i = 0; i < t.num_rows(); ++i) {
+      const std::uint64_t h = key_hash(join_key(keys, i, key));
       rows[static_cast<std::size_t>(h % static_cast<std::uint64_t>(buckets))].push_back(i);
     }
     for (std::int64_t b = 0; b < buckets; ++b) {
