@@ -30,12 +30,22 @@ AggFn agg_fn(const std::string& name) {
   return AggFn::kSum;  // names are checked by aggregate_schema first
 }
 
+void Accumulator::ensure_sums(bool floats) {
+  if (floats) {
+    if (fsum.size() < count.size()) fsum.resize(count.size(), 0.0);
+  } else if (isum.size() < count.size()) {
+    isum.resize(count.size(), 0);
+  }
+}
+
 void Accumulator::resize(std::size_t n) {
   if (count.size() == n) return;
   count.resize(n, 0);
   if (fn == AggFn::kSum || fn == AggFn::kMean) {
-    isum.resize(n, 0);
-    fsum.resize(n, 0.0);
+    // Each sum only once a value of its kind came (ensure_sums): an int column's partials carry
+    // no float sums, and no fresh pages for them.
+    if (!isum.empty()) isum.resize(n, 0);
+    if (!fsum.empty()) fsum.resize(n, 0.0);
   } else if (fn == AggFn::kStd || fn == AggFn::kVar) {
     mean.resize(n, 0.0);
     m2.resize(n, 0.0);
@@ -66,6 +76,7 @@ void Accumulator::add_block(const ColumnData* d, std::int64_t begin, std::int64_
   if (fn == AggFn::kSize) return;
   const bool sums = fn != AggFn::kCount;
   saw_float = saw_float || d->dtype == DType::float64;
+  if (sums) ensure_sums(d->dtype == DType::float64);
   for (std::int64_t k = 0; k < n; ++k) {
     const std::int32_t g = group[k];
     if (g < 0) continue;
@@ -256,6 +267,7 @@ void FusedSums::finish(std::vector<Accumulator>& accs, std::size_t groups,
     Accumulator& acc = accs[m.acc];
     acc.resize(groups);
     acc.saw_float = acc.saw_float || m.is_float;
+    if (m.sum >= 0) acc.ensure_sums(m.is_float);
     for (std::size_t g = 0; g < groups; ++g) {
       const Cell* record = &cells_[g * stride_];
       acc.count[g] =
@@ -288,6 +300,7 @@ void Accumulator::add(std::size_t g, const ColumnData& d, std::int64_t i) {
   switch (fn) {
     case AggFn::kSum:
     case AggFn::kMean:
+      ensure_sums(is_float);
       if (is_float) {
         fsum[g] += x;
       } else {
@@ -345,10 +358,16 @@ void Accumulator::merge(const Accumulator& o, const std::vector<std::int32_t>& t
   if (fn == AggFn::kSum || fn == AggFn::kMean || fn == AggFn::kCount || fn == AggFn::kSize) {
     for (std::size_t h = 0; h < n; ++h) count[static_cast<std::size_t>(target[h])] += o.count[h];
     if (fn == AggFn::kSum || fn == AggFn::kMean) {
-      for (std::size_t h = 0; h < n; ++h) {
-        const auto g = static_cast<std::size_t>(target[h]);
-        isum[g] = wrapping_add(isum[g], o.isum[h]);
-        fsum[g] += o.fsum[h];
+      if (!o.isum.empty()) {
+        ensure_sums(false);
+        for (std::size_t h = 0; h < n; ++h) {
+          const auto g = static_cast<std::size_t>(target[h]);
+          isum[g] = wrapping_add(isum[g], o.isum[h]);
+        }
+      }
+      if (!o.fsum.empty()) {
+        ensure_sums(true);
+        for (std::size_t h = 0; h < n; ++h) fsum[static_cast<std::size_t>(target[h])] += o.fsum[h];
       }
     }
     return;
@@ -400,12 +419,13 @@ void Accumulator::emit(std::size_t g, DType t, ColumnBuilder& b) const {
       b.append_int(static_cast<std::int64_t>(uniq[g].size()));
       return;
     case AggFn::kSum:
-      t == DType::int64 ? b.append_int(isum[g])
-                        : b.append_double(static_cast<double>(isum[g]) + fsum[g]);
+      t == DType::int64 ? b.append_int(int_sum(g))
+                        : b.append_double(static_cast<double>(int_sum(g)) + float_sum(g));
       return;
     case AggFn::kMean:
       c == 0 ? b.append_null()
-             : b.append_double((static_cast<double>(isum[g]) + fsum[g]) / static_cast<double>(c));
+             : b.append_double((static_cast<double>(int_sum(g)) + float_sum(g)) /
+                               static_cast<double>(c));
       return;
     case AggFn::kStd:
     case AggFn::kVar:

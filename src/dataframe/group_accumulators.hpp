@@ -27,8 +27,10 @@ struct Accumulator {
 
   AggFn fn = AggFn::kSum;
   std::vector<std::int64_t> count;  // non-missing values (size: all rows)
-  std::vector<std::int64_t> isum;   // of integer (and bool) values
-  std::vector<double> fsum;         // of float values: the total is isum + fsum
+  // Sums: of integer (and bool) values, of float values; the total is isum + fsum. Each is
+  // empty until a value of its kind comes (then as long as count).
+  std::vector<std::int64_t> isum;
+  std::vector<double> fsum;
   std::vector<double> mean;
   std::vector<double> m2;
   std::vector<double> fval;  // min/max/first/last of numbers
@@ -57,8 +59,17 @@ struct Accumulator {
     ar(fn, count, isum, fsum, mean, m2, fval, ival, sval, uniq, saw_float, text);
   }
 
+  /// Makes room for the int (or float) sums of every group.
+  void ensure_sums(bool floats);
+
  private:
   [[nodiscard]] bool counts_rows() const noexcept;
+  [[nodiscard]] std::int64_t int_sum(std::size_t g) const noexcept {
+    return isum.empty() ? 0 : isum[g];
+  }
+  [[nodiscard]] double float_sum(std::size_t g) const noexcept {
+    return fsum.empty() ? 0.0 : fsum[g];
+  }
   void add(std::size_t g, const ColumnData& d, std::int64_t i);
   void merge_one(std::size_t g, const Accumulator& o, std::size_t h);
 };
