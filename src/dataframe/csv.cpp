@@ -444,18 +444,20 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
   parses_->fetch_add(1);
   const CsvPartition& part = partitions_[p];
   const MappedFile& f = file(part.file);
+  // The file column of a name asked for.
+  auto file_column = [&](const std::string& name) {
+    const auto it = std::find(schema_.file_columns.begin(), schema_.file_columns.end(), name);
+    if (it == schema_.file_columns.end()) {
+      throw SchemaError(fmt::format("read_csv: no column '{}'", name));
+    }
+    return static_cast<std::size_t>(it - schema_.file_columns.begin());
+  };
   // The file columns to read, in the order asked for.
   std::vector<std::size_t> read;
   if (columns.empty()) {
     read = schema_.output;
   } else {
-    for (const auto& name : columns) {
-      const auto it = std::find(schema_.file_columns.begin(), schema_.file_columns.end(), name);
-      if (it == schema_.file_columns.end()) {
-        throw SchemaError(fmt::format("read_csv: no column '{}'", name));
-      }
-      read.push_back(static_cast<std::size_t>(it - schema_.file_columns.begin()));
-    }
+    for (const auto& name : columns) read.push_back(file_column(name));
   }
   const std::size_t ncols = schema_.file_columns.size();
   std::vector<ColumnBuilder> builders;
@@ -484,15 +486,11 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
   constexpr int kCheck = -2;
   for (std::size_t j = 0; j < read.size(); ++j) slot[read[j]] = static_cast<int>(j);
   const bool checking = check_only != nullptr && !check_only->empty() && row_missing != nullptr;
-  // Unless a missing-value string is itself a plain number ("-1", "999").
+  // Unless na_values are given (they are looked up before any parsing: "-1", "999").
   const bool fast_numbers = !na_.has_user_values();
   if (checking) {
     for (const auto& name : *check_only) {
-      const auto it = std::find(schema_.file_columns.begin(), schema_.file_columns.end(), name);
-      if (it == schema_.file_columns.end()) {
-        throw SchemaError(fmt::format("read_csv: no column '{}'", name));
-      }
-      int& s = slot[static_cast<std::size_t>(it - schema_.file_columns.begin())];
+      int& s = slot[file_column(name)];
       if (s == -1) s = kCheck;
     }
     row_missing->clear();

@@ -170,11 +170,13 @@ template <bool kFar>
 void fused_dispatch(const FusedRows& r, const std::int32_t* group, std::int64_t n,
                     const FusedSums::IntSum* ints, int n_ints, const FusedSums::FloatSum* floats,
                     int n_floats) {
+  // (0, 0): only the rows counted (no fused column).
 #define LOOM_FUSED_CASE(I, F)                                            \
   if (n_ints == (I) && n_floats == (F)) {                                \
     fused_loop<I, F, kFar>(r, group, n, ints, n_ints, floats, n_floats); \
     return;                                                              \
   }
+  LOOM_FUSED_CASE(0, 0)
   LOOM_FUSED_CASE(1, 0)
   LOOM_FUSED_CASE(2, 0)
   LOOM_FUSED_CASE(3, 0)
@@ -231,7 +233,8 @@ void FusedSums::add_block(std::int64_t begin, std::int64_t n, const std::int32_t
   FloatSum floats[8];
   int n_ints = 0;
   int n_floats = 0;
-  for (std::size_t first = 0; first < members_.size(); first += 8) {
+  // Eight columns a pass (at least one pass: the rows are counted in the first).
+  for (std::size_t first = 0; first == 0 || first < members_.size(); first += 8) {
     n_ints = 0;
     n_floats = 0;
     const bool count_rows = first == 0;
@@ -248,12 +251,6 @@ void FusedSums::add_block(std::int64_t begin, std::int64_t n, const std::int32_t
     const bool far = groups * stride * sizeof(Cell) > (std::size_t{1} << 18);  // beyond L2
     const FusedRows rows{c, missing, stride, floats_, count_rows};
     run_fused(rows, group, n, ints, n_ints, floats, n_floats, far);
-  }
-  if (members_.empty()) {
-    for (std::int64_t k = 0; k < n; ++k) {
-      const std::int32_t g = group[k];
-      if (g >= 0) ++c[static_cast<std::size_t>(g) * stride].i;
-    }
   }
 }
 

@@ -15,8 +15,8 @@
 #include "loom/core/detail/parallel_blocks.hpp"
 #include "loom/core/detail/temp_folder.hpp"
 #include "loom/core/error.hpp"
+#include "loom/io/dump.hpp"
 #include "plan.hpp"
-#include "spill.hpp"
 
 namespace loom::dataframe::detail {
 
@@ -37,8 +37,8 @@ struct Partial {
 };
 
 // dataframe.shuffle.method = "disk": each partition's partial results go to a file as soon as
-// they are made and come back one at a time for the merge (spill.hpp), so that only one
-// partition's partials are in memory with the merged groups.
+// they are made and come back one at a time for the merge (loom::dump and loom::load: atomic,
+// checksummed), so that only one partition's partials are in memory with the merged groups.
 
 // Rows go through in blocks small enough that their group numbers stay in L1 while every
 // aggregation reads them.
@@ -166,10 +166,10 @@ Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
     const loom::detail::TempFolder folder("groupby");
     auto file = [&](std::int64_t p) { return folder.path() / fmt::format("partial-{}.bin", p); };
     loom::detail::parallel_blocks(np, [&](std::int64_t p) {
-      write_object(aggregate_partition(checked_keys(input.partition(p, needed)), keys, aggs),
-                   file(p), "groupby");
+      loom::dump(aggregate_partition(checked_keys(input.partition(p, needed)), keys, aggs),
+                 file(p));
     });
-    for (std::int64_t p = 0; p < np; ++p) merge_in(read_object<Partial>(file(p), "groupby"));
+    for (std::int64_t p = 0; p < np; ++p) merge_in(loom::load<Partial>(file(p)));
   } else {  // "tasks" (or "p2p"): every partition's partials in memory, merged together
     std::vector<Partial> partials(static_cast<std::size_t>(np));
     loom::detail::parallel_blocks(np, [&](std::int64_t p) {

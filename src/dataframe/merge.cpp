@@ -2,7 +2,7 @@
 // each other, as pandas'). With
 // dataframe.shuffle.method = "tasks" the right side is computed once and hashed, and each left
 // partition is probed as it is produced. With "disk", both sides are cut by key hash into as
-// many buckets as the left has partitions, the pieces written to files (spill.hpp), and each
+// many buckets as the left has partitions, the pieces written to files (loom::dump), and each
 // output partition joins one bucket: only a bucket of each side is in memory at a time.
 #include <algorithm>
 
@@ -14,8 +14,8 @@
 #include "loom/core/error.hpp"
 #include "loom/dataframe/dataframe.hpp"
 #include "loom/dataframe/detail/column_builder.hpp"
+#include "loom/io/dump.hpp"
 #include "plan.hpp"
-#include "spill.hpp"
 
 namespace loom::dataframe::detail {
 
@@ -126,7 +126,7 @@ void MergeNode::scatter(const PlanNode& plan, char side) const {
       if (r.empty()) continue;
       std::vector<Column> cols;
       for (const auto& c : t.columns()) cols.push_back(take(c, r));
-      write_object(Table(t.column_names(), std::move(cols)), piece(side, p, b), "merge");
+      loom::dump(Table(t.column_names(), std::move(cols)), piece(side, p, b));
     }
   });
 }
@@ -135,7 +135,7 @@ Table MergeNode::gather(const PlanNode& plan, char side, std::int64_t bucket) co
   std::vector<Table> pieces;
   for (std::int64_t p = 0; p < plan.npartitions(); ++p) {
     const auto path = piece(side, p, bucket);
-    if (std::filesystem::exists(path)) pieces.push_back(read_object<Table>(path, "merge"));
+    if (std::filesystem::exists(path)) pieces.push_back(loom::load<Table>(path));
   }
   std::vector<std::string> names;
   for (const auto& f : plan.schema()) names.push_back(f.name);

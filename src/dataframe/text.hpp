@@ -34,6 +34,17 @@ inline bool parse_double(std::string_view s, double& out) {
 // text while it is split. Each returns where the number ends, or nullptr when the text there is
 // not such a number (the caller then splits the field and parses it the general way).
 
+/// Decimal digits from q on, appended to v; where they end.
+inline const char* take_digits(const char* q, const char* end, std::uint64_t& v) noexcept {
+  while (q < end) {
+    const auto d = static_cast<unsigned>(static_cast<unsigned char>(*q)) - '0';
+    if (d > 9) break;
+    v = v * 10 + d;
+    ++q;
+  }
+  return q;
+}
+
 /// [-]digits, at most 18 of them.
 inline const char* scan_int(const char* p, const char* end, std::int64_t& out) noexcept {
   const char* q = p;
@@ -41,12 +52,7 @@ inline const char* scan_int(const char* p, const char* end, std::int64_t& out) n
   if (negative) ++q;
   const char* digits = q;
   std::uint64_t v = 0;
-  while (q < end) {
-    const auto d = static_cast<unsigned>(static_cast<unsigned char>(*q)) - '0';
-    if (d > 9) break;
-    v = v * 10 + d;
-    ++q;
-  }
+  q = take_digits(q, end, v);
   if (q == digits || q - digits > 18) return nullptr;
   out = negative ? -static_cast<std::int64_t>(v) : static_cast<std::int64_t>(v);
   return q;
@@ -61,25 +67,14 @@ inline const char* scan_decimal(const char* p, const char* end, double& out) noe
   const bool negative = q < end && *q == '-';
   if (negative) ++q;
   std::uint64_t v = 0;
-  int digits = 0;
   int decimals = 0;
   const char* start = q;
-  while (q < end) {
-    const auto d = static_cast<unsigned>(static_cast<unsigned char>(*q)) - '0';
-    if (d > 9) break;
-    v = v * 10 + d;
-    ++q;
-  }
-  digits = static_cast<int>(q - start);
+  q = take_digits(q, end, v);
+  int digits = static_cast<int>(q - start);
   if (digits == 0) return nullptr;
   if (q < end && *q == '.') {
     const char* frac = ++q;
-    while (q < end) {
-      const auto d = static_cast<unsigned>(static_cast<unsigned char>(*q)) - '0';
-      if (d > 9) break;
-      v = v * 10 + d;
-      ++q;
-    }
+    q = take_digits(q, end, v);
     decimals = static_cast<int>(q - frac);
     if (decimals == 0) return nullptr;
     digits += decimals;
