@@ -121,6 +121,10 @@ void FusedSums::add_member(std::size_t acc, const ColumnData* d, bool sums) {
   members_.push_back(m);
 }
 
+void FusedSums::rebind(const std::vector<const ColumnData*>& values) {
+  for (Member& m : members_) m.column = values[m.acc];
+}
+
 namespace {
 
 struct FusedRows {

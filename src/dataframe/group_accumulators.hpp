@@ -13,6 +13,7 @@
 
 #include "loom/dataframe/column.hpp"
 #include "loom/dataframe/detail/column_builder.hpp"
+#include "spare.hpp"
 
 namespace loom::dataframe::detail {
 
@@ -89,6 +90,9 @@ class FusedSums {
   [[nodiscard]] static bool fits(const Accumulator& acc, const ColumnData* d) noexcept;
   /// Fuses accumulator number `acc` (which fits) over `d`.
   void add_member(std::size_t acc, const ColumnData* d, bool sums);
+  /// Points every member at the next partition's column: values[acc] for member `acc` (each
+  /// still fits, with the same dtype).
+  void rebind(const std::vector<const ColumnData*>& values);
   /// Rows [begin, begin + n) into groups group[0..n) (-1: none); `groups` groups so far.
   void add_block(std::int64_t begin, std::int64_t n, const std::int32_t* group, std::size_t groups);
   /// Writes the members' results into their accumulators (`groups` groups) and the rows of
@@ -119,7 +123,7 @@ class FusedSums {
   };
   std::vector<Member> members_;
   std::size_t stride_ = 1;  // cells per group; cell 0 counts rows
-  std::vector<Cell> cells_;
+  SpareVector<Cell> cells_;
   // NaN counts per group and float column, apart: touched only when a NaN comes.
   std::size_t floats_ = 0;
   std::vector<std::int64_t> missing_;

@@ -34,11 +34,11 @@ std::uint64_t int_hash(std::int64_t v) noexcept {
 }
 
 // Doubles an open-addressing table (linear probing) whose empty slots have group < 0.
-template <class Slot, class HashOf>
-void double_table(std::vector<Slot>& slots, HashOf hash_of) {
-  std::vector<Slot> bigger(slots.size() * 2);
+template <class Slots, class HashOf>
+void double_table(Slots& slots, HashOf hash_of) {
+  Slots bigger(slots.size() * 2);
   const std::size_t mask = bigger.size() - 1;
-  for (const Slot& s : slots) {
+  for (const auto& s : slots) {
     if (s.group < 0) continue;
     std::size_t j = hash_of(s) & mask;
     while (bigger[j].group >= 0) j = (j + 1) & mask;
@@ -48,6 +48,19 @@ void double_table(std::vector<Slot>& slots, HashOf hash_of) {
 }
 
 }  // namespace
+
+void encode_string(std::string& out, std::string_view s) {
+  if (s.find('\0') == std::string_view::npos) {
+    out.append(s);
+  } else {
+    for (char c : s) {  // 0x00 escaped as 0x00 0xFF so that the terminator sorts first
+      out.push_back(c);
+      if (c == '\0') out.push_back('\xFF');
+    }
+  }
+  out.push_back('\0');
+  out.push_back('\0');
+}
 
 void encode_value(std::string& out, const ColumnData& d, std::int64_t i) {
   const auto u = static_cast<std::size_t>(i);
@@ -67,20 +80,9 @@ void encode_value(std::string& out, const ColumnData& d, std::int64_t i) {
     case DType::boolean:
       out.push_back(static_cast<char>(d.bools[u]));
       break;
-    case DType::string: {
-      const std::string_view s = d.str(i);
-      if (s.find('\0') == std::string_view::npos) {
-        out.append(s);
-      } else {
-        for (char c : s) {  // 0x00 escaped as 0x00 0xFF so that the terminator sorts first
-          out.push_back(c);
-          if (c == '\0') out.push_back('\xFF');
-        }
-      }
-      out.push_back('\0');
-      out.push_back('\0');
+    case DType::string:
+      encode_string(out, d.str(i));
       break;
-    }
   }
 }
 
@@ -263,6 +265,27 @@ void IntIndex::grow() {
 
 namespace {
 
+// The grouper each shape of key columns gets.
+enum class Kind { kInt, kDict, kCell, kString, kEncoded };
+
+Kind preferred(const std::vector<const ColumnData*>& columns) {
+  if (columns.size() == 1 &&
+      (columns[0]->dtype == DType::int64 || columns[0]->dtype == DType::datetime)) {
+    return Kind::kInt;
+  }
+  const bool all_dict = std::all_of(columns.begin(), columns.end(), [](const ColumnData* d) {
+    return d->dtype == DType::string && d->dictionary;
+  });
+  if (all_dict && columns.size() == 1) return Kind::kDict;
+  if (all_dict) {
+    double product = 1;
+    for (const auto* d : columns) product *= static_cast<double>(d->offsets.size() - 1);
+    if (product <= 1 << 22) return Kind::kCell;
+  }
+  if (columns.size() == 1 && columns[0]->dtype == DType::string) return Kind::kString;
+  return Kind::kEncoded;
+}
+
 // One dictionary-encoded string key: each distinct string is looked up once.
 class DictGrouper final : public Grouper {
  public:
@@ -285,6 +308,8 @@ class DictGrouper final : public Grouper {
       out[k] = g;
     }
   }
+  // Another partition's dictionary: a grouper of its own.
+  bool bind(const std::vector<const ColumnData*>& /*columns*/) override { return false; }
 
  private:
   const ColumnData& d_;
@@ -330,6 +355,7 @@ class CellGrouper final : public Grouper {
       out[k] = g;
     }
   }
+  bool bind(const std::vector<const ColumnData*>& /*columns*/) override { return false; }
 
  private:
   std::vector<const ColumnData*> cols_;
@@ -344,34 +370,40 @@ class CellGrouper final : public Grouper {
 class IntGrouper final : public Grouper {
  public:
   IntGrouper(const ColumnData& d, GroupKeys& keys)
-      : d_(d),
+      : d_(&d),
         index_(keys, std::min<std::int64_t>(std::max<std::int64_t>(2 * d.size, 1 << 16), 1 << 24)) {
   }
   void assign(std::int64_t begin, std::int64_t n, std::int32_t* out) override {
-    d_.ints.visit([&](const auto* values) {
-      if (d_.validity.empty()) {
+    const ColumnData& d = *d_;
+    d.ints.visit([&](const auto* values) {
+      if (d.validity.empty()) {
         index_.assign(
             values + begin, n, [](std::int64_t) { return true; }, out);
       } else {
         index_.assign(
-            values + begin, n, [&](std::int64_t k) { return d_.valid(begin + k); }, out);
+            values + begin, n, [&](std::int64_t k) { return d.valid(begin + k); }, out);
       }
     });
   }
+  bool bind(const std::vector<const ColumnData*>& columns) override {
+    d_ = columns[0];
+    return true;
+  }
 
  private:
-  const ColumnData& d_;
+  const ColumnData* d_;
   IntIndex index_;
 };
 
 // One key of plain (mostly distinct) strings: an open-addressing table whose slots hold the
 // hash, the length and the first 16 bytes of their key, so that most probes touch one cache
-// line; longer keys are compared in full against a row holding the group's key.
+// line; longer keys are compared in full against the group's encoded key. The table outlives
+// a partition: the next one's column binds to it.
 class StringGrouper final : public Grouper {
  public:
   // The table of the previous partition on this thread, at its size (spare.hpp).
   StringGrouper(const ColumnData& d, GroupKeys& keys)
-      : d_(d),
+      : d_(&d),
         keys_(keys),
         slots_(take_spare<Slot>(std::max<std::size_t>(spare_size<Slot>(), 1024), Slot{})) {}
   ~StringGrouper() override { give_spare(std::move(slots_)); }
@@ -381,9 +413,10 @@ class StringGrouper final : public Grouper {
   // few rows ahead (the table outgrows the caches: waiting on each probe in turn was most of
   // the time).
   void assign(std::int64_t begin, std::int64_t n, std::int32_t* out) override {
+    const ColumnData& d = *d_;
     hashes_.resize(static_cast<std::size_t>(n));
     for (std::int64_t k = 0; k < n; ++k) {
-      const std::string_view v = d_.valid(begin + k) ? d_.str(begin + k) : std::string_view();
+      const std::string_view v = d.valid(begin + k) ? d.str(begin + k) : std::string_view();
       hashes_[static_cast<std::size_t>(k)] = XXH3_64bits(v.data(), v.size());
     }
     constexpr std::int64_t kAhead = 8;
@@ -393,11 +426,11 @@ class StringGrouper final : public Grouper {
             &slots_[hashes_[static_cast<std::size_t>(k + kAhead)] & (slots_.size() - 1)]);
       }
       const std::int64_t i = begin + k;
-      if (!d_.valid(i)) {
+      if (!d.valid(i)) {
         out[k] = -1;
         continue;
       }
-      const std::string_view v = d_.str(i);
+      const std::string_view v = d.str(i);
       const std::uint64_t h = hashes_[static_cast<std::size_t>(k)];
       const Words w = words_of(v);
       const std::size_t mask = slots_.size() - 1;
@@ -408,9 +441,8 @@ class StringGrouper final : public Grouper {
           slot.length = static_cast<std::uint32_t>(std::min<std::size_t>(v.size(), UINT32_MAX));
           slot.words = w;
           key_.clear();
-          encode_value(key_, d_, i);
+          encode_value(key_, d, i);
           slot.group = keys_.add_encoded(key_);
-          key_row_.push_back(i);
           out[k] = slot.group;
           if (keys_.size() * 2 > slots_.size()) grow();
           break;
@@ -423,6 +455,11 @@ class StringGrouper final : public Grouper {
       }
     }
   }
+  bool bind(const std::vector<const ColumnData*>& columns) override {
+    if (columns[0]->dictionary) return false;
+    d_ = columns[0];
+    return true;
+  }
 
  private:
   struct Slot {
@@ -431,17 +468,25 @@ class StringGrouper final : public Grouper {
     std::uint32_t length = 0;  // saturated: longer keys are compared in full
     Words words;
   };
-  bool same(const Slot& slot, std::string_view v) const {
-    return d_.str(key_row_[static_cast<std::size_t>(slot.group)]) == v;
+  // A key longer than 16 bytes against the group's encoded key: without a NUL, v's encoding
+  // is v and the terminator "\0\0" (no other key's encoding starts with v and is that long).
+  bool same(const Slot& slot, std::string_view v) {
+    const std::string_view have = keys_.key(static_cast<std::size_t>(slot.group));
+    if (v.find('\0') == std::string_view::npos) {
+      return have.size() == v.size() + 2 && have.substr(0, v.size()) == v;
+    }
+    encoded_.clear();
+    encode_string(encoded_, v);
+    return have == encoded_;
   }
   void grow() {
     double_table(slots_, [](const Slot& s) { return s.hash; });
   }
-  const ColumnData& d_;
+  const ColumnData* d_;
   GroupKeys& keys_;
-  std::vector<Slot> slots_;
-  std::vector<std::int64_t> key_row_;  // per group: a row holding its key
+  SpareVector<Slot> slots_;
   std::string key_;
+  std::string encoded_;
   std::vector<std::uint64_t> hashes_;  // of a block's values
 };
 
@@ -472,6 +517,12 @@ class EncodedGrouper final : public Grouper {
       out[k] = g;
     }
   }
+  // The keys are found by their encoding, whatever the columns' representation.
+  bool bind(const std::vector<const ColumnData*>& columns) override {
+    if (preferred(columns) != Kind::kEncoded) return false;
+    cols_ = columns;
+    return true;
+  }
 
  private:
   std::vector<const ColumnData*> cols_;
@@ -486,20 +537,20 @@ std::unique_ptr<Grouper> make_grouper(const std::vector<const ColumnData*>& colu
                                       GroupKeys& keys) {
   keys.native = columns.size() == 1 &&
                 (columns[0]->dtype == DType::int64 || columns[0]->dtype == DType::datetime);
-  if (keys.native) return std::make_unique<IntGrouper>(*columns[0], keys);
-  const bool all_dict = std::all_of(columns.begin(), columns.end(), [](const ColumnData* d) {
-    return d->dtype == DType::string && d->dictionary;
-  });
-  if (all_dict && columns.size() == 1) return std::make_unique<DictGrouper>(*columns[0], keys);
-  if (all_dict) {
-    double product = 1;
-    for (const auto* d : columns) product *= static_cast<double>(d->offsets.size() - 1);
-    if (product <= 1 << 22) {
+  switch (preferred(columns)) {
+    case Kind::kInt:
+      return std::make_unique<IntGrouper>(*columns[0], keys);
+    case Kind::kDict:
+      return std::make_unique<DictGrouper>(*columns[0], keys);
+    case Kind::kCell: {
+      double product = 1;
+      for (const auto* d : columns) product *= static_cast<double>(d->offsets.size() - 1);
       return std::make_unique<CellGrouper>(columns, keys, static_cast<std::int64_t>(product));
     }
-  }
-  if (columns.size() == 1 && columns[0]->dtype == DType::string) {
-    return std::make_unique<StringGrouper>(*columns[0], keys);
+    case Kind::kString:
+      return std::make_unique<StringGrouper>(*columns[0], keys);
+    case Kind::kEncoded:
+      break;
   }
   return std::make_unique<EncodedGrouper>(columns, keys);
 }
@@ -544,6 +595,23 @@ std::vector<std::int32_t> KeyIndex::targets(const GroupKeys& part) {
                           : find_or_add(part.hashes[h], 0, part.key(h));
   }
   return out;
+}
+
+void KeyIndex::adopt(GroupKeys&& part) {
+  if (keys_.native) {
+    for (const std::int64_t v : part.ints) ints_->find_or_add(v);
+    return;
+  }
+  keys_ = std::move(part);
+  std::size_t size = slots_.size();
+  while (keys_.size() * 2 > size) size *= 2;
+  slots_.assign(size, Slot{});
+  const std::size_t mask = size - 1;
+  for (std::size_t g = 0; g < keys_.size(); ++g) {
+    std::size_t j = keys_.hashes[g] & mask;
+    while (slots_[j].group >= 0) j = (j + 1) & mask;
+    slots_[j] = {keys_.hashes[g], static_cast<std::int32_t>(g)};
+  }
 }
 
 std::vector<std::int32_t> KeyIndex::sorted() const {

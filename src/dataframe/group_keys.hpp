@@ -17,6 +17,8 @@ namespace loom::dataframe::detail {
 
 /// Appends the order-preserving encoding of row i of `d` to `out`.
 void encode_value(std::string& out, const ColumnData& d, std::int64_t i);
+/// Appends the encoding of a string value to `out` (what encode_value writes for strings).
+void encode_string(std::string& out, std::string_view s);
 /// Reads one encoded value at p (advanced past it) into `b`.
 void decode_value(const char*& p, ColumnBuilder& b);
 /// A missing value: not valid, or a float NaN.
@@ -64,6 +66,9 @@ class Grouper {
   /// The group of each row in [begin, begin + n) into out; -1 where a key is missing (pandas'
   /// dropna=True leaves those rows out).
   virtual void assign(std::int64_t begin, std::int64_t n, std::int32_t* out) = 0;
+  /// Goes on with the next partition's key columns (same names and dtypes), keeping the groups
+  /// found so far; false when they take another kind of grouper (nothing changed then).
+  virtual bool bind(const std::vector<const ColumnData*>& columns) = 0;
 };
 
 /// The grouper for these key columns (one partition's), adding groups to `keys` (whose
@@ -112,6 +117,8 @@ class KeyIndex {
   KeyIndex& operator=(const KeyIndex&) = delete;
   /// The merged group of each group of `part` (keys in the same representation).
   std::vector<std::int32_t> targets(const GroupKeys& part);
+  /// Takes the groups of a first partial as they are (the index is empty): group g stays g.
+  void adopt(GroupKeys&& part);
   /// The group of one key (added when new).
   std::int32_t find_or_add(std::uint64_t hash, std::int64_t value, std::string_view encoded);
   [[nodiscard]] const GroupKeys& keys() const noexcept { return keys_; }

@@ -15,6 +15,7 @@
 #include "loom/core/detail/parallel_blocks.hpp"
 #include "loom/core/detail/temp_folder.hpp"
 #include "loom/core/error.hpp"
+#include "loom/core/executor.hpp"
 #include "loom/io/dump.hpp"
 #include "plan.hpp"
 
@@ -44,44 +45,114 @@ struct Partial {
 // aggregation reads them.
 constexpr std::int64_t kBlockRows = 4096;
 
-Partial aggregate_partition(const Table& t, const std::vector<std::string>& keys,
-                            const std::vector<AggSpec>& aggs) {
-  Partial part;
-  std::vector<const ColumnData*> key_cols;
-  for (const auto& k : keys) key_cols.push_back(&t.column(k).data());
-  std::vector<const ColumnData*> values;
-  for (const auto& a : aggs) {
-    part.accs.emplace_back(agg_fn(a.fn));
-    values.push_back(a.fn == "size" ? nullptr : &t.column(a.column).data());
-  }
-  const auto grouper = make_grouper(key_cols, part.keys);
-  FusedSums fused;
-  std::vector<std::size_t> unfused;
-  for (std::size_t s = 0; s < aggs.size(); ++s) {
-    if (FusedSums::fits(part.accs[s], values[s])) {
-      fused.add_member(s, values[s], aggs[s].fn != "count");
-    } else {
-      unfused.push_back(s);
+// The partial results of consecutive partitions, as long as their columns take the same loops:
+// the grouper and the fused sums go on from one partition to the next, so that a run of
+// partitions makes one set of groups (with many groups, finding them again in every partition
+// and merging each partition's partials cost as much as the rows).
+class PartialMaker {
+ public:
+  PartialMaker(const Table& t, const std::vector<std::string>& keys,
+               const std::vector<AggSpec>& aggs)
+      : keys_(keys), aggs_(aggs) {
+    columns(t);
+    for (const auto& a : aggs) part_.accs.emplace_back(agg_fn(a.fn));
+    grouper_ = make_grouper(key_cols_, part_.keys);
+    fits_ = fitting();
+    for (std::size_t s = 0; s < aggs.size(); ++s) {
+      if (fits_[s]) {
+        fused_.add_member(s, values_[s], aggs[s].fn != "count");
+      } else {
+        unfused_.push_back(s);
+      }
     }
   }
-  const std::int64_t n = t.num_rows();
-  std::vector<std::int32_t> group(static_cast<std::size_t>(std::min(n, kBlockRows)));
-  for (std::int64_t begin = 0; begin < n; begin += kBlockRows) {
-    const std::int64_t rows = std::min(kBlockRows, n - begin);
-    grouper->assign(begin, rows, group.data());
-    fused.add_block(begin, rows, group.data(), part.keys.size());
-    for (const std::size_t s : unfused) {
-      part.accs[s].resize(part.keys.size());
-      part.accs[s].add_block(values[s], begin, rows, group.data());
+
+  /// Goes on with partition t; false (nothing changed) when its columns need other loops.
+  bool bind(const Table& t) {
+    const auto old_keys = key_cols_;
+    const auto old_values = values_;
+    columns(t);
+    if (fitting() != fits_ || !grouper_->bind(key_cols_)) {
+      key_cols_ = old_keys;
+      values_ = old_values;
+      return false;
+    }
+    fused_.rebind(values_);
+    return true;
+  }
+
+  /// Every row of the partition bound last.
+  void add(const Table& t) {
+    const std::int64_t n = t.num_rows();
+    group_.resize(static_cast<std::size_t>(std::min(std::max<std::int64_t>(n, 1), kBlockRows)));
+    for (std::int64_t begin = 0; begin < n; begin += kBlockRows) {
+      const std::int64_t rows = std::min(kBlockRows, n - begin);
+      grouper_->assign(begin, rows, group_.data());
+      fused_.add_block(begin, rows, group_.data(), part_.keys.size());
+      for (const std::size_t s : unfused_) {
+        part_.accs[s].resize(part_.keys.size());
+        part_.accs[s].add_block(values_[s], begin, rows, group_.data());
+      }
     }
   }
-  std::vector<std::int64_t> group_rows;
-  fused.finish(part.accs, part.keys.size(), group_rows);
-  for (const std::size_t s : unfused) {
-    part.accs[s].resize(part.keys.size());
-    part.accs[s].finish_partition(group_rows);
+
+  Partial finish() {
+    std::vector<std::int64_t> group_rows;
+    fused_.finish(part_.accs, part_.keys.size(), group_rows);
+    for (const std::size_t s : unfused_) {
+      part_.accs[s].resize(part_.keys.size());
+      part_.accs[s].finish_partition(group_rows);
+    }
+    return std::move(part_);
   }
-  return part;
+
+ private:
+  void columns(const Table& t) {
+    key_cols_.clear();
+    for (const auto& k : keys_) key_cols_.push_back(&t.column(k).data());
+    values_.clear();
+    for (const auto& a : aggs_)
+      values_.push_back(a.fn == "size" ? nullptr : &t.column(a.column).data());
+  }
+  // Which aggregations the fused loop takes (2: a float column), from the columns bound.
+  std::vector<int> fitting() const {
+    std::vector<int> out;
+    for (std::size_t s = 0; s < aggs_.size(); ++s) {
+      const bool fits = FusedSums::fits(part_.accs[s], values_[s]);
+      out.push_back(!fits ? 0 : values_[s]->dtype == DType::float64 ? 2 : 1);
+    }
+    return out;
+  }
+
+  const std::vector<std::string>& keys_;
+  const std::vector<AggSpec>& aggs_;
+  Partial part_;
+  std::vector<const ColumnData*> key_cols_;
+  std::vector<const ColumnData*> values_;  // per aggregation (size: none)
+  std::unique_ptr<Grouper> grouper_;
+  FusedSums fused_;
+  std::vector<int> fits_;
+  std::vector<std::size_t> unfused_;
+  std::vector<std::int32_t> group_;
+};
+
+// The partials of partitions [first, last) in order, each handed to `out` once made (usually
+// one for the whole range).
+template <class Partition, class Out>
+void aggregate_range(std::int64_t first, std::int64_t last, Partition partition,
+                     const std::vector<std::string>& keys, const std::vector<AggSpec>& aggs,
+                     Out out) {
+  std::unique_ptr<PartialMaker> maker;
+  for (std::int64_t p = first; p < last; ++p) {
+    const Table t = partition(p);
+    if (maker && !maker->bind(t)) {
+      out(maker->finish());
+      maker.reset();
+    }
+    if (!maker) maker = std::make_unique<PartialMaker>(t, keys, aggs);
+    maker->add(t);
+  }
+  if (maker) out(maker->finish());
 }
 
 }  // namespace
@@ -147,7 +218,17 @@ Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
   KeyIndex index(native);
   std::vector<Accumulator> merged;
   for (const auto& a : aggs) merged.emplace_back(agg_fn(a.fn));
-  auto merge_in = [&](const Partial& part) {
+  auto merge_in = [&](Partial&& part) {
+    if (index.keys().size() == 0) {  // the first partial's groups are the merged ones so far
+      index.adopt(std::move(part.keys));
+      for (std::size_t s = 0; s < merged.size(); ++s) {
+        // (an earlier partial without groups may still have seen floats)
+        const bool saw_float = merged[s].saw_float;
+        merged[s] = std::move(part.accs[s]);
+        merged[s].saw_float = merged[s].saw_float || saw_float;
+      }
+      return;
+    }
     const std::vector<std::int32_t> target = index.targets(part.keys);
     const std::size_t groups = index.keys().size();
     auto one = [&](std::int64_t s) {
@@ -162,23 +243,39 @@ Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
       loom::detail::parallel_blocks(count, one);
     }
   };
+  // One range of consecutive partitions per thread (merged in order, so first/last stay right).
+  const std::int64_t ranges =
+      std::max<std::int64_t>(1, std::min<std::int64_t>(np, loom::detail::default_num_threads()));
+  auto range_first = [&](std::int64_t r) { return np * r / ranges; };
+  auto partition = [&](std::int64_t p) { return checked_keys(input.partition(p, needed)); };
   if (config::get("dataframe.shuffle.method") == "disk") {
     const loom::detail::TempFolder folder("groupby");
-    auto file = [&](std::int64_t p) { return folder.path() / fmt::format("partial-{}.bin", p); };
-    loom::detail::parallel_blocks(np, [&](std::int64_t p) {
-      loom::dump(aggregate_partition(checked_keys(input.partition(p, needed)), keys, aggs),
-                 file(p));
+    auto file = [&](std::int64_t r, std::size_t k) {
+      return folder.path() / fmt::format("partial-{}-{}.bin", r, k);
+    };
+    std::vector<std::size_t> made(static_cast<std::size_t>(ranges), 0);
+    loom::detail::parallel_blocks(ranges, [&](std::int64_t r) {
+      std::size_t& k = made[static_cast<std::size_t>(r)];
+      aggregate_range(range_first(r), range_first(r + 1), partition, keys, aggs,
+                      [&](Partial&& part) { loom::dump(part, file(r, k++)); });
     });
-    for (std::int64_t p = 0; p < np; ++p) merge_in(loom::load<Partial>(file(p)));
-  } else {  // "tasks" (or "p2p"): every partition's partials in memory, merged together
-    std::vector<Partial> partials(static_cast<std::size_t>(np));
-    loom::detail::parallel_blocks(np, [&](std::int64_t p) {
-      partials[static_cast<std::size_t>(p)] =
-          aggregate_partition(checked_keys(input.partition(p, needed)), keys, aggs);
+    for (std::int64_t r = 0; r < ranges; ++r) {
+      for (std::size_t k = 0; k < made[static_cast<std::size_t>(r)]; ++k) {
+        merge_in(loom::load<Partial>(file(r, k)));
+      }
+    }
+  } else {  // "tasks" (or "p2p"): every range's partials in memory, merged together
+    std::vector<std::vector<Partial>> partials(static_cast<std::size_t>(ranges));
+    loom::detail::parallel_blocks(ranges, [&](std::int64_t r) {
+      auto& mine = partials[static_cast<std::size_t>(r)];
+      aggregate_range(range_first(r), range_first(r + 1), partition, keys, aggs,
+                      [&](Partial&& part) { mine.push_back(std::move(part)); });
     });
-    for (auto& part : partials) {
-      merge_in(part);
-      part = Partial();
+    for (auto& range : partials) {
+      for (auto& part : range) {
+        merge_in(std::move(part));
+        part = Partial();
+      }
     }
   }
   for (auto& acc : merged) acc.resize(index.keys().size());

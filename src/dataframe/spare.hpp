@@ -4,33 +4,64 @@
 // about as much as filling them), and a hash table rebuilt for every partition also grows
 // through every size on the way. Private to src/dataframe.
 
+#include <sys/mman.h>
+
 #include <cstddef>
+#include <new>
 #include <utility>
 #include <vector>
 
 namespace loom::dataframe::detail {
 
 template <class T>
-std::vector<T>& spare_slot() {
-  thread_local std::vector<T> spare;
+struct HugeAllocator {
+  using value_type = T;
+  HugeAllocator() = default;
+  template <class U>
+  HugeAllocator(const HugeAllocator<U>&) noexcept {}
+  static constexpr std::size_t kHuge = std::size_t{2} << 20;
+  T* allocate(std::size_t n) {
+    const std::size_t bytes = n * sizeof(T);
+    if (bytes < kHuge) return std::allocator<T>().allocate(n);
+    const std::size_t len = (bytes + kHuge - 1) / kHuge * kHuge;
+    void* p = nullptr;
+    if (::posix_memalign(&p, kHuge, len) != 0) throw std::bad_alloc();
+    ::madvise(p, len, MADV_HUGEPAGE);
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    if (n * sizeof(T) < kHuge) return std::allocator<T>().deallocate(p, n);
+    ::free(p);
+  }
+  template <class U>
+  bool operator==(const HugeAllocator<U>&) const noexcept {
+    return true;
+  }
+};
+template <class T>
+using SpareVector = std::vector<T, HugeAllocator<T>>;
+
+template <class T>
+SpareVector<T>& spare_slot() {
+  thread_local SpareVector<T> spare;
   return spare;
 }
 
 /// Takes this thread's spare vector of T (empty if none), holding `n` copies of `fill` (no
 /// new memory when its capacity allows).
 template <class T>
-std::vector<T> take_spare(std::size_t n, const T& fill) {
-  std::vector<T> v = std::move(spare_slot<T>());
+SpareVector<T> take_spare(std::size_t n, const T& fill) {
+  SpareVector<T> v = std::move(spare_slot<T>());
   v.assign(n, fill);
   return v;
 }
 /// Gives a vector back as this thread's spare (its size is the next hint); one larger than
 /// 16 MB is freed instead, so that a thread never holds more than that per kind of table.
 template <class T>
-void give_spare(std::vector<T>&& v) {
+void give_spare(SpareVector<T>&& v) {
   constexpr std::size_t kKeep = std::size_t{16} << 20;
   if (v.capacity() * sizeof(T) > kKeep) {
-    spare_slot<T>() = std::vector<T>();
+    spare_slot<T>() = SpareVector<T>();
     return;
   }
   spare_slot<T>() = std::move(v);
