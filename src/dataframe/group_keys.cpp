@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
+#include "loom/core/detail/parallel_blocks.hpp"
+#include "loom/core/executor.hpp"
 #include "short_string.hpp"
 #include "spare.hpp"
 
@@ -409,49 +412,64 @@ class StringGrouper final : public Grouper {
   ~StringGrouper() override { give_spare(std::move(slots_)); }
   StringGrouper(const StringGrouper&) = delete;
   StringGrouper& operator=(const StringGrouper&) = delete;
-  // Two passes over a block: every value hashed first, then the probes, each slot prefetched a
-  // few rows ahead (the table outgrows the caches: waiting on each probe in turn was most of
-  // the time).
+  // Two passes over a block: every value's words, length and hash first, then the probes, each
+  // slot prefetched some rows ahead (the table outgrows the caches: waiting on each probe in
+  // turn was most of the time). Keys of up to 16 bytes are hashed from their words.
   void assign(std::int64_t begin, std::int64_t n, std::int32_t* out) override {
     const ColumnData& d = *d_;
-    hashes_.resize(static_cast<std::size_t>(n));
-    for (std::int64_t k = 0; k < n; ++k) {
-      const std::string_view v = d.valid(begin + k) ? d.str(begin + k) : std::string_view();
-      hashes_[static_cast<std::size_t>(k)] = XXH3_64bits(v.data(), v.size());
-    }
-    constexpr std::int64_t kAhead = 8;
-    for (std::int64_t k = 0; k < n; ++k) {
-      if (k + kAhead < n) {
-        __builtin_prefetch(
-            &slots_[hashes_[static_cast<std::size_t>(k + kAhead)] & (slots_.size() - 1)]);
-      }
-      const std::int64_t i = begin + k;
+    const auto un = static_cast<std::size_t>(n);
+    if (block_.size() < un) block_.resize(un);
+    for (std::size_t k = 0; k < un; ++k) {
+      const std::int64_t i = begin + static_cast<std::int64_t>(k);
+      Probe& p = block_[k];
       if (!d.valid(i)) {
-        out[k] = -1;
+        p.length = kMissing;
+        p.hash = 0;
         continue;
       }
       const std::string_view v = d.str(i);
-      const std::uint64_t h = hashes_[static_cast<std::size_t>(k)];
-      const Words w = words_of(v);
-      const std::size_t mask = slots_.size() - 1;
-      for (std::size_t s = h & mask;; s = (s + 1) & mask) {
-        Slot& slot = slots_[s];
+      p.words = words_of(v);
+      p.length = v.size() < kMissing ? static_cast<std::uint32_t>(v.size()) : kMissing - 1;
+      p.hash = v.size() <= 16 ? short_hash(p.words, v.size()) : XXH3_64bits(v.data(), v.size());
+    }
+    constexpr std::size_t kAhead = 16;
+    std::size_t mask = slots_.size() - 1;
+    for (std::size_t k = 0; k < un; ++k) {
+      if (k + kAhead < un) __builtin_prefetch(&slots_[block_[k + kAhead].hash & mask & ~1ULL]);
+      const Probe& p = block_[k];
+      if (p.length == kMissing) {
+        out[k] = -1;
+        continue;
+      }
+      // A key starts at an even slot, so that its first two share a cache line: both are
+      // compared without a branch between them (most keys are found there).
+      const std::size_t first = p.hash & mask & ~std::size_t{1};
+      if (p.length <= 16) {
+        const Slot& a = slots_[first];
+        const Slot& b = slots_[first + 1];
+        const bool in_a = a.hash == p.hash && a.words == p.words && a.length == p.length;
+        const bool in_b = b.hash == p.hash && b.words == p.words && b.length == p.length;
+        const std::int32_t g = in_a ? a.group : b.group;
+        if ((in_a || in_b) && g >= 0) {
+          out[k] = g;
+          continue;
+        }
+      }
+      for (std::size_t s = first;; s = (s + 1) & mask) {
+        const Slot& slot = slots_[s];
         if (slot.group < 0) {
-          slot.hash = h;
-          slot.length = static_cast<std::uint32_t>(std::min<std::size_t>(v.size(), UINT32_MAX));
-          slot.words = w;
-          key_.clear();
-          encode_value(key_, d, i);
-          slot.group = keys_.add_encoded(key_);
-          out[k] = slot.group;
-          if (keys_.size() * 2 > slots_.size()) grow();
+          out[k] = insert(s, p, begin + static_cast<std::int64_t>(k));
           break;
         }
-        if (slot.hash == h && slot.words == w &&
-            (v.size() <= 16 ? slot.length == v.size() : same(slot, v))) {
+        if (slot.hash == p.hash && slot.words == p.words && slot.length == p.length &&
+            (p.length <= 16 || same(slot, d.str(begin + static_cast<std::int64_t>(k))))) {
           out[k] = slot.group;
           break;
         }
+      }
+      if (keys_.size() * 2 > slots_.size()) {
+        grow();
+        mask = slots_.size() - 1;
       }
     }
   }
@@ -462,12 +480,28 @@ class StringGrouper final : public Grouper {
   }
 
  private:
+  static constexpr std::uint32_t kMissing = UINT32_MAX;
   struct Slot {
     std::uint64_t hash = 0;
     std::int32_t group = -1;
     std::uint32_t length = 0;  // saturated: longer keys are compared in full
     Words words;
   };
+  struct Probe {  // a row of the block: its key's hash, words and length (kMissing: none)
+    std::uint64_t hash;
+    Words words;
+    std::uint32_t length;
+  };
+  std::int32_t insert(std::size_t s, const Probe& p, std::int64_t i) {
+    key_.clear();
+    encode_value(key_, *d_, i);
+    Slot& slot = slots_[s];
+    slot.hash = p.hash;
+    slot.length = p.length;
+    slot.words = p.words;
+    slot.group = keys_.add_encoded(key_);
+    return slot.group;
+  }
   // A key longer than 16 bytes against the group's encoded key: without a NUL, v's encoding
   // is v and the terminator "\0\0" (no other key's encoding starts with v and is that long).
   bool same(const Slot& slot, std::string_view v) {
@@ -480,14 +514,14 @@ class StringGrouper final : public Grouper {
     return have == encoded_;
   }
   void grow() {
-    double_table(slots_, [](const Slot& s) { return s.hash; });
+    double_table(slots_, [](const Slot& s) { return s.hash & ~std::uint64_t{1}; });
   }
   const ColumnData* d_;
   GroupKeys& keys_;
   SpareVector<Slot> slots_;
   std::string key_;
   std::string encoded_;
-  std::vector<std::uint64_t> hashes_;  // of a block's values
+  std::vector<Probe> block_;
 };
 
 // Any other key: encoded per row, looked up through its hash.
@@ -623,12 +657,46 @@ std::vector<std::int32_t> KeyIndex::sorted() const {
       return keys_.ints[static_cast<std::size_t>(a)] < keys_.ints[static_cast<std::size_t>(b)];
     });
   } else {
-    std::vector<std::pair<std::string_view, std::int32_t>> byKey;
+    // Sorted by the first 16 bytes as two big-endian words (zero-padded), the whole keys only
+    // where those tie: one cache line per comparison, no call.
+    struct Entry {
+      std::uint64_t hi;
+      std::uint64_t lo;
+      std::int32_t group;
+    };
+    std::vector<Entry> byKey;
     byKey.reserve(order.size());
-    for (const std::int32_t g : order)
-      byKey.emplace_back(keys_.key(static_cast<std::size_t>(g)), g);
-    std::sort(byKey.begin(), byKey.end());
-    for (std::size_t k = 0; k < order.size(); ++k) order[k] = byKey[k].second;
+    for (const std::int32_t g : order) {
+      const std::string_view k = keys_.key(static_cast<std::size_t>(g));
+      unsigned char prefix[16] = {};
+      std::memcpy(prefix, k.data(), std::min<std::size_t>(k.size(), 16));
+      std::uint64_t hi = 0;
+      std::uint64_t lo = 0;
+      for (int b = 0; b < 8; ++b) {
+        hi = (hi << 8) | prefix[b];
+        lo = (lo << 8) | prefix[8 + b];
+      }
+      byKey.push_back({hi, lo, g});
+    }
+    auto less = [&](const Entry& a, const Entry& b) {
+      if (a.hi != b.hi) return a.hi < b.hi;
+      if (a.lo != b.lo) return a.lo < b.lo;
+      return keys_.key(static_cast<std::size_t>(a.group)) <
+             keys_.key(static_cast<std::size_t>(b.group));
+    };
+    // Many keys: sorted in parts on every thread, then the parts merged.
+    const std::int64_t parts =
+        byKey.size() < 50000 ? 1 : std::max(1, loom::detail::default_num_threads());
+    auto bound = [&](std::int64_t p) {
+      return byKey.begin() +
+             static_cast<std::ptrdiff_t>(byKey.size() * static_cast<std::size_t>(p) /
+                                         static_cast<std::size_t>(parts));
+    };
+    loom::detail::parallel_blocks(parts,
+                                  [&](std::int64_t p) { std::sort(bound(p), bound(p + 1), less); });
+    for (std::int64_t p = 1; p < parts; ++p)
+      std::inplace_merge(byKey.begin(), bound(p), bound(p + 1), less);
+    for (std::size_t k = 0; k < order.size(); ++k) order[k] = byKey[k].group;
   }
   return order;
 }

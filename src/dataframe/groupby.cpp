@@ -281,28 +281,27 @@ Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
   for (auto& acc : merged) acc.resize(index.keys().size());
 
   const std::vector<std::int32_t> order = index.sorted();
-  std::vector<std::string> names;
-  std::vector<Column> cols;
-  std::vector<ColumnBuilder> key_builders;
-  for (std::size_t k = 0; k < keys.size(); ++k) {
-    // One key: every value distinct, stored plainly; several: each column repeats its values.
-    key_builders.emplace_back(result_schema[k].dtype, keys.size() > 1);
-    key_builders.back().reserve(static_cast<std::int64_t>(order.size()));
-  }
-  for (const std::int32_t g : order) {
-    const auto u = static_cast<std::size_t>(g);
-    if (native) {
-      key_builders[0].append_int(index.keys().ints[u]);
-      continue;
+  // The key columns (decoded together) and each aggregation's column: one task each.
+  std::vector<Column> cols(keys.size() + aggs.size());
+  auto emit_keys = [&] {
+    std::vector<ColumnBuilder> key_builders;
+    for (std::size_t k = 0; k < keys.size(); ++k) {
+      // One key: every value distinct, stored plainly; several: each column repeats its values.
+      key_builders.emplace_back(result_schema[k].dtype, keys.size() > 1);
+      key_builders.back().reserve(static_cast<std::int64_t>(order.size()));
     }
-    const char* p = index.keys().key(u).data();
-    for (auto& b : key_builders) decode_value(p, b);
-  }
-  for (std::size_t k = 0; k < keys.size(); ++k) {
-    names.push_back(keys[k]);
-    cols.push_back(key_builders[k].finish());
-  }
-  for (std::size_t s = 0; s < aggs.size(); ++s) {
+    for (const std::int32_t g : order) {
+      const auto u = static_cast<std::size_t>(g);
+      if (native) {
+        key_builders[0].append_int(index.keys().ints[u]);
+        continue;
+      }
+      const char* p = index.keys().key(u).data();
+      for (auto& b : key_builders) decode_value(p, b);
+    }
+    for (std::size_t k = 0; k < keys.size(); ++k) cols[k] = key_builders[k].finish();
+  };
+  auto emit_agg = [&](std::size_t s) {
     const std::string& fn = aggs[s].fn;
     DType t = result_schema[keys.size() + s].dtype;
     if (merged[s].saw_float && t == DType::int64 && fn != "count" && fn != "size" &&
@@ -312,9 +311,23 @@ Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
     ColumnBuilder b(t);
     b.reserve(static_cast<std::int64_t>(order.size()));
     for (const std::int32_t g : order) merged[s].emit(static_cast<std::size_t>(g), t, b);
-    names.push_back(aggs[s].output);
-    cols.push_back(b.finish());
+    cols[keys.size() + s] = b.finish();
+  };
+  auto emit = [&](std::int64_t task) {
+    if (task == 0) {
+      emit_keys();
+    } else {
+      emit_agg(static_cast<std::size_t>(task - 1));
+    }
+  };
+  const auto tasks = static_cast<std::int64_t>(aggs.size() + 1);
+  if (order.size() < 10000) {
+    for (std::int64_t task = 0; task < tasks; ++task) emit(task);
+  } else {
+    loom::detail::parallel_blocks(tasks, emit);
   }
+  std::vector<std::string> names = keys;
+  for (const auto& a : aggs) names.push_back(a.output);
   return Table(std::move(names), std::move(cols));
 }
 

@@ -454,3 +454,95 @@ TEST(GroupByEdges, NarrowIntColumnsSerializeAtEveryWidth) {
 }
 
 }  // namespace
+
+namespace {
+
+// One partial per range of consecutive partitions: the grouper goes on from partition to
+// partition while the columns keep their shape, and starts a new partial where they change
+// (dictionary and plain key columns, value columns with and without missing entries, a first
+// partition without any key). Checked against a reference (first/last follow the row order)
+// for several thread counts (so several range splits) and both shuffle methods.
+TEST(GroupByRanges, PartitionsChangingShapeMatchAReference) {
+  using namespace std::string_literals;
+  using Keys = std::vector<std::optional<std::string>>;
+  using Ints = std::vector<std::optional<std::int64_t>>;
+  std::vector<dd::Table> parts;
+  std::vector<std::pair<std::optional<std::string>, std::optional<std::int64_t>>> rows;
+  auto add = [&](const Keys& k, const Ints& v) {
+    parts.emplace_back(
+        std::vector<std::string>{"k", "v"},
+        std::vector<dd::Column>{dd::Column::from_strings(k), dd::Column::from_ints(v)});
+    for (std::size_t i = 0; i < k.size(); ++i) rows.emplace_back(k[i], v[i]);
+  };
+  auto plain = [](int from, int count, int step) {  // mostly distinct, some longer than 16 bytes
+    Keys k;
+    for (int i = 0; i < count; ++i) {
+      const int x = from + i * step;
+      k.emplace_back(x % 3 == 0   ? "a-key-longer-than-16-bytes-" + std::to_string(x % 7000)
+                     : x % 3 == 1 ? "s" + std::to_string(x % 7000)
+                                  : "nul\0"s + std::to_string(x % 7000) + "-and-more-bytes");
+    }
+    return k;
+  };
+  auto values = [](int count, int seed, bool missing) {
+    Ints v;
+    for (int i = 0; i < count; ++i) {
+      if (missing && i % 7 == 3) {
+        v.emplace_back(std::nullopt);
+      } else {
+        v.emplace_back((i * 31 + seed) % 97 - 40);
+      }
+    }
+    return v;
+  };
+  add(Keys(300, std::nullopt), values(300, 1, false));  // no key at all
+  Keys few;
+  for (int i = 0; i < 500; ++i) few.emplace_back("s" + std::to_string(i % 5));
+  add(few, values(500, 2, false));                    // dictionary keys
+  add(plain(0, 9000, 1), values(9000, 3, true));      // plain keys, missing values
+  add(plain(4000, 9000, 1), values(9000, 4, false));  // overlapping, no missing value
+  add(few, values(500, 5, true));                     // dictionary again
+  add(plain(1, 8000, 2), values(8000, 6, false));     // plain, no missing value
+  add(plain(2, 8000, 2), values(8000, 7, true));      // plain, missing values again
+  ASSERT_TRUE(parts[1].column("k").data().dictionary);
+  ASSERT_FALSE(parts[2].column("k").data().dictionary);
+
+  struct Want {
+    std::int64_t sum = 0, count = 0, size = 0;
+    std::optional<std::int64_t> first, last;
+  };
+  std::map<std::string, Want> want;
+  for (const auto& [k, v] : rows) {
+    if (!k) continue;
+    Want& w = want[*k];
+    ++w.size;
+    if (!v) continue;
+    w.sum += *v;
+    ++w.count;
+    if (!w.first) w.first = v;
+    w.last = v;
+  }
+  const auto df = dd::DataFrame::from_tables(parts);
+  for (const char* method : {"tasks", "disk"}) {
+    for (const char* threads : {"1", "2", "3", "4"}) {
+      loom::config::Scope scope{{"dataframe.shuffle.method", method},
+                                {"scheduler.num_threads", threads}};
+      const auto t =
+          df.groupby("k").agg({{"v", {"sum", "count", "size", "first", "last"}}}).compute();
+      ASSERT_EQ(t.num_rows(), static_cast<std::int64_t>(want.size())) << method << threads;
+      std::int64_t r = 0;
+      for (const auto& [k, w] : want) {
+        SCOPED_TRACE(testing::Message() << method << " threads " << threads << " row " << r);
+        ASSERT_EQ(t.value<std::string_view>(r, "k"), k);
+        EXPECT_EQ(t.value<std::int64_t>(r, "v_sum"), w.sum);
+        EXPECT_EQ(t.value<std::int64_t>(r, "v_count"), w.count);
+        EXPECT_EQ(t.value<std::int64_t>(r, "v_size"), w.size);
+        EXPECT_EQ(t.value<std::int64_t>(r, "v_first"), w.first);
+        EXPECT_EQ(t.value<std::int64_t>(r, "v_last"), w.last);
+        ++r;
+      }
+    }
+  }
+}
+
+}  // namespace
