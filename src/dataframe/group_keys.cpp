@@ -269,7 +269,7 @@ void IntIndex::grow() {
 namespace {
 
 // The grouper each shape of key columns gets.
-enum class Kind { kInt, kDict, kCell, kString, kEncoded };
+enum class Kind { kInt, kCell, kString, kEncoded };
 
 Kind preferred(const std::vector<const ColumnData*>& columns) {
   if (columns.size() == 1 &&
@@ -279,8 +279,7 @@ Kind preferred(const std::vector<const ColumnData*>& columns) {
   const bool all_dict = std::all_of(columns.begin(), columns.end(), [](const ColumnData* d) {
     return d->dtype == DType::string && d->dictionary;
   });
-  if (all_dict && columns.size() == 1) return Kind::kDict;
-  if (all_dict) {
+  if (all_dict && columns.size() > 1) {
     double product = 1;
     for (const auto* d : columns) product *= static_cast<double>(d->offsets.size() - 1);
     if (product <= 1 << 22) return Kind::kCell;
@@ -288,38 +287,6 @@ Kind preferred(const std::vector<const ColumnData*>& columns) {
   if (columns.size() == 1 && columns[0]->dtype == DType::string) return Kind::kString;
   return Kind::kEncoded;
 }
-
-// One dictionary-encoded string key: each distinct string is looked up once.
-class DictGrouper final : public Grouper {
- public:
-  DictGrouper(const ColumnData& d, GroupKeys& keys)
-      : d_(d), keys_(keys), code_group_(d.offsets.size() - 1, -1) {}
-  void assign(std::int64_t begin, std::int64_t n, std::int32_t* out) override {
-    for (std::int64_t k = 0; k < n; ++k) {
-      const std::int64_t i = begin + k;
-      if (!d_.valid(i)) {
-        out[k] = -1;
-        continue;
-      }
-      std::int32_t& g =
-          code_group_[static_cast<std::size_t>(d_.codes[static_cast<std::size_t>(i)])];
-      if (g < 0) {
-        key_.clear();
-        encode_value(key_, d_, i);
-        g = keys_.add_encoded(key_);
-      }
-      out[k] = g;
-    }
-  }
-  // Another partition's dictionary: a grouper of its own.
-  bool bind(const std::vector<const ColumnData*>& /*columns*/) override { return false; }
-
- private:
-  const ColumnData& d_;
-  GroupKeys& keys_;
-  std::vector<std::int32_t> code_group_;
-  std::string key_;
-};
 
 // Several dictionary-encoded keys with few combinations: the codes combine into one cell
 // number, looked up in a table.
@@ -398,29 +365,72 @@ class IntGrouper final : public Grouper {
   IntIndex index_;
 };
 
-// One key of plain (mostly distinct) strings: an open-addressing table whose slots hold the
-// hash, the length and the first 16 bytes of their key, so that most probes touch one cache
-// line; longer keys are compared in full against the group's encoded key. The table outlives
-// a partition: the next one's column binds to it.
+// One string key: an open-addressing table whose slots hold the hash, the length and the first
+// 16 bytes of their key, so that most probes touch one cache line; longer keys are compared in
+// full against the group's encoded key. Plain columns are looked up row by row, dictionary
+// columns once per distinct string. The table outlives a partition: the next one's column
+// binds to it, whichever way it is stored.
 class StringGrouper final : public Grouper {
  public:
   // The table of the previous partition on this thread, at its size (spare.hpp).
   StringGrouper(const ColumnData& d, GroupKeys& keys)
-      : d_(&d),
-        keys_(keys),
-        slots_(take_spare<Slot>(std::max<std::size_t>(spare_size<Slot>(), 1024), Slot{})) {}
+      : keys_(keys),
+        slots_(take_spare<Slot>(std::max<std::size_t>(spare_size<Slot>(), 1024), Slot{})) {
+    bind({&d});
+  }
   ~StringGrouper() override { give_spare(std::move(slots_)); }
   StringGrouper(const StringGrouper&) = delete;
   StringGrouper& operator=(const StringGrouper&) = delete;
-  // Two passes over a block: every value's words, length and hash first, then the probes, each
-  // slot prefetched some rows ahead (the table outgrows the caches: waiting on each probe in
-  // turn was most of the time). Keys of up to 16 bytes are hashed from their words.
+
   void assign(std::int64_t begin, std::int64_t n, std::int32_t* out) override {
+    const ColumnData& d = *d_;
+    if (!d.dictionary) {
+      lookup(
+          n, [&](std::size_t k) { return begin + static_cast<std::int64_t>(k); }, out);
+      return;
+    }
+    for (std::int64_t k = 0; k < n; ++k) {
+      const std::int64_t i = begin + k;
+      if (!d.valid(i)) {
+        out[k] = -1;
+        continue;
+      }
+      std::int32_t& g = code_group_[static_cast<std::size_t>(d.codes[static_cast<std::size_t>(i)])];
+      if (g < 0) g = first_of_code(i);
+      out[k] = g;
+    }
+  }
+  bool bind(const std::vector<const ColumnData*>& columns) override {
+    d_ = columns[0];
+    if (d_->dictionary) bind_dictionary();
+    return true;
+  }
+
+ private:
+  static constexpr std::uint32_t kMissing = UINT32_MAX;
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::int32_t group = -1;
+    std::uint32_t length = 0;  // saturated: longer keys are compared in full
+    Words words;
+  };
+  struct Probe {  // a key looked up: its hash, words and length (kMissing: none)
+    std::uint64_t hash;
+    Words words;
+    std::uint32_t length;
+  };
+
+  // The groups of the strings of rows row(0..n) (added when new) into out: every string's
+  // words, length and hash first, then the probes, each slot prefetched some strings ahead
+  // (the table outgrows the caches: waiting on each probe in turn was most of the time). Keys
+  // of up to 16 bytes are hashed from their words.
+  template <class Row>
+  void lookup(std::int64_t n, Row row, std::int32_t* out) {
     const ColumnData& d = *d_;
     const auto un = static_cast<std::size_t>(n);
     if (block_.size() < un) block_.resize(un);
     for (std::size_t k = 0; k < un; ++k) {
-      const std::int64_t i = begin + static_cast<std::int64_t>(k);
+      const std::int64_t i = row(k);
       Probe& p = block_[k];
       if (!d.valid(i)) {
         p.length = kMissing;
@@ -458,11 +468,11 @@ class StringGrouper final : public Grouper {
       for (std::size_t s = first;; s = (s + 1) & mask) {
         const Slot& slot = slots_[s];
         if (slot.group < 0) {
-          out[k] = insert(s, p, begin + static_cast<std::int64_t>(k));
+          out[k] = insert(s, p, row(k));
           break;
         }
         if (slot.hash == p.hash && slot.words == p.words && slot.length == p.length &&
-            (p.length <= 16 || same(slot, d.str(begin + static_cast<std::int64_t>(k))))) {
+            (p.length <= 16 || same(slot, d.str(row(k))))) {
           out[k] = slot.group;
           break;
         }
@@ -473,25 +483,42 @@ class StringGrouper final : public Grouper {
       }
     }
   }
-  bool bind(const std::vector<const ColumnData*>& columns) override {
-    if (columns[0]->dictionary) return false;
-    d_ = columns[0];
-    return true;
+  // The group of row i's string, met for the first time in this dictionary (kept apart from the
+  // loop over rows, which stays small).
+  [[gnu::noinline]] std::int32_t first_of_code(std::int64_t i) {
+    std::int32_t g = -1;
+    lookup(
+        1, [i](std::size_t) { return i; }, &g);
+    return g;
   }
-
- private:
-  static constexpr std::uint32_t kMissing = UINT32_MAX;
-  struct Slot {
-    std::uint64_t hash = 0;
-    std::int32_t group = -1;
-    std::uint32_t length = 0;  // saturated: longer keys are compared in full
-    Words words;
-  };
-  struct Probe {  // a row of the block: its key's hash, words and length (kMissing: none)
-    std::uint64_t hash;
-    Words words;
-    std::uint32_t length;
-  };
+  // A dictionary column: its distinct strings' groups are found as rows come (few strings),
+  // or all at once, in one prefetched pass over the strings some valid row holds (many).
+  void bind_dictionary() {
+    const ColumnData& d = *d_;
+    const std::size_t entries = d.offsets.size() - 1;
+    code_group_.assign(entries, -1);
+    if (entries < 4096) return;
+    std::vector<std::int64_t> first_row(entries, -1);  // a valid row holding each string
+    for (std::int64_t i = 0; i < d.size; ++i) {
+      const auto c = static_cast<std::size_t>(d.codes[static_cast<std::size_t>(i)]);
+      if (first_row[c] < 0 && d.valid(i)) first_row[c] = i;
+    }
+    std::vector<std::int64_t> rows;
+    for (const std::int64_t r : first_row) {
+      if (r >= 0) rows.push_back(r);
+    }
+    std::vector<std::int32_t> groups(rows.size());
+    constexpr std::size_t kChunk = 4096;
+    for (std::size_t from = 0; from < rows.size(); from += kChunk) {
+      const std::size_t count = std::min(kChunk, rows.size() - from);
+      lookup(
+          static_cast<std::int64_t>(count), [&](std::size_t k) { return rows[from + k]; },
+          groups.data() + from);
+    }
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+      code_group_[static_cast<std::size_t>(d.codes[static_cast<std::size_t>(rows[k])])] = groups[k];
+    }
+  }
   std::int32_t insert(std::size_t s, const Probe& p, std::int64_t i) {
     key_.clear();
     encode_value(key_, *d_, i);
@@ -516,9 +543,10 @@ class StringGrouper final : public Grouper {
   void grow() {
     double_table(slots_, [](const Slot& s) { return s.hash & ~std::uint64_t{1}; });
   }
-  const ColumnData* d_;
+  const ColumnData* d_ = nullptr;
   GroupKeys& keys_;
   SpareVector<Slot> slots_;
+  std::vector<std::int32_t> code_group_;  // dictionary columns: code -> group (-1: not yet)
   std::string key_;
   std::string encoded_;
   std::vector<Probe> block_;
@@ -574,8 +602,6 @@ std::unique_ptr<Grouper> make_grouper(const std::vector<const ColumnData*>& colu
   switch (preferred(columns)) {
     case Kind::kInt:
       return std::make_unique<IntGrouper>(*columns[0], keys);
-    case Kind::kDict:
-      return std::make_unique<DictGrouper>(*columns[0], keys);
     case Kind::kCell: {
       double product = 1;
       for (const auto* d : columns) product *= static_cast<double>(d->offsets.size() - 1);

@@ -47,11 +47,13 @@ std::vector<Row> make_rows() {
       r.wild = (i % 2 == 0 ? 1 : -1) * static_cast<std::int64_t>(i % 37) * 1'000'000'007LL;
     }
     r.spread = (i % 2 == 0 ? -3 : 3) * (i % 3000);
-    // Lengths 1..24; "sharedprefix16b-" keys differ only after byte 16.
+    // Lengths 1..24; "sharedprefix16b-" keys differ only after byte 16; distinct within a
+    // partition (so stored plainly), 5000 in all.
     const int k = (i * 13) % 5000;
-    r.text = k % 3 == 0   ? "sharedprefix16b-" + std::to_string(k)
-             : k % 3 == 1 ? std::string(1 + k % 9, static_cast<char>('a' + k % 26))
-                          : "t" + std::to_string(k);
+    r.text = k % 3 == 0 ? "sharedprefix16b-" + std::to_string(k)
+             : k % 3 == 1
+                 ? std::string(1 + k % 9, static_cast<char>('a' + k % 26)) + std::to_string(k)
+                 : "t" + std::to_string(k);
     r.word = words[(i / 7) % 5];
     r.half = (i % 9) * 0.5 - 1.0;
     if (i % 17 != 0) r.v = (i * 31) % 101 - 20;
@@ -504,8 +506,19 @@ TEST(GroupByRanges, PartitionsChangingShapeMatchAReference) {
   add(few, values(500, 5, true));                     // dictionary again
   add(plain(1, 8000, 2), values(8000, 6, false));     // plain, no missing value
   add(plain(2, 8000, 2), values(8000, 7, true));      // plain, missing values again
+  Keys many;  // a dictionary of more than 4096 strings (found all at once), a missing key
+  for (int i = 0; i < 12000; ++i) {
+    if (i == 77) {
+      many.emplace_back(std::nullopt);
+    } else {
+      many.emplace_back(plain(i % 5000, 1, 1)[0]);
+    }
+  }
+  add(many, values(12000, 8, true));
   ASSERT_TRUE(parts[1].column("k").data().dictionary);
   ASSERT_FALSE(parts[2].column("k").data().dictionary);
+  ASSERT_TRUE(parts.back().column("k").data().dictionary);
+  ASSERT_GT(parts.back().column("k").data().offsets.size(), 4096U);
 
   struct Want {
     std::int64_t sum = 0, count = 0, size = 0;
@@ -541,6 +554,43 @@ TEST(GroupByRanges, PartitionsChangingShapeMatchAReference) {
         EXPECT_EQ(t.value<std::int64_t>(r, "v_last"), w.last);
         ++r;
       }
+    }
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// Heavy partitions first, light ones last: the light range's partial is made long before the
+// heavy one's, and the partials still merge in partition order (first/last follow the rows).
+TEST(GroupByRanges, PartialsMergeInPartitionOrder) {
+  std::vector<dd::Table> parts;
+  std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> want;  // key -> first, last
+  std::int64_t row = 0;
+  for (const std::int64_t rows : {300000, 300000, 300000, 10, 10, 10}) {
+    std::vector<std::optional<std::int64_t>> k;
+    std::vector<std::optional<std::int64_t>> v;
+    for (std::int64_t i = 0; i < rows; ++i, ++row) {
+      k.emplace_back((row * 7) % 1009);
+      v.emplace_back(row);
+      auto [it, fresh] = want.try_emplace(*k.back(), row, row);
+      it->second.second = row;
+    }
+    parts.emplace_back(std::vector<std::string>{"k", "v"},
+                       std::vector<dd::Column>{dd::Column::from_ints(k), dd::Column::from_ints(v)});
+  }
+  const auto df = dd::DataFrame::from_tables(parts);
+  loom::config::Scope scope{{"scheduler.num_threads", "2"}};
+  for (int round = 0; round < 3; ++round) {
+    const auto t = df.groupby("k").agg({{"v", {"first", "last", "count"}}}).compute();
+    ASSERT_EQ(t.num_rows(), static_cast<std::int64_t>(want.size()));
+    std::int64_t r = 0;
+    for (const auto& [key, fl] : want) {
+      ASSERT_EQ(t.value<std::int64_t>(r, "k"), key);
+      ASSERT_EQ(t.value<std::int64_t>(r, "v_first"), fl.first) << key;
+      ASSERT_EQ(t.value<std::int64_t>(r, "v_last"), fl.second) << key;
+      ++r;
     }
   }
 }
