@@ -442,7 +442,7 @@ class StringGrouper final : public Grouper {
       p.length = v.size() < kMissing ? static_cast<std::uint32_t>(v.size()) : kMissing - 1;
       p.hash = v.size() <= 16 ? short_hash(p.words, v.size()) : XXH3_64bits(v.data(), v.size());
     }
-    constexpr std::size_t kAhead = 16;
+    constexpr std::size_t kAhead = 32;
     std::size_t mask = slots_.size() - 1;
     for (std::size_t k = 0; k < un; ++k) {
       if (k + kAhead < un) __builtin_prefetch(&slots_[block_[k + kAhead].hash & mask & ~1ULL]);
@@ -469,6 +469,10 @@ class StringGrouper final : public Grouper {
         const Slot& slot = slots_[s];
         if (slot.group < 0) {
           out[k] = insert(s, p, row(k));
+          if (keys_.size() * 2 > slots_.size()) {
+            grow();
+            mask = slots_.size() - 1;
+          }
           break;
         }
         if (slot.hash == p.hash && slot.words == p.words && slot.length == p.length &&
@@ -476,10 +480,6 @@ class StringGrouper final : public Grouper {
           out[k] = slot.group;
           break;
         }
-      }
-      if (keys_.size() * 2 > slots_.size()) {
-        grow();
-        mask = slots_.size() - 1;
       }
     }
   }
