@@ -292,6 +292,19 @@ void ColumnBuilder::append_from(const ColumnData& src, std::int64_t i) {
   }
 }
 
+void ColumnBuilder::append_coded(const ColumnData& src, std::int64_t i,
+                                 std::vector<std::int32_t>& remap) {
+  if (!src.valid(i)) {
+    append_null();
+    return;
+  }
+  const std::int32_t from = src.codes[static_cast<std::size_t>(i)];
+  std::int32_t& to = remap[static_cast<std::size_t>(from)];
+  if (to < 0) to = intern(src.entry(from));
+  d_->codes.push_back(to);
+  grow();
+}
+
 void ColumnBuilder::truncate(std::int64_t rows) {
   if (rows >= d_->size) return;
   const auto n = static_cast<std::size_t>(rows);
@@ -348,27 +361,43 @@ Column take(const Column& c, const std::vector<std::int64_t>& rows) {
   const ColumnData& s = c.data();
   ColumnBuilder b(s.dtype);
   b.reserve(static_cast<std::int64_t>(rows.size()));
+  if (s.dictionary) {  // each distinct string interned once
+    std::vector<std::int32_t> remap(s.offsets.size() - 1, -1);
+    for (const std::int64_t r : rows) b.append_coded(s, r, remap);
+    return b.finish();
+  }
   for (const std::int64_t r : rows) b.append_from(s, r);
   return b.finish();
 }
 
 Column filter(const Column& c, const std::vector<std::uint8_t>& mask) {
   const ColumnData& s = c.data();
-  ColumnBuilder b(s.dtype);
   std::int64_t kept = 0;
   for (const auto m : mask) kept += m != 0 ? 1 : 0;
-  b.reserve(kept);
   const auto n = static_cast<std::int64_t>(mask.size());
-  if (s.validity.empty() && s.dtype == DType::float64) {  // the common fast path
-    for (std::int64_t i = 0; i < n; ++i) {
-      if (mask[static_cast<std::size_t>(i)] != 0)
-        b.append_double(s.floats[static_cast<std::size_t>(i)]);
+  // Numbers without missing values (the common case): copied straight, at their width.
+  if (s.validity.empty() &&
+      (s.dtype == DType::float64 || s.dtype == DType::int64 || s.dtype == DType::datetime)) {
+    auto d = std::make_shared<ColumnData>();
+    d->dtype = s.dtype;
+    d->size = kept;
+    if (s.dtype == DType::float64) {
+      d->floats.reserve(static_cast<std::size_t>(kept));
+      for (std::int64_t i = 0; i < n; ++i) {
+        if (mask[static_cast<std::size_t>(i)] != 0)
+          d->floats.push_back(s.floats[static_cast<std::size_t>(i)]);
+      }
+    } else {
+      d->ints = s.ints.select(mask.data(), static_cast<std::size_t>(kept));
     }
-    return b.finish();
+    return Column(std::move(d));
   }
-  if (s.validity.empty() && s.dtype == DType::int64) {
+  ColumnBuilder b(s.dtype);
+  b.reserve(kept);
+  if (s.dictionary) {  // each distinct string interned once
+    std::vector<std::int32_t> remap(s.offsets.size() - 1, -1);
     for (std::int64_t i = 0; i < n; ++i) {
-      if (mask[static_cast<std::size_t>(i)] != 0) b.append_int(s.ints[static_cast<std::size_t>(i)]);
+      if (mask[static_cast<std::size_t>(i)] != 0) b.append_coded(s, i, remap);
     }
     return b.finish();
   }
@@ -395,6 +424,11 @@ Column concat(const std::vector<Column>& parts) {
   b.reserve(total);
   for (const auto& p : parts) {
     const ColumnData& s = p.data();
+    if (s.dictionary && dictionary) {  // each distinct string of a part interned once
+      std::vector<std::int32_t> remap(s.offsets.size() - 1, -1);
+      for (std::int64_t i = 0; i < s.size; ++i) b.append_coded(s, i, remap);
+      continue;
+    }
     for (std::int64_t i = 0; i < s.size; ++i) b.append_from(s, i);
   }
   return b.finish();

@@ -7,9 +7,11 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -18,15 +20,14 @@
 
 namespace loom::dataframe::detail {
 
-/// The strings read as missing values, with a quick first-character and length filter (most
-/// fields cannot be one).
+/// The strings read as missing values, with a quick filter on the first character and the
+/// length together (most fields cannot be one: "1.5" starts like "1.#IND" but is shorter).
 class NaSet {
  public:
   /// `user`: from na_values (may spell a number, a bool or a date: looked up before parsing).
   void insert(const std::string& s, bool user = false) {
     set_.insert(s);
-    if (!s.empty()) first_[static_cast<unsigned char>(s[0])] = true;
-    max_ = std::max(max_, s.size());
+    if (!s.empty()) lengths_[static_cast<unsigned char>(s[0])] |= length_bit(s.size());
     user_ = user_ || user;
   }
   /// Whether na_values added strings (then every field is looked up before it is parsed, as
@@ -34,14 +35,23 @@ class NaSet {
   [[nodiscard]] bool has_user_values() const noexcept { return user_; }
   [[nodiscard]] bool contains(std::string_view v) const {
     if (v.empty()) return true;
-    if (v.size() > max_ || !first_[static_cast<unsigned char>(v[0])]) return false;
-    return set_.contains(std::string(v));
+    if ((lengths_[static_cast<unsigned char>(v[0])] & length_bit(v.size())) == 0) return false;
+    return set_.find(v) != set_.end();
   }
 
  private:
-  std::unordered_set<std::string> set_;
-  std::array<bool, 256> first_{};
-  std::size_t max_ = 0;
+  // Bit n for length n (63: 63 and longer).
+  static std::uint64_t length_bit(std::size_t n) noexcept {
+    return std::uint64_t{1} << std::min<std::size_t>(n, 63);
+  }
+  struct Hash {  // looks strings up by string_view (no copy)
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  std::unordered_set<std::string, Hash, std::equal_to<>> set_;
+  std::array<std::uint64_t, 256> lengths_{};  // per first character: the lengths it starts
   bool user_ = false;
 };
 

@@ -351,10 +351,13 @@ Operand operand(const Expr& e, const Table& t) {
 
 template <class F>
 Column bool_column(std::int64_t n, F value) {
-  ColumnBuilder b(DType::boolean);
-  b.reserve(n);
-  for (std::int64_t i = 0; i < n; ++i) b.append_bool(value(i));
-  return b.finish();
+  auto d = std::make_shared<ColumnData>();  // no missing values: the bytes written straight
+  d->dtype = DType::boolean;
+  d->size = n;
+  d->bools.resize(static_cast<std::size_t>(n));
+  std::uint8_t* out = d->bools.data();
+  for (std::int64_t i = 0; i < n; ++i) out[i] = value(i) ? 1 : 0;
+  return Column(std::move(d));
 }
 
 bool compare(Op op, int c) {
@@ -393,6 +396,36 @@ Column compare_columns(Op op, const Operand& a, const Operand& b, std::int64_t n
       if (!a.valid(i) || !b.valid(i)) return op == Op::kNe;  // as pandas: NaN != x
       return compare(op, a.text(i).compare(b.text(i)));
     });
+  }
+  // A float column against a number: the number read once, the values in a tight loop.
+  if (a.lit == nullptr && b.lit != nullptr && a.dtype == DType::float64 &&
+      b.dtype != DType::string) {
+    const double y = b.num(0);
+    const double* v = a.d->floats.data();
+    const ColumnData& d = *a.d;
+    auto cmp = [&](auto test) {
+      if (std::isnan(y)) return bool_column(n, [&](std::int64_t) { return op == Op::kNe; });
+      if (d.validity.empty()) {
+        return bool_column(n, [&](std::int64_t i) { return test(v[i], y); });
+      }
+      return bool_column(
+          n, [&](std::int64_t i) { return d.valid(i) ? test(v[i], y) : op == Op::kNe; });
+    };
+    // NaN compares false (true for !=), as pandas.
+    switch (op) {
+      case Op::kLt:
+        return cmp([](double x, double z) { return x < z; });
+      case Op::kLe:
+        return cmp([](double x, double z) { return x <= z; });
+      case Op::kGt:
+        return cmp([](double x, double z) { return x > z; });
+      case Op::kGe:
+        return cmp([](double x, double z) { return x >= z; });
+      case Op::kEq:
+        return cmp([](double x, double z) { return x == z; });
+      default:
+        return cmp([](double x, double z) { return !(x == z); });
+    }
   }
   const bool ints = a.dtype != DType::float64 && b.dtype != DType::float64;
   if (ints) {

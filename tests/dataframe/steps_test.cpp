@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -188,6 +189,45 @@ TEST(StrContains, LongValuesAndBackReferences) {
   EXPECT_EQ(df[df["s"].str().contains(".*x")].len(), 1);
   EXPECT_EQ(df[df["s"].str().contains("(a|b)*x$")].len(), 1);
   EXPECT_THROW((void)df["s"].str().contains("(a)\\1"), loom::SchemaError);
+}
+
+}  // namespace
+
+namespace {
+
+// A float column against a number (the tight loop) and against another column (the general
+// one) give pandas' answers: NaN and missing values compare false, and true for !=.
+TEST(Compare, FloatColumnAgainstANumberAsPandas) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (const bool with_missing : {false, true}) {
+    std::vector<std::optional<double>> x = {1.0, 2.5, nan, 4.0, -0.0, 2.5};
+    if (with_missing) x.push_back(std::nullopt);
+    std::vector<std::optional<double>> two(x.size(), 2.5);
+    const auto df = dd::DataFrame::from_tables(
+        {dd::Table({"x", "two"}, {dd::Column::from_doubles(x), dd::Column::from_doubles(two)})});
+    // Per row of x: <, <=, >, >=, ==, != against 2.5 (NaN and missing: false, != true).
+    const std::vector<std::vector<bool>> want = {{true, false, false, false, true, false, false},
+                                                 {true, true, false, false, true, true, false},
+                                                 {false, false, false, true, false, false, false},
+                                                 {false, true, false, true, false, true, false},
+                                                 {false, true, false, false, false, true, false},
+                                                 {true, false, true, true, true, false, true}};
+    const auto col = df["x"];
+    const std::vector<dd::Series> against_number = {col<2.5, col <= 2.5, col> 2.5, col >= 2.5,
+                                                    col == 2.5, col != 2.5};
+    const auto other = df["two"];
+    const std::vector<dd::Series> against_column = {col<other, col <= other, col> other,
+                                                    col >= other, col == other, col != other};
+    for (std::size_t op = 0; op < want.size(); ++op) {
+      for (const auto* series : {&against_number, &against_column}) {
+        const auto t = df.assign("r", (*series)[op]).compute();
+        for (std::int64_t r = 0; r < t.num_rows(); ++r) {
+          EXPECT_EQ(t.value<bool>(r, "r"), want[op][static_cast<std::size_t>(r)])
+              << "op " << op << " row " << r << (series == &against_number ? " number" : " column");
+        }
+      }
+    }
+  }
 }
 
 }  // namespace

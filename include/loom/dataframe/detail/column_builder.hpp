@@ -41,6 +41,9 @@ class ColumnBuilder {
   void append_string(std::string_view s);
   /// Row i of `src` (same dtype), missing or not.
   void append_from(const ColumnData& src, std::int64_t i);
+  /// Row i of a dictionary-encoded `src` into this dictionary-encoded builder: each of src's
+  /// codes is interned once, remembered in `remap` (one entry per src code, -1 at first).
+  void append_coded(const ColumnData& src, std::int64_t i, std::vector<std::int32_t>& remap);
   /// Drops the rows from `rows` on (a row found bad after some of its fields were added).
   void truncate(std::int64_t rows);
   /// An int64 column becomes float64, its values converted (CSV widening).

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <type_traits>
 #include <utility>
 
 #include <cereal/cereal.hpp>
@@ -77,6 +78,25 @@ class IntValues {
       default:
         return f(typed<std::int64_t>());
     }
+  }
+  /// The values at the positions i < size() where keep[i] != 0 (`kept` of them), at this width.
+  [[nodiscard]] IntValues select(const std::uint8_t* keep, std::size_t kept) const {
+    IntValues out;
+    out.set_width(width_);
+    if (kept == 0) return out;
+    out.reserve(kept);
+    visit([&](const auto* v) {
+      using T = std::remove_cvref_t<decltype(*v)>;
+      T* o = reinterpret_cast<T*>(out.data_.get());
+      std::size_t j = 0;
+      for (std::size_t i = 0; i < size_; ++i) {
+        o[j] = v[i];
+        j += keep[i] != 0 ? 1 : 0;  // written always, kept when asked: no branch
+        if (j == kept) break;
+      }
+      out.size_ = j;
+    });
+    return out;
   }
   /// The storage (size() * width() bytes) and its capacity in bytes.
   [[nodiscard]] const void* raw() const noexcept { return data_.get(); }
