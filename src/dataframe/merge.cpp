@@ -1,10 +1,12 @@
-// merge: a hash join on key columns (pandas' merge, how = "inner" or "left"; missing keys match
-// each other, as pandas'). With
-// dataframe.shuffle.method = "tasks" the right side is computed once and hashed, and each left
-// partition is probed as it is produced. With "disk", both sides are cut by key hash into as
-// many buckets as the left has partitions, the pieces written to files (loom::dump), and each
-// output partition joins one bucket: only a bucket of each side is in memory at a time.
+// merge: a hash join on key columns (pandas' merge, how = "inner", "left", "right" or "outer";
+// missing keys match each other, as pandas'). With dataframe.shuffle.method = "tasks" one side
+// is computed once and hashed (the right; the left for a right join) and the other's partitions
+// are probed as they are produced; an outer join ends with a partition of the right rows no left
+// key matched. With "disk", both sides are cut by key hash into as many buckets as the left has
+// partitions, the pieces written to files (loom::dump), and each output partition joins one
+// bucket: only a bucket of each side is in memory at a time.
 #include <algorithm>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -45,52 +47,94 @@ const std::string& join_key(const std::vector<const ColumnData*>& keys, std::int
 
 }  // namespace
 
-MergeNode::Index MergeNode::index_of(const Table& right) const {
+MergeNode::Index MergeNode::index_of(const Table& t) const {
   Index index;
-  const auto keys = key_columns(right, on_);
+  const auto keys = key_columns(t, on_);
   std::string key;
-  for (std::int64_t i = 0; i < right.num_rows(); ++i) {
-    index[join_key(keys, i, key)].push_back(i);
-  }
+  for (std::int64_t i = 0; i < t.num_rows(); ++i) index[join_key(keys, i, key)].push_back(i);
   return index;
 }
 
-Table MergeNode::join(const Table& left, const Table& right, const Index& index) const {
-  const auto keys = key_columns(left, on_);
-  for (std::size_t k = 0; k < on_.size(); ++k) {
-    if (keys[k]->dtype != right.column(on_[k]).dtype()) {  // a column widened while read
-      throw SchemaError(fmt::format("merge: key '{}' holds {} on the left and {} on the right",
-                                    on_[k], dtype_name(keys[k]->dtype),
-                                    dtype_name(right.column(on_[k]).dtype())));
+void MergeNode::check_keys(const Table& left, const Table& right) const {
+  for (const auto& k : on_) {
+    const DType a = left.column(k).dtype();
+    const DType b = right.column(k).dtype();
+    if (a != b) {  // a column widened while read
+      throw SchemaError(fmt::format("merge: key '{}' holds {} on the left and {} on the right", k,
+                                    dtype_name(a), dtype_name(b)));
     }
   }
-  std::vector<std::int64_t> left_rows;
-  std::vector<std::int64_t> right_rows;  // -1: no match (left join)
+}
+
+// Every row of `probing` in order with its matches in `index` (rows of the other side, in
+// their order), or alone (-1 on the other side) when it has none and `keep_unmatched`.
+MergeNode::Pairs MergeNode::probe(const Table& probing, const Index& index, bool keep_unmatched,
+                                  bool probing_left) const {
+  Pairs out;
+  auto& mine = probing_left ? out.left : out.right;
+  auto& theirs = probing_left ? out.right : out.left;
+  const auto keys = key_columns(probing, on_);
   std::string key;
-  for (std::int64_t i = 0; i < left.num_rows(); ++i) {
+  for (std::int64_t i = 0; i < probing.num_rows(); ++i) {
     const auto it = index.find(join_key(keys, i, key));
     if (it == index.end()) {
-      if (left_join_) {
-        left_rows.push_back(i);
-        right_rows.push_back(-1);
+      if (keep_unmatched) {
+        mine.push_back(i);
+        theirs.push_back(-1);
       }
       continue;
     }
     for (const std::int64_t r : it->second) {
-      left_rows.push_back(i);
-      right_rows.push_back(r);
+      mine.push_back(i);
+      theirs.push_back(r);
     }
   }
-  // Columns: the left's (keys included), then the right's other columns; names from the schema.
+  return out;
+}
+
+namespace {
+
+// Rows `rows` of `d` (-1: a missing value; `d` may be null when every row is -1).
+Column take_or_null(const ColumnData* d, DType type, const std::vector<std::int64_t>& rows) {
+  ColumnBuilder b(type);
+  b.reserve(static_cast<std::int64_t>(rows.size()));
+  for (const std::int64_t r : rows) r < 0 ? b.append_null() : b.append_from(*d, r);
+  return b.finish();
+}
+
+}  // namespace
+
+// The left's columns (keys included: from the right row where there is no left one), then the
+// right's other columns; names from the schema. A side without rows in `pairs` may be an empty
+// table.
+Table MergeNode::output(const Table& left, const Table& right, const Pairs& pairs) const {
+  const Schema& ls = input_->schema();
+  const auto n = static_cast<std::int64_t>(pairs.left.size());
+  const bool all_left = left.num_columns() != 0 &&
+                        std::find(pairs.left.begin(), pairs.left.end(), -1) == pairs.left.end();
   std::vector<Column> cols;
-  for (const auto& name : left.column_names()) cols.push_back(take(left.column(name), left_rows));
-  for (const auto& name : right.column_names()) {
-    if (std::find(on_.begin(), on_.end(), name) != on_.end()) continue;
-    const ColumnData& d = right.column(name).data();
-    ColumnBuilder b(d.dtype);
-    b.reserve(static_cast<std::int64_t>(right_rows.size()));
-    for (const std::int64_t r : right_rows) r < 0 ? b.append_null() : b.append_from(d, r);
-    cols.push_back(b.finish());
+  for (const auto& f : ls) {
+    const bool key = std::find(on_.begin(), on_.end(), f.name) != on_.end();
+    if (all_left) {
+      cols.push_back(take(left.column(f.name), pairs.left));
+    } else if (!key) {
+      const ColumnData* l = left.num_columns() == 0 ? nullptr : &left.column(f.name).data();
+      cols.push_back(take_or_null(l, f.dtype, pairs.left));
+    } else {
+      const ColumnData* l = left.num_columns() == 0 ? nullptr : &left.column(f.name).data();
+      const ColumnData& r = right.column(f.name).data();
+      ColumnBuilder b(f.dtype);
+      b.reserve(n);
+      for (std::int64_t k = 0; k < n; ++k) {
+        const auto u = static_cast<std::size_t>(k);
+        pairs.left[u] >= 0 ? b.append_from(*l, pairs.left[u]) : b.append_from(r, pairs.right[u]);
+      }
+      cols.push_back(b.finish());
+    }
+  }
+  for (const auto& f : right_->schema()) {
+    if (std::find(on_.begin(), on_.end(), f.name) != on_.end()) continue;
+    cols.push_back(take_or_null(&right.column(f.name).data(), f.dtype, pairs.right));
   }
   std::vector<std::string> names;
   for (const auto& f : schema()) names.push_back(f.name);
@@ -98,12 +142,18 @@ Table MergeNode::join(const Table& left, const Table& right, const Index& index)
 }
 
 MergeNode::MergeNode(PlanPtr left, PlanPtr right, Schema schema, std::vector<std::string> on,
-                     bool left_join)
+                     How how)
     : StepNode(std::move(left), std::move(schema)),
       right_(std::move(right)),
       on_(std::move(on)),
-      left_join_(left_join) {}
+      how_(how),
+      disk_(config::get("dataframe.shuffle.method") == "disk") {}
 
+std::int64_t MergeNode::npartitions() const {
+  if (disk_) return input_->npartitions();  // one per bucket
+  if (how_ == How::kRight) return right_->npartitions();
+  return input_->npartitions() + (how_ == How::kOuter ? 1 : 0);  // + the unmatched right rows
+}
 std::filesystem::path MergeNode::piece(char side, std::int64_t p, std::int64_t bucket) const {
   return folder_.path() / fmt::format("{}-{}-{}.bin", side, p, bucket);
 }
@@ -152,10 +202,9 @@ void MergeNode::prepare() const {
   input_->prepare();
   std::call_once(once_, [this] {
     right_->prepare();
-    disk_ = config::get("dataframe.shuffle.method") == "disk";
     if (!disk_) {
-      right_table_ = compute_all(*right_);
-      right_index_ = index_of(right_table_);
+      held_ = compute_all(how_ == How::kRight ? *input_ : *right_);
+      held_index_ = index_of(held_);
       return;
     }
     folder_ = loom::detail::TempFolder("merge");
@@ -165,11 +214,64 @@ void MergeNode::prepare() const {
   });
 }
 
+// Both sides' rows of one key bucket: every kind of join is complete within it.
+Table MergeNode::join_bucket(std::int64_t bucket) const {
+  const Table left = gather(*input_, 'l', bucket);
+  const Table right = gather(*right_, 'r', bucket);
+  check_keys(left, right);
+  if (how_ == How::kRight) return output(left, right, probe(right, index_of(left), true, false));
+  Pairs pairs = probe(left, index_of(right), how_ != How::kInner, true);
+  if (how_ == How::kOuter) {
+    std::vector<std::uint8_t> matched(static_cast<std::size_t>(right.num_rows()), 0);
+    for (const std::int64_t r : pairs.right) {
+      if (r >= 0) matched[static_cast<std::size_t>(r)] = 1;
+    }
+    for (std::int64_t r = 0; r < right.num_rows(); ++r) {
+      if (matched[static_cast<std::size_t>(r)] != 0) continue;
+      pairs.left.push_back(-1);
+      pairs.right.push_back(r);
+    }
+  }
+  return output(left, right, pairs);
+}
+
+// An outer join's last partition: the right rows whose key no left row has (the left's key
+// columns read once more, partition by partition).
+Table MergeNode::unmatched_right() const {
+  const std::int64_t np = input_->npartitions();
+  std::vector<std::unordered_set<std::string>> seen(static_cast<std::size_t>(np));
+  loom::detail::parallel_blocks(np, [&](std::int64_t p) {
+    const Table t = input_->partition(p, on_);
+    check_keys(t, held_);
+    const auto keys = key_columns(t, on_);
+    std::string key;
+    auto& mine = seen[static_cast<std::size_t>(p)];
+    for (std::int64_t i = 0; i < t.num_rows(); ++i) mine.insert(join_key(keys, i, key));
+  });
+  Pairs pairs;
+  for (const auto& [key, rows] : held_index_) {
+    const bool found =
+        std::any_of(seen.begin(), seen.end(), [&](const auto& s) { return s.contains(key); });
+    if (found) continue;
+    for (const std::int64_t r : rows) pairs.right.push_back(r);
+  }
+  std::sort(pairs.right.begin(), pairs.right.end());  // in the right side's order
+  pairs.left.assign(pairs.right.size(), -1);
+  return output(Table(), held_, pairs);
+}
+
 Table MergeNode::partition(std::int64_t p, const std::vector<std::string>& /*needed*/) const {
   prepare();
-  if (!disk_) return join(input_->partition(p, {}), right_table_, right_index_);
-  const Table right = gather(*right_, 'r', p);
-  return join(gather(*input_, 'l', p), right, index_of(right));
+  if (disk_) return join_bucket(p);
+  if (how_ == How::kRight) {
+    const Table right = right_->partition(p, {});
+    check_keys(held_, right);
+    return output(held_, right, probe(right, held_index_, true, false));
+  }
+  if (how_ == How::kOuter && p == input_->npartitions()) return unmatched_right();
+  const Table left = input_->partition(p, {});
+  check_keys(left, held_);
+  return output(left, held_, probe(left, held_index_, how_ != How::kInner, true));
 }
 
 }  // namespace loom::dataframe::detail
@@ -178,8 +280,17 @@ namespace loom::dataframe {
 
 DataFrame DataFrame::merge(const DataFrame& right, const std::vector<std::string>& on,
                            const std::string& how) const {
-  if (how != "inner" && how != "left") {
-    throw ConfigError(fmt::format("merge: how is '{}'; use \"inner\" or \"left\"", how));
+  using How = detail::MergeNode::How;
+  How kind = How::kInner;
+  if (how == "left") {
+    kind = How::kLeft;
+  } else if (how == "right") {
+    kind = How::kRight;
+  } else if (how == "outer") {
+    kind = How::kOuter;
+  } else if (how != "inner") {
+    throw ConfigError(
+        fmt::format("merge: how is '{}'; use \"inner\", \"left\", \"right\" or \"outer\"", how));
   }
   if (on.empty()) throw SchemaError("merge: no key columns");
   const auto& ls = plan_->schema();
@@ -207,8 +318,8 @@ DataFrame DataFrame::merge(const DataFrame& right, const std::vector<std::string
     for (const auto& g : ls) clash = clash || g.name == f.name;
     schema.push_back({clash ? f.name + "_y" : f.name, f.dtype});
   }
-  return DataFrame(std::make_shared<detail::MergeNode>(plan_, right.plan(), std::move(schema), on,
-                                                       how == "left"));
+  return DataFrame(
+      std::make_shared<detail::MergeNode>(plan_, right.plan(), std::move(schema), on, kind));
 }
 
 }  // namespace loom::dataframe

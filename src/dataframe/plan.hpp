@@ -196,27 +196,40 @@ class OnceNode final : public PlanNode {
 /// both sides cut into buckets by key hash through files, partition b joining bucket b.
 class MergeNode final : public StepNode {
  public:
-  MergeNode(PlanPtr left, PlanPtr right, Schema schema, std::vector<std::string> on,
-            bool left_join);
+  enum class How { kInner, kLeft, kRight, kOuter };
+  MergeNode(PlanPtr left, PlanPtr right, Schema schema, std::vector<std::string> on, How how);
+  [[nodiscard]] std::int64_t npartitions() const override;
   void prepare() const override;
   [[nodiscard]] Table partition(std::int64_t p,
                                 const std::vector<std::string>& needed) const override;
 
  private:
   using Index = std::unordered_map<std::string, std::vector<std::int64_t>>;
-  [[nodiscard]] Index index_of(const Table& right) const;
-  [[nodiscard]] Table join(const Table& left, const Table& right, const Index& index) const;
+  // Row pairs of an output partition: left row, right row (-1: none on that side).
+  struct Pairs {
+    std::vector<std::int64_t> left;
+    std::vector<std::int64_t> right;
+  };
+  [[nodiscard]] Index index_of(const Table& t) const;
+  void check_keys(const Table& left, const Table& right) const;
+  [[nodiscard]] Pairs probe(const Table& probing, const Index& index, bool keep_unmatched,
+                            bool probing_left) const;
+  [[nodiscard]] Table output(const Table& left, const Table& right, const Pairs& pairs) const;
+  [[nodiscard]] Table unmatched_right() const;
   [[nodiscard]] std::filesystem::path piece(char side, std::int64_t p, std::int64_t bucket) const;
   void scatter(const PlanNode& plan, char side) const;
   [[nodiscard]] Table gather(const PlanNode& plan, char side, std::int64_t bucket) const;
+  [[nodiscard]] Table join_bucket(std::int64_t bucket) const;
 
   PlanPtr right_;
   std::vector<std::string> on_;
-  bool left_join_;
+  How how_;
   mutable std::once_flag once_;
   mutable bool disk_ = false;
-  mutable Table right_table_;  // "tasks"
-  mutable Index right_index_;
+  // "tasks": the side not streamed, computed once and hashed (the right one; the left one for
+  // a right join).
+  mutable Table held_;
+  mutable Index held_index_;
   mutable loom::detail::TempFolder folder_;  // "disk": the pieces
 };
 

@@ -301,7 +301,20 @@ TEST(DataFrame, SortDropDuplicatesMergeDescribe) {
   const auto left = df.merge(right, "category", "left").compute();
   EXPECT_EQ(left.num_rows(), 10);
   EXPECT_FALSE(left.value<std::string_view>(3, "label").has_value());  // c: no match
-  EXPECT_THROW((void)df.merge(right, "category", "outer"), loom::ConfigError);
+  // Right: every right row (x has no left row: its key from the right, left columns missing),
+  // outer: the left join's rows and then x.
+  const auto right_join = df.merge(right, "category", "right").compute();
+  EXPECT_EQ(right_join.num_rows(), 8);  // 4 a rows + 3 b rows + x
+  EXPECT_EQ(right_join.column_names(), inner.column_names());
+  EXPECT_EQ(right_join.value<std::string_view>(7, "category"), "x");
+  EXPECT_FALSE(right_join.value<double>(7, "value").has_value());
+  EXPECT_EQ(right_join.value<std::int64_t>(7, "qty_y"), 300);
+  const auto outer = df.merge(right, "category", "outer").compute();
+  EXPECT_EQ(outer.num_rows(), 11);  // the 10 left-join rows + x
+  EXPECT_EQ(outer.value<std::string_view>(10, "category"), "x");
+  EXPECT_EQ(outer.value<std::string_view>(10, "label"), "X");
+  EXPECT_FALSE(outer.value<std::int64_t>(10, "qty_x").has_value());
+  EXPECT_THROW((void)df.merge(right, "category", "cross"), loom::ConfigError);
   EXPECT_THROW((void)df.merge(right, "label"), loom::SchemaError);
 
   const auto d = df.describe();

@@ -99,26 +99,44 @@ TEST(Merge, DiskShuffleMatchesTheInMemoryJoinAndAReference) {
   const auto right = dd::read_csv(write_file("merge_right.csv", rt), {.blocksize = 700});
   ASSERT_GT(left.npartitions(), 4);
   ASSERT_GT(right.npartitions(), 4);
-  // (x, y) pairs of a result, sorted; y = -1 for a left row without a match.
-  auto pairs = [](const dd::Table& t) {
+  // (x, y) pairs of a result, sorted; -1 for a side without a match. The keys of every row
+  // are those of its left row, or of its right row when it has none.
+  auto pairs = [&](const dd::Table& t) {
     std::vector<std::pair<std::int64_t, std::int64_t>> out;
     for (std::int64_t r = 0; r < t.num_rows(); ++r) {
-      out.emplace_back(*t.value<std::int64_t>(r, "x"), t.value<std::int64_t>(r, "y").value_or(-1));
+      const auto x = t.value<std::int64_t>(r, "x");
+      const auto y = t.value<std::int64_t>(r, "y");
+      out.emplace_back(x.value_or(-1), y.value_or(-1));
+      const auto a = t.value<std::int64_t>(r, "a");
+      const auto b = t.value<std::string_view>(r, "b");
+      if (x) {
+        EXPECT_EQ(a, ls[static_cast<std::size_t>(*x)].a) << "row " << r;
+        EXPECT_EQ(b, ls[static_cast<std::size_t>(*x)].b) << "row " << r;
+      } else {
+        EXPECT_EQ(a, rs[static_cast<std::size_t>(*y - 1000)].a) << "row " << r;
+        EXPECT_EQ(b, rs[static_cast<std::size_t>(*y - 1000)].b) << "row " << r;
+      }
     }
     std::sort(out.begin(), out.end());
     return out;
   };
-  for (const std::string how : {"inner", "left"}) {
+  for (const std::string how : {"inner", "left", "right", "outer"}) {
     std::vector<std::pair<std::int64_t, std::int64_t>> want;
+    std::vector<bool> right_matched(rs.size(), false);
     for (const auto& l : ls) {
       bool matched = false;
-      for (const auto& r : rs) {
+      for (std::size_t k = 0; k < rs.size(); ++k) {
+        const auto& r = rs[k];
         if (l.a == r.a && l.b == r.b) {  // missing keys match each other, as pandas'
           want.emplace_back(l.x, r.y);
           matched = true;
+          right_matched[k] = true;
         }
       }
-      if (!matched && how == "left") want.emplace_back(l.x, -1);
+      if (!matched && (how == "left" || how == "outer")) want.emplace_back(l.x, -1);
+    }
+    for (std::size_t k = 0; k < rs.size(); ++k) {
+      if (!right_matched[k] && (how == "right" || how == "outer")) want.emplace_back(-1, rs[k].y);
     }
     std::sort(want.begin(), want.end());
     const auto tasks = left.merge(right, {"a", "b"}, how).compute();

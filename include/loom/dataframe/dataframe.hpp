@@ -151,8 +151,11 @@ class DataFrame {
   [[nodiscard]] DataFrame drop_duplicates(std::initializer_list<std::string> subset) const {
     return drop_duplicates(std::vector<std::string>(subset));
   }
-  /// A hash join on the key columns `on` (pandas' merge): how = "inner" or "left". The right
-  /// side is computed once and hashed; each left partition is joined as it is read. Other
+  /// A hash join on the key columns `on` (pandas' merge): how = "inner", "left", "right" or
+  /// "outer"; missing keys match each other, as pandas'. One side is computed once and hashed
+  /// (the right; the left for "right") and the other is joined partition by partition as it is
+  /// read. Rows come in the streamed side's order; an outer join's right rows that matched
+  /// nothing come last (pandas sorts an outer join's keys: sort_values gives that order). Other
   /// columns present on both sides get the suffixes "_x" and "_y".
   [[nodiscard]] DataFrame merge(const DataFrame& right, const std::vector<std::string>& on,
                                 const std::string& how = "inner") const;
