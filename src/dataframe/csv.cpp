@@ -544,8 +544,19 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
       }
       if (c < ncols && slot[c] >= 0) {
         const auto j = static_cast<std::size_t>(slot[c]);
+        ColumnBuilder& b = builders[j];
+        if (fast_numbers && b.dtype() == DType::string) {  // the common case, straight
+          if (na_.contains(v)) {
+            b.append_null();
+          } else {
+            b.append_string(v);
+          }
+          ++c;
+          if (st == RowTokenizer::Field::kRowEnd) break;
+          continue;
+        }
         bool w = false;
-        if (failure.empty() && !append_field(builders[j], v, na_, w)) {
+        if (failure.empty() && !append_field(b, v, na_, w)) {
           // Reported once the row is split: a row with too many fields is a bad line first.
           const auto line = static_cast<std::size_t>(line_of(row - f.data()));
           failure = fmt::format(

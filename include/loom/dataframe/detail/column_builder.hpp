@@ -26,11 +26,11 @@ class ColumnBuilder {
   void reserve_bytes(std::int64_t bytes);
 
   void append_null();
-  void append_int(std::int64_t v) {  // int64 and datetime
+  [[gnu::always_inline]] void append_int(std::int64_t v) {  // int64 and datetime
     d_->ints.push_back(v);
     grow();
   }
-  void append_double(double v) {
+  [[gnu::always_inline]] void append_double(double v) {
     d_->floats.push_back(v);
     grow();
   }

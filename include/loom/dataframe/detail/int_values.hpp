@@ -102,11 +102,10 @@ class IntValues {
   [[nodiscard]] const void* raw() const noexcept { return data_.get(); }
   [[nodiscard]] std::size_t raw_capacity() const noexcept { return capacity_ * width_; }
 
-  void push_back(std::int64_t v) {
-    if (v < min_ || v > max_) [[unlikely]]
-      widen(width_for(v));
-    if (size_ == capacity_) [[unlikely]]
-      reserve(capacity_ < 16 ? 16 : capacity_ * 2);
+  // Inline (a CSV column takes one per row); the rare widening and growth out of line.
+  [[gnu::always_inline]] void push_back(std::int64_t v) {
+    if (v < min_ || v > max_ || size_ == capacity_) [[unlikely]]
+      make_room(v);
     switch (width_) {
       case 1:
         store<std::int8_t>(size_, v);
@@ -202,6 +201,10 @@ class IntValues {
     const int bits = 8 * w;
     min_ = w == 8 ? std::numeric_limits<std::int64_t>::min() : -(std::int64_t{1} << (bits - 1));
     max_ = w == 8 ? std::numeric_limits<std::int64_t>::max() : (std::int64_t{1} << (bits - 1)) - 1;
+  }
+  [[gnu::noinline]] void make_room(std::int64_t v) {
+    if (v < min_ || v > max_) widen(width_for(v));
+    if (size_ == capacity_) reserve(capacity_ < 16 ? 16 : capacity_ * 2);
   }
   // Re-stores every value at a larger width (at most three times over a column's life).
   void widen(int w) {
