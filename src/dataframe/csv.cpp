@@ -496,6 +496,9 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
     row_missing->clear();
     row_missing->reserve(static_cast<std::size_t>(estimate));
   }
+  // Each builder's dtype at hand (int64 changes to float64 when a column widens).
+  std::vector<DType> dtypes;
+  for (const auto& b : builders) dtypes.push_back(b.dtype());
   std::int64_t rows = 0;
   while (cursor < end) {
     const char* row = cursor;
@@ -510,9 +513,10 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
     for (;;) {             // fields, converted as they are split
       if (fast_numbers && c < ncols && slot[c] >= 0) {
         // Plain numbers are read straight from the text (no split, then parse).
-        ColumnBuilder& b = builders[static_cast<std::size_t>(slot[c])];
+        const auto j = static_cast<std::size_t>(slot[c]);
+        ColumnBuilder& b = builders[j];
         const char* q = nullptr;
-        if (b.dtype() == DType::int64) {
+        if (dtypes[j] == DType::int64) {
           std::int64_t x = 0;
           q = scan_int(cursor, end, x);
           if (q != nullptr && (q == end || tok.stops(*q))) {
@@ -520,7 +524,7 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
           } else {
             q = nullptr;
           }
-        } else if (b.dtype() == DType::float64) {
+        } else if (dtypes[j] == DType::float64) {
           double x = 0;
           q = scan_decimal(cursor, end, x);
           if (q != nullptr && (q == end || tok.stops(*q))) {
@@ -545,7 +549,7 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
       if (c < ncols && slot[c] >= 0) {
         const auto j = static_cast<std::size_t>(slot[c]);
         ColumnBuilder& b = builders[j];
-        if (fast_numbers && b.dtype() == DType::string) {  // the common case, straight
+        if (fast_numbers && dtypes[j] == DType::string) {  // the common case, straight
           if (na_.contains(v)) {
             b.append_null();
           } else {
@@ -565,7 +569,10 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
               f.path(), line, schema_.file_columns[c], c + 1, v, dtype_name(builders[j].dtype()),
               paths_[0]);
         }
-        if (w) wide[j] = true;
+        if (w) {
+          wide[j] = true;
+          dtypes[j] = b.dtype();
+        }
       } else if (c < ncols && slot[c] == kCheck) {
         missing = missing || field_missing(schema_.file_dtypes[c], v, na_);
       }
