@@ -212,11 +212,11 @@ FusedSums::~FusedSums() {
 
 void FusedSums::add_block(std::int64_t begin, std::int64_t n, const std::int32_t* group,
                           std::size_t groups) {
-  if (cells_.size() < groups * stride_) cells_.resize(groups * stride_, Cell{0});
+  if (cells_.size() < groups * record_cells()) cells_.resize(groups * record_cells(), Cell{0});
   if (missing_.size() < groups * floats_) missing_.resize(groups * floats_, 0);
   Cell* const c = cells_.data();
   std::int64_t* const missing = missing_.data();
-  const std::size_t stride = stride_;
+  const std::size_t stride = record_cells();
   const auto b = static_cast<std::size_t>(begin);
   // One pass: each row's record is fetched once for all the columns.
   IntSum ints[8];
@@ -260,17 +260,17 @@ void FusedSums::add_block(std::int64_t begin, std::int64_t n, const std::int32_t
 
 void FusedSums::finish(std::vector<Accumulator>& accs, std::size_t groups,
                        std::vector<std::int64_t>& rows) {
-  if (cells_.size() < groups * stride_) cells_.resize(groups * stride_, Cell{0});
+  if (cells_.size() < groups * record_cells()) cells_.resize(groups * record_cells(), Cell{0});
   if (missing_.size() < groups * floats_) missing_.resize(groups * floats_, 0);
   rows.resize(groups);
-  for (std::size_t g = 0; g < groups; ++g) rows[g] = cells_[g * stride_].i;
+  for (std::size_t g = 0; g < groups; ++g) rows[g] = cells_[g * record_cells()].i;
   for (const Member& m : members_) {
     Accumulator& acc = accs[m.acc];
     acc.resize(groups);
     acc.saw_float = acc.saw_float || m.is_float;
     if (m.sum >= 0) acc.ensure_sums(m.is_float);
     for (std::size_t g = 0; g < groups; ++g) {
-      const Cell* record = &cells_[g * stride_];
+      const Cell* record = &cells_[g * record_cells()];
       acc.count[g] =
           record[0].i -
           (m.missing < 0 ? 0 : missing_[g * floats_ + static_cast<std::size_t>(m.missing)]);

@@ -122,7 +122,12 @@ class FusedSums {
     int missing;  // float columns: which of their NaN counts, -1: none (ints)
   };
   std::vector<Member> members_;
-  std::size_t stride_ = 1;  // cells per group; cell 0 counts rows
+  std::size_t stride_ = 1;  // cells used per group; cell 0 counts rows
+  // Cells per record: a record of 3, 5, 6 or 7 cells is padded to 4 or 8, so that none straddles
+  // two cache lines (a second miss the prefetch of its first line does not cover).
+  [[nodiscard]] std::size_t record_cells() const noexcept {
+    return stride_ == 3 ? 4 : stride_ > 4 && stride_ < 8 ? 8 : stride_;
+  }
   SpareVector<Cell> cells_;
   // NaN counts per group and float column, apart: touched only when a NaN comes.
   std::size_t floats_ = 0;
