@@ -57,9 +57,9 @@ class PartialMaker {
     columns(t);
     for (const auto& a : aggs) part_.accs.emplace_back(agg_fn(a.fn));
     grouper_ = make_grouper(key_cols_, part_.keys);
-    fits_ = fitting();
+    shape_ = shape();
     for (std::size_t s = 0; s < aggs.size(); ++s) {
-      if (fits_[s]) {
+      if (FusedSums::fits(part_.accs[s], values_[s])) {
         fused_.add_member(s, values_[s], aggs[s].fn != "count");
       } else {
         unfused_.push_back(s);
@@ -72,7 +72,7 @@ class PartialMaker {
     const auto old_keys = key_cols_;
     const auto old_values = values_;
     columns(t);
-    if (fitting() != fits_ || !grouper_->bind(key_cols_)) {
+    if (shape() != shape_ || !grouper_->bind(key_cols_)) {
       key_cols_ = old_keys;
       values_ = old_values;
       return false;
@@ -114,12 +114,17 @@ class PartialMaker {
     for (const auto& a : aggs_)
       values_.push_back(a.fn == "size" ? nullptr : &t.column(a.column).data());
   }
-  // Which aggregations the fused loop takes (2: a float column), from the columns bound.
-  std::vector<int> fitting() const {
+  // The shape of the value columns bound: each one's dtype (an int column widened to float64
+  // in one partition changes how min/max compare) and whether the fused loop takes it.
+  std::vector<int> shape() const {
     std::vector<int> out;
     for (std::size_t s = 0; s < aggs_.size(); ++s) {
+      if (values_[s] == nullptr) {  // size
+        out.push_back(-1);
+        continue;
+      }
       const bool fits = FusedSums::fits(part_.accs[s], values_[s]);
-      out.push_back(!fits ? 0 : values_[s]->dtype == DType::float64 ? 2 : 1);
+      out.push_back(static_cast<int>(values_[s]->dtype) * 2 + (fits ? 1 : 0));
     }
     return out;
   }
@@ -131,7 +136,7 @@ class PartialMaker {
   std::vector<const ColumnData*> values_;  // per aggregation (size: none)
   std::unique_ptr<Grouper> grouper_;
   FusedSums fused_;
-  std::vector<int> fits_;
+  std::vector<int> shape_;
   std::vector<std::size_t> unfused_;
   std::vector<std::int32_t> group_;
 };

@@ -56,6 +56,7 @@ MergeNode::Index MergeNode::index_of(const Table& t) const {
 }
 
 void MergeNode::check_keys(const Table& left, const Table& right) const {
+  if (left.num_rows() == 0 || right.num_rows() == 0) return;  // nothing to match
   for (const auto& k : on_) {
     const DType a = left.column(k).dtype();
     const DType b = right.column(k).dtype();
@@ -94,9 +95,10 @@ MergeNode::Pairs MergeNode::probe(const Table& probing, const Index& index, bool
 
 namespace {
 
-// Rows `rows` of `d` (-1: a missing value; `d` may be null when every row is -1).
+// Rows `rows` of `d` (-1: a missing value), in d's dtype (a column read as int64 may have
+// widened to float64 in this partition); `d` may be null when every row is -1: then `type`.
 Column take_or_null(const ColumnData* d, DType type, const std::vector<std::int64_t>& rows) {
-  ColumnBuilder b(type);
+  ColumnBuilder b(d != nullptr ? d->dtype : type);
   b.reserve(static_cast<std::int64_t>(rows.size()));
   for (const std::int64_t r : rows) r < 0 ? b.append_null() : b.append_from(*d, r);
   return b.finish();
@@ -123,7 +125,7 @@ Table MergeNode::output(const Table& left, const Table& right, const Pairs& pair
     } else {
       const ColumnData* l = left.num_columns() == 0 ? nullptr : &left.column(f.name).data();
       const ColumnData& r = right.column(f.name).data();
-      ColumnBuilder b(f.dtype);
+      ColumnBuilder b(r.dtype);  // both sides' keys have it (check_keys)
       b.reserve(n);
       for (std::int64_t k = 0; k < n; ++k) {
         const auto u = static_cast<std::size_t>(k);
@@ -150,7 +152,10 @@ MergeNode::MergeNode(PlanPtr left, PlanPtr right, Schema schema, std::vector<std
       disk_(config::get("dataframe.shuffle.method") == "disk") {}
 
 std::int64_t MergeNode::npartitions() const {
-  if (disk_) return input_->npartitions();  // one per bucket
+  if (disk_) {  // one per bucket; a right or outer join keeps the right rows of an empty left
+    const bool keeps_right = how_ == How::kRight || how_ == How::kOuter;
+    return std::max<std::int64_t>(input_->npartitions(), keeps_right ? 1 : 0);
+  }
   if (how_ == How::kRight) return right_->npartitions();
   return input_->npartitions() + (how_ == How::kOuter ? 1 : 0);  // + the unmatched right rows
 }
@@ -159,7 +164,7 @@ std::filesystem::path MergeNode::piece(char side, std::int64_t p, std::int64_t b
 }
 
 void MergeNode::scatter(const PlanNode& plan, char side) const {
-  const std::int64_t buckets = input_->npartitions();
+  const std::int64_t buckets = npartitions();
   std::vector<std::string> names;
   for (const auto& f : plan.schema()) names.push_back(f.name);
   loom::detail::parallel_blocks(plan.npartitions(), [&](std::int64_t p) {
@@ -208,7 +213,7 @@ void MergeNode::prepare() const {
       return;
     }
     folder_ = loom::detail::TempFolder("merge");
-    if (input_->npartitions() == 0) return;  // no buckets: nothing to join
+    if (npartitions() == 0) return;  // no buckets: nothing to join
     scatter(*right_, 'r');
     scatter(*input_, 'l');
   });

@@ -596,3 +596,34 @@ TEST(GroupByRanges, PartialsMergeInPartitionOrder) {
 }
 
 }  // namespace
+
+namespace {
+
+// A value column read as int64 that is float64 in some partitions (widened while read): one
+// range of partitions must not compare ints against a float's leftovers (min/max keep the
+// value's type), whatever the thread count.
+TEST(GroupByRanges, IntAndFloatPartitionsOfAValueColumn) {
+  auto part = [](std::vector<std::optional<std::int64_t>> ints,
+                 std::vector<std::optional<double>> floats) {
+    const std::size_t n = ints.empty() ? floats.size() : ints.size();
+    std::vector<std::optional<std::string>> k(n, std::string("a"));
+    return dd::Table({"k", "v"},
+                     {dd::Column::from_strings(k), ints.empty() ? dd::Column::from_doubles(floats)
+                                                                : dd::Column::from_ints(ints)});
+  };
+  const auto df = dd::DataFrame::from_tables(
+      {part({100, 100}, {}), part({}, {50.5, 5.5}), part({100, 1}, {}), part({}, {7.25})});
+  for (const char* threads : {"1", "2", "4"}) {
+    loom::config::Scope scope{{"scheduler.num_threads", threads}};
+    // (min/max/first/last alone: no fused sum whose change of type would split the range)
+    const auto t = df.groupby("k").agg({{"v", {"min", "max", "first", "last"}}}).compute();
+    ASSERT_EQ(t.num_rows(), 1) << threads;
+    EXPECT_EQ(t.value<double>(0, "v_min"), 1.0) << threads;
+    EXPECT_EQ(t.value<double>(0, "v_max"), 100.0) << threads;
+    EXPECT_EQ(t.value<double>(0, "v_first"), 100.0) << threads;
+    EXPECT_EQ(t.value<double>(0, "v_last"), 7.25) << threads;
+    EXPECT_EQ(df.groupby("k")["v"].sum().compute().value<double>(0, "v"), 364.25) << threads;
+  }
+}
+
+}  // namespace

@@ -249,3 +249,49 @@ TEST(Compare, FloatColumnAgainstANumberAsPandas) {
 }
 
 }  // namespace
+
+namespace {
+
+// A right-side column that is int64 in one partition and float64 in another (a CSV column
+// widened while read) keeps each partition's values through every kind of join; a right or
+// outer join with a left side of no partitions keeps every right row, in both shuffles.
+TEST(Merge, WidenedColumnsAndAnEmptyLeft) {
+  const auto left = dd::DataFrame::from_tables({dd::Table(
+      {"k", "x"}, {dd::Column::from_strings({"a", "b", "c"}), dd::Column::from_ints({1, 2, 3})})});
+  const auto right = dd::DataFrame::from_tables(
+      {dd::Table({"k", "v"}, {dd::Column::from_strings({"a"}), dd::Column::from_ints({10})}),
+       dd::Table({"k", "v"},
+                 {dd::Column::from_strings({"b", "z"}), dd::Column::from_doubles({2.5, 9.5})})});
+  const auto empty_left = dd::read_csv(write_file("merge_empty_left.csv", "k,x\n"),
+                                       {.dtype = {{"k", dd::DType::string}}});
+  ASSERT_EQ(empty_left.npartitions(), 0);
+  for (const char* method : {"tasks", "disk"}) {
+    loom::config::Scope scope{{"dataframe.shuffle.method", method}};
+    for (const std::string how : {"inner", "left", "right", "outer"}) {
+      const auto t = left.merge(right, "k", how).sort_values("k").compute();
+      std::vector<std::string> keys;
+      for (std::int64_t r = 0; r < t.num_rows(); ++r) {
+        const std::string k(*t.value<std::string_view>(r, "k"));
+        keys.push_back(k);
+        const auto v = t.value<double>(r, "v");
+        if (k == "a") EXPECT_EQ(v, 10.0) << method << how;
+        if (k == "b") EXPECT_EQ(v, 2.5) << method << how;
+        if (k == "c") EXPECT_FALSE(v.has_value()) << method << how;
+        if (k == "z") EXPECT_EQ(v, 9.5) << method << how;
+      }
+      const std::vector<std::string> want =
+          how == "inner"   ? std::vector<std::string>{"a", "b"}
+          : how == "left"  ? std::vector<std::string>{"a", "b", "c"}
+          : how == "right" ? std::vector<std::string>{"a", "b", "z"}
+                           : std::vector<std::string>{"a", "b", "c", "z"};
+      EXPECT_EQ(keys, want) << method << " " << how;
+    }
+    for (const std::string how : {"right", "outer"}) {
+      const auto t = empty_left.merge(right, "k", how).compute();
+      EXPECT_EQ(t.num_rows(), 3) << method << " " << how;
+    }
+    EXPECT_EQ(empty_left.merge(right, "k", "inner").compute().num_rows(), 0) << method;
+  }
+}
+
+}  // namespace
