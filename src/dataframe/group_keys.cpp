@@ -271,6 +271,13 @@ namespace {
 // The grouper each shape of key columns gets.
 enum class Kind { kInt, kCell, kString, kEncoded };
 
+// How many combinations of codes dictionary-encoded columns have (in a double: it may be huge).
+double cells(const std::vector<const ColumnData*>& columns) {
+  double product = 1;
+  for (const auto* d : columns) product *= static_cast<double>(d->offsets.size() - 1);
+  return product;
+}
+
 Kind preferred(const std::vector<const ColumnData*>& columns) {
   if (columns.size() == 1 &&
       (columns[0]->dtype == DType::int64 || columns[0]->dtype == DType::datetime)) {
@@ -279,11 +286,7 @@ Kind preferred(const std::vector<const ColumnData*>& columns) {
   const bool all_dict = std::all_of(columns.begin(), columns.end(), [](const ColumnData* d) {
     return d->dtype == DType::string && d->dictionary;
   });
-  if (all_dict && columns.size() > 1) {
-    double product = 1;
-    for (const auto* d : columns) product *= static_cast<double>(d->offsets.size() - 1);
-    if (product <= 1 << 22) return Kind::kCell;
-  }
+  if (all_dict && columns.size() > 1 && cells(columns) <= 1 << 22) return Kind::kCell;
   if (columns.size() == 1 && columns[0]->dtype == DType::string) return Kind::kString;
   return Kind::kEncoded;
 }
@@ -602,11 +605,9 @@ std::unique_ptr<Grouper> make_grouper(const std::vector<const ColumnData*>& colu
   switch (preferred(columns)) {
     case Kind::kInt:
       return std::make_unique<IntGrouper>(*columns[0], keys);
-    case Kind::kCell: {
-      double product = 1;
-      for (const auto* d : columns) product *= static_cast<double>(d->offsets.size() - 1);
-      return std::make_unique<CellGrouper>(columns, keys, static_cast<std::int64_t>(product));
-    }
+    case Kind::kCell:
+      return std::make_unique<CellGrouper>(columns, keys,
+                                           static_cast<std::int64_t>(cells(columns)));
     case Kind::kString:
       return std::make_unique<StringGrouper>(*columns[0], keys);
     case Kind::kEncoded:
