@@ -76,6 +76,9 @@ class Grouper {
 [[nodiscard]] std::unique_ptr<Grouper> make_grouper(const std::vector<const ColumnData*>& columns,
                                                     GroupKeys& keys);
 
+/// The grouper of one string key, plain or dictionary-encoded (string_grouper.cpp).
+[[nodiscard]] std::unique_ptr<Grouper> make_string_grouper(const ColumnData& d, GroupKeys& keys);
+
 /// Groups of int64 values (native keys): a table indexed by value while the values stay
 /// within `limit` of each other (widened as they come: no pass over them first), an
 /// open-addressing hash table past that. New values become new groups of `keys`.
