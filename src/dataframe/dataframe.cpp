@@ -383,20 +383,14 @@ Table DataFrame::compute() const { return detail::compute_all(*plan_); }
 
 Table DataFrame::head(std::int64_t n) const {
   plan_->prepare();
-  std::vector<std::string> names = columns();
-  std::vector<std::vector<Column>> pieces(names.size());
+  const std::vector<std::string> names = columns();
+  std::vector<Table> parts;
   std::int64_t have = 0;
   for (std::int64_t p = 0; p < plan_->npartitions() && have < n; ++p) {
-    const Table t = detail::select(plan_->partition(p, names), names).head(n - have);
-    for (std::size_t c = 0; c < names.size(); ++c) pieces[c].push_back(t.column(c));
-    have += t.num_rows();
+    parts.push_back(detail::select(plan_->partition(p, names), names).head(n - have));
+    have += parts.back().num_rows();
   }
-  std::vector<Column> cols;
-  for (std::size_t c = 0; c < names.size(); ++c) {
-    cols.push_back(pieces[c].empty() ? detail::ColumnBuilder(plan_->schema()[c].dtype).finish()
-                                     : detail::concat(pieces[c]));
-  }
-  return Table(std::move(names), std::move(cols));
+  return detail::concat_tables(plan_->schema(), parts);
 }
 
 std::int64_t DataFrame::len() const {

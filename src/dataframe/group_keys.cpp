@@ -5,13 +5,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 
 #include "loom/core/detail/parallel_blocks.hpp"
 #include "loom/core/executor.hpp"
 #include "open_table.hpp"
-#include "spare.hpp"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>

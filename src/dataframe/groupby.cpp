@@ -67,16 +67,11 @@ class PartialMaker {
     }
   }
 
-  /// Goes on with partition t; false (nothing changed) when its columns need other loops.
+  /// Goes on with partition t; false when its columns need other loops (then only finish()
+  /// is left: this partial ends before t).
   bool bind(const Table& t) {
-    const auto old_keys = key_cols_;
-    const auto old_values = values_;
     columns(t);
-    if (shape() != shape_ || !grouper_->bind(key_cols_)) {
-      key_cols_ = old_keys;
-      values_ = old_values;
-      return false;
-    }
+    if (shape() != shape_ || !grouper_->bind(key_cols_)) return false;
     fused_.rebind(values_);
     return true;
   }

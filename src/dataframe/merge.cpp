@@ -192,15 +192,7 @@ Table MergeNode::gather(const PlanNode& plan, char side, std::int64_t bucket) co
     const auto path = piece(side, p, bucket);
     if (std::filesystem::exists(path)) pieces.push_back(loom::load<Table>(path));
   }
-  std::vector<std::string> names;
-  for (const auto& f : plan.schema()) names.push_back(f.name);
-  std::vector<Column> cols;
-  for (std::size_t c = 0; c < names.size(); ++c) {
-    std::vector<Column> parts;
-    for (const auto& t : pieces) parts.push_back(t.column(c));
-    cols.push_back(parts.empty() ? ColumnBuilder(plan.schema()[c].dtype).finish() : concat(parts));
-  }
-  return Table(std::move(names), std::move(cols));
+  return concat_tables(plan.schema(), pieces);
 }
 
 void MergeNode::prepare() const {

@@ -27,18 +27,20 @@ std::vector<Table> compute_partitions(const PlanNode& plan) {
   return parts;
 }
 
-Table compute_all(const PlanNode& plan) {
-  const std::vector<Table> parts = compute_partitions(plan);
+Table concat_tables(const Schema& schema, const std::vector<Table>& parts) {
   std::vector<std::string> names;
-  for (const auto& f : plan.schema()) names.push_back(f.name);
+  for (const auto& f : schema) names.push_back(f.name);
   std::vector<Column> cols;
   for (std::size_t c = 0; c < names.size(); ++c) {
     std::vector<Column> pieces;
     for (const auto& t : parts) pieces.push_back(t.column(c));
-    cols.push_back(pieces.empty() ? ColumnBuilder(plan.schema()[c].dtype).finish()
-                                  : concat(pieces));
+    cols.push_back(pieces.empty() ? ColumnBuilder(schema[c].dtype).finish() : concat(pieces));
   }
   return Table(std::move(names), std::move(cols));
+}
+
+Table compute_all(const PlanNode& plan) {
+  return concat_tables(plan.schema(), compute_partitions(plan));
 }
 
 }  // namespace loom::dataframe::detail

@@ -237,6 +237,9 @@ class MergeNode final : public StepNode {
 std::vector<Table> compute_partitions(const PlanNode& plan);
 /// Every partition of `plan` joined into one table with the schema's columns.
 Table compute_all(const PlanNode& plan);
+/// Tables with `schema`'s columns (in order) one after another; empty columns of the schema's
+/// dtypes when there are none.
+Table concat_tables(const Schema& schema, const std::vector<Table>& parts);
 
 /// What one aggregated output column computes.
 struct AggSpec {

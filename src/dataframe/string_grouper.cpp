@@ -1,7 +1,6 @@
 // The grouper of one string key (plain or dictionary-encoded): group_keys.hpp's Grouper for
 // the commonest many-group key shape, kept apart for its size.
 #include <algorithm>
-#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
