@@ -117,6 +117,7 @@ bool FusedSums::fits(const Accumulator& acc, const ColumnData* d) noexcept {
 void FusedSums::add_member(std::size_t acc, const ColumnData* d, bool sums) {
   Member m{acc, d, d->dtype == DType::float64, -1, -1};
   if (sums) m.sum = static_cast<int>(stride_++);
+  lines_.set_record(stride_);
   if (m.is_float) m.missing = floats_++;
   members_.push_back(m);
 }
@@ -128,7 +129,7 @@ void FusedSums::rebind(const std::vector<const ColumnData*>& values) {
 namespace {
 
 struct FusedRows {
-  FusedSums::Cell* cells;
+  Cell* cells;
   std::int64_t* missing;
   std::size_t stride;
   std::size_t floats;
@@ -154,7 +155,7 @@ void fused_loop(const FusedRows& r, const std::int32_t* group, std::int64_t n,
     }
     const std::int32_t g = group[k];
     if (g < 0) continue;
-    FusedSums::Cell* const rec = r.cells + static_cast<std::size_t>(g) * r.stride;
+    Cell* const rec = r.cells + static_cast<std::size_t>(g) * r.stride;
     if (r.count_rows) ++rec[0].i;
     for (int j = 0; j < ni; ++j)
       rec[ints[j].cell].i = wrapping_add(rec[ints[j].cell].i, ints[j].v[k]);
@@ -204,19 +205,15 @@ void run_fused(const FusedRows& r, const std::int32_t* group, std::int64_t n,
 
 }  // namespace
 
-FusedSums::FusedSums() : cells_(take_spare<Cell>(0, Cell{0})) {}
-FusedSums::~FusedSums() {
-  cells_.clear();
-  give_spare(std::move(cells_));
-}
+FusedSums::FusedSums() { lines_.set_record(stride_); }
 
 void FusedSums::add_block(std::int64_t begin, std::int64_t n, const std::int32_t* group,
                           std::size_t groups) {
-  if (cells_.size() < groups * record_cells()) cells_.resize(groups * record_cells(), Cell{0});
+  lines_.ensure(groups);
   if (missing_.size() < groups * floats_) missing_.resize(groups * floats_, 0);
-  Cell* const c = cells_.data();
+  Cell* const c = lines_.records();
   std::int64_t* const missing = missing_.data();
-  const std::size_t stride = record_cells();
+  const std::size_t stride = lines_.stride();
   const auto b = static_cast<std::size_t>(begin);
   // One pass: each row's record is fetched once for all the columns.
   IntSum ints[8];
@@ -260,17 +257,17 @@ void FusedSums::add_block(std::int64_t begin, std::int64_t n, const std::int32_t
 
 void FusedSums::finish(std::vector<Accumulator>& accs, std::size_t groups,
                        std::vector<std::int64_t>& rows) {
-  if (cells_.size() < groups * record_cells()) cells_.resize(groups * record_cells(), Cell{0});
+  lines_.ensure(groups);
   if (missing_.size() < groups * floats_) missing_.resize(groups * floats_, 0);
   rows.resize(groups);
-  for (std::size_t g = 0; g < groups; ++g) rows[g] = cells_[g * record_cells()].i;
+  for (std::size_t g = 0; g < groups; ++g) rows[g] = lines_.record(g)[0].i;
   for (const Member& m : members_) {
     Accumulator& acc = accs[m.acc];
     acc.resize(groups);
     acc.saw_float = acc.saw_float || m.is_float;
     if (m.sum >= 0) acc.ensure_sums(m.is_float);
     for (std::size_t g = 0; g < groups; ++g) {
-      const Cell* record = &cells_[g * record_cells()];
+      const Cell* record = lines_.record(g);
       acc.count[g] =
           record[0].i -
           (m.missing < 0 ? 0 : missing_[g * floats_ + static_cast<std::size_t>(m.missing)]);

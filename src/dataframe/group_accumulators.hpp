@@ -11,9 +11,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include "group_lines.hpp"
 #include "loom/dataframe/column.hpp"
 #include "loom/dataframe/detail/column_builder.hpp"
-#include "spare.hpp"
 
 namespace loom::dataframe::detail {
 
@@ -76,13 +76,12 @@ struct Accumulator {
 };
 
 /// Sums, means and counts of numbers without a validity bitmap, fused: each group has one
-/// record of cells (its rows, then each column's sum and, for floats, its NaN count), so that
-/// a block of rows touches one cache line per group for all of these columns together. Also
-/// counts every group's rows for the other accumulators.
+/// record of cells (its rows, then each column's sum), so that a block of rows touches one
+/// cache line per group for all of these columns together. Also counts every group's rows for
+/// the other accumulators. The records are lines() that a grouper may share (group_lines.hpp).
 class FusedSums {
  public:
-  FusedSums();  // with this thread's spare records (spare.hpp)
-  ~FusedSums();
+  FusedSums();
   FusedSums(const FusedSums&) = delete;
   FusedSums& operator=(const FusedSums&) = delete;
 
@@ -99,10 +98,9 @@ class FusedSums {
   /// each group into `rows`.
   void finish(std::vector<Accumulator>& accs, std::size_t groups, std::vector<std::int64_t>& rows);
 
-  union Cell {
-    std::int64_t i;
-    double f;
-  };
+  /// The records, whose layout is final once every member is added.
+  [[nodiscard]] GroupLines& lines() noexcept { return lines_; }
+
   struct IntSum {  // an int column's values (a block, widened) and its sum's cell
     const std::int64_t* v;
     int cell;
@@ -123,12 +121,7 @@ class FusedSums {
   };
   std::vector<Member> members_;
   std::size_t stride_ = 1;  // cells used per group; cell 0 counts rows
-  // Cells per record: a record of 3, 5, 6 or 7 cells is padded to 4 or 8, so that none straddles
-  // two cache lines (a second miss the prefetch of its first line does not cover).
-  [[nodiscard]] std::size_t record_cells() const noexcept {
-    return stride_ == 3 ? 4 : stride_ > 4 && stride_ < 8 ? 8 : stride_;
-  }
-  SpareVector<Cell> cells_;
+  GroupLines lines_;
   // NaN counts per group and float column, apart: touched only when a NaN comes.
   std::size_t floats_ = 0;
   std::vector<std::int64_t> missing_;

@@ -397,7 +397,7 @@ class EncodedGrouper final : public Grouper {
 }  // namespace
 
 std::unique_ptr<Grouper> make_grouper(const std::vector<const ColumnData*>& columns,
-                                      GroupKeys& keys) {
+                                      GroupKeys& keys, GroupLines* lines) {
   keys.native = columns.size() == 1 &&
                 (columns[0]->dtype == DType::int64 || columns[0]->dtype == DType::datetime);
   switch (preferred(columns)) {
@@ -407,7 +407,7 @@ std::unique_ptr<Grouper> make_grouper(const std::vector<const ColumnData*>& colu
       return std::make_unique<CellGrouper>(columns, keys,
                                            static_cast<std::int64_t>(cells(columns)));
     case Kind::kString:
-      return make_string_grouper(*columns[0], keys);
+      return make_string_grouper(*columns[0], keys, lines);
     case Kind::kEncoded:
       break;
   }

@@ -71,13 +71,17 @@ class Grouper {
   virtual bool bind(const std::vector<const ColumnData*>& columns) = 0;
 };
 
+class GroupLines;
+
 /// The grouper for these key columns (one partition's), adding groups to `keys` (whose
-/// `native` it sets).
+/// `native` it sets). A grouper that keeps something per group may put it in front of the
+/// records of `lines` (the fused sums', group_lines.hpp) when it fits there.
 [[nodiscard]] std::unique_ptr<Grouper> make_grouper(const std::vector<const ColumnData*>& columns,
-                                                    GroupKeys& keys);
+                                                    GroupKeys& keys, GroupLines* lines);
 
 /// The grouper of one string key, plain or dictionary-encoded (string_grouper.cpp).
-[[nodiscard]] std::unique_ptr<Grouper> make_string_grouper(const ColumnData& d, GroupKeys& keys);
+[[nodiscard]] std::unique_ptr<Grouper> make_string_grouper(const ColumnData& d, GroupKeys& keys,
+                                                           GroupLines* lines);
 
 /// Groups of int64 values (native keys): a table indexed by value while the values stay
 /// within `limit` of each other (widened as they come: no pass over them first), an

@@ -56,7 +56,6 @@ class PartialMaker {
       : keys_(keys), aggs_(aggs) {
     columns(t);
     for (const auto& a : aggs) part_.accs.emplace_back(agg_fn(a.fn));
-    grouper_ = make_grouper(key_cols_, part_.keys);
     shape_ = shape();
     for (std::size_t s = 0; s < aggs.size(); ++s) {
       if (FusedSums::fits(part_.accs[s], values_[s])) {
@@ -65,6 +64,7 @@ class PartialMaker {
         unfused_.push_back(s);
       }
     }
+    grouper_ = make_grouper(key_cols_, part_.keys, &fused_.lines());  // (records laid out now)
   }
 
   /// Goes on with partition t; false when its columns need other loops (then only finish()
@@ -129,8 +129,8 @@ class PartialMaker {
   Partial part_;
   std::vector<const ColumnData*> key_cols_;
   std::vector<const ColumnData*> values_;  // per aggregation (size: none)
-  std::unique_ptr<Grouper> grouper_;
   FusedSums fused_;
+  std::unique_ptr<Grouper> grouper_;  // (may use fused_'s lines: destroyed first)
   std::vector<int> shape_;
   std::vector<std::size_t> unfused_;
   std::vector<std::int32_t> group_;

@@ -257,9 +257,29 @@ TEST_F(GroupByKeys, MixedAndFloatKeys) {
 
 namespace {
 
+// Every mix of value columns by every key column.
+std::vector<std::pair<std::vector<std::string>, std::string>> mixes_by_key(
+    const std::vector<std::vector<std::string>>& mixes) {
+  std::vector<std::pair<std::vector<std::string>, std::string>> out;
+  for (const char* by : {"k", "s", "l"}) {
+    for (const auto& mix : mixes) out.emplace_back(mix, by);
+  }
+  return out;
+}
+
+// Group g's string key: zero-padded, so that the keys sort as the numbers do; short (the
+// grouper keeps all of it in its header) or longer than 16 bytes (compared in full).
+std::string string_key(std::int64_t g, bool long_key) {
+  std::string digits = std::to_string(g);
+  digits.insert(0, 6 - digits.size(), '0');
+  return (long_key ? "a-key-longer-than-16-bytes-" : "key") + digits;
+}
+
 // Sums, means and counts of columns without missing entries run fused, in loops specialized by
 // how many int and float columns there are; NaN values in float columns count as missing.
-// Every combination against a reference, with few groups and with many (records beyond L2).
+// Every combination against a reference, with few groups and with many (records beyond L2),
+// by an int key and by string keys (whose grouper shares the records' cache lines when they
+// are small enough, and keeps lines of its own when not).
 TEST(GroupByFused, EveryColumnMixMatchesAReference) {
   for (const std::int64_t groups : {7, 20000}) {
     const std::int64_t rows = 100000;
@@ -269,11 +289,15 @@ TEST(GroupByFused, EveryColumnMixMatchesAReference) {
     std::vector<std::vector<double>> all_f(2);
     for (std::int64_t p = 0; p < 4; ++p) {
       std::vector<std::optional<std::int64_t>> k;
+      std::vector<std::optional<std::string>> short_keys;
+      std::vector<std::optional<std::string>> long_keys;
       std::vector<std::vector<std::optional<std::int64_t>>> ic(4);
       std::vector<std::vector<std::optional<double>>> fc(2);
       for (std::int64_t r = p * rows / 4; r < (p + 1) * rows / 4; ++r) {
         const std::int64_t key = (r * 7919) % groups;
         k.emplace_back(key);
+        short_keys.emplace_back(string_key(key, false));
+        long_keys.emplace_back(string_key(key, true));
         all_k.push_back(key);
         const std::int64_t iv[4] = {r % 5, (r * 31) % 300 - 150, r * 1000003 % 70000,
                                     (r % 3) * 4000000000LL};
@@ -288,11 +312,13 @@ TEST(GroupByFused, EveryColumnMixMatchesAReference) {
           all_f[static_cast<std::size_t>(j)].push_back(fv[j]);
         }
       }
-      std::vector<dd::Column> cols{dd::Column::from_ints(k)};
+      std::vector<dd::Column> cols{dd::Column::from_ints(k), dd::Column::from_strings(short_keys),
+                                   dd::Column::from_strings(long_keys)};
       for (const auto& c : ic) cols.push_back(dd::Column::from_ints(c));
       for (const auto& c : fc) cols.push_back(dd::Column::from_doubles(c));
-      parts.emplace_back(std::vector<std::string>{"k", "i0", "i1", "i2", "i3", "f0", "f1"},
-                         std::move(cols));
+      parts.emplace_back(
+          std::vector<std::string>{"k", "s", "l", "i0", "i1", "i2", "i3", "f0", "f1"},
+          std::move(cols));
     }
     const auto df = dd::DataFrame::from_tables(parts);
     const std::vector<std::vector<std::string>> mixes = {{"i0"},
@@ -306,11 +332,11 @@ TEST(GroupByFused, EveryColumnMixMatchesAReference) {
                                                          {"i3", "f0", "f1"},
                                                          {"i2", "i3", "f0", "f1"},
                                                          {"i0", "i1", "i2", "i3", "f0", "f1"}};
-    for (const auto& mix : mixes) {
+    for (const auto& [mix, by] : mixes_by_key(mixes)) {
       std::vector<std::pair<std::string, std::vector<std::string>>> spec;
       for (const auto& c : mix)
         spec.emplace_back(c, std::vector<std::string>{"sum", "mean", "count"});
-      const auto t = df.groupby("k").agg(spec).compute();
+      const auto t = df.groupby(by).agg(spec).compute();
       ASSERT_EQ(t.num_rows(), groups);
       for (const auto& c : mix) {
         std::vector<double> sum(static_cast<std::size_t>(groups), 0.0);
@@ -330,7 +356,11 @@ TEST(GroupByFused, EveryColumnMixMatchesAReference) {
         }
         for (std::int64_t g = 0; g < groups; ++g) {
           const auto u = static_cast<std::size_t>(g);
-          ASSERT_EQ(t.value<std::int64_t>(g, "k"), g);
+          if (by == "k") {
+            ASSERT_EQ(t.value<std::int64_t>(g, "k"), g);
+          } else {
+            ASSERT_EQ(t.value<std::string_view>(g, by), string_key(g, by == "l"));
+          }
           ASSERT_EQ(t.value<std::int64_t>(g, c + "_count"), count[u]) << c << " group " << g;
           if (is_float) {
             ASSERT_NEAR(*t.value<double>(g, c + "_sum"), sum[u], 1e-6) << c << " group " << g;
