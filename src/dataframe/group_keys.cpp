@@ -10,6 +10,7 @@
 #include "loom/core/detail/parallel_blocks.hpp"
 #include "loom/core/executor.hpp"
 #include "open_table.hpp"
+#include "spare.hpp"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -473,6 +474,50 @@ void KeyIndex::adopt(GroupKeys&& part) {
   }
 }
 
+namespace {
+
+// A key's first 16 bytes as two big-endian words, and its group.
+struct PrefixEntry {
+  std::uint64_t hi;
+  std::uint64_t lo;
+  std::int32_t group;
+};
+
+// Sorts entries[0..n) by (hi, lo), stably, ping-ponging with spare[0..n): least significant
+// byte first, one pass per byte that is not the same in every entry (keys that share a prefix,
+// or are short, take few passes: the 1e5 keys "id0000000001".. take six of 16). Returns where
+// the sorted entries are.
+PrefixEntry* radix_sort(PrefixEntry* entries, PrefixEntry* spare, std::size_t n) {
+  if (n < 2) return entries;
+  std::uint64_t hi_varies = 0;
+  std::uint64_t lo_varies = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    hi_varies |= entries[k].hi ^ entries[0].hi;
+    lo_varies |= entries[k].lo ^ entries[0].lo;
+  }
+  for (int pass = 0; pass < 16; ++pass) {
+    const bool in_lo = pass < 8;
+    const int shift = 8 * (pass % 8);
+    if ((((in_lo ? lo_varies : hi_varies) >> shift) & 0xff) == 0) continue;
+    auto byte = [&](const PrefixEntry& e) {
+      return static_cast<std::size_t>(((in_lo ? e.lo : e.hi) >> shift) & 0xff);
+    };
+    std::size_t start[256] = {};
+    for (std::size_t k = 0; k < n; ++k) ++start[byte(entries[k])];
+    std::size_t sum = 0;
+    for (std::size_t& c : start) {
+      const std::size_t count = c;
+      c = sum;
+      sum += count;
+    }
+    for (std::size_t k = 0; k < n; ++k) spare[start[byte(entries[k])]++] = entries[k];
+    std::swap(entries, spare);
+  }
+  return entries;
+}
+
+}  // namespace
+
 std::vector<std::int32_t> KeyIndex::sorted() const {
   std::vector<std::int32_t> order(keys_.size());
   for (std::size_t g = 0; g < order.size(); ++g) order[g] = static_cast<std::int32_t>(g);
@@ -482,17 +527,13 @@ std::vector<std::int32_t> KeyIndex::sorted() const {
       return keys_.ints[static_cast<std::size_t>(a)] < keys_.ints[static_cast<std::size_t>(b)];
     });
   } else {
-    // Sorted by the first 16 bytes as two big-endian words (zero-padded), the whole keys only
-    // where those tie: one cache line per comparison, no call.
-    struct Entry {
-      std::uint64_t hi;
-      std::uint64_t lo;
-      std::int32_t group;
-    };
-    std::vector<Entry> byKey;
-    byKey.reserve(order.size());
-    for (const std::int32_t g : order) {
-      const std::string_view k = keys_.key(static_cast<std::size_t>(g));
+    // Sorted by the first 16 bytes as two big-endian words (zero-padded), then the whole keys
+    // where those tie. The entries and the radix sort's other half are in memory this thread
+    // used before (sorting 1e5 keys took less time than faulting in fresh pages for them).
+    const std::size_t n = order.size();
+    SpareVector<PrefixEntry> buffer = take_spare<PrefixEntry>(2 * n, PrefixEntry{});
+    for (std::size_t g = 0; g < n; ++g) {
+      const std::string_view k = keys_.key(g);
       unsigned char prefix[16] = {};
       std::memcpy(prefix, k.data(), std::min<std::size_t>(k.size(), 16));
       std::uint64_t hi = 0;
@@ -501,27 +542,21 @@ std::vector<std::int32_t> KeyIndex::sorted() const {
         hi = (hi << 8) | prefix[b];
         lo = (lo << 8) | prefix[8 + b];
       }
-      byKey.push_back({hi, lo, g});
+      buffer[g] = {hi, lo, static_cast<std::int32_t>(g)};
     }
-    auto less = [&](const Entry& a, const Entry& b) {
-      if (a.hi != b.hi) return a.hi < b.hi;
-      if (a.lo != b.lo) return a.lo < b.lo;
+    PrefixEntry* const by_key = radix_sort(buffer.data(), buffer.data() + n, n);
+    auto whole_key = [&](const PrefixEntry& a, const PrefixEntry& b) {
       return keys_.key(static_cast<std::size_t>(a.group)) <
              keys_.key(static_cast<std::size_t>(b.group));
     };
-    // Many keys: sorted in parts on every thread, then the parts merged.
-    const std::int64_t parts =
-        byKey.size() < 50000 ? 1 : std::max(1, loom::detail::default_num_threads());
-    auto bound = [&](std::int64_t p) {
-      return byKey.begin() +
-             static_cast<std::ptrdiff_t>(byKey.size() * static_cast<std::size_t>(p) /
-                                         static_cast<std::size_t>(parts));
-    };
-    loom::detail::parallel_blocks(parts,
-                                  [&](std::int64_t p) { std::sort(bound(p), bound(p + 1), less); });
-    for (std::int64_t p = 1; p < parts; ++p)
-      std::inplace_merge(byKey.begin(), bound(p), bound(p + 1), less);
-    for (std::size_t k = 0; k < order.size(); ++k) order[k] = byKey[k].group;
+    for (std::size_t from = 0; from < n;) {
+      std::size_t to = from + 1;
+      while (to < n && by_key[to].hi == by_key[from].hi && by_key[to].lo == by_key[from].lo) ++to;
+      if (to - from > 1) std::sort(by_key + from, by_key + to, whole_key);
+      from = to;
+    }
+    for (std::size_t k = 0; k < n; ++k) order[k] = by_key[k].group;
+    give_spare(std::move(buffer));
   }
   return order;
 }
