@@ -12,6 +12,7 @@
 
 #include "loom/dataframe/column.hpp"
 #include "loom/dataframe/detail/column_builder.hpp"
+#include "spare.hpp"
 
 namespace loom::dataframe::detail {
 
@@ -140,7 +141,7 @@ class KeyIndex {
   void grow();
 
   GroupKeys keys_;
-  std::vector<Slot> slots_;         // encoded keys
+  SpareVector<Slot> slots_;         // encoded keys (this thread's spare: spare.hpp)
   std::unique_ptr<IntIndex> ints_;  // native keys
 };
 
