@@ -338,8 +338,9 @@ void Accumulator::add(std::size_t g, const ColumnData& d, std::int64_t i) {
       }
       break;
     case AggFn::kNunique: {
+      // By value: 3 in an int partition and 3.0 in a widened one are one value.
       std::string key;
-      encode_value(key, d, i);
+      encode_by_value(key, d, i);
       uniq[g].insert(std::move(key));
       break;
     }

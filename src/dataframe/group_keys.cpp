@@ -38,6 +38,28 @@ std::uint64_t int_hash(std::int64_t v) noexcept {
 
 }  // namespace
 
+void encode_by_value(std::string& out, const ColumnData& d, std::int64_t i) {
+  if (d.dtype != DType::int64 && d.dtype != DType::float64) {
+    encode_value(out, d, i);
+    return;
+  }
+  const auto u = static_cast<std::size_t>(i);
+  std::int64_t as_int = 0;
+  if (d.dtype == DType::int64) {
+    as_int = d.ints[u];
+  } else {
+    const double x = d.floats[u];
+    if (!(x == std::trunc(x) && x >= -9.2e18 && x <= 9.2e18)) {  // not an int64's value
+      out.push_back('f');
+      out.append(reinterpret_cast<const char*>(&x), sizeof x);
+      return;
+    }
+    as_int = static_cast<std::int64_t>(x);
+  }
+  out.push_back('i');
+  out.append(reinterpret_cast<const char*>(&as_int), sizeof as_int);
+}
+
 void encode_string(std::string& out, std::string_view s) {
   if (s.find('\0') == std::string_view::npos) {
     out.append(s);

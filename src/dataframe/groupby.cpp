@@ -188,24 +188,48 @@ Schema aggregate_schema(const Schema& input, const std::vector<std::string>& key
   return out;
 }
 
-Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
-                const std::vector<AggSpec>& aggs, const Schema& result_schema) {
+namespace {
+
+// An int64 key column found holding floats in a partition (widened while read): the group-by
+// starts again with the key float64 everywhere.
+struct WidenedKey {
+  std::size_t key;
+};
+
+// Table t with key column k as float64.
+Table with_float_key(const Table& t, const std::string& key) {
+  std::vector<Column> cols;
+  for (const auto& name : t.column_names()) {
+    cols.push_back(name == key ? cast(t.column(name), DType::float64) : t.column(name));
+  }
+  return Table(t.column_names(), std::move(cols));
+}
+
+Table aggregate_once(const PlanNode& input, const std::vector<std::string>& keys,
+                     const std::vector<AggSpec>& aggs, const Schema& result_schema) {
   std::vector<std::string> needed = keys;
   for (const auto& a : aggs) {
     if (!a.column.empty() && std::find(needed.begin(), needed.end(), a.column) == needed.end()) {
       needed.push_back(a.column);
     }
   }
-  // A key column read as int64 from the sample that met floats later would encode its keys two
-  // ways: an error that says what to do rather than split groups.
+  // Int and float keys encode differently: a key column is float64 in every partition or in
+  // none. Int partitions of a float64 key are converted; a float partition of an int64 key
+  // (widened while read) starts the group-by again with the key float64.
   auto checked_keys = [&](Table t) {
     for (std::size_t k = 0; k < keys.size(); ++k) {
       const DType have = t.column(keys[k]).dtype();
-      if (have != result_schema[k].dtype) {
-        throw SchemaError(fmt::format(
-            "groupby: key column '{}' was read as {} from a sample but holds {} values further "
-            "on; give it that dtype when reading",
-            keys[k], dtype_name(result_schema[k].dtype), dtype_name(have)));
+      const DType want = result_schema[k].dtype;
+      if (have == want) continue;
+      if (have == DType::int64 && want == DType::float64) {
+        t = with_float_key(t, keys[k]);
+      } else if (have == DType::float64 && want == DType::int64) {
+        throw WidenedKey{k};
+      } else {
+        throw SchemaError(
+            fmt::format("groupby: key column '{}' is {} in one partition and {} in "
+                        "another",
+                        keys[k], dtype_name(want), dtype_name(have)));
       }
     }
     return t;
@@ -329,6 +353,22 @@ Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
   std::vector<std::string> names = keys;
   for (const auto& a : aggs) names.push_back(a.output);
   return Table(std::move(names), std::move(cols));
+}
+
+}  // namespace
+
+Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
+                const std::vector<AggSpec>& aggs, const Schema& result_schema) {
+  // An int key column widened to floats in some partition is float64 everywhere (its earlier
+  // partitions read again), as the sample could not tell: at most one new start per key.
+  Schema schema = result_schema;
+  for (;;) {
+    try {
+      return aggregate_once(input, keys, aggs, schema);
+    } catch (const WidenedKey& w) {
+      schema[w.key].dtype = DType::float64;
+    }
+  }
 }
 
 }  // namespace loom::dataframe::detail

@@ -30,7 +30,8 @@ std::vector<const ColumnData*> key_columns(const Table& t, const std::vector<std
 }
 
 // The join key of row i: as pandas' merge, missing values match each other (unlike SQL), so a
-// missing value is a key of its own (a 0 byte; a value is a 1 byte and its encoding).
+// missing value is a key of its own (a 0 byte; a value is a 1 byte and its encoding). Numbers
+// by value: a key column widened to floats in some partitions still matches 3 with 3.0.
 const std::string& join_key(const std::vector<const ColumnData*>& keys, std::int64_t i,
                             std::string& out) {
   out.clear();
@@ -39,7 +40,7 @@ const std::string& join_key(const std::vector<const ColumnData*>& keys, std::int
       out.push_back('\0');
     } else {
       out.push_back('\1');
-      encode_value(out, *d, i);
+      encode_by_value(out, *d, i);
     }
   }
   return out;
@@ -60,7 +61,8 @@ void MergeNode::check_keys(const Table& left, const Table& right) const {
   for (const auto& k : on_) {
     const DType a = left.column(k).dtype();
     const DType b = right.column(k).dtype();
-    if (a != b) {  // a column widened while read
+    const auto number = [](DType t) { return t == DType::int64 || t == DType::float64; };
+    if (a != b && !(number(a) && number(b))) {  // (an int column widened while read matches)
       throw SchemaError(fmt::format("merge: key '{}' holds {} on the left and {} on the right", k,
                                     dtype_name(a), dtype_name(b)));
     }
@@ -125,7 +127,9 @@ Table MergeNode::output(const Table& left, const Table& right, const Pairs& pair
     } else {
       const ColumnData* l = left.num_columns() == 0 ? nullptr : &left.column(f.name).data();
       const ColumnData& r = right.column(f.name).data();
-      ColumnBuilder b(r.dtype);  // both sides' keys have it (check_keys)
+      // Both sides' dtype (check_keys), or float64 where one side's key widened.
+      const DType type = l != nullptr && l->dtype == DType::float64 ? l->dtype : r.dtype;
+      ColumnBuilder b(type);
       b.reserve(n);
       for (std::int64_t k = 0; k < n; ++k) {
         const auto u = static_cast<std::size_t>(k);

@@ -654,6 +654,13 @@ TEST(GroupByRanges, IntAndFloatPartitionsOfAValueColumn) {
     EXPECT_EQ(t.value<double>(0, "v_last"), 7.25) << threads;
     EXPECT_EQ(df.groupby("k")["v"].sum().compute().value<double>(0, "v"), 364.25) << threads;
   }
+  // nunique counts values, whichever dtype a partition holds them in: 100 and 100.0 are one,
+  // -0.0 and 0 are one, 0.5 is not 0 (pandas sees one float64 column).
+  const auto mixed = dd::DataFrame::from_tables(
+      {part({100, 0, 7}, {}), part({}, {100.0, -0.0, 0.5, 7.0, 1e300}), part({-3}, {})});
+  EXPECT_EQ(
+      mixed.groupby("k").agg({{"v", {"nunique"}}}).compute().value<std::int64_t>(0, "v_nunique"),
+      6);  // 100, 0, 7, 0.5, 1e300, -3
 }
 
 }  // namespace
