@@ -201,13 +201,52 @@ DataFrame read_csv(const std::string& path_or_glob, const ReadCsvOptions& option
   return DataFrame(std::make_shared<detail::CsvScan>(std::move(source)));
 }
 
+namespace {
+
+// Whether a column held as `a` in one place may be held as `b` in another: the same dtype, or
+// int64 and float64 (an int column widened to floats in some partitions).
+bool compatible(DType a, DType b) {
+  const auto number = [](DType t) { return t == DType::int64 || t == DType::float64; };
+  return a == b || (number(a) && number(b));
+}
+
+// The columns an expression built on another frame (`what`) reads must have here the dtypes it
+// was typed with: an int column of that frame is no string column of this one.
+void check_built_here(const Series& s, const detail::Schema& here, const char* what) {
+  std::vector<std::string> refs;
+  detail::referenced_columns(*s.expr(), refs);
+  for (const auto& r : refs) {
+    const DType have = detail::schema_type(here, r);
+    const DType built = detail::schema_type(s.schema(), r);
+    if (!compatible(have, built)) {
+      throw SchemaError(fmt::format("{}: column '{}' is {} here, but {} where {} was built", what,
+                                    r, dtype_name(have), dtype_name(built),
+                                    detail::describe(*s.expr())));
+    }
+  }
+}
+
+}  // namespace
+
 DataFrame DataFrame::from_tables(std::vector<Table> partitions) {
   if (partitions.empty()) throw SchemaError("from_tables: no partitions");
   detail::Schema schema;
   for (const auto& [name, t] : partitions.front().dtypes()) schema.push_back({name, t});
-  for (const auto& t : partitions) {
+  for (std::size_t p = 0; p < partitions.size(); ++p) {
+    const Table& t = partitions[p];
     if (t.column_names() != partitions.front().column_names()) {
-      throw SchemaError("from_tables: the partitions have different columns");
+      throw SchemaError(
+          fmt::format("from_tables: partition {} has other columns than partition 0", p));
+    }
+    for (std::size_t c = 0; c < schema.size(); ++c) {
+      const DType have = t.column(schema[c].name).dtype();
+      if (!compatible(schema[c].dtype, have)) {
+        throw SchemaError(
+            fmt::format("from_tables: column '{}' is {} in partition 0 but {} in "
+                        "partition {}",
+                        schema[c].name, dtype_name(schema[c].dtype), dtype_name(have), p));
+      }
+      if (have == DType::float64) schema[c].dtype = DType::float64;  // ints meeting floats
     }
   }
   return DataFrame(std::make_shared<detail::MemoryScan>(std::move(schema), std::move(partitions)));
@@ -241,9 +280,7 @@ DataFrame DataFrame::operator[](const Series& mask) const {
     throw SchemaError(fmt::format("df[mask]: the mask {} is {}, not bool",
                                   detail::describe(*mask.expr()), dtype_name(mask.dtype())));
   }
-  std::vector<std::string> refs;
-  detail::referenced_columns(*mask.expr(), refs);
-  for (const auto& r : refs) (void)detail::schema_type(plan_->schema(), r);
+  check_built_here(mask, plan_->schema(), "df[mask]");
   return DataFrame(std::make_shared<detail::FilterNode>(plan_, mask.expr()));
 }
 
@@ -254,9 +291,7 @@ DataFrame DataFrame::operator[](const std::vector<std::string>& columns) const {
 }
 
 DataFrame DataFrame::assign(const std::string& name, const Series& value) const {
-  std::vector<std::string> refs;
-  detail::referenced_columns(*value.expr(), refs);
-  for (const auto& r : refs) (void)detail::schema_type(plan_->schema(), r);
+  check_built_here(value, plan_->schema(), "assign");
   detail::Schema s = plan_->schema();
   bool replaced = false;
   for (auto& f : s) {

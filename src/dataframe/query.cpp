@@ -11,6 +11,7 @@
 //   list := "[" literal ("," literal)* "]" | "(" literal ("," literal)* ")" | @var
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <initializer_list>
 #include <map>
 
@@ -93,9 +94,26 @@ class QueryParser {
     skip_space();
     return pos_ < text_.size() && text_[pos_] == c;
   }
+  // Nesting ('(', not, ~, unary -) is bounded: a query nested thousands deep is an error at
+  // its position, not a stack overflow.
+  class Nested {
+   public:
+    explicit Nested(QueryParser& p) : p_(p) {
+      if (++p_.depth_ > kMaxDepth) p_.fail(fmt::format("nested more than {} deep", kMaxDepth));
+    }
+    ~Nested() { --p_.depth_; }
+    Nested(const Nested&) = delete;
+    Nested& operator=(const Nested&) = delete;
+
+   private:
+    QueryParser& p_;
+  };
+  static constexpr int kMaxDepth = 200;
+
   ExprPtr parse_not() {
     const std::size_t at = pos_;
     if (keyword("not") || symbol("~")) {
+      const Nested nested(*this);
       ExprPtr inner = parse_not();
       return checked(at, [&] { return unary_expr(Op::kNot, inner); });
     }
@@ -160,11 +178,18 @@ class QueryParser {
     skip_space();
     const std::size_t at = pos_;
     if (symbol("-")) {
+      const Nested nested(*this);
       ExprPtr inner = parse_unary();
       if (inner->op == Op::kLiteral) {  // a negative number
         Literal v = inner->literal;
-        if (auto* i = std::get_if<std::int64_t>(&v)) *i = -*i;
-        if (auto* d = std::get_if<double>(&v)) *d = -*d;
+        if (auto* i = std::get_if<std::int64_t>(&v)) {
+          if (*i == INT64_MIN) fail_at(at, "-(-9223372036854775808) is out of int64's range");
+          *i = -*i;
+        } else if (auto* d = std::get_if<double>(&v)) {
+          *d = -*d;
+        } else {
+          fail_at(at, "'-' before a literal that is not a number");
+        }
         return checked(at, [&] { return literal_expr(v); });
       }
       return checked(at, [&] { return unary_expr(Op::kNeg, inner); });
@@ -177,6 +202,7 @@ class QueryParser {
     const std::size_t at = pos_;
     const char c = text_[pos_];
     if (c == '(') {
+      const Nested nested(*this);
       ++pos_;
       ExprPtr e = parse_or();
       if (!symbol(")")) fail("expected ')'");
@@ -294,6 +320,7 @@ class QueryParser {
   const std::string& text_;
   const Schema& schema_;
   const std::map<std::string, Literal>& vars_;
+  int depth_ = 0;
   std::size_t pos_ = 0;
 };
 

@@ -96,7 +96,7 @@ class ColumnView {
     return data_ ? static_cast<std::size_t>(data_->size) : 0;
   }
   [[nodiscard]] bool is_valid(std::size_t i) const noexcept {
-    return data_->valid(static_cast<std::int64_t>(i));
+    return data_ && data_->valid(static_cast<std::int64_t>(i));
   }
   [[nodiscard]] std::int64_t null_count() const noexcept { return data_ ? data_->null_count : 0; }
   /// The value of row i (unspecified, but no UB, for a missing one: check is_valid).

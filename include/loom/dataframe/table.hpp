@@ -71,6 +71,12 @@ class Table {
                                   bool ascending = true) const {
     return sort_values(std::vector<std::string>(by), ascending);
   }
+  [[nodiscard]] Table sort_values(const std::string& by, bool ascending = true) const {
+    return sort_values(std::vector<std::string>{by}, ascending);
+  }
+  [[nodiscard]] Table sort_values(const char* by, bool ascending = true) const {
+    return sort_values(std::string(by), ascending);
+  }
   /// Writes CSV (header, no index column, as pandas' to_csv(index=False)).
   void to_csv(const std::filesystem::path& path) const;
   void write_csv(std::ostream& out) const;
