@@ -163,6 +163,14 @@ void ColumnBuilder::set_valid(std::int64_t i, bool valid) {
   d_->validity[word] = valid ? (d_->validity[word] | bit) : (d_->validity[word] & ~bit);
 }
 
+void ColumnBuilder::append_ints(const std::int64_t* v, std::size_t n) {
+  d_->ints.append(v, n);
+  if (!d_->validity.empty()) {
+    for (std::size_t k = 0; k < n; ++k) set_valid(d_->size + static_cast<std::int64_t>(k), true);
+  }
+  d_->size += static_cast<std::int64_t>(n);
+}
+
 void ColumnBuilder::append_null() {
   if (d_->validity.empty()) {  // every earlier row was valid
     d_->validity.assign(static_cast<std::size_t>((d_->size >> 6) + 1), ~std::uint64_t{0});

@@ -499,6 +499,14 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
   // Each builder's dtype at hand (int64 changes to float64 when a column widens).
   std::vector<DType> dtypes;
   for (const auto& b : builders) dtypes.push_back(b.dtype());
+  // Plain ints wait in a small buffer per column and go to the builder a block at a time
+  // (range and width checked once per block); anything else done to that builder first takes
+  // what waits.
+  std::vector<IntStage> staged(read.size());
+  auto flush = [&](std::size_t j) {
+    builders[j].append_ints(staged[j].values.data(), staged[j].n);
+    staged[j].n = 0;
+  };
   std::int64_t rows = 0;
   while (cursor < end) {
     const char* row = cursor;
@@ -520,7 +528,9 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
           std::int64_t x = 0;
           q = scan_int(cursor, end, x);
           if (q != nullptr && (q == end || tok.stops(*q))) {
-            b.append_int(x);
+            IntStage& st = staged[j];
+            st.values[st.n++] = x;
+            if (st.n == st.values.size()) flush(j);
           } else {
             q = nullptr;
           }
@@ -560,6 +570,7 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
           continue;
         }
         bool w = false;
+        flush(j);
         if (failure.empty() && !append_field(b, v, na_, w)) {
           // Reported once the row is split: a row with too many fields is a bad line first.
           const auto line = static_cast<std::size_t>(line_of(row - f.data()));
@@ -580,6 +591,7 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
       if (st == RowTokenizer::Field::kRowEnd) break;
     }
     if (c > ncols) {  // too many fields: a bad line; what it added is taken back
+      for (std::size_t j = 0; j < builders.size(); ++j) flush(j);
       for (auto& b : builders) b.truncate(rows);
       if (options_.on_bad_lines == "skip") continue;
       const auto line = static_cast<std::size_t>(line_of(row - f.data()));
@@ -590,7 +602,10 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
     }
     if (!failure.empty()) throw SchemaError(failure);
     for (; c < ncols; ++c) {  // too few fields: missing values, as pandas
-      if (slot[c] >= 0) builders[static_cast<std::size_t>(slot[c])].append_null();
+      if (slot[c] >= 0) {
+        flush(static_cast<std::size_t>(slot[c]));
+        builders[static_cast<std::size_t>(slot[c])].append_null();
+      }
       missing = missing || slot[c] == kCheck;
     }
     if (checking) row_missing->push_back(missing ? 1 : 0);
@@ -599,6 +614,7 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
   std::vector<std::string> names;
   std::vector<Column> cols;
   for (std::size_t j = 0; j < read.size(); ++j) {
+    flush(j);
     names.push_back(schema_.file_columns[read[j]]);
     cols.push_back(builders[j].finish());
     if (wide[j] && widened != nullptr) widened->push_back(names.back());

@@ -55,6 +55,12 @@ class NaSet {
   bool user_ = false;
 };
 
+/// Plain ints of one column parsed ahead of their builder (CsvSource::parse).
+struct IntStage {
+  std::array<std::int64_t, 256> values;
+  std::size_t n = 0;
+};
+
 /// A read-only memory map of a whole file.
 class MappedFile {
  public:

@@ -30,6 +30,8 @@ class ColumnBuilder {
     d_->ints.push_back(v);
     grow();
   }
+  /// Ints v[0..n), none missing (an int64 or datetime column).
+  void append_ints(const std::int64_t* v, std::size_t n);
   [[gnu::always_inline]] void append_double(double v) {
     d_->floats.push_back(v);
     grow();

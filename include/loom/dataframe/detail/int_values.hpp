@@ -122,6 +122,33 @@ class IntValues {
     }
     ++size_;
   }
+  /// Appends v[0..n): their range checked, the storage widened and grown at most once.
+  void append(const std::int64_t* v, std::size_t n) {
+    if (n == 0) return;
+    std::int64_t lo = v[0];
+    std::int64_t hi = v[0];
+    for (std::size_t k = 1; k < n; ++k) {
+      lo = v[k] < lo ? v[k] : lo;
+      hi = v[k] > hi ? v[k] : hi;
+    }
+    if (lo < min_ || hi > max_) widen(std::max(width_for(lo), width_for(hi)));
+    if (size_ + n > capacity_) reserve(std::max(size_ + n, 2 * capacity_));
+    switch (width_) {
+      case 1:
+        copy_in<std::int8_t>(v, n);
+        break;
+      case 2:
+        copy_in<std::int16_t>(v, n);
+        break;
+      case 4:
+        copy_in<std::int32_t>(v, n);
+        break;
+      default:
+        copy_in<std::int64_t>(v, n);
+        break;
+    }
+    size_ += n;
+  }
   void reserve(std::size_t n) {
     if (n <= capacity_) return;
     auto bigger = std::make_unique_for_overwrite<std::byte[]>(n * width_);
@@ -176,6 +203,11 @@ class IntValues {
   template <class T>
   [[nodiscard]] std::int64_t load(std::size_t i) const noexcept {
     return typed<T>()[i];
+  }
+  template <class T>
+  void copy_in(const std::int64_t* v, std::size_t n) noexcept {
+    T* out = reinterpret_cast<T*>(data_.get()) + size_;
+    for (std::size_t k = 0; k < n; ++k) out[k] = static_cast<T>(v[k]);
   }
   template <class T>
   void store(std::size_t i, std::int64_t v) noexcept {
