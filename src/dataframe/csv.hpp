@@ -55,6 +55,15 @@ class NaSet {
   bool user_ = false;
 };
 
+class ColumnBuilder;
+
+/// Appends one field to a column of dtype `t`; false when its text does not fit the dtype (the
+/// caller reports it). An int64 column meeting a float widens to float64 (`widened`).
+/// (csv_fields.cpp)
+bool append_field(ColumnBuilder& b, std::string_view v, const NaSet& na, bool& widened);
+/// Whether a field of a column of type t holds a missing value (without storing it).
+bool field_missing(DType t, std::string_view v, const NaSet& na);
+
 /// Plain ints of one column parsed ahead of their builder (CsvSource::parse).
 struct IntStage {
   std::array<std::int64_t, 256> values;
