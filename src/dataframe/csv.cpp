@@ -196,6 +196,8 @@ const MappedFile& CsvSource::file(std::size_t k) const { return *maps_[k]; }
 
 std::int64_t CsvSource::parse_count() const noexcept { return parses_->load(); }
 
+std::int64_t CsvSource::widenings() const noexcept { return widened_->count.load(); }
+
 std::int64_t CsvSource::first_line(std::size_t p) const {
   // Every partition's at once, on the first call: one pass over the files, however many bad
   // rows are reported afterwards.
@@ -396,7 +398,14 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
   }
   const std::size_t ncols = schema_.file_columns.size();
   std::vector<ColumnBuilder> builders;
-  for (std::size_t c : read) builders.emplace_back(schema_.file_dtypes[c], schema_.dictionary[c]);
+  {
+    const std::lock_guard<std::mutex> lock(widened_->mutex);
+    widened_->columns.resize(schema_.file_columns.size(), false);
+    for (std::size_t c : read) {
+      const bool wide = widened_->columns[c];  // (found holding floats in another partition)
+      builders.emplace_back(wide ? DType::float64 : schema_.file_dtypes[c], schema_.dictionary[c]);
+    }
+  }
   std::vector<bool> wide(read.size(), false);
   const auto estimate =
       static_cast<std::int64_t>(static_cast<double>(part.end - part.begin) / row_bytes_ * 1.05) +
@@ -552,7 +561,13 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
     flush(j);
     names.push_back(schema_.file_columns[read[j]]);
     cols.push_back(builders[j].finish());
-    if (wide[j] && widened != nullptr) widened->push_back(names.back());
+    if (!wide[j]) continue;
+    if (widened != nullptr) widened->push_back(names.back());
+    const std::lock_guard<std::mutex> lock(widened_->mutex);
+    if (!widened_->columns[read[j]]) {
+      widened_->columns[read[j]] = true;
+      widened_->count.fetch_add(1);
+    }
   }
   return Table(std::move(names), std::move(cols));
 }

@@ -111,6 +111,10 @@ class CsvSource {
   [[nodiscard]] const std::vector<std::string>& files() const noexcept { return paths_; }
   /// How many partitions have been parsed (persist tests: a persisted frame parses no more).
   [[nodiscard]] std::int64_t parse_count() const noexcept;
+  /// How many columns the sample read as int64 have been found holding floats: each is parsed
+  /// as float64 in every partition from then on. A computation that sees this grow while it
+  /// runs parses its partitions again (the earlier ones held the column as int64).
+  [[nodiscard]] std::int64_t widenings() const noexcept;
 
   /// Finds each partition's cut on row boundaries (once; parse calls it): counts the quotes of
   /// every block in parallel. The constructor reads only the header and a sample.
@@ -149,6 +153,12 @@ class CsvSource {
   std::vector<double> field_bytes_;  // per file column: average field length in the sample
   std::shared_ptr<std::atomic<std::int64_t>> parses_ =
       std::make_shared<std::atomic<std::int64_t>>(0);
+  struct Widened {  // file columns found holding floats, shared by copies of the source
+    std::mutex mutex;
+    std::vector<bool> columns;
+    std::atomic<std::int64_t> count{0};
+  };
+  std::shared_ptr<Widened> widened_ = std::make_shared<Widened>();
 };
 
 }  // namespace loom::dataframe::detail

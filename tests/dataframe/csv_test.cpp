@@ -119,6 +119,17 @@ TEST(ReadCsv, IntMeetingFloatWidensEverywhere) {
   const dd::Table by_v = kept.groupby("v").size().compute();
   EXPECT_EQ(by_v.num_rows(), 60001);
   EXPECT_EQ(by_v.value<double>(3, "v"), 2.5);
+  // Every partition holds the widened column as float64, also in a lazy step: as text, row 0
+  // is "0.0" like row 60000's "2.5" (the first computation met the float in its last partition
+  // and read the earlier ones again; later ones parse the column as float64 from the start).
+  const auto fresh = dd::read_csv(path, {.blocksize = "64kB"});
+  const auto texts = fresh.assign("s", fresh["v"].astype(dd::DType::string)).compute();
+  EXPECT_EQ(texts.value<std::string_view>(0, "s"), "0.0");
+  EXPECT_EQ(texts.value<std::string_view>(60000, "s"), "2.5");
+  const std::int64_t after_first = fresh.partitions_read();
+  EXPECT_EQ(after_first, 2 * fresh.npartitions());  // read twice, once
+  (void)fresh.compute();
+  EXPECT_EQ(fresh.partitions_read(), after_first + fresh.npartitions());
   // Not persisted: the group-by meets the float in the last partition and starts again with the
   // key float64 everywhere.
   const dd::Table lazy_by_v = df.groupby("v").size().compute();
