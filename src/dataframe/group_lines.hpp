@@ -35,11 +35,12 @@ class GroupLines {
     if (header_ == 0) stride_ = record_ == 3 ? 4 : record_ > 4 && record_ < 8 ? 8 : record_;
   }
   /// Puts a header of `cells` cells in front of each record when both fit in one cache line
-  /// (before any group is added); false (nothing changed) when they do not.
+  /// (before any group is added, after set_record); false (nothing changed) when they do not.
+  /// Lines of headers alone are as long as the header (two 4-cell headers share a line).
   bool host(std::size_t cells) {
     if (cells + record_ > kLine) return false;
     header_ = cells;
-    stride_ = kLine;
+    stride_ = record_ == 0 && kLine % cells == 0 ? cells : kLine;
     return true;
   }
 
