@@ -41,6 +41,15 @@ Table select(const Table& t, const std::vector<std::string>& names) {
   return Table(names, std::move(cols));
 }
 
+Table with_dtype(const Table& t, const std::string& name, DType type) {
+  if (t.column(name).dtype() == type) return t;
+  std::vector<Column> cols;
+  for (const auto& n : t.column_names()) {
+    cols.push_back(n == name ? cast(t.column(n), type) : t.column(n));
+  }
+  return Table(t.column_names(), std::move(cols));
+}
+
 CsvScan::CsvScan(std::shared_ptr<CsvSource> source)
     : PlanNode([&] {
         Schema s;
@@ -203,13 +212,6 @@ DataFrame read_csv(const std::string& path_or_glob, const ReadCsvOptions& option
 
 namespace {
 
-// Whether a column held as `a` in one place may be held as `b` in another: the same dtype, or
-// int64 and float64 (an int column widened to floats in some partitions).
-bool compatible(DType a, DType b) {
-  const auto number = [](DType t) { return t == DType::int64 || t == DType::float64; };
-  return a == b || (number(a) && number(b));
-}
-
 // The columns an expression built on another frame (`what`) reads must have here the dtypes it
 // was typed with: an int column of that frame is no string column of this one.
 void check_built_here(const Series& s, const detail::Schema& here, const char* what) {
@@ -218,7 +220,7 @@ void check_built_here(const Series& s, const detail::Schema& here, const char* w
   for (const auto& r : refs) {
     const DType have = detail::schema_type(here, r);
     const DType built = detail::schema_type(s.schema(), r);
-    if (!compatible(have, built)) {
+    if (!detail::same_or_widened(have, built)) {
       throw SchemaError(fmt::format("{}: column '{}' is {} here, but {} where {} was built", what,
                                     r, dtype_name(have), dtype_name(built),
                                     detail::describe(*s.expr())));
@@ -240,7 +242,7 @@ DataFrame DataFrame::from_tables(std::vector<Table> partitions) {
     }
     for (std::size_t c = 0; c < schema.size(); ++c) {
       const DType have = t.column(schema[c].name).dtype();
-      if (!compatible(schema[c].dtype, have)) {
+      if (!detail::same_or_widened(schema[c].dtype, have)) {
         throw SchemaError(
             fmt::format("from_tables: column '{}' is {} in partition 0 but {} in "
                         "partition {}",
@@ -455,11 +457,7 @@ DataFrame DataFrame::persist() const {
     });
     if (!widened) continue;
     schema[c].dtype = DType::float64;
-    for (auto& t : parts) {
-      std::vector<Column> cols = t.columns();
-      cols[c] = detail::cast(cols[c], DType::float64);
-      t = Table(t.column_names(), std::move(cols));
-    }
+    for (auto& t : parts) t = detail::with_dtype(t, schema[c].name, DType::float64);
   }
   return DataFrame(std::make_shared<detail::MemoryScan>(std::move(schema), std::move(parts)));
 }

@@ -196,15 +196,6 @@ struct WidenedKey {
   std::size_t key;
 };
 
-// Table t with key column k as float64.
-Table with_float_key(const Table& t, const std::string& key) {
-  std::vector<Column> cols;
-  for (const auto& name : t.column_names()) {
-    cols.push_back(name == key ? cast(t.column(name), DType::float64) : t.column(name));
-  }
-  return Table(t.column_names(), std::move(cols));
-}
-
 Table aggregate_once(const PlanNode& input, const std::vector<std::string>& keys,
                      const std::vector<AggSpec>& aggs, const Schema& result_schema) {
   std::vector<std::string> needed = keys;
@@ -222,7 +213,7 @@ Table aggregate_once(const PlanNode& input, const std::vector<std::string>& keys
       const DType want = result_schema[k].dtype;
       if (have == want) continue;
       if (have == DType::int64 && want == DType::float64) {
-        t = with_float_key(t, keys[k]);
+        t = with_dtype(t, keys[k], DType::float64);
       } else if (have == DType::float64 && want == DType::int64) {
         throw WidenedKey{k};
       } else {

@@ -61,8 +61,7 @@ void MergeNode::check_keys(const Table& left, const Table& right) const {
   for (const auto& k : on_) {
     const DType a = left.column(k).dtype();
     const DType b = right.column(k).dtype();
-    const auto number = [](DType t) { return t == DType::int64 || t == DType::float64; };
-    if (a != b && !(number(a) && number(b))) {  // (an int column widened while read matches)
+    if (!same_or_widened(a, b)) {  // (an int column widened while read matches)
       throw SchemaError(fmt::format("merge: key '{}' holds {} on the left and {} on the right", k,
                                     dtype_name(a), dtype_name(b)));
     }
