@@ -10,8 +10,8 @@
 
 #include "loom/core/error.hpp"
 #include "loom/dataframe/detail/column_builder.hpp"
-#include "short_string.hpp"
-#include "text.hpp"
+#include "dataframe/short_string.hpp"
+#include "dataframe/field_text.hpp"
 
 namespace loom::dataframe {
 

@@ -9,7 +9,7 @@
 
 #include "loom/core/error.hpp"
 #include "loom/dataframe/detail/column_builder.hpp"
-#include "text.hpp"
+#include "dataframe/field_text.hpp"
 
 namespace loom::dataframe::detail {
 

@@ -6,13 +6,13 @@
 
 #include <fmt/format.h>
 
-#include "csv.hpp"
-#include "group_keys.hpp"
+#include "dataframe/csv/csv.hpp"
+#include "dataframe/groupby/group_keys.hpp"
 #include "loom/core/detail/parallel_blocks.hpp"
 #include "loom/core/error.hpp"
 #include "loom/dataframe/dataframe.hpp"
 #include "loom/dataframe/detail/column_builder.hpp"
-#include "plan.hpp"
+#include "dataframe/plan.hpp"
 
 namespace loom::dataframe::detail {
 

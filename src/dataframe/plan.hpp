@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "csv.hpp"
+#include "dataframe/csv/csv.hpp"
 #include "loom/core/detail/temp_folder.hpp"
 #include "loom/dataframe/detail/expr.hpp"
 #include "loom/dataframe/table.hpp"
@@ -258,14 +258,14 @@ Table with_dtype(const Table& t, const std::string& name, DType type);
   const auto number = [](DType t) { return t == DType::int64 || t == DType::float64; };
   return a == b || (number(a) && number(b));
 }
-/// The group-by itself (src/dataframe/groupby.cpp): partials per partition, merged, sorted.
+/// The group-by itself (src/dataframe/groupby/groupby.cpp): partials per partition, merged, sorted.
 Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
                 const std::vector<AggSpec>& aggs, const Schema& result_schema);
 /// The result schema of an aggregation (SchemaError for unknown columns or functions that do
 /// not apply to a column's type).
 Schema aggregate_schema(const Schema& input, const std::vector<std::string>& keys,
                         const std::vector<AggSpec>& aggs);
-/// query()'s parser (src/dataframe/query.cpp).
+/// query()'s parser (src/dataframe/expr/query.cpp).
 ExprPtr parse_query(const std::string& text, const Schema& schema,
                     const std::map<std::string, Literal>& vars);
 

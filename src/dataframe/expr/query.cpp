@@ -18,8 +18,8 @@
 #include <fmt/format.h>
 
 #include "loom/core/error.hpp"
-#include "plan.hpp"
-#include "text.hpp"
+#include "dataframe/plan.hpp"
+#include "dataframe/field_text.hpp"
 
 namespace loom::dataframe::detail {
 

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "spare.hpp"
+#include "dataframe/groupby/thread_scratch.hpp"
 
 namespace loom::dataframe::detail {
 
@@ -18,7 +18,7 @@ union Cell {
 
 class GroupLines {
  public:
-  /// With this thread's spare cells (spare.hpp).
+  /// With this thread's spare cells (thread_scratch.hpp).
   GroupLines() : cells_(take_spare<Cell>(0, Cell{0})) {}
   ~GroupLines() {
     cells_.clear();

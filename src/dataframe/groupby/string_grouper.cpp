@@ -7,11 +7,11 @@
 #include <string_view>
 #include <vector>
 
-#include "group_keys.hpp"
-#include "group_lines.hpp"
+#include "dataframe/groupby/group_keys.hpp"
+#include "dataframe/groupby/group_lines.hpp"
 #include "loom/core/error.hpp"
-#include "short_string.hpp"
-#include "spare.hpp"
+#include "dataframe/short_string.hpp"
+#include "dataframe/groupby/thread_scratch.hpp"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -32,7 +32,7 @@ namespace {
 // whichever way it is stored.
 class StringGrouper final : public Grouper {
  public:
-  // The slots of the previous partition on this thread, at their size (spare.hpp).
+  // The slots of the previous partition on this thread, at their size (thread_scratch.hpp).
   StringGrouper(const ColumnData& d, GroupKeys& keys, GroupLines* shared)
       : keys_(keys),
         lines_(shared != nullptr && shared->host(kHeader) ? *shared : own_lines()),

@@ -12,7 +12,7 @@
 
 #include "loom/dataframe/column.hpp"
 #include "loom/dataframe/detail/column_builder.hpp"
-#include "spare.hpp"
+#include "dataframe/groupby/thread_scratch.hpp"
 
 namespace loom::dataframe::detail {
 
@@ -145,7 +145,7 @@ class KeyIndex {
   void grow();
 
   GroupKeys keys_;
-  SpareVector<Slot> slots_;         // encoded keys (this thread's spare: spare.hpp)
+  SpareVector<Slot> slots_;         // encoded keys (this thread's spare: thread_scratch.hpp)
   std::unique_ptr<IntIndex> ints_;  // native keys
 };
 

@@ -11,7 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "group_lines.hpp"
+#include "dataframe/groupby/group_lines.hpp"
 #include "loom/dataframe/column.hpp"
 #include "loom/dataframe/detail/column_builder.hpp"
 

@@ -1,14 +1,14 @@
 // Group-by keys: the order-preserving encoding and the groupers (one per common key shape, each
 // avoiding work the general one does per row; the string key's in string_grouper.cpp; the index
 // of merged keys in key_index.cpp).
-#include "group_keys.hpp"
+#include "dataframe/groupby/group_keys.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
-#include "open_table.hpp"
-#include "spare.hpp"
+#include "dataframe/groupby/probing_table.hpp"
+#include "dataframe/groupby/thread_scratch.hpp"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>

@@ -1,11 +1,11 @@
 // Group-by accumulators: the per-row and per-group work of every aggregation function.
-#include "group_accumulators.hpp"
+#include "dataframe/groupby/group_accumulators.hpp"
 
 #include <cmath>
 #include <utility>
 
-#include "group_keys.hpp"
-#include "spare.hpp"
+#include "dataframe/groupby/group_keys.hpp"
+#include "dataframe/groupby/thread_scratch.hpp"
 
 namespace loom::dataframe::detail {
 

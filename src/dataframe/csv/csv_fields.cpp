@@ -2,9 +2,9 @@
 // its fast paths leave: missing values, widening, booleans, dates, na_values).
 #include <cmath>
 
-#include "csv.hpp"
+#include "dataframe/csv/csv.hpp"
 #include "loom/dataframe/detail/column_builder.hpp"
-#include "text.hpp"
+#include "dataframe/field_text.hpp"
 
 namespace loom::dataframe::detail {
 

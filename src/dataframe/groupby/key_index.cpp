@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "group_keys.hpp"
-#include "open_table.hpp"
-#include "spare.hpp"
+#include "dataframe/groupby/group_keys.hpp"
+#include "dataframe/groupby/probing_table.hpp"
+#include "dataframe/groupby/thread_scratch.hpp"
 
 namespace loom::dataframe::detail {
 

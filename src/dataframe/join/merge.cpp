@@ -10,14 +10,14 @@
 
 #include <fmt/format.h>
 
-#include "group_keys.hpp"
+#include "dataframe/groupby/group_keys.hpp"
 #include "loom/core/config.hpp"
 #include "loom/core/detail/parallel_blocks.hpp"
 #include "loom/core/error.hpp"
 #include "loom/dataframe/dataframe.hpp"
 #include "loom/dataframe/detail/column_builder.hpp"
 #include "loom/io/dump.hpp"
-#include "plan.hpp"
+#include "dataframe/plan.hpp"
 
 namespace loom::dataframe::detail {
 

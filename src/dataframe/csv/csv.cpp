@@ -1,5 +1,5 @@
 // read_csv's source: files, partitions on row boundaries, schema inference, partition parsing.
-#include "csv.hpp"
+#include "dataframe/csv/csv.hpp"
 
 #include <fcntl.h>
 #include <glob.h>
@@ -16,12 +16,12 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "csv_tokenize.hpp"
+#include "dataframe/csv/csv_tokenize.hpp"
 #include "loom/core/config.hpp"
 #include "loom/core/detail/parallel_blocks.hpp"
 #include "loom/core/error.hpp"
 #include "loom/dataframe/detail/column_builder.hpp"
-#include "text.hpp"
+#include "dataframe/field_text.hpp"
 
 namespace loom::dataframe {
 
