@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "loom/core/detail/call_node.hpp"
+#include "loom/core/detail/delayed_access.hpp"
 #include "loom/core/detail/node.hpp"
 #include "loom/core/graph.hpp"
 
@@ -69,11 +70,6 @@ class Delayed {
   }
   void visualize(const std::filesystem::path& path) const { graph().visualize(path); }
 
-  /// The graph node (nullptr for an empty handle).
-  [[nodiscard]] detail::NodeBase* node() const noexcept { return node_.get(); }
-  /// Wraps a node (used by loom::delayed and the facades).
-  explicit Delayed(detail::NodeRef node) noexcept : node_(std::move(node)) {}
-
   /// A lazy summary; never runs anything: `Delayed<int>('add' #3, tasks=3, pending)`.
   friend std::ostream& operator<<(std::ostream& os, const Delayed& d) {
     if (!d.node_) return os << "Delayed<" << detail::type_name<Scalar>() << ">(empty)";
@@ -81,6 +77,9 @@ class Delayed {
   }
 
  private:
+  friend struct detail::DelayedAccess;
+  explicit Delayed(detail::NodeRef node) noexcept : node_(std::move(node)) {}
+
   detail::NodeBase* node_checked() const {
     if (!node_) detail::throw_empty_delayed();
     return node_.get();
@@ -108,7 +107,7 @@ class DelayedFunction {
     using Call = DelayedCall<F, Args...>;
     using Result = typename Call::Result;
     using Node = CallNode<Result, F, typename Call::Tuple, Call::mask>;
-    return Delayed<Result>(
+    return DelayedAccess::wrap<Result>(
         NodeRef::adopt(new Node(name_, f_, std::forward<Args>(args)...)));  // NOLINT: adopted
   }
 
@@ -127,7 +126,7 @@ ValueOrMonostate<Scalar> value_of(const Delayed<Scalar>& d) {
   if constexpr (std::is_void_v<Scalar>) {
     return {};
   } else {
-    return static_cast<const ValueNode<Scalar>*>(d.node())->value();
+    return static_cast<const ValueNode<Scalar>*>(DelayedAccess::node(d))->value();
   }
 }
 
@@ -150,7 +149,7 @@ auto delayed(F&& f, std::string name = {}) {
 template <class... Scalars>
 requires(sizeof...(Scalars) >= 1) std::tuple<detail::ValueOrMonostate<Scalars>...> compute(
     const Delayed<Scalars>&... values) {
-  detail::NodeBase* roots[] = {detail::node_of(values.node())...};
+  detail::NodeBase* roots[] = {detail::node_of(detail::DelayedAccess::node(values))...};
   detail::compute_nodes(roots);
   return {detail::value_of(values)...};
 }
@@ -160,7 +159,7 @@ template <class Scalar>
 auto compute(const std::vector<Delayed<Scalar>>& values) {
   std::vector<detail::NodeBase*> roots;
   roots.reserve(values.size());
-  for (const auto& v : values) roots.push_back(detail::node_of(v.node()));
+  for (const auto& v : values) roots.push_back(detail::node_of(detail::DelayedAccess::node(v)));
   detail::compute_nodes(roots);
   if constexpr (std::is_void_v<Scalar>) {
     return;

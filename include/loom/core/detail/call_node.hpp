@@ -12,6 +12,7 @@
 #include <utility>
 #include <variant>
 
+#include "loom/core/detail/delayed_access.hpp"
 #include "loom/core/detail/node.hpp"
 #include "loom/core/detail/type_name.hpp"
 
@@ -63,7 +64,7 @@ struct ArgForm<Delayed<U>, Form> {
     if constexpr (Form == 2) {
       return s;
     } else {
-      return static_cast<const ValueNode<U>*>(s.node())->value();
+      return static_cast<const ValueNode<U>*>(DelayedAccess::node(s))->value();
     }
   }
 };
@@ -217,7 +218,7 @@ class CallNode<Result, F, std::tuple<S...>, Mask> final : public ValueNode<Resul
     (
         [&] {
           if constexpr (Traits::dependency[I]) {
-            NodeBase* dep = std::get<I>(args).node();
+            NodeBase* dep = DelayedAccess::node(std::get<I>(args));
             if (dep == nullptr) throw_empty_argument(I);
             deps_[k++] = dep;
           }
