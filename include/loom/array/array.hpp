@@ -77,6 +77,10 @@ using true_divide_t = std::conditional_t<std::is_floating_point_v<C>, C, double>
 template <Element T>
 class Array;
 
+namespace detail {
+struct ArrayAccess;
+}  // namespace detail
+
 /// The axes a reduction runs along: an int or a braced list (negative counts from the end);
 /// empty means every axis.
 struct Axes {
@@ -114,9 +118,6 @@ template <Element E>
 class Array {
  public:
   using value_type = E;
-
-  /// For loom's own code: an array made by `node`.
-  explicit Array(detail::NodePtr<E> node) : node_(std::move(node)) {}
 
   [[nodiscard]] const Shape& shape() const noexcept { return node_->shape(); }
   [[nodiscard]] std::size_t ndim() const noexcept { return node_->shape().size(); }
@@ -178,7 +179,8 @@ class Array {
 
   /// The value of a 0-d (or one-element) array.
   [[nodiscard]] E compute_scalar() const { return compute().item(); }
-  [[nodiscard]] E item() const { return compute().item(); }
+  /// NumPy's spelling of compute_scalar(), for code written against `ndarray.item()`.
+  [[nodiscard]] E item() const { return compute_scalar(); }
 
   // ---- reductions (lazy; defined in loom/array/reduction.hpp) ----
   // x.sum() reduces everything (a 0-d array), x.sum(0) one axis, x.sum({...}) as options say.
@@ -203,9 +205,6 @@ class Array {
   LOOM_ARRAY_REDUCTION(std::int64_t, argmax)
 #undef LOOM_ARRAY_REDUCTION
 
-  /// For loom's own code.
-  [[nodiscard]] const detail::NodePtr<E>& node() const noexcept { return node_; }
-
   /// `loom.array<shape=(10000, 10000), dtype=float64, chunksize=(1000, 1000), tasks=300>`.
   friend std::ostream& operator<<(std::ostream& out, const Array& a) {
     return out << "loom.array<shape=" << a.shape().str() << ", dtype=" << dtype_name<E>()
@@ -213,7 +212,39 @@ class Array {
   }
 
  private:
+  friend struct detail::ArrayAccess;
+  explicit Array(detail::NodePtr<E> node) : node_(std::move(node)) {}
+  [[nodiscard]] const detail::NodePtr<E>& node() const noexcept { return node_; }
+
   detail::NodePtr<E> node_;
 };
+
+namespace detail {
+
+/// The one door between an Array and its graph node, for loom's own code: users can neither
+/// see an array's node nor wrap a node of their own.
+struct ArrayAccess {
+  template <Element E>
+  static Array<E> wrap(NodePtr<E> node) {
+    return Array<E>(std::move(node));
+  }
+  template <Element E>
+  static const NodePtr<E>& node(const Array<E>& a) noexcept {
+    return a.node_;
+  }
+};
+
+/// An array made by `node`.
+template <Element E>
+Array<E> make_array(NodePtr<E> node) {
+  return ArrayAccess::wrap<E>(std::move(node));
+}
+/// The node that makes `a`.
+template <Element E>
+const NodePtr<E>& node_of(const Array<E>& a) noexcept {
+  return ArrayAccess::node(a);
+}
+
+}  // namespace detail
 
 }  // namespace loom::array

@@ -87,7 +87,7 @@ template <class T, class Generate>
 Array<T> generated(const Shape& shape, const Options& options, Generate generate) {
   check_creation_shape(shape);
   Chunks chunks = normalize_chunks(shape, options.chunks, sizeof(T));
-  return Array<T>(std::make_shared<GeneratedNode<T, Generate>>(shape, std::move(chunks), generate));
+  return detail::make_array<T>(std::make_shared<GeneratedNode<T, Generate>>(shape, std::move(chunks), generate));
 }
 
 }  // namespace detail
@@ -97,7 +97,7 @@ template <Element T>
 [[nodiscard]] Array<T> full(const Shape& shape, T value, const Options& options = {}) {
   detail::check_creation_shape(shape);
   Chunks chunks = normalize_chunks(shape, options.chunks, sizeof(T));
-  return Array<T>(std::make_shared<detail::FillNode<T>>(shape, std::move(chunks), value));
+  return detail::make_array<T>(std::make_shared<detail::FillNode<T>>(shape, std::move(chunks), value));
 }
 template <Element T = double>
 [[nodiscard]] Array<T> zeros(const Shape& shape, const Options& options = {}) {
@@ -128,7 +128,7 @@ template <Element T = std::int64_t>
 template <Element T>
 [[nodiscard]] Array<T> from_array(NDArray<T> array, const Options& options = {}) {
   Chunks chunks = normalize_chunks(array.shape(), options.chunks, sizeof(T));
-  return Array<T>(std::make_shared<detail::FromArrayNode<T>>(std::move(array), std::move(chunks)));
+  return detail::make_array<T>(std::make_shared<detail::FromArrayNode<T>>(std::move(array), std::move(chunks)));
 }
 
 /// A chunked view of a `.npy` file, memory-mapped read-only: chunks are read from the file (the
@@ -178,7 +178,7 @@ namespace random {
 }  // namespace random
 template <Element E>
 Array<E> Array<E>::persist() const {
-  return Array<E>(std::make_shared<detail::FromArrayNode<E>>(compute(), chunks()));
+  return detail::make_array<E>(std::make_shared<detail::FromArrayNode<E>>(compute(), chunks()));
 }
 
 /// Writes the array to a `.npy` file chunk by chunk, in parallel, straight into the mapped
@@ -186,7 +186,7 @@ Array<E> Array<E>::persist() const {
 template <Element T>
 void to_npy(const Array<T>& a, const std::filesystem::path& path) {
   NDArray<T> out = open_memmap<T>(path, a.shape());
-  detail::evaluate_into(*a.node(), out.mutable_data());
+  detail::evaluate_into(*detail::node_of(a), out.mutable_data());
 }
 
 template <Element E>

@@ -180,15 +180,15 @@ class WhereNode final : public Node<T> {
 
 template <class R, class T, class Op>
 Array<R> with_scalar(const Array<T>& a, T s, Op op) {
-  return Array<R>(std::make_shared<ScalarNode<R, T, Op, false>>(a.node(), s, op));
+  return detail::make_array<R>(std::make_shared<ScalarNode<R, T, Op, false>>(detail::node_of(a), s, op));
 }
 template <class R, class T, class Op>
 Array<R> scalar_with(T s, const Array<T>& a, Op op) {
-  return Array<R>(std::make_shared<ScalarNode<R, T, Op, true>>(a.node(), s, op));
+  return detail::make_array<R>(std::make_shared<ScalarNode<R, T, Op, true>>(detail::node_of(a), s, op));
 }
 template <class R, class T, class Op>
 Array<R> unary(const Array<T>& a, Op op) {
-  return Array<R>(std::make_shared<UnaryNode<R, T, Op>>(a.node(), op));
+  return detail::make_array<R>(std::make_shared<UnaryNode<R, T, Op>>(detail::node_of(a), op));
 }
 /// `a` as element type C (itself when it already is).
 template <class C, class T>
@@ -204,9 +204,9 @@ template <class R, class C, class A, class B, class Op>
 Array<R> binary(const char* what, const Array<A>& a, const Array<B>& b, Op op) {
   const Shape shape = broadcast_shapes(what, a.shape(), b.shape());
   Chunks chunks = broadcast_chunks(shape, {&a.chunks(), &b.chunks()});
-  NodePtr<C> x = broadcast_node(cast<C>(a).node(), shape, chunks);
-  NodePtr<C> y = broadcast_node(cast<C>(b).node(), shape, chunks);
-  return Array<R>(
+  NodePtr<C> x = broadcast_node(detail::node_of(cast<C>(a)), shape, chunks);
+  NodePtr<C> y = broadcast_node(detail::node_of(cast<C>(b)), shape, chunks);
+  return detail::make_array<R>(
       std::make_shared<BinaryNode<R, C, Op>>(std::move(x), std::move(y), std::move(chunks), op));
 }
 
@@ -344,10 +344,10 @@ template <Element A, Element B>
   const Shape shape = detail::broadcast_shapes(
       "where", condition.shape(), detail::broadcast_shapes("where", a.shape(), b.shape()));
   Chunks chunks = detail::broadcast_chunks(shape, {&a.chunks(), &b.chunks(), &condition.chunks()});
-  return Array<C>(std::make_shared<detail::WhereNode<C>>(
-      detail::broadcast_node(condition.node(), shape, chunks),
-      detail::broadcast_node(detail::cast<C>(a).node(), shape, chunks),
-      detail::broadcast_node(detail::cast<C>(b).node(), shape, chunks), std::move(chunks)));
+  return detail::make_array<C>(std::make_shared<detail::WhereNode<C>>(
+      detail::broadcast_node(detail::node_of(condition), shape, chunks),
+      detail::broadcast_node(detail::node_of(detail::cast<C>(a)), shape, chunks),
+      detail::broadcast_node(detail::node_of(detail::cast<C>(b)), shape, chunks), std::move(chunks)));
 }
 template <Element T, Number S>
 [[nodiscard]] auto where(const Array<bool>& condition, const Array<T>& a, S b) {
@@ -367,7 +367,7 @@ template <Element T>
     detail::throw_shape_mismatch("broadcast_to", a.shape(), shape);
   }
   const Chunks chunks = detail::broadcast_chunks(shape, {&a.chunks()});
-  return Array<T>(detail::broadcast_node(a.node(), shape, chunks));
+  return detail::make_array<T>(detail::broadcast_node(detail::node_of(a), shape, chunks));
 }
 
 }  // namespace loom::array

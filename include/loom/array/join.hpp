@@ -93,8 +93,8 @@ template <Element T>
   detail::JoinGeometry g = detail::concatenate_geometry(chunks, axis);
   if (arrays.size() == 1) return arrays.front();
   std::vector<detail::NodePtr<T>> nodes;
-  for (const auto& a : arrays) nodes.push_back(a.node());
-  return Array<T>(std::make_shared<detail::ConcatNode<T>>(std::move(nodes), g.axis,
+  for (const auto& a : arrays) nodes.push_back(detail::node_of(a));
+  return detail::make_array<T>(std::make_shared<detail::ConcatNode<T>>(std::move(nodes), g.axis,
                                                           std::move(g.shape), std::move(g.chunks)));
 }
 

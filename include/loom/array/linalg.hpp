@@ -100,7 +100,7 @@ requires(!std::is_same_v<T, bool>)
     throw ShapeError(fmt::format("dot: shapes {} and {} do not fit (2-d, inner extents equal)",
                                  a.shape().str(), b.shape().str()));
   }
-  return Array<T>(std::make_shared<detail::DotNode<T>>(a.node(), b.node()));
+  return detail::make_array<T>(std::make_shared<detail::DotNode<T>>(detail::node_of(a), detail::node_of(b)));
 }
 template <Element T>
 requires(!std::is_same_v<T, bool>)

@@ -96,7 +96,7 @@ template <class F, Element T>
   using Out = detail::block_result_t<F, T>;
   using R = typename Out::value_type;
   static_assert(Element<R>, "map_blocks: f must return an NDArray of a chunked-array dtype");
-  return Array<R>(std::make_shared<detail::MapBlocksNode<R, T, F>>(a.node(), std::move(f)));
+  return detail::make_array<R>(std::make_shared<detail::MapBlocksNode<R, T, F>>(detail::node_of(a), std::move(f)));
 }
 
 template <Element E>

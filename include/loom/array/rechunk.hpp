@@ -69,7 +69,7 @@ class TransposeNode final : public OneInputNode<T, T> {
 template <Element T>
 [[nodiscard]] Array<T> rechunk(const Array<T>& a, const std::vector<std::int64_t>& chunks) {
   Chunks c = normalize_chunks(a.shape(), chunks, sizeof(T));
-  return Array<T>(std::make_shared<detail::RechunkNode<T>>(a.node(), std::move(c)));
+  return detail::make_array<T>(std::make_shared<detail::RechunkNode<T>>(detail::node_of(a), std::move(c)));
 }
 
 /// The same values cut into explicit chunks: per axis, the list of chunk lengths (Dask's tuple
@@ -79,7 +79,7 @@ template <Element T>
 [[nodiscard]] Array<T> rechunk(const Array<T>& a,
                                const std::vector<std::vector<std::int64_t>>& chunks) {
   Chunks c = detail::explicit_chunks(a.shape(), chunks);
-  return Array<T>(std::make_shared<detail::RechunkNode<T>>(a.node(), std::move(c)));
+  return detail::make_array<T>(std::make_shared<detail::RechunkNode<T>>(detail::node_of(a), std::move(c)));
 }
 
 /// Axes reversed (numpy's .T), or permuted: output axis i is input axis axes[i].
@@ -105,8 +105,8 @@ template <Element T>
   bool identity = true;
   for (std::size_t i = 0; i < ndim; ++i) identity = identity && axes[i] == i;
   if (identity) return a;
-  return Array<T>(std::make_shared<detail::TransposeNode<T>>(
-      a.node(), std::move(axes), Shape(std::move(extents)), Chunks(std::move(per_axis))));
+  return detail::make_array<T>(std::make_shared<detail::TransposeNode<T>>(
+      detail::node_of(a), std::move(axes), Shape(std::move(extents)), Chunks(std::move(per_axis))));
 }
 
 }  // namespace loom::array

@@ -73,8 +73,8 @@ template <Element T>
 [[nodiscard]] Array<T> reshape(const Array<T>& a, const std::vector<std::int64_t>& shape) {
   detail::ReshapeGeometry g = detail::reshape_geometry(a.shape(), a.chunks(), shape, sizeof(T));
   if (g.shape == a.shape()) return a;
-  return Array<T>(
-      std::make_shared<detail::ReshapeNode<T>>(a.node(), std::move(g.shape), std::move(g.chunks)));
+  return detail::make_array<T>(
+      std::make_shared<detail::ReshapeNode<T>>(detail::node_of(a), std::move(g.shape), std::move(g.chunks)));
 }
 
 template <Element E>

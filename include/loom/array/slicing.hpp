@@ -119,7 +119,7 @@ template <Element E>
 Array<E> Array<E>::at(const std::vector<Index>& index) const {
   if (index.empty()) return *this;
   detail::SliceGeometry g = detail::slice_geometry(shape(), chunks(), index, sizeof(E));
-  return Array<E>(std::make_shared<detail::SliceNode<E>>(node(), std::move(g)));
+  return detail::make_array<E>(std::make_shared<detail::SliceNode<E>>(node(), std::move(g)));
 }
 
 }  // namespace loom::array
