@@ -47,4 +47,11 @@ class MaterializedNode : public Node<R> {
   mutable NDArray<R> result_;
 };
 
+// Compiled once, in libloom (src/array/instantiations.cpp), for the five element types.
+extern template class MaterializedNode<float>;
+extern template class MaterializedNode<double>;
+extern template class MaterializedNode<std::int32_t>;
+extern template class MaterializedNode<std::int64_t>;
+extern template class MaterializedNode<bool>;
+
 }  // namespace loom::array::detail
