@@ -24,6 +24,7 @@
 #include <oneapi/tbb/task_group.h>
 
 #include "loom/core/current_task.hpp"
+#include "loom/core/detail/assert.hpp"
 #include "loom/core/detail/node.hpp"
 #include "loom/core/detail/suspend_latch.hpp"
 #include "loom/core/error.hpp"
@@ -224,12 +225,15 @@ bool try_claim(NodeBase* n, ComputeContext* ctx) {
 /// successor of `ctx` that became ready, for the caller to run next; spawns the others.
 NodeBase* notify(NodeBase* n, ComputeContext* ctx, bool failed) {
   Edge* edge = A::waiters(n).exchange(kClosed, std::memory_order_acq_rel);
+  LOOM_ASSERT(edge != kClosed, "a node's waiter list is closed once");
   NodeBase* next = nullptr;
   while (edge != nullptr) {
     Edge* following = edge->next;  // the edge lives in its waiter, which may go once released
     if (NodeBase* s = edge->successor) {
       if (failed) note_failed_dep(s, n);
-      if (A::join(s).fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      const std::int32_t pending = A::join(s).fetch_sub(1, std::memory_order_acq_rel);
+      LOOM_ASSERT(pending >= 1, "a successor is released by each dependency once");
+      if (pending == 1) {
         ComputeContext* owner = A::context(s);
         if (next == nullptr && owner == ctx) {
           next = s;  // runs in this task, which keeps the group waiting meanwhile
@@ -266,6 +270,11 @@ void run_from(NodeBase* first) {
   for (NodeBase* n = first; n != nullptr;) {
     LOOM_TSAN_ACQUIRE(n);
     ComputeContext* ctx = A::context(n);
+    LOOM_ASSERT(A::state(n).load(std::memory_order_relaxed) == NodeState::claimed,
+                "only a claimed node runs");
+    LOOM_ASSERT(ctx != nullptr, "a claimed node has the compute that claimed it");
+    LOOM_ASSERT(A::join(n).load(std::memory_order_relaxed) == 0,
+                "a node runs only once all its dependencies are final");
     NodeState final_state = NodeState::done;
     if (A::dep_failed(n).load(std::memory_order_acquire)) {
       A::error(n) = A::dep_error(n);
