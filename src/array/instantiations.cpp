@@ -34,17 +34,17 @@ template class RechunkNode<bool>;
 template class TransposeNode<bool>;
 }  // namespace detail
 
-#define LOOM_ARRAY_REDUCTIONS_OF(E)                                               \
-  template Array<sum_type<E>> Array<E>::sum(const ReduceOptions&) const;         \
-  template Array<sum_type<E>> Array<E>::prod(const ReduceOptions&) const;        \
-  template Array<mean_type<E>> Array<E>::mean(const ReduceOptions&) const;       \
-  template Array<mean_type<E>> Array<E>::var(const ReduceOptions&) const;        \
-  template Array<mean_type<E>> Array<E>::std(const ReduceOptions&) const;        \
-  template Array<E> Array<E>::min(const ReduceOptions&) const;                   \
-  template Array<E> Array<E>::max(const ReduceOptions&) const;                   \
-  template Array<std::int64_t> Array<E>::argmin(const ReduceOptions&) const;     \
-  template Array<std::int64_t> Array<E>::argmax(const ReduceOptions&) const;     \
-  template Array<bool> Array<E>::any(const ReduceOptions&) const;                \
+#define LOOM_ARRAY_REDUCTIONS_OF(E)                                          \
+  template Array<sum_type<E>> Array<E>::sum(const ReduceOptions&) const;     \
+  template Array<sum_type<E>> Array<E>::prod(const ReduceOptions&) const;    \
+  template Array<mean_type<E>> Array<E>::mean(const ReduceOptions&) const;   \
+  template Array<mean_type<E>> Array<E>::var(const ReduceOptions&) const;    \
+  template Array<mean_type<E>> Array<E>::std(const ReduceOptions&) const;    \
+  template Array<E> Array<E>::min(const ReduceOptions&) const;               \
+  template Array<E> Array<E>::max(const ReduceOptions&) const;               \
+  template Array<std::int64_t> Array<E>::argmin(const ReduceOptions&) const; \
+  template Array<std::int64_t> Array<E>::argmax(const ReduceOptions&) const; \
+  template Array<bool> Array<E>::any(const ReduceOptions&) const;            \
   template Array<bool> Array<E>::all(const ReduceOptions&) const;
 LOOM_ARRAY_REDUCTIONS_OF(float)
 LOOM_ARRAY_REDUCTIONS_OF(double)

@@ -33,13 +33,13 @@ concept Element = std::is_same_v<T, float> || std::is_same_v<T, double> ||
     std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::int64_t> || std::is_same_v<T, bool>;
 
 /// NumPy's name of an element type ("float64").
-template <Element T>
+template <Element Scalar>
 constexpr const char* dtype_name() {
-  if constexpr (std::is_same_v<T, float>) return "float32";
-  if constexpr (std::is_same_v<T, double>) return "float64";
-  if constexpr (std::is_same_v<T, std::int32_t>) return "int32";
-  if constexpr (std::is_same_v<T, std::int64_t>) return "int64";
-  if constexpr (std::is_same_v<T, bool>) return "bool";
+  if constexpr (std::is_same_v<Scalar, float>) return "float32";
+  if constexpr (std::is_same_v<Scalar, double>) return "float64";
+  if constexpr (std::is_same_v<Scalar, std::int32_t>) return "int32";
+  if constexpr (std::is_same_v<Scalar, std::int64_t>) return "int64";
+  if constexpr (std::is_same_v<Scalar, bool>) return "bool";
 }
 
 /// NumPy's result types: sum/prod of integers and bools is int64, of floats the same float;
@@ -74,7 +74,7 @@ using scalar_promote_t = std::conditional_t<
 template <class C>
 using true_divide_t = std::conditional_t<std::is_floating_point_v<C>, C, double>;
 
-template <Element T>
+template <Element Scalar>
 class Array;
 
 namespace detail {
@@ -114,10 +114,10 @@ struct ReduceOptions {
   int split_every = 0;
 };
 
-template <Element E>
+template <Element Scalar>
 class Array {
  public:
-  using value_type = E;
+  using value_type = Scalar;
 
   [[nodiscard]] const Shape& shape() const noexcept { return node_->shape(); }
   [[nodiscard]] std::size_t ndim() const noexcept { return node_->shape().size(); }
@@ -126,13 +126,13 @@ class Array {
   [[nodiscard]] const Chunks& chunks() const noexcept { return node_->chunks(); }
   [[nodiscard]] Shape chunksize() const { return node_->chunks().chunksize(); }
   [[nodiscard]] std::int64_t npartitions() const noexcept { return node_->chunks().npartitions(); }
-  [[nodiscard]] static constexpr const char* dtype() noexcept { return dtype_name<E>(); }
+  [[nodiscard]] static constexpr const char* dtype() noexcept { return dtype_name<Scalar>(); }
   /// Tasks in the graph (as Dask's repr counts them).
   [[nodiscard]] std::int64_t tasks() const { return node_->tasks(); }
 
   /// Evaluates the array: chunks in parallel, element-wise chains fused.
-  [[nodiscard]] NDArray<E> compute() const {
-    auto out = NDArray<E>::uninitialized(shape());
+  [[nodiscard]] NDArray<Scalar> compute() const {
+    auto out = NDArray<Scalar>::uninitialized(shape());
     detail::evaluate_into(*node_, out.mutable_data());
     return out;
   }
@@ -151,8 +151,8 @@ class Array {
   /// The same values in another shape (one extent may be -1: inferred), as numpy.reshape.
   [[nodiscard]] Array reshape(const std::vector<std::int64_t>& shape) const;
   /// The values converted to another element type (numpy's astype).
-  template <Element U>
-  [[nodiscard]] Array<U> astype() const;
+  template <Element To>
+  [[nodiscard]] Array<To> astype() const;
   /// Basic and integer indexing, one index per axis (missing trailing axes are whole):
   /// `x(da::slice(0, 100), da::all)`, `x(5)` (drops the axis), `x(da::slice(none, none, -1))`,
   /// `x(std::vector<std::int64_t>{3, 0, 3})` (takes those positions). Lazy; defined in
@@ -163,7 +163,7 @@ class Array {
     return at(std::vector<Index>{Index(index)...});
   }
   [[nodiscard]] Array at(const std::vector<Index>& index) const;
-  /// f applied to each block (an NDArray<E>), which returns the block's values as an
+  /// f applied to each block (an NDArray<Scalar>), which returns the block's values as an
   /// NDArray<R> of the same shape (dask's map_blocks); defined in loom/array/map_blocks.hpp.
   template <class F>
   [[nodiscard]] auto map_blocks(F f) const;
@@ -178,9 +178,9 @@ class Array {
   void visualize(const std::filesystem::path& path) const { detail::write_dot(*node_, path); }
 
   /// The value of a 0-d (or one-element) array.
-  [[nodiscard]] E compute_scalar() const { return compute().item(); }
+  [[nodiscard]] Scalar compute_scalar() const { return compute().item(); }
   /// NumPy's spelling of compute_scalar(), for code written against `ndarray.item()`.
-  [[nodiscard]] E item() const { return compute_scalar(); }
+  [[nodiscard]] Scalar item() const { return compute_scalar(); }
 
   // ---- reductions (lazy; defined in loom/array/reduction.hpp) ----
   // x.sum() reduces everything (a 0-d array), x.sum(0) one axis, x.sum({...}) as options say.
@@ -190,13 +190,13 @@ class Array {
     return name(ReduceOptions{.axis = static_cast<int>(axis)});         \
   }                                                                     \
   [[nodiscard]] Array<R> name(const ReduceOptions& options) const;
-  LOOM_ARRAY_REDUCTION(sum_type<E>, sum)
-  LOOM_ARRAY_REDUCTION(sum_type<E>, prod)
-  LOOM_ARRAY_REDUCTION(mean_type<E>, mean)
-  LOOM_ARRAY_REDUCTION(mean_type<E>, var)  // population variance (ddof 0); a stable merge
-  LOOM_ARRAY_REDUCTION(mean_type<E>, std)
-  LOOM_ARRAY_REDUCTION(E, min)
-  LOOM_ARRAY_REDUCTION(E, max)
+  LOOM_ARRAY_REDUCTION(sum_type<Scalar>, sum)
+  LOOM_ARRAY_REDUCTION(sum_type<Scalar>, prod)
+  LOOM_ARRAY_REDUCTION(mean_type<Scalar>, mean)
+  LOOM_ARRAY_REDUCTION(mean_type<Scalar>, var)  // population variance (ddof 0); a stable merge
+  LOOM_ARRAY_REDUCTION(mean_type<Scalar>, std)
+  LOOM_ARRAY_REDUCTION(Scalar, min)
+  LOOM_ARRAY_REDUCTION(Scalar, max)
   LOOM_ARRAY_REDUCTION(bool, any)
   LOOM_ARRAY_REDUCTION(bool, all)
   // The position of the first smallest (largest) value: along one axis, or in the flattened
@@ -207,16 +207,16 @@ class Array {
 
   /// `loom.array<shape=(10000, 10000), dtype=float64, chunksize=(1000, 1000), tasks=300>`.
   friend std::ostream& operator<<(std::ostream& out, const Array& a) {
-    return out << "loom.array<shape=" << a.shape().str() << ", dtype=" << dtype_name<E>()
+    return out << "loom.array<shape=" << a.shape().str() << ", dtype=" << dtype_name<Scalar>()
                << ", chunksize=" << a.chunksize().str() << ", tasks=" << a.tasks() << '>';
   }
 
  private:
   friend struct detail::ArrayAccess;
-  explicit Array(detail::NodePtr<E> node) : node_(std::move(node)) {}
-  [[nodiscard]] const detail::NodePtr<E>& node() const noexcept { return node_; }
+  explicit Array(detail::NodePtr<Scalar> node) : node_(std::move(node)) {}
+  [[nodiscard]] const detail::NodePtr<Scalar>& node() const noexcept { return node_; }
 
-  detail::NodePtr<E> node_;
+  detail::NodePtr<Scalar> node_;
 };
 
 namespace detail {
@@ -224,24 +224,24 @@ namespace detail {
 /// The one door between an Array and its graph node, for loom's own code: users can neither
 /// see an array's node nor wrap a node of their own.
 struct ArrayAccess {
-  template <Element E>
-  static Array<E> wrap(NodePtr<E> node) {
-    return Array<E>(std::move(node));
+  template <Element Scalar>
+  static Array<Scalar> wrap(NodePtr<Scalar> node) {
+    return Array<Scalar>(std::move(node));
   }
-  template <Element E>
-  static const NodePtr<E>& node(const Array<E>& a) noexcept {
+  template <Element Scalar>
+  static const NodePtr<Scalar>& node(const Array<Scalar>& a) noexcept {
     return a.node_;
   }
 };
 
 /// An array made by `node`.
-template <Element E>
-Array<E> make_array(NodePtr<E> node) {
-  return ArrayAccess::wrap<E>(std::move(node));
+template <Element Scalar>
+Array<Scalar> make_array(NodePtr<Scalar> node) {
+  return ArrayAccess::wrap<Scalar>(std::move(node));
 }
 /// The node that makes `a`.
-template <Element E>
-const NodePtr<E>& node_of(const Array<E>& a) noexcept {
+template <Element Scalar>
+const NodePtr<Scalar>& node_of(const Array<Scalar>& a) noexcept {
   return ArrayAccess::node(a);
 }
 

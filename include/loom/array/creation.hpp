@@ -87,56 +87,61 @@ template <class T, class Generate>
 Array<T> generated(const Shape& shape, const Options& options, Generate generate) {
   check_creation_shape(shape);
   Chunks chunks = normalize_chunks(shape, options.chunks, sizeof(T));
-  return detail::make_array<T>(std::make_shared<GeneratedNode<T, Generate>>(shape, std::move(chunks), generate));
+  return detail::make_array<T>(
+      std::make_shared<GeneratedNode<T, Generate>>(shape, std::move(chunks), generate));
 }
 
 }  // namespace detail
 
 /// An array of `value` everywhere.
-template <Element T>
-[[nodiscard]] Array<T> full(const Shape& shape, T value, const Options& options = {}) {
+template <Element Scalar>
+[[nodiscard]] Array<Scalar> full(const Shape& shape, Scalar value, const Options& options = {}) {
   detail::check_creation_shape(shape);
-  Chunks chunks = normalize_chunks(shape, options.chunks, sizeof(T));
-  return detail::make_array<T>(std::make_shared<detail::FillNode<T>>(shape, std::move(chunks), value));
+  Chunks chunks = normalize_chunks(shape, options.chunks, sizeof(Scalar));
+  return detail::make_array<Scalar>(
+      std::make_shared<detail::FillNode<Scalar>>(shape, std::move(chunks), value));
 }
-template <Element T = double>
-[[nodiscard]] Array<T> zeros(const Shape& shape, const Options& options = {}) {
-  return full<T>(shape, T(0), options);
+template <Element Scalar = double>
+[[nodiscard]] Array<Scalar> zeros(const Shape& shape, const Options& options = {}) {
+  return full<Scalar>(shape, Scalar(0), options);
 }
-template <Element T = double>
-[[nodiscard]] Array<T> ones(const Shape& shape, const Options& options = {}) {
-  return full<T>(shape, T(1), options);
+template <Element Scalar = double>
+[[nodiscard]] Array<Scalar> ones(const Shape& shape, const Options& options = {}) {
+  return full<Scalar>(shape, Scalar(1), options);
 }
 
 /// start, start + step, ... below stop (1-d), as numpy.arange.
-template <Element T = std::int64_t>
-[[nodiscard]] Array<T> arange(T start, T stop, T step = T(1), const Options& options = {}) {
-  if (step == T(0)) throw ShapeError("arange: step must not be 0");
+template <Element Scalar = std::int64_t>
+[[nodiscard]] Array<Scalar> arange(Scalar start, Scalar stop, Scalar step = Scalar(1),
+                                   const Options& options = {}) {
+  if (step == Scalar(0)) throw ShapeError("arange: step must not be 0");
   const double span =
       (static_cast<double>(stop) - static_cast<double>(start)) / static_cast<double>(step);
   const auto n = static_cast<std::int64_t>(std::max(0.0, std::ceil(span)));
-  return detail::generated<T>(Shape{n}, options, [start, step](std::int64_t i) {
-    return static_cast<T>(start + static_cast<T>(i) * step);
+  return detail::generated<Scalar>(Shape{n}, options, [start, step](std::int64_t i) {
+    return static_cast<Scalar>(start + static_cast<Scalar>(i) * step);
   });
 }
-template <Element T = std::int64_t>
-[[nodiscard]] Array<T> arange(T stop, const Options& options = {}) {
-  return arange<T>(T(0), stop, T(1), options);
+template <Element Scalar = std::int64_t>
+[[nodiscard]] Array<Scalar> arange(Scalar stop, const Options& options = {}) {
+  return arange<Scalar>(Scalar(0), stop, Scalar(1), options);
 }
 
 /// A chunked view of an existing array (its buffer is shared, not copied).
-template <Element T>
-[[nodiscard]] Array<T> from_array(NDArray<T> array, const Options& options = {}) {
-  Chunks chunks = normalize_chunks(array.shape(), options.chunks, sizeof(T));
-  return detail::make_array<T>(std::make_shared<detail::FromArrayNode<T>>(std::move(array), std::move(chunks)));
+template <Element Scalar>
+[[nodiscard]] Array<Scalar> from_array(NDArray<Scalar> array, const Options& options = {}) {
+  Chunks chunks = normalize_chunks(array.shape(), options.chunks, sizeof(Scalar));
+  return detail::make_array<Scalar>(
+      std::make_shared<detail::FromArrayNode<Scalar>>(std::move(array), std::move(chunks)));
 }
 
 /// A chunked view of a `.npy` file, memory-mapped read-only: chunks are read from the file (the
 /// page cache) as they are evaluated. A loom::Error names the file when it is missing or not a
 /// .npy file of `T`.
-template <Element T>
-[[nodiscard]] Array<T> from_npy(const std::filesystem::path& path, const Options& options = {}) {
-  return from_array(load_npy<T>(path, {.mmap_mode = "r"}), options);
+template <Element Scalar>
+[[nodiscard]] Array<Scalar> from_npy(const std::filesystem::path& path,
+                                     const Options& options = {}) {
+  return from_array(load_npy<Scalar>(path, {.mmap_mode = "r"}), options);
 }
 
 namespace random {
@@ -176,21 +181,22 @@ namespace random {
 }
 
 }  // namespace random
-template <Element E>
-Array<E> Array<E>::persist() const {
-  return detail::make_array<E>(std::make_shared<detail::FromArrayNode<E>>(compute(), chunks()));
+template <Element Scalar>
+Array<Scalar> Array<Scalar>::persist() const {
+  return detail::make_array<Scalar>(
+      std::make_shared<detail::FromArrayNode<Scalar>>(compute(), chunks()));
 }
 
 /// Writes the array to a `.npy` file chunk by chunk, in parallel, straight into the mapped
 /// file: the whole array is never held in memory of its own.
-template <Element T>
-void to_npy(const Array<T>& a, const std::filesystem::path& path) {
-  NDArray<T> out = open_memmap<T>(path, a.shape());
+template <Element Scalar>
+void to_npy(const Array<Scalar>& a, const std::filesystem::path& path) {
+  NDArray<Scalar> out = open_memmap<Scalar>(path, a.shape());
   detail::evaluate_into(*detail::node_of(a), out.mutable_data());
 }
 
-template <Element E>
-void Array<E>::to_npy(const std::filesystem::path& path) const {
+template <Element Scalar>
+void Array<Scalar>::to_npy(const std::filesystem::path& path) const {
   array::to_npy(*this, path);
 }
 

@@ -21,10 +21,10 @@ template <class S>
 concept Number = std::is_arithmetic_v<S>;
 
 /// `a` converted to element type U.
-template <Element E>
-template <Element U>
-Array<U> Array<E>::astype() const {
-  return detail::cast<U>(*this);
+template <Element Scalar>
+template <Element To>
+Array<To> Array<Scalar>::astype() const {
+  return detail::cast<To>(*this);
 }
 
 // Each operator for array-array, array-scalar and scalar-array, with NumPy's promotion; Cmp:
@@ -35,17 +35,17 @@ Array<U> Array<E>::astype() const {
     using C = std::conditional_t<Div, true_divide_t<promote_t<A, B>>, promote_t<A, B>>;          \
     return detail::binary<std::conditional_t<Cmp, bool, C>, C>(name, a, b, functor{});           \
   }                                                                                              \
-  template <Element T, Number S>                                                                 \
-  [[nodiscard]] auto operator op(const Array<T>& a, S s) {                                       \
-    using C =                                                                                    \
-        std::conditional_t<Div, true_divide_t<scalar_promote_t<T, S>>, scalar_promote_t<T, S>>;  \
+  template <Element Scalar, Number S>                                                            \
+  [[nodiscard]] auto operator op(const Array<Scalar>& a, S s) {                                  \
+    using C = std::conditional_t<Div, true_divide_t<scalar_promote_t<Scalar, S>>,                \
+                                 scalar_promote_t<Scalar, S>>;                                   \
     return detail::with_scalar<std::conditional_t<Cmp, bool, C>>(detail::cast<C>(a),             \
                                                                  static_cast<C>(s), functor{});  \
   }                                                                                              \
-  template <Element T, Number S>                                                                 \
-  [[nodiscard]] auto operator op(S s, const Array<T>& a) {                                       \
-    using C =                                                                                    \
-        std::conditional_t<Div, true_divide_t<scalar_promote_t<T, S>>, scalar_promote_t<T, S>>;  \
+  template <Element Scalar, Number S>                                                            \
+  [[nodiscard]] auto operator op(S s, const Array<Scalar>& a) {                                  \
+    using C = std::conditional_t<Div, true_divide_t<scalar_promote_t<Scalar, S>>,                \
+                                 scalar_promote_t<Scalar, S>>;                                   \
     return detail::scalar_with<std::conditional_t<Cmp, bool, C>>(static_cast<C>(s),              \
                                                                  detail::cast<C>(a), functor{}); \
   }
@@ -75,14 +75,14 @@ LOOM_ARRAY_OPERATOR(!=, std::not_equal_to<>, "!=", true, false)
   return detail::unary<bool>(a, [](bool x) { return !x; });
 }
 
-template <Element T>
-[[nodiscard]] Array<T> operator-(const Array<T>& a) {
-  return detail::unary<T>(a, [](T x) { return static_cast<T>(-x); });
+template <Element Scalar>
+[[nodiscard]] Array<Scalar> operator-(const Array<Scalar>& a) {
+  return detail::unary<Scalar>(a, [](Scalar x) { return static_cast<Scalar>(-x); });
 }
 
-template <Element T, Number S>
-[[nodiscard]] auto pow(const Array<T>& a, S exponent) {
-  using C = scalar_promote_t<T, S>;
+template <Element Scalar, Number S>
+[[nodiscard]] auto pow(const Array<Scalar>& a, S exponent) {
+  using C = scalar_promote_t<Scalar, S>;
   if constexpr (std::is_integral_v<C> && !std::is_same_v<C, bool>) {
     if (exponent < S(0)) detail::throw_negative_power();
   }
@@ -96,24 +96,25 @@ template <Element A, Element B>
   return detail::binary<C, C>("pow", a, exponent, detail::Pow{});
 }
 // exp, log and sqrt of integers and bools are float64, of float32 float32 (as NumPy).
-template <Element T>
-[[nodiscard]] Array<mean_type<T>> exp(const Array<T>& a) {
-  using C = mean_type<T>;
+template <Element Scalar>
+[[nodiscard]] Array<mean_type<Scalar>> exp(const Array<Scalar>& a) {
+  using C = mean_type<Scalar>;
   return detail::unary<C>(detail::cast<C>(a), [](C x) { return std::exp(x); });
 }
-template <Element T>
-[[nodiscard]] Array<mean_type<T>> log(const Array<T>& a) {
-  using C = mean_type<T>;
+template <Element Scalar>
+[[nodiscard]] Array<mean_type<Scalar>> log(const Array<Scalar>& a) {
+  using C = mean_type<Scalar>;
   return detail::unary<C>(detail::cast<C>(a), [](C x) { return std::log(x); });
 }
-template <Element T>
-[[nodiscard]] Array<mean_type<T>> sqrt(const Array<T>& a) {
-  using C = mean_type<T>;
+template <Element Scalar>
+[[nodiscard]] Array<mean_type<Scalar>> sqrt(const Array<Scalar>& a) {
+  using C = mean_type<Scalar>;
   return detail::unary<C>(detail::cast<C>(a), [](C x) { return std::sqrt(x); });
 }
-template <Element T>
-[[nodiscard]] Array<T> abs(const Array<T>& a) {
-  return detail::unary<T>(a, [](T x) { return x < T(0) ? static_cast<T>(-x) : x; });
+template <Element Scalar>
+[[nodiscard]] Array<Scalar> abs(const Array<Scalar>& a) {
+  return detail::unary<Scalar>(
+      a, [](Scalar x) { return x < Scalar(0) ? static_cast<Scalar>(-x) : x; });
 }
 
 /// Elements of `a` where `condition`, else of `b` (numpy.where): the three broadcast together,
@@ -128,27 +129,28 @@ template <Element A, Element B>
   return detail::make_array<C>(std::make_shared<detail::WhereNode<C>>(
       detail::broadcast_node(detail::node_of(condition), shape, chunks),
       detail::broadcast_node(detail::node_of(detail::cast<C>(a)), shape, chunks),
-      detail::broadcast_node(detail::node_of(detail::cast<C>(b)), shape, chunks), std::move(chunks)));
+      detail::broadcast_node(detail::node_of(detail::cast<C>(b)), shape, chunks),
+      std::move(chunks)));
 }
-template <Element T, Number S>
-[[nodiscard]] auto where(const Array<bool>& condition, const Array<T>& a, S b) {
-  using C = scalar_promote_t<T, S>;
+template <Element Scalar, Number S>
+[[nodiscard]] auto where(const Array<bool>& condition, const Array<Scalar>& a, S b) {
+  using C = scalar_promote_t<Scalar, S>;
   return where(condition, detail::cast<C>(a), full<C>(Shape{}, static_cast<C>(b)));
 }
-template <Element T, Number S>
-[[nodiscard]] auto where(const Array<bool>& condition, S a, const Array<T>& b) {
-  using C = scalar_promote_t<T, S>;
+template <Element Scalar, Number S>
+[[nodiscard]] auto where(const Array<bool>& condition, S a, const Array<Scalar>& b) {
+  using C = scalar_promote_t<Scalar, S>;
   return where(condition, full<C>(Shape{}, static_cast<C>(a)), detail::cast<C>(b));
 }
 
 /// `a` stretched to `shape` (numpy.broadcast_to); loom::ShapeError when it does not broadcast.
-template <Element T>
-[[nodiscard]] Array<T> broadcast_to(const Array<T>& a, const Shape& shape) {
+template <Element Scalar>
+[[nodiscard]] Array<Scalar> broadcast_to(const Array<Scalar>& a, const Shape& shape) {
   if (detail::broadcast_shapes("broadcast_to", a.shape(), shape) != shape) {
     detail::throw_shape_mismatch("broadcast_to", a.shape(), shape);
   }
   const Chunks chunks = detail::broadcast_chunks(shape, {&a.chunks()});
-  return detail::make_array<T>(detail::broadcast_node(detail::node_of(a), shape, chunks));
+  return detail::make_array<Scalar>(detail::broadcast_node(detail::node_of(a), shape, chunks));
 }
 
 }  // namespace loom::array

@@ -12,27 +12,28 @@
 #include <Eigen/Core>
 
 #include "loom/array/array.hpp"
+#include "loom/array/detail/dot_node.hpp"
 #include "loom/array/detail/materialized.hpp"
 #include "loom/array/rechunk.hpp"
 #include "loom/array/reshape.hpp"
 #include "loom/core/ndarray.hpp"
-#include "loom/array/detail/dot_node.hpp"
 
 namespace loom::array {
 
 /// The matrix product of two 2-d arrays (numpy.dot / matmul for 2-d).
-template <Element T>
-requires(!std::is_same_v<T, bool>)
-    [[nodiscard]] Array<T> dot(const Array<T>& a, const Array<T>& b) {
+template <Element Scalar>
+requires(!std::is_same_v<Scalar, bool>)
+    [[nodiscard]] Array<Scalar> dot(const Array<Scalar>& a, const Array<Scalar>& b) {
   if (a.ndim() != 2 || b.ndim() != 2 || a.shape()[1] != b.shape()[0]) {
     throw ShapeError(fmt::format("dot: shapes {} and {} do not fit (2-d, inner extents equal)",
                                  a.shape().str(), b.shape().str()));
   }
-  return detail::make_array<T>(std::make_shared<detail::DotNode<T>>(detail::node_of(a), detail::node_of(b)));
+  return detail::make_array<Scalar>(
+      std::make_shared<detail::DotNode<Scalar>>(detail::node_of(a), detail::node_of(b)));
 }
-template <Element T>
-requires(!std::is_same_v<T, bool>)
-    [[nodiscard]] Array<T> matmul(const Array<T>& a, const Array<T>& b) {
+template <Element Scalar>
+requires(!std::is_same_v<Scalar, bool>)
+    [[nodiscard]] Array<Scalar> matmul(const Array<Scalar>& a, const Array<Scalar>& b) {
   return dot(a, b);
 }
 
@@ -54,20 +55,21 @@ TensordotPlan tensordot_plan(const Shape& a, const Shape& b, const std::vector<i
 /// The sum of products over axes `a_axes` of a paired with `b_axes` of b (numpy.tensordot with
 /// axes=(a_axes, b_axes)): the arrays are transposed and reshaped to matrices, multiplied as
 /// blocked GEMMs and reshaped to a's free axes followed by b's.
-template <Element T>
-requires(!std::is_same_v<T, bool>)
-    [[nodiscard]] Array<T> tensordot(const Array<T>& a, const Array<T>& b,
-                                     const std::vector<int>& a_axes,
-                                     const std::vector<int>& b_axes) {
+template <Element Scalar>
+requires(!std::is_same_v<Scalar, bool>)
+    [[nodiscard]] Array<Scalar> tensordot(const Array<Scalar>& a, const Array<Scalar>& b,
+                                          const std::vector<int>& a_axes,
+                                          const std::vector<int>& b_axes) {
   const detail::TensordotPlan p = detail::tensordot_plan(a.shape(), b.shape(), a_axes, b_axes);
-  const Array<T> x = transpose(a, p.perm_a).reshape({p.m, p.k});
-  const Array<T> y = transpose(b, p.perm_b).reshape({p.k, p.n});
+  const Array<Scalar> x = transpose(a, p.perm_a).reshape({p.m, p.k});
+  const Array<Scalar> y = transpose(b, p.perm_b).reshape({p.k, p.n});
   return dot(x, y).reshape(p.result);
 }
 /// The last `axes` axes of a with the first `axes` of b (numpy.tensordot(a, b, axes)).
-template <Element T>
-requires(!std::is_same_v<T, bool>)
-    [[nodiscard]] Array<T> tensordot(const Array<T>& a, const Array<T>& b, int axes = 2) {
+template <Element Scalar>
+requires(!std::is_same_v<Scalar, bool>)
+    [[nodiscard]] Array<Scalar> tensordot(const Array<Scalar>& a, const Array<Scalar>& b,
+                                          int axes = 2) {
   if (axes < 0 || static_cast<std::size_t>(axes) > std::min(a.ndim(), b.ndim())) {
     throw ShapeError(fmt::format("tensordot: {} axes for shapes {} and {}", axes, a.shape().str(),
                                  b.shape().str()));
@@ -81,28 +83,28 @@ requires(!std::is_same_v<T, bool>)
   return tensordot(a, b, a_axes, b_axes);
 }
 
-template <Element E>
-Array<E> Array<E>::rechunk(const std::vector<std::int64_t>& chunks) const {
+template <Element Scalar>
+Array<Scalar> Array<Scalar>::rechunk(const std::vector<std::int64_t>& chunks) const {
   return array::rechunk(*this, chunks);
 }
 
-template <Element E>
-Array<E> Array<E>::rechunk(const std::vector<std::vector<std::int64_t>>& chunks) const {
+template <Element Scalar>
+Array<Scalar> Array<Scalar>::rechunk(const std::vector<std::vector<std::int64_t>>& chunks) const {
   return array::rechunk(*this, chunks);
 }
 
-template <Element E>
-Array<E> Array<E>::T() const {
+template <Element Scalar>
+Array<Scalar> Array<Scalar>::T() const {
   return array::transpose(*this);
 }
 
-template <Element E>
-Array<E> Array<E>::transpose(std::vector<std::size_t> axes) const {
+template <Element Scalar>
+Array<Scalar> Array<Scalar>::transpose(std::vector<std::size_t> axes) const {
   return array::transpose(*this, std::move(axes));
 }
 
-template <Element E>
-Array<E> Array<E>::dot(const Array& other) const {
+template <Element Scalar>
+Array<Scalar> Array<Scalar>::dot(const Array& other) const {
   return array::dot(*this, other);
 }
 

@@ -91,17 +91,18 @@ namespace loom::array {
 
 /// f applied to each block of `a` (dask.array.map_blocks); f takes a `const NDArray<T>&` and
 /// returns an NDArray<R> of the block's shape, else loom::ShapeError names the block.
-template <class F, Element T>
-[[nodiscard]] auto map_blocks(F f, const Array<T>& a) {
-  using Out = detail::block_result_t<F, T>;
+template <class F, Element Scalar>
+[[nodiscard]] auto map_blocks(F f, const Array<Scalar>& a) {
+  using Out = detail::block_result_t<F, Scalar>;
   using R = typename Out::value_type;
   static_assert(Element<R>, "map_blocks: f must return an NDArray of a chunked-array dtype");
-  return detail::make_array<R>(std::make_shared<detail::MapBlocksNode<R, T, F>>(detail::node_of(a), std::move(f)));
+  return detail::make_array<R>(
+      std::make_shared<detail::MapBlocksNode<R, Scalar, F>>(detail::node_of(a), std::move(f)));
 }
 
-template <Element E>
+template <Element Scalar>
 template <class F>
-auto Array<E>::map_blocks(F f) const {
+auto Array<Scalar>::map_blocks(F f) const {
   return array::map_blocks(std::move(f), *this);
 }
 

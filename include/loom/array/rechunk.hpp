@@ -14,25 +14,28 @@
 namespace loom::array {
 
 /// The same values cut into other chunks (`{-1, 1000}` etc., as at creation).
-template <Element T>
-[[nodiscard]] Array<T> rechunk(const Array<T>& a, const std::vector<std::int64_t>& chunks) {
-  Chunks c = normalize_chunks(a.shape(), chunks, sizeof(T));
-  return detail::make_array<T>(std::make_shared<detail::RechunkNode<T>>(detail::node_of(a), std::move(c)));
+template <Element Scalar>
+[[nodiscard]] Array<Scalar> rechunk(const Array<Scalar>& a,
+                                    const std::vector<std::int64_t>& chunks) {
+  Chunks c = normalize_chunks(a.shape(), chunks, sizeof(Scalar));
+  return detail::make_array<Scalar>(
+      std::make_shared<detail::RechunkNode<Scalar>>(detail::node_of(a), std::move(c)));
 }
 
 /// The same values cut into explicit chunks: per axis, the list of chunk lengths (Dask's tuple
 /// of tuples, irregular allowed: `{{300, 300, 403}, {997}}`); ShapeError when an axis's lengths
 /// do not add up to its extent.
-template <Element T>
-[[nodiscard]] Array<T> rechunk(const Array<T>& a,
-                               const std::vector<std::vector<std::int64_t>>& chunks) {
+template <Element Scalar>
+[[nodiscard]] Array<Scalar> rechunk(const Array<Scalar>& a,
+                                    const std::vector<std::vector<std::int64_t>>& chunks) {
   Chunks c = detail::explicit_chunks(a.shape(), chunks);
-  return detail::make_array<T>(std::make_shared<detail::RechunkNode<T>>(detail::node_of(a), std::move(c)));
+  return detail::make_array<Scalar>(
+      std::make_shared<detail::RechunkNode<Scalar>>(detail::node_of(a), std::move(c)));
 }
 
 /// Axes reversed (numpy's .T), or permuted: output axis i is input axis axes[i].
-template <Element T>
-[[nodiscard]] Array<T> transpose(const Array<T>& a, std::vector<std::size_t> axes = {}) {
+template <Element Scalar>
+[[nodiscard]] Array<Scalar> transpose(const Array<Scalar>& a, std::vector<std::size_t> axes = {}) {
   const std::size_t ndim = a.ndim();
   if (axes.empty()) {
     axes.resize(ndim);
@@ -53,7 +56,7 @@ template <Element T>
   bool identity = true;
   for (std::size_t i = 0; i < ndim; ++i) identity = identity && axes[i] == i;
   if (identity) return a;
-  return detail::make_array<T>(std::make_shared<detail::TransposeNode<T>>(
+  return detail::make_array<Scalar>(std::make_shared<detail::TransposeNode<Scalar>>(
       detail::node_of(a), std::move(axes), Shape(std::move(extents)), Chunks(std::move(per_axis))));
 }
 

@@ -69,16 +69,18 @@ struct ReshapeGeometry {
 
 namespace loom::array {
 
-template <Element T>
-[[nodiscard]] Array<T> reshape(const Array<T>& a, const std::vector<std::int64_t>& shape) {
-  detail::ReshapeGeometry g = detail::reshape_geometry(a.shape(), a.chunks(), shape, sizeof(T));
+template <Element Scalar>
+[[nodiscard]] Array<Scalar> reshape(const Array<Scalar>& a,
+                                    const std::vector<std::int64_t>& shape) {
+  detail::ReshapeGeometry g =
+      detail::reshape_geometry(a.shape(), a.chunks(), shape, sizeof(Scalar));
   if (g.shape == a.shape()) return a;
-  return detail::make_array<T>(
-      std::make_shared<detail::ReshapeNode<T>>(detail::node_of(a), std::move(g.shape), std::move(g.chunks)));
+  return detail::make_array<Scalar>(std::make_shared<detail::ReshapeNode<Scalar>>(
+      detail::node_of(a), std::move(g.shape), std::move(g.chunks)));
 }
 
-template <Element E>
-Array<E> Array<E>::reshape(const std::vector<std::int64_t>& shape) const {
+template <Element Scalar>
+Array<Scalar> Array<Scalar>::reshape(const std::vector<std::int64_t>& shape) const {
   return array::reshape(*this, shape);
 }
 

@@ -115,11 +115,12 @@ class SliceNode final : public OneInputNode<T, T> {
 
 namespace loom::array {
 
-template <Element E>
-Array<E> Array<E>::at(const std::vector<Index>& index) const {
+template <Element Scalar>
+Array<Scalar> Array<Scalar>::at(const std::vector<Index>& index) const {
   if (index.empty()) return *this;
-  detail::SliceGeometry g = detail::slice_geometry(shape(), chunks(), index, sizeof(E));
-  return detail::make_array<E>(std::make_shared<detail::SliceNode<E>>(node(), std::move(g)));
+  detail::SliceGeometry g = detail::slice_geometry(shape(), chunks(), index, sizeof(Scalar));
+  return detail::make_array<Scalar>(
+      std::make_shared<detail::SliceNode<Scalar>>(node(), std::move(g)));
 }
 
 }  // namespace loom::array

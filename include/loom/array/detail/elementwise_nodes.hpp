@@ -177,11 +177,13 @@ class WhereNode final : public Node<T> {
 
 template <class R, class T, class Op>
 Array<R> with_scalar(const Array<T>& a, T s, Op op) {
-  return detail::make_array<R>(std::make_shared<ScalarNode<R, T, Op, false>>(detail::node_of(a), s, op));
+  return detail::make_array<R>(
+      std::make_shared<ScalarNode<R, T, Op, false>>(detail::node_of(a), s, op));
 }
 template <class R, class T, class Op>
 Array<R> scalar_with(T s, const Array<T>& a, Op op) {
-  return detail::make_array<R>(std::make_shared<ScalarNode<R, T, Op, true>>(detail::node_of(a), s, op));
+  return detail::make_array<R>(
+      std::make_shared<ScalarNode<R, T, Op, true>>(detail::node_of(a), s, op));
 }
 template <class R, class T, class Op>
 Array<R> unary(const Array<T>& a, Op op) {

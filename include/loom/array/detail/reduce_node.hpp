@@ -229,8 +229,8 @@ class ReduceNode final : public MaterializedNode<R> {
 template <class R, class Acc, class T, class Finish>
 Array<R> reduce(const char* what, const Array<T>& a, const ReduceOptions& options, Finish finish) {
   ReducedGeometry geometry = reduced_geometry(what, a.shape(), a.chunks(), options);
-  return detail::make_array<R>(
-      std::make_shared<ReduceNode<R, T, Acc, Finish>>(detail::node_of(a), std::move(geometry), finish));
+  return detail::make_array<R>(std::make_shared<ReduceNode<R, T, Acc, Finish>>(
+      detail::node_of(a), std::move(geometry), finish));
 }
 
 /// var (or std with `root`) from the merged moments, with `ddof` delta degrees of freedom.
