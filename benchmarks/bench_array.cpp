@@ -1,4 +1,4 @@
-// Chunked-array workloads A1-A3 of BENCHMARKS.md, each
+// Chunked-array workloads A1-A3 (defined in README.md), each
 // beside its baseline, in one run:   ./bench_array --benchmark_format=console
 #include <benchmark/benchmark.h>
 

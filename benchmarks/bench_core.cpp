@@ -1,4 +1,4 @@
-// Core workloads C1-C3 of BENCHMARKS.md, each beside its baseline, in one run:
+// Core workloads C1-C3 (defined in README.md), each beside its baseline, in one run:
 //   ./bench_core --benchmark_format=console
 // Names: <ID>/loom for loom, <ID>/<baseline> for the baselines (tbb, parallel_reduce, seq).
 #include <benchmark/benchmark.h>

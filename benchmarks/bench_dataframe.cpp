@@ -1,7 +1,7 @@
-// Dataframe workloads D1-D2 of BENCHMARKS.md, each beside its baseline, in one run:
+// Dataframe workloads D1-D2 (defined in README.md), each beside its baseline, in one run:
 //   ./bench_dataframe --benchmark_format=console
 // The db-benchmark groupby table (1e7 rows, K = 100; SMALL: 1e6) is generated once into the
-// data folder (deterministic; same columns and distributions as data/gen_groupby.py).
+// data folder (deterministic; columns and distributions in README.md).
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-// Parallel workloads P1-P5 of BENCHMARKS.md, each beside its sequential baseline:
+// Parallel workloads P1-P5 (defined in README.md), each beside its sequential baseline:
 //   ./bench_parallel
 // Names: P1_map_fine/{seq,loom}, P2_map_medium/{seq,loom_threads,loom_processes},
 // P3_memmap/{seq,loom}, P4_memory_cache/{xxh3,loom_miss,loom_hit},

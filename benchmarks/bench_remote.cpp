@@ -1,4 +1,4 @@
-// Remote workloads R1-R3 of BENCHMARKS.md, each beside its baseline, in one run:
+// Remote workloads R1-R3 (defined in README.md), each beside its baseline, in one run:
 //   ./bench_remote --benchmark_format=console
 // Names: <ID>/loom... for loom, <ID>/<baseline> for the baselines (tbb, memcpy).
 #include <benchmark/benchmark.h>

@@ -1,5 +1,5 @@
 #pragma once
-// What several benchmark programs share: the data folder and memory counters (BENCHMARKS.md).
+// What several benchmark programs share: the data folder and memory counters.
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-// The seed's "Backend Selection Strategy" snippet in C++:
+// The Python snippet "Backend Selection Strategy" in C++:
 //
 //   with parallel_backend('threading', n_jobs=4):
 //       results = Parallel()(delayed(io_bound_task)(i) for i in range(100))

@@ -1,4 +1,4 @@
-// The seed's "Batch Size Tuning" snippet in C++:
+// The Python snippet "Batch Size Tuning" in C++:
 //
 //   results = Parallel(n_jobs=4, batch_size=10)(delayed(task)(i) for i in range(1000))
 //   results = Parallel(n_jobs=4, batch_size='auto')(delayed(task)(i) for i in range(1000))

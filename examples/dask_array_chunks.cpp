@@ -1,4 +1,4 @@
-// The seed's "Understanding Chunking Strategy" snippet in C++:
+// The Python snippet "Understanding Chunking Strategy" in C++:
 //
 //   arr = da.zeros((8000, 8000), chunks=(1000, 1000), dtype='float32')
 //   print(f"Array shape: {arr.shape}")

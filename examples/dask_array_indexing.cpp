@@ -1,4 +1,4 @@
-// Beyond the seed's snippets: what a NumPy user reaches for next, on a chunked lazy array —
+// Beyond the other examples: what a NumPy user reaches for next, on a chunked lazy array —
 // broadcasting, slicing, reshape, map_blocks, argmax and a tree reduction — each checked
 // against the same steps done on the computed NDArray.
 //

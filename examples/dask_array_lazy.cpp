@@ -1,4 +1,4 @@
-// The seed's "Lazy Evaluation and Task Graphs" snippet in C++:
+// The Python snippet "Lazy Evaluation and Task Graphs" in C++:
 //
 //   x = da.random.random((10000, 10000), chunks=(1000, 1000))
 //   y = x + 1

@@ -1,4 +1,4 @@
-// The seed's "Memory Management Strategies" snippet in C++:
+// The Python snippet "Memory Management Strategies" in C++:
 //
 //   x = da.random.random((10000, 10000), chunks=(100, 100))
 //   print(f"Original chunks: {x.chunks}")
@@ -6,8 +6,8 @@
 //   print(f"Rechunked: {x_rechunked.chunks}")
 //   result = x_rechunked.T.dot(x_rechunked).compute()
 //
-// The seed's size is 10000x10000 (2e12 flops: minutes on two cores); by default this runs the
-// same steps on 2000x2000 so that it stays quick under ctest. `--full` runs the seed's size.
+// The snippet's size is 10000x10000 (2e12 flops: minutes on two cores); by default this runs the
+// same steps on 2000x2000 so that it stays quick under ctest. `--full` runs the full size.
 #include <loom/loom.hpp>
 
 #include <chrono>

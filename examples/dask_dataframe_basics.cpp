@@ -1,4 +1,4 @@
-// The seed's "From Pandas to Dask DataFrames" snippet in C++:
+// The Python snippet "From Pandas to Dask DataFrames" in C++:
 //
 //   df = dd.read_csv('huge_file.csv')
 //   print(type(df)); print(df.columns)          # structure without loading the data

@@ -1,4 +1,4 @@
-// The seed's "Persistent Storage and Caching" snippet in C++:
+// The Python snippet "Persistent Storage and Caching" in C++:
 //
 //   df = dd.read_csv('large_dataset.csv')
 //   processed = df.dropna().query('value > 0')     # expensive preprocessing

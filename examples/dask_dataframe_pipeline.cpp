@@ -1,4 +1,4 @@
-// The seed's "Optimizing DataFrame Operations" snippet in C++:
+// The Python snippet "Optimizing DataFrame Operations" in C++:
 //
 //   df = dd.read_csv('data/*.csv')
 //   result = (df.query('value > 0')

@@ -1,4 +1,4 @@
-// The seed's "Understanding 'delayed' - Lazy Evaluation" snippet in C++:
+// The Python snippet "Understanding 'delayed' - Lazy Evaluation" in C++:
 //
 //   delayed_func = delayed(expensive_computation)
 //   task = delayed_func(data_chunks[0])     # nothing runs yet

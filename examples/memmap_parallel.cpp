@@ -1,4 +1,4 @@
-// The seed's "Memory Mapping for Large Arrays" snippet in C++:
+// The Python snippet "Memory Mapping for Large Arrays" in C++:
 //
 //   large_array = np.random.rand(10000, 1000)  # ~80MB
 //   dump(large_array, 'large_array.joblib')

@@ -1,4 +1,4 @@
-// The seed's "Caching for Repeated Computations" snippet in C++:
+// The Python snippet "Caching for Repeated Computations" in C++:
 //
 //   memory = Memory('./cache_dir', verbose=0)
 //   @memory.cache

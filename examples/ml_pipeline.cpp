@@ -1,4 +1,4 @@
-// The seed's "Real-World Integration Example" in C++: the three facades in one pipeline.
+// The Python "Real-World Integration Example" in C++: the three facades in one pipeline.
 //
 //   df = dd.read_csv(data_path)
 //   features = df.dropna().query('target >= 0').select_dtypes(include=[np.number]).compute()

@@ -1,4 +1,4 @@
-// The seed's "The Parallel Class - Joblib's Heart" snippet in C++:
+// The Python snippet "The Parallel Class - Joblib's Heart" in C++:
 //
 //   def expensive_computation(x):
 //       return np.sum(x ** 2) + np.mean(x)

@@ -1,4 +1,4 @@
-// The seed's "Progress Monitoring" snippet in C++:
+// The Python snippet "Progress Monitoring" in C++:
 //
 //   def task_with_progress(i):
 //       time.sleep(0.1)

@@ -1,4 +1,4 @@
-// The seed's "Dynamic Task Dependencies" snippet in C++:
+// The Python snippet "Dynamic Task Dependencies" in C++:
 //
 //   raw_data_refs = [ray.put(data) for data in raw_datasets]
 //   processed_refs = [preprocess_data.remote(data) for data in raw_data_refs]

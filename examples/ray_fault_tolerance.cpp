@@ -1,4 +1,4 @@
-// The seed's "Fault Tolerance Patterns" snippet in C++:
+// The Python snippet "Fault Tolerance Patterns" in C++:
 //
 //   @ray.remote(max_retries=3, retry_exceptions=True)
 //   def fault_tolerant_task(data):

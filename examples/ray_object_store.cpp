@@ -1,4 +1,4 @@
-// The seed's "Understanding Ray's Object Store" snippet in C++:
+// The Python snippet "Understanding Ray's Object Store" in C++:
 //
 //   large_array = np.random.rand(1000, 1000)
 //   obj_ref = ray.put(large_array)

@@ -1,4 +1,4 @@
-// The seed's "Actor Patterns for Stateful Computation" snippet in C++: a parameter server and
+// The Python snippet "Actor Patterns for Stateful Computation" in C++: a parameter server and
 // workers that compute gradients, with Eigen vectors.
 //
 //   ps = ParameterServer.remote(dim=1000)

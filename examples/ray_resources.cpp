@@ -1,4 +1,4 @@
-// The seed's "Resource Management" snippet in C++:
+// The Python snippet "Resource Management" in C++:
 //
 //   @ray.remote(num_cpus=2, num_gpus=1, memory=1000*1024*1024)  # 1GB RAM
 //   def gpu_intensive_task(data):

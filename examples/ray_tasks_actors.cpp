@@ -1,4 +1,4 @@
-// The seed's "Tasks vs Actors" snippet in C++:
+// The Python snippet "Tasks vs Actors" in C++:
 //
 //   ray.init()
 //   @ray.remote

@@ -1,4 +1,4 @@
-// The seed's "Sequential Computing Model" snippet in C++, and the same work with loom:
+// The Python snippet "Sequential Computing Model" in C++, and the same work with loom:
 //
 //   def process_sequential(data_list):
 //       results = []

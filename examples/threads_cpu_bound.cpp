@@ -1,4 +1,4 @@
-// The seed's GIL snippet in C++: CPU-bound work on several threads.
+// The Python GIL snippet in C++: CPU-bound work on several threads.
 //
 //   def cpu_bound_task():
 //       total = sum(i * i for i in range(1000000))

@@ -23,7 +23,7 @@ std::vector<Table> compute_partitions(const PlanNode& plan) {
   for (const auto& f : plan.schema()) names.push_back(f.name);
   // An int column of the CSV found holding floats while the partitions were computed: the
   // earlier ones hold it as int64, so all of them are read again, now float64 throughout
-  // (API.md: widened everywhere, never a per-partition mismatch). Once per such column.
+  // (widened everywhere, never a per-partition mismatch). Once per such column.
   const CsvSource* csv = plan.csv();
   for (;;) {
     const std::int64_t widenings = csv != nullptr ? csv->widenings() : 0;

@@ -1,6 +1,7 @@
-// The seed pipeline against pandas itself (python3-pandas, installed by scripts/deps): the same
-// generated file, the same steps, values compared to 1e-9 relative (pandas 1.5 turns an int
-// column with missing values into float64, so values are compared, not dtypes).
+// A pipeline (query, dropna, groupby-agg) against pandas itself (python3-pandas, installed by
+// scripts/deps): the same generated file, the same steps, values compared to 1e-9 relative
+// (pandas 1.5 turns an int column with missing values into float64, so values are compared,
+// not dtypes).
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>

@@ -168,7 +168,7 @@ struct Report {
   }
 };
 
-// The seed's memmap pattern at 200 MB: workers read slices of one shared mapping, so each
+// joblib's memmap pattern at 200 MB: workers read slices of one shared mapping, so each
 // worker's proportional set size stays near the slices it read, and nothing is copied.
 TEST(ProcessesArrays, WorkersShareOneMappingOfA200MBArray) {
 #if defined(__SANITIZE_THREAD__)

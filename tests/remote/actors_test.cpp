@@ -209,7 +209,7 @@ TEST_F(Actors, ActorHoldsItsCpusUntilItDies) {
                loom::ConfigError);
 }
 
-// The seed's parameter server: workers compute gradients from the current parameters.
+// A parameter server: workers compute gradients from the current parameters.
 class ParameterServer {
  public:
   explicit ParameterServer(int dim) : params_(Eigen::VectorXd::Zero(dim)) {}

@@ -1,6 +1,6 @@
 #pragma once
 // Making chunked arrays: zeros, ones, full, arange, from_array, and random values that depend
-// only on the seed and each element's position (never on the chunks or the threads).
+// only on their seed and each element's position (never on the chunks or the threads).
 
 #include <cstdint>
 #include <cstring>
@@ -15,7 +15,7 @@
 namespace loom::array {
 
 /// `{.chunks = {1000, 1000}, .seed = 42}`: one chunk length per axis (-1: the whole axis, 0 or
-/// none: auto, about `array.chunk-size` per chunk), and the seed of random arrays.
+/// none: auto, about `array.chunk-size` per chunk), and random arrays' seed.
 struct Options {
   std::vector<std::int64_t> chunks{};
   std::uint64_t seed = 0;

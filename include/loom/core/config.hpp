@@ -1,5 +1,5 @@
 #pragma once
-// Process-wide configuration (API.md section 6), the analogue of `dask.config`.
+// Process-wide configuration (docs/core.md, "Configuration"), the analogue of `dask.config`.
 //
 //   loom::config::set({{"scheduler.num_threads", "2"}, {"worker.memory.target", "0.8"}});
 //

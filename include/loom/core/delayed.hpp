@@ -1,5 +1,5 @@
 #pragma once
-// Lazy values: loom::delayed(f)(args...) -> Delayed<T> (API.md section 1).
+// Lazy values: loom::delayed(f)(args...) -> Delayed<T> (docs/core.md).
 //
 //   auto a = loom::delayed(inc)(1);        // nothing runs
 //   auto b = loom::delayed(add)(a, 10);    // a Delayed argument is a dependency
@@ -101,7 +101,7 @@ class DelayedFunction {
   DelayedFunction(F f, std::string name) : f_(std::move(f)), name_(std::move(name)) {}
 
   /// Builds the lazy call f(args...). Arguments are captured by value (std::ref for a
-  /// reference); Delayed arguments become dependencies (API.md section 1).
+  /// reference); Delayed arguments become dependencies (docs/core.md).
   template <class... Args>
   auto operator()(Args&&... args) const {
     using Call = DelayedCall<F, Args...>;

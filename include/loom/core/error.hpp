@@ -1,5 +1,5 @@
 #pragma once
-// The loom::Error hierarchy (API.md section 7). Every failure loom reports is one of these.
+// The loom::Error hierarchy (docs/core.md). Every failure loom reports is one of these.
 
 #include <cstddef>
 #include <exception>

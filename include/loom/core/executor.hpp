@@ -1,5 +1,5 @@
 #pragma once
-// The thread pool: oneTBB task arenas (API.md section 1, "Scheduler control").
+// The thread pool: oneTBB task arenas (docs/core.md, "The thread pool").
 //
 // One process-wide arena runs everything by default; its size comes from the config key
 // `scheduler.num_threads`, else the environment variable LOOM_NUM_THREADS, else cpu_count().

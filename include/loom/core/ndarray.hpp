@@ -1,6 +1,6 @@
 #pragma once
 // loom::NDArray<Scalar>: an owning-or-mapped, row-major, 64-byte aligned, reference-counted
-// N-d array (API.md section 2). Copies share storage; reads never need a writeable array;
+// N-d array (docs/arrays-on-disk.md). Copies share storage; reads never need a writeable array;
 // writes are explicit (mutable_data, mut, mutable_matrix) and throw on a read-only one.
 
 #include <Eigen/Core>

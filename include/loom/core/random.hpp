@@ -1,6 +1,6 @@
 #pragma once
 // Counter-based random numbers: each value depends only on (seed, flat element index), never on
-// thread timing or chunking (DESIGN.md, "Randomness"). loom::random::rand / randn make NDArrays;
+// thread timing or chunking (docs/design.md). loom::random::rand / randn make NDArrays;
 // the chunked arrays use the same generator per element.
 
 #include <cmath>

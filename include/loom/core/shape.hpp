@@ -1,5 +1,5 @@
 #pragma once
-// loom::Shape: the extents of an N-d array (API.md section 2), a small value type.
+// loom::Shape: the extents of an N-d array (docs/arrays-on-disk.md), a small value type.
 
 #include <concepts>
 #include <cstdint>

@@ -1,5 +1,5 @@
 #pragma once
-// General values on disk (API.md section 2): loom::dump / loom::load through the serialization
+// General values on disk: loom::dump / loom::load through the serialization
 // layer, optionally compressed (zstd or lz4). An NDArray dumped to a ".npy" path without
 // compression is written in NumPy's format instead (see npy.hpp).
 //

@@ -1,6 +1,6 @@
 #pragma once
 // NumPy's .npy format (versions 1.0-3.0) for loom::NDArray, with memory mapping
-// (API.md section 2, "Arrays on disk"):
+// (docs/arrays-on-disk.md):
 //
 //   loom::dump(big, "large_array.npy");                  // (dump.hpp)
 //   auto m = loom::load_npy<double>("large_array.npy", {.mmap_mode = "r"});

@@ -1,5 +1,5 @@
 #pragma once
-// loom::each(range, f): one lazy call per element, for Parallel (API.md section 2).
+// loom::each(range, f): one lazy call per element, for Parallel (docs/parallel.md).
 
 #include <ranges>
 #include <type_traits>

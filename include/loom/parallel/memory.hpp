@@ -1,5 +1,5 @@
 #pragma once
-// loom::Memory: a disk cache of function results, joblib's Memory (API.md section 2).
+// loom::Memory: a disk cache of function results, joblib's Memory (docs/arrays-on-disk.md).
 //
 //   loom::Memory memory("./cache_dir", {.verbose = 0});
 //   auto cached = memory.cache("expensive_function", expensive_function);

@@ -1,5 +1,5 @@
 #pragma once
-// Options of loom::Parallel (API.md section 2), and the parallel_backend scope.
+// Options of loom::Parallel (docs/parallel.md), and the parallel_backend scope.
 
 #include <chrono>
 #include <cstdint>
@@ -65,7 +65,7 @@ struct ParallelBackendOptions {
 
 /// Sets the default backend and n_jobs of Parallel() on this thread while it lives, like
 /// joblib's `with parallel_backend(...)`; scopes nest and restore on exit.
-class parallel_backend {  // NOLINT(readability-identifier-naming): joblib's name (API.md)
+class parallel_backend {  // NOLINT(readability-identifier-naming): joblib's name
  public:
   using Options = ParallelBackendOptions;
   explicit parallel_backend(std::string backend, Options options = {});

@@ -1,5 +1,5 @@
 #pragma once
-// loom::Parallel: joblib's Parallel for C++ (API.md section 2).
+// loom::Parallel: joblib's Parallel for C++ (docs/parallel.md).
 //
 //   std::vector<double> r = loom::Parallel({.n_jobs = 4})(chunks, expensive_computation);
 //   std::vector<double> r2 = loom::Parallel({.n_jobs = -1, .batch_size = loom::auto_batch})(
@@ -268,7 +268,7 @@ class ParallelResult {
     run_->run_to_end();
     return run_->store.copy_all();
   }
-  // NOLINTNEXTLINE(google-explicit-constructor): converts as API.md says
+  // NOLINTNEXTLINE(google-explicit-constructor): converts implicitly, by design
   operator std::vector<Value>() && { return std::move(*this).get(); }
   // NOLINTNEXTLINE(google-explicit-constructor)
   operator std::vector<Value>() & { return get(); }

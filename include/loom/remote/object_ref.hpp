@@ -1,6 +1,6 @@
 #pragma once
 // loom::ObjectRef<T>: a typed, copyable, reference-counted handle to an object of the object
-// store (API.md section 3). The object may not exist yet (a task's result); it is freed when the
+// store (docs/remote.md). The object may not exist yet (a task's result); it is freed when the
 // last ref to it, including the refs that pending tasks hold, is gone.
 
 #include <cstddef>

@@ -1,6 +1,6 @@
 #pragma once
-// Options of the remote runtime (API.md section 3): init, tasks, actors, get and wait.
-// Members are declared in the order API.md lists them (designated initializers follow it).
+// Options of the remote runtime (docs/remote.md): init, tasks, actors, get and wait.
+// Members keep the order docs/remote.md lists: designated initializers must follow it.
 
 #include <chrono>
 #include <cstdint>

@@ -1,5 +1,5 @@
 #pragma once
-// The remote runtime (API.md section 3): init/shutdown, and the object store's get, put, wait
+// The remote runtime (docs/remote.md): init/shutdown, and the object store's get, put, wait
 // and cancel.
 //
 //   loom::Runtime rt({.num_cpus = 4});                 // or loom::init({...}) ... loom::shutdown()

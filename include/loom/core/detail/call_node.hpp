@@ -1,6 +1,6 @@
 #pragma once
-// The node that runs `f(args...)` for delayed(f)(args...), and the argument resolution rule of
-// API.md section 1: a Delayed<U> argument is passed as its value when f accepts a U there (it is
+// The node that runs `f(args...)` for delayed(f)(args...), and the argument resolution rule
+// (docs/core.md): a Delayed<U> argument is passed as its value when f accepts a U there (it is
 // then a dependency), and as the handle itself only when f takes Delayed<U> and not U.
 
 #include <array>
