@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/expect_error.hpp"
+
 #include "loom/array.hpp"
 #include "loom/core/executor.hpp"
 #include "sample.hpp"
@@ -84,12 +86,7 @@ TEST(Slicing, IntegersDropAxesAndListsGather) {
   EXPECT_THROW((void)x(0, 0, 0, 0), loom::IndexError);
   EXPECT_THROW((void)x(da::slice(0, 5, 0)), loom::IndexError);
   EXPECT_THROW((void)x(std::vector<std::int64_t>{0, 9}), loom::IndexError);
-  try {
-    (void)x(da::all, -9);
-    FAIL();
-  } catch (const loom::IndexError& e) {
-    EXPECT_NE(std::string(e.what()).find("axis 1 with size 8"), std::string::npos) << e.what();
-  }
+  EXPECT_ERROR_CONTAINS((void)x(da::all, -9), loom::IndexError, "axis 1 with size 8");
 }
 
 TEST(Slicing, SplitLargeChunksFollowsTheConfig) {
@@ -219,14 +216,11 @@ TEST(MapBlocks, EachBlockOnceWithItsShape) {
     if (b.shape()[1] == 7) throw std::runtime_error("bad block");
     return b;
   });
-  try {
-    (void)throwing.sum().compute();
-    FAIL();
-  } catch (const loom::TaskError& e) {
+  EXPECT_ERROR((void)throwing.sum().compute(), loom::TaskError, [](const loom::TaskError& e) {
     EXPECT_NE(std::string(e.what()).find("bad block"), std::string::npos) << e.what();
     // Every block of the last column (7 wide) throws; whichever is first names itself.
     EXPECT_NE(e.task_name().find(", 3)"), std::string::npos) << e.task_name();
-  }
+  });
 }
 
 TEST(Linalg, TensordotPairsAndDotWithMismatchedChunks) {
