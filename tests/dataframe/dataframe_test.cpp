@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "../scratch_folder.hpp"
+#include "../support/expect_error.hpp"
 #include "loom/dataframe.hpp"
 #include "write_file.hpp"
 
@@ -95,11 +96,7 @@ TEST(DataFrame, SchemaErrorsWhenTheExpressionIsBuilt) {
   EXPECT_THROW((void)df.groupby("category")["city"].mean(), loom::SchemaError);
   EXPECT_THROW((void)df.groupby("category").agg({{"value", {"median"}}}), loom::SchemaError);
   EXPECT_THROW((void)df.dropna({"nope"}), loom::SchemaError);
-  try {
-    (void)(df["city"] > 3);
-  } catch (const loom::SchemaError& e) {
-    EXPECT_NE(std::string(e.what()).find("city"), std::string::npos) << e.what();
-  }
+  EXPECT_ERROR_CONTAINS((void)(df["city"] > 3), loom::SchemaError, "city");
   // A mask or a value built on another frame whose column of that name has another dtype.
   const auto other =
       dd::DataFrame::from_tables({dd::Table({"city"}, {dd::Column::from_ints({1, 2, 3})})});
@@ -136,12 +133,7 @@ TEST(DataFrame, QueryRejectsNegatedTextAndDeepNesting) {
                loom::ParseError);
   EXPECT_EQ(df.query("qty > --7").len(), df.query("qty > 7").len());
   const std::string deep = std::string(5000, '(') + "qty > 1" + std::string(5000, ')');
-  try {
-    (void)df.query(deep);
-    FAIL();
-  } catch (const loom::ParseError& e) {
-    EXPECT_NE(std::string(e.what()).find("nested"), std::string::npos) << e.what();
-  }
+  EXPECT_ERROR_CONTAINS((void)df.query(deep), loom::ParseError, "nested");
   std::string nots;
   for (int i = 0; i < 3000; ++i) nots += "not ";
   EXPECT_THROW((void)df.query(nots + "qty > 1"), loom::ParseError);
@@ -168,13 +160,10 @@ TEST(DataFrame, QueryGrammar) {
   EXPECT_EQ(df.query("4 < value <= 100").len(), df.query("value > 4 and value <= 100").len());
   EXPECT_EQ(df.query("2 <= qty < 9 != 3").len(), df.query("qty >= 2 and qty < 9").len());
   EXPECT_EQ(df.query("0 < qty < 0").len(), 0);
-  try {
-    (void)df.query("value > > 3");
-    FAIL();
-  } catch (const loom::ParseError& e) {
+  EXPECT_ERROR((void)df.query("value > > 3"), loom::ParseError, [](const loom::ParseError& e) {
     EXPECT_EQ(e.column(), 9U);
     EXPECT_NE(std::string(e.what()).find("position 9"), std::string::npos) << e.what();
-  }
+  });
   EXPECT_THROW((void)df.query("value > 3 and"), loom::ParseError);
   EXPECT_THROW((void)df.query("(value > 3"), loom::ParseError);
   EXPECT_THROW((void)df.query("qty > @missing"), loom::ParseError);
@@ -524,12 +513,8 @@ TEST(ReadCsv, ABadLineIsReportedBeforeATypeError) {
   // Row 3 has an extra field, which shifts text into the int column: a bad line, not a
   // SchemaError.
   const auto path = write_file("shifted.csv", "a,b\n1,2\nx,y,3\n4,5\n");
-  try {
-    (void)dd::read_csv(path).compute();
-    FAIL();
-  } catch (const loom::ParseError& e) {
-    EXPECT_EQ(e.line(), 3U);
-  }
+  EXPECT_ERROR((void)dd::read_csv(path).compute(), loom::ParseError,
+               [](const loom::ParseError& e) { EXPECT_EQ(e.line(), 3U); });
   EXPECT_EQ(dd::read_csv(path, {.on_bad_lines = "skip"}).len(), 2);
 }
 
