@@ -58,7 +58,7 @@ TEST(DataFrame, SchemaWithoutReadingEverything) {
   EXPECT_EQ(head.value<std::string_view>(2, "category"), "a");
 }
 
-TEST(DataFrame, FiltersExpressionsAndProjection) {
+TEST(DataFrame, FiltersKeepTheRowsWhereTheMaskIsTrue) {
   const auto df = sales();
   const auto big = df[df["value"] > 4.0].compute();
   ASSERT_EQ(big.num_rows(), 5);  // 5.5, 100.5, 7, 8, 9 (missing values compare false)
@@ -73,8 +73,16 @@ TEST(DataFrame, FiltersExpressionsAndProjection) {
   EXPECT_EQ(has_i.num_rows(), 6);  // Paris x3, Nice x3; no Lyon, and the missing city is false
   const auto late = df[df["day"] >= "2024-01-04"].compute();
   EXPECT_EQ(late.num_rows(), 4);
+}
+
+TEST(DataFrame, ProjectionKeepsTheNamedColumnsInTheirOrder) {
+  const auto df = sales();
   const auto proj = df[{"qty", "category"}].compute();
   EXPECT_EQ(proj.column_names(), (std::vector<std::string>{"qty", "category"}));
+}
+
+TEST(DataFrame, AssignAddsAComputedColumn) {
+  const auto df = sales();
   const auto total = df.assign("total", df["value"] * df["qty"] + 1).compute();
   EXPECT_EQ(total.value<double>(0, "total"), 2.5);
   EXPECT_FALSE(total.value<double>(2, "total").has_value());  // missing value: missing total
@@ -123,8 +131,8 @@ TEST(DataFrame, FromTablesChecksColumnsAndDtypes) {
   EXPECT_EQ(mixed[mixed["a"] > 1].len(), 1);
 }
 
-// Errors at their position instead of a silently changed query or a stack overflow.
-TEST(DataFrame, QueryRejectsNegatedTextAndDeepNesting) {
+// Errors at their position instead of a silently changed query.
+TEST(DataFrame, QueryRejectsNegatedText) {
   const auto df = sales();
   EXPECT_THROW((void)df.query("city == -'Nice'"), loom::ParseError);
   EXPECT_THROW((void)df.query("city == -@c", {.vars = {{"c", std::string("Nice")}}}),
@@ -132,6 +140,11 @@ TEST(DataFrame, QueryRejectsNegatedTextAndDeepNesting) {
   EXPECT_THROW((void)df.query("qty > -@m", {.vars = {{"m", std::int64_t{INT64_MIN}}}}),
                loom::ParseError);
   EXPECT_EQ(df.query("qty > --7").len(), df.query("qty > 7").len());
+}
+
+// Errors instead of a stack overflow.
+TEST(DataFrame, QueryRejectsDeepNesting) {
+  const auto df = sales();
   const std::string deep = std::string(5000, '(') + "qty > 1" + std::string(5000, ')');
   EXPECT_ERROR_CONTAINS((void)df.query(deep), loom::ParseError, "nested");
   std::string nots;
@@ -172,11 +185,15 @@ TEST(DataFrame, QueryGrammar) {
   EXPECT_THROW((void)df.query("qty + 1"), loom::SchemaError);  // not a condition
 }
 
-TEST(DataFrame, DropnaFillnaSelectDtypesRename) {
+TEST(DataFrame, DropnaDropsRowsMissingAValue) {
   const auto df = sales();
   EXPECT_EQ(df.dropna().len(), 6);
   EXPECT_EQ(df.dropna({"value"}).len(), 8);
   EXPECT_EQ(df.dropna({"qty", "city"}).len(), 8);
+}
+
+TEST(DataFrame, FillnaFillsMissingValuesWhereTheValueFits) {
+  const auto df = sales();
   const auto filled = df.fillna(0).compute();
   EXPECT_EQ(filled.value<double>(2, "value"), 0.0);
   EXPECT_EQ(filled.value<std::int64_t>(3, "qty"), 0);
@@ -184,10 +201,18 @@ TEST(DataFrame, DropnaFillnaSelectDtypesRename) {
   const auto named = df.fillna({{"city", dd::Scalar("?")}}).compute();
   EXPECT_EQ(named.value<std::string_view>(4, "city"), "?");
   EXPECT_THROW((void)df.fillna({{"qty", dd::Scalar("x")}}), loom::SchemaError);
+}
+
+TEST(DataFrame, SelectDtypesIncludesOrExcludesKinds) {
+  const auto df = sales();
   EXPECT_EQ(df.select_dtypes({.include = {dd::number}}).columns(),
             (std::vector<std::string>{"value", "qty"}));
   EXPECT_EQ(df.select_dtypes({.exclude = {dd::number, dd::DType::datetime}}).columns(),
             (std::vector<std::string>{"category", "city"}));
+}
+
+TEST(DataFrame, RenameRenamesColumnsButNotOntoAnother) {
+  const auto df = sales();
   const auto renamed = df.rename({{"value", "v"}})[{"v"}].compute();
   EXPECT_EQ(renamed.value<double>(0, "v"), 1.5);
   EXPECT_THROW((void)df.rename({{"value", "qty"}}), loom::SchemaError);
@@ -283,7 +308,7 @@ TEST(DataFrame, PersistReadsTheFilesOnce) {
   EXPECT_EQ(r2.value<std::int64_t>(0, "qty"), 15);  // Lyon: 6 + 9
 }
 
-TEST(DataFrame, ProjectionPushdownAndTablePrinting) {
+TEST(DataFrame, APlanParsesOnlyTheColumnsItNeeds) {
   const auto df = sales();
   const auto t = df[df["qty"] > 8][{"category"}].compute();
   ASSERT_EQ(t.num_rows(), 2);
@@ -301,13 +326,20 @@ TEST(DataFrame, ProjectionPushdownAndTablePrinting) {
     EXPECT_EQ(a_only.value<std::int64_t>(30000, "a"), 30000);
     EXPECT_EQ(both[both["a"] >= 29999][{"a"}].len(), 2);
   }
+}
+
+TEST(DataFrame, PrintedTablesShowTheirColumnsAndMissingValues) {
+  const auto df = sales();
   std::ostringstream out;
   out << df.groupby("category")["value"].mean().compute();
   const std::string text = out.str();
   EXPECT_NE(text.find("category"), std::string::npos) << text;
   EXPECT_NE(text.find("37.0"), std::string::npos) << text;
   EXPECT_NE(text.find("NaN"), std::string::npos) << text;
-  // to_csv round trip.
+}
+
+TEST(DataFrame, ToCsvRoundTrips) {
+  const auto df = sales();
   const auto path = loom::test::scratch_folder() / "out.csv";
   df.dropna().to_csv(path);
   const auto back = dd::read_csv(path.string()).compute();
@@ -324,7 +356,7 @@ TEST(DataFrame, ProjectionPushdownAndTablePrinting) {
 
 namespace {
 
-TEST(DataFrame, SortDropDuplicatesMergeDescribe) {
+TEST(DataFrame, SortValuesPutsMissingValuesLast) {
   const auto df = sales();
   const auto sorted = df.sort_values("value", false).compute();
   EXPECT_EQ(sorted.value<double>(0, "value"), 100.5);
@@ -335,12 +367,19 @@ TEST(DataFrame, SortDropDuplicatesMergeDescribe) {
   const auto by_two = df.sort_values({"category", "qty"}).compute();
   EXPECT_EQ(by_two.value<std::int64_t>(0, "qty"), 1);
   EXPECT_EQ(by_two.value<std::string_view>(4, "category"), "b");
+}
+
+TEST(DataFrame, DropDuplicatesKeepsTheFirstRowOfEach) {
+  const auto df = sales();
   EXPECT_EQ(df.drop_duplicates({"category"}).len(), 4);
   EXPECT_EQ(df.drop_duplicates({"city"}).len(), 4);  // Paris, Lyon, Nice and the missing one
   EXPECT_EQ(df.drop_duplicates().len(), 10);
   const auto first_b = df.drop_duplicates({"category"}).compute();
   EXPECT_EQ(first_b.value<double>(1, "value"), -2.0);  // the first b row is kept
+}
 
+TEST(DataFrame, MergeJoinsOnAKeyInEachHow) {
+  const auto df = sales();
   // Merge: categories a, b, x on the right; "qty" on both sides gets suffixes.
   const dd::Table right_table(
       {"category", "label", "qty"},
@@ -371,7 +410,10 @@ TEST(DataFrame, SortDropDuplicatesMergeDescribe) {
   EXPECT_FALSE(outer.value<std::int64_t>(10, "qty_x").has_value());
   EXPECT_THROW((void)df.merge(right, "category", "cross"), loom::ConfigError);
   EXPECT_THROW((void)df.merge(right, "label"), loom::SchemaError);
+}
 
+TEST(DataFrame, DescribeGivesCountMinAndQuantiles) {
+  const auto df = sales();
   const auto d = df.describe();
   EXPECT_EQ(d.column_names(), (std::vector<std::string>{"stat", "value", "qty"}));
   EXPECT_EQ(d.value<std::string_view>(5, "stat"), "50%");
@@ -381,7 +423,7 @@ TEST(DataFrame, SortDropDuplicatesMergeDescribe) {
   EXPECT_EQ(d.value<double>(4, "value"), 3.375);  // 25%: 1.5 + 0.75 * (4.0 - 1.5), at 7 * 0.25
 }
 
-TEST(DataFrame, TablesToEigenSerializeAndLiveInTheObjectStore) {
+TEST(DataFrame, TablesConvertToEigenMatrices) {
   const auto t = sales().compute();
   const Eigen::MatrixXd m = t.to_eigen({"value", "qty"});
   ASSERT_EQ(m.rows(), 10);
@@ -389,6 +431,10 @@ TEST(DataFrame, TablesToEigenSerializeAndLiveInTheObjectStore) {
   EXPECT_TRUE(std::isnan(m(2, 0)));
   EXPECT_EQ(m(9, 1), 10.0);
   EXPECT_THROW((void)t.to_eigen({"city"}), loom::SchemaError);
+}
+
+TEST(DataFrame, TablesRoundTripThroughSerialization) {
+  const auto t = sales().compute();
   const std::string bytes = loom::serialize(t);
   const auto back = loom::deserialize<dd::Table>(bytes);
   ASSERT_EQ(back.column_names(), t.column_names());
@@ -397,6 +443,11 @@ TEST(DataFrame, TablesToEigenSerializeAndLiveInTheObjectStore) {
       ASSERT_EQ(back.column(c).format(r), t.column(c).format(r)) << c << " " << r;
     }
   }
+}
+
+TEST(DataFrame, DamagedTableBytesAreErrorsNeverCrashes) {
+  const auto t = sales().compute();
+  const std::string bytes = loom::serialize(t);
   std::string corrupt = bytes;
   corrupt[corrupt.size() / 2] = static_cast<char>(corrupt[corrupt.size() / 2] ^ 0x55);
   corrupt.resize(corrupt.size() - 3);
@@ -419,6 +470,10 @@ TEST(DataFrame, TablesToEigenSerializeAndLiveInTheObjectStore) {
     }
   }
   EXPECT_GT(thrown, 0);
+}
+
+TEST(DataFrame, TablesInTheObjectStoreShareTheirBuffers) {
+  const auto t = sales().compute();
   // In the object store: get returns the same buffers (a Table copy shares them).
   loom::Runtime runtime({.num_cpus = 2});
   const auto ref = loom::put(t);
