@@ -284,9 +284,15 @@ TEST(RemoteRuntime, InitTwiceIsAnErrorAndShutdownRestarts) {
     EXPECT_EQ(loom::get(loom::task([] { return 1; }).remote()), 1);
   }
   EXPECT_FALSE(loom::is_initialized());
+}
+
+TEST(RemoteRuntime, BadInitOptionsAreConfigErrors) {
   EXPECT_THROW(loom::init({.num_cpus = 0}), loom::ConfigError);
   EXPECT_THROW(loom::init({.num_cpus = 2, .mode = "cluster"}), loom::ConfigError);
   EXPECT_THROW(loom::init({.resources = {{"disk", -1}}}), loom::ConfigError);
+}
+
+TEST(RemoteRuntime, ATaskWithoutInitStartsARuntimeWithTheDefaults) {
   // Without init, a task starts a runtime with the defaults (as Ray).
   EXPECT_EQ(loom::get(loom::task([] { return 2; }).remote()), 2);
   EXPECT_TRUE(loom::is_initialized());
