@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 #include "../scratch_folder.hpp"
+#include "../support/expect_error.hpp"
 
 #include "loom/core.hpp"
 
@@ -81,14 +82,9 @@ TEST(Graph, MissingGraphvizIsAClearError) {
   const auto empty_dir = temp_path("no-programs");
   std::filesystem::create_directories(empty_dir);
   ::setenv("PATH", empty_dir.c_str(), 1);
-  try {
-    d.visualize(temp_path("graph.png"));
-    ::setenv("PATH", saved.c_str(), 1);
-    FAIL() << "no error without dot";
-  } catch (const loom::Error& e) {
-    ::setenv("PATH", saved.c_str(), 1);
-    EXPECT_NE(std::string(e.what()).find("graphviz"), std::string::npos) << e.what();
-  }
+  EXPECT_ERROR_CONTAINS(d.visualize(temp_path("graph.png")), loom::Error, "graphviz")
+      << "no error without dot";
+  ::setenv("PATH", saved.c_str(), 1);
 }
 
 TEST(Trace, WritesOneChromeEventPerTask) {

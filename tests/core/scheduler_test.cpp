@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include "../support/expect_error.hpp"
+
 #include "loom/core.hpp"
 
 namespace {
@@ -25,39 +27,25 @@ using namespace std::chrono_literals;
 TEST(Errors, ThrowingTaskBecomesTaskErrorNamingIt) {
   auto bad = loom::delayed([](int) -> int { throw std::runtime_error("boom"); }, "explode")(1);
   auto after = loom::delayed([](int v) { return v + 1; })(bad);
-  try {
-    (void)after.compute();
-    FAIL() << "no exception";
-  } catch (const loom::TaskError& e) {
+  EXPECT_ERROR((void)after.compute(), loom::TaskError, [](const loom::TaskError& e) {
     const std::string what = e.what();
     EXPECT_NE(what.find("explode"), std::string::npos) << what;
     EXPECT_NE(what.find("std::runtime_error"), std::string::npos) << what;
     EXPECT_NE(what.find("boom"), std::string::npos) << what;
     EXPECT_EQ(e.task_name().rfind("explode #", 0), 0U) << e.task_name();
-    try {
-      std::rethrow_if_nested(e);
-      FAIL() << "nothing nested";
-    } catch (const std::runtime_error& original) {
-      EXPECT_STREQ(original.what(), "boom");
-    }
-  }
+    EXPECT_ERROR(std::rethrow_if_nested(e), std::runtime_error,
+                 [](const std::runtime_error& original) { EXPECT_STREQ(original.what(), "boom"); });
+  });
   EXPECT_TRUE(bad.done());
   EXPECT_THROW((void)bad.compute(), loom::TaskError);  // a failed node keeps its error
 }
 
 TEST(Errors, NonStandardExceptionsAreWrappedToo) {
   auto bad = loom::delayed([]() -> int { throw 42; })();
-  try {
-    (void)bad.compute();
-    FAIL();
-  } catch (const loom::TaskError& e) {
+  EXPECT_ERROR((void)bad.compute(), loom::TaskError, [](const loom::TaskError& e) {
     EXPECT_NE(std::string(e.what()).find("int"), std::string::npos) << e.what();
-    try {
-      std::rethrow_if_nested(e);
-    } catch (int v) {
-      EXPECT_EQ(v, 42);
-    }
-  }
+    EXPECT_ERROR(std::rethrow_if_nested(e), int, [](int v) { EXPECT_EQ(v, 42); });
+  });
 }
 
 TEST(Errors, FailureCancelsTasksNotYetStartedAndStopsRunningOnes) {
@@ -143,12 +131,7 @@ TEST(Errors, ExecutorStaysUsableAfterAFailure) {
 TEST(Errors, OneFailingRootFailsTheWholeCompute) {
   auto ok = loom::delayed([] { return 1; })();
   auto bad = loom::delayed([]() -> int { throw std::runtime_error("bad root"); }, "bad")();
-  try {
-    (void)loom::compute(ok, bad);
-    FAIL();
-  } catch (const loom::TaskError& e) {
-    EXPECT_NE(std::string(e.what()).find("bad root"), std::string::npos);
-  }
+  EXPECT_ERROR_CONTAINS((void)loom::compute(ok, bad), loom::TaskError, "bad root");
 }
 
 // A task that computes another graph: with one thread, the waiting task must help.

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "../scratch_folder.hpp"
+#include "../support/expect_error.hpp"
 #include "loom/dataframe.hpp"
 #include "write_file.hpp"
 
@@ -143,16 +144,8 @@ TEST(ReadCsv, TextInANumericColumnNamesFileLineAndColumn) {
   for (int i = 0; i < 40000; ++i) text += std::to_string(i) + ",1.5\n";
   text += "7,oops\n";
   const std::string path = write_file("text_in_numbers.csv", text);
-  try {
-    (void)dd::read_csv(path).compute();
-    FAIL();
-  } catch (const loom::SchemaError& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find("text_in_numbers.csv:40002"), std::string::npos) << what;
-    EXPECT_NE(what.find("'b'"), std::string::npos) << what;
-    EXPECT_NE(what.find("oops"), std::string::npos) << what;
-    EXPECT_NE(what.find("dtype"), std::string::npos) << what;
-  }
+  EXPECT_ERROR_CONTAINS((void)dd::read_csv(path).compute(), loom::SchemaError,
+                        "text_in_numbers.csv:40002", "'b'", "oops", "dtype");
   // An explicit dtype reads it as text.
   const auto t = dd::read_csv(path, {.dtype = {{"b", dd::DType::string}}}).compute();
   EXPECT_EQ(t.value<std::string_view>(40000, "b"), "oops");
@@ -160,14 +153,11 @@ TEST(ReadCsv, TextInANumericColumnNamesFileLineAndColumn) {
 
 TEST(ReadCsv, BadLinesErrorSkipOrWarn) {
   const std::string path = write_file("bad.csv", "a,b\n1,2\n3,4,5\n6\n7,8\n");
-  try {
-    (void)dd::read_csv(path).compute();
-    FAIL();
-  } catch (const loom::ParseError& e) {
+  EXPECT_ERROR((void)dd::read_csv(path).compute(), loom::ParseError, [](const loom::ParseError& e) {
     EXPECT_EQ(e.line(), 3U);
     EXPECT_EQ(e.column(), 3U);
     EXPECT_NE(e.file().find("bad.csv"), std::string::npos);
-  }
+  });
   for (const char* mode : {"skip", "warn"}) {
     const auto t = dd::read_csv(path, {.on_bad_lines = mode}).compute();
     ASSERT_EQ(t.num_rows(), 3) << mode;  // the long row dropped; the short one padded
@@ -314,12 +304,8 @@ TEST(ReadCsv, BadLinesReportTheirLinesInEveryPartition) {
   std::string one = "a,b\n";
   for (int line = 2; line <= 2000; ++line) one += line == 1777 ? "1,2,3\n" : "1,2\n";
   const std::string late = write_file("bad_line_late.csv", one);
-  try {
-    (void)dd::read_csv(late, {.blocksize = 1000}).compute();
-    FAIL();
-  } catch (const loom::ParseError& e) {
-    EXPECT_EQ(e.line(), 1777U);
-  }
+  EXPECT_ERROR((void)dd::read_csv(late, {.blocksize = 1000}).compute(), loom::ParseError,
+               [](const loom::ParseError& e) { EXPECT_EQ(e.line(), 1777U); });
 }
 
 // na_values are missing values before anything is parsed (pandas): numbers in any spelling,

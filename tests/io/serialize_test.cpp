@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/expect_error.hpp"
+
 #include "loom/core/error.hpp"
 #include "loom/core/random.hpp"
 #include "loom/io/serialize.hpp"
@@ -46,12 +48,9 @@ TEST(Serialize, NDArrayRoundTrips) {
 
 TEST(Serialize, CorruptBytesAreErrorsNamingTheType) {
   const std::string bytes = loom::serialize(std::vector<double>(100, 1.0));
-  try {
-    (void)loom::deserialize<std::vector<double>>(bytes.substr(0, bytes.size() / 2));
-    FAIL();
-  } catch (const loom::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("std::vector<double"), std::string::npos) << e.what();
-  }
+  EXPECT_ERROR_CONTAINS(
+      (void)loom::deserialize<std::vector<double>>(bytes.substr(0, bytes.size() / 2)), loom::Error,
+      "std::vector<double");
   EXPECT_THROW((void)loom::deserialize<int>(bytes), loom::Error);  // bytes left over
   std::string huge = loom::serialize(std::vector<std::int64_t>{1 << 20, 1 << 20});
   EXPECT_THROW((void)loom::deserialize<loom::NDArray<double>>(huge), loom::Error);

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "../scratch_folder.hpp"
+#include "../support/expect_error.hpp"
 
 #include "loom/loom.hpp"
 
@@ -228,12 +229,7 @@ TEST(Memory, UnwritableFolderIsACacheErrorNamingIt) {
   const auto file = cache_dir("not-a-folder");
   fs::create_directories(file.parent_path());
   std::ofstream(file) << "x";
-  try {
-    loom::Memory memory(file / "cache");
-    FAIL();
-  } catch (const loom::CacheError& e) {
-    EXPECT_NE(std::string(e.what()).find("not-a-folder"), std::string::npos) << e.what();
-  }
+  EXPECT_ERROR_CONTAINS(loom::Memory memory(file / "cache"), loom::CacheError, "not-a-folder");
 }
 
 }  // namespace

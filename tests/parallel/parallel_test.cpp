@@ -18,6 +18,8 @@
 #include <gtest/gtest.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include "../support/expect_error.hpp"
+
 #include "loom/core/detail/worker_process.hpp"
 #include "loom/loom.hpp"
 
@@ -76,26 +78,21 @@ TEST_P(EveryBackend, FixedAndAutoBatchesGiveTheSameResult) {
 
 TEST_P(EveryBackend, ExceptionBecomesTaskErrorNamingTheIndex) {
   const auto xs = iota(100);
-  try {
+  const auto run = [&] {
     (void)loom::Parallel({.n_jobs = 2, .backend = GetParam(), .batch_size = std::int64_t{4}})(
         xs, [](int x) -> int {
           if (x == 37) throw std::invalid_argument("bad item 37");
           return x;
         });
-    FAIL() << "no exception";
-  } catch (const loom::TaskError& e) {
+  };
+  EXPECT_ERROR(run(), loom::TaskError, [](const loom::TaskError& e) {
     EXPECT_EQ(e.index(), std::optional<std::size_t>(37));
     const std::string what = e.what();
     EXPECT_NE(what.find("call 37"), std::string::npos) << what;
     EXPECT_NE(what.find("std::invalid_argument"), std::string::npos) << what;
     EXPECT_NE(what.find("bad item 37"), std::string::npos) << what;
-    try {
-      std::rethrow_if_nested(e);
-      FAIL() << "nothing nested";
-    } catch (const std::exception& original) {
-      EXPECT_NE(std::string(original.what()).find("bad item 37"), std::string::npos);
-    }
-  }
+    EXPECT_ERROR_CONTAINS(std::rethrow_if_nested(e), std::exception, "bad item 37");
+  });
   // The pool (or the workers) are fine afterwards.
   std::vector<double> r = loom::Parallel({.n_jobs = 2, .backend = GetParam()})(xs, work);
   EXPECT_EQ(r, sequential_squares(xs));
@@ -162,18 +159,11 @@ TEST(Parallel, JoblibBackendNamesAreAliases) {
 
 TEST(Parallel, BadOptionsAreConfigErrorsNamingTheValue) {
   const auto xs = iota(3);
-  auto message = [&](const loom::ParallelOptions& o) {
-    try {
-      (void)loom::Parallel(o)(xs, work);
-    } catch (const loom::ConfigError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no ConfigError");
-  };
-  EXPECT_NE(message({.n_jobs = 0}).find("n_jobs"), std::string::npos);
-  EXPECT_NE(message({.backend = "dask"}).find("'dask'"), std::string::npos);
-  EXPECT_NE(message({.batch_size = std::int64_t{-3}}).find("-3"), std::string::npos);
-  EXPECT_NE(message({.pre_dispatch = "lots"}).find("'lots'"), std::string::npos);
+  auto run = [&](const loom::ParallelOptions& o) { (void)loom::Parallel(o)(xs, work); };
+  EXPECT_ERROR_CONTAINS(run({.n_jobs = 0}), loom::ConfigError, "n_jobs");
+  EXPECT_ERROR_CONTAINS(run({.backend = "dask"}), loom::ConfigError, "'dask'");
+  EXPECT_ERROR_CONTAINS(run({.batch_size = std::int64_t{-3}}), loom::ConfigError, "-3");
+  EXPECT_ERROR_CONTAINS(run({.pre_dispatch = "lots"}), loom::ConfigError, "'lots'");
   EXPECT_THROW(loom::parallel_backend("nope"), loom::ConfigError);
 }
 
@@ -197,15 +187,13 @@ TEST(Parallel, CrashingTaskRaisesWorkerCrashedAndTheCallerSurvives) {
   using Crash = void (*)();
   for (Crash crash : {+[] { std::raise(SIGSEGV); }, +[] { std::abort(); }, +[] { std::exit(3); },
                       +[] { std::_Exit(4); }}) {
-    try {
+    const auto run = [&] {
       (void)loom::Parallel({.n_jobs = 2, .backend = "processes"})(xs, [crash](int x) {
         if (x == 13) crash();
         return x;
       });
-      FAIL() << "no exception";
-    } catch (const loom::WorkerCrashed& e) {
-      EXPECT_NE(std::string(e.what()).find("call 13"), std::string::npos) << e.what();
-    }
+    };
+    EXPECT_ERROR_CONTAINS(run(), loom::WorkerCrashed, "call 13");
     EXPECT_TRUE(no_children_left());
     std::vector<double> r = loom::Parallel({.n_jobs = 2, .backend = "processes"})(xs, work);
     EXPECT_EQ(r, sequential_squares(xs));
@@ -215,7 +203,7 @@ TEST(Parallel, CrashingTaskRaisesWorkerCrashedAndTheCallerSurvives) {
 
 TEST(Parallel, NoZombiesWhenTheConsumerThrowsMidway) {
   const auto xs = iota(100);
-  try {
+  const auto consume = [&] {
     for (int v : loom::Parallel(
              {.n_jobs = 2, .backend = "processes", .return_as = loom::ReturnAs::generator})(
              xs, [](int x) {
@@ -224,10 +212,9 @@ TEST(Parallel, NoZombiesWhenTheConsumerThrowsMidway) {
              })) {
       if (v == 3) throw std::runtime_error("consumer gives up");
     }
-    FAIL();
-  } catch (const std::runtime_error& e) {
-    EXPECT_STREQ(e.what(), "consumer gives up");
-  }
+  };
+  EXPECT_ERROR(consume(), std::runtime_error,
+               [](const std::runtime_error& e) { EXPECT_STREQ(e.what(), "consumer gives up"); });
   EXPECT_TRUE(no_children_left());
 }
 
@@ -426,13 +413,9 @@ TEST(Parallel, ThreadsBackendTakesAnyResultType) {
     EXPECT_EQ(a[x].value, x);
     EXPECT_EQ(b[x].value, x);
   }
-  try {
-    (void)loom::Parallel({.n_jobs = 2, .backend = "processes"})(
-        xs, [](int x) { return NoSerialize{x}; });
-    FAIL() << "no ConfigError";
-  } catch (const loom::ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("NoSerialize"), std::string::npos) << e.what();
-  }
+  EXPECT_ERROR_CONTAINS((void)loom::Parallel({.n_jobs = 2, .backend = "processes"})(
+                            xs, [](int x) { return NoSerialize{x}; }),
+                        loom::ConfigError, "NoSerialize");
 }
 
 TEST(Parallel, TwoThreadsUsingProcessesAtOnceDoNotHang) {

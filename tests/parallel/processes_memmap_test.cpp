@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "../scratch_folder.hpp"
+#include "../support/expect_error.hpp"
 
 #include "loom/loom.hpp"
 
@@ -143,13 +144,9 @@ TEST(ProcessesArrays, LoomTempFolderIsUsedWhenTheConfigIsUnset) {
 
 TEST(ProcessesArrays, AnUnwritableTempFolderIsAnErrorNamingIt) {
   const loom::config::Scope scope({{"temporary-directory", "/proc/loom-no-such-folder"}});
-  try {
-    (void)loom::Parallel({.n_jobs = 2, .backend = "processes"})(iota(2), big_result);
-    FAIL() << "no error";
-  } catch (const loom::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("/proc/loom-no-such-folder"), std::string::npos)
-        << e.what();
-  }
+  EXPECT_ERROR_CONTAINS(
+      (void)loom::Parallel({.n_jobs = 2, .backend = "processes"})(iota(2), big_result), loom::Error,
+      "/proc/loom-no-such-folder");
 }
 
 TEST(ProcessesArrays, FileReferencesAreRefusedOutsideAWorkerExchange) {

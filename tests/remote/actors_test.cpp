@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 #include <Eigen/Core>
 
+#include "../support/expect_error.hpp"
+
 #include "loom/remote.hpp"
 
 using namespace std::chrono_literals;
@@ -115,26 +117,15 @@ TEST_F(Actors, ExceptionFailsThatCallOnly) {
   auto after = counter.task(&Counter::increment).remote();   // 2
   auto good = counter.task(&Counter::fail_if_odd).remote();  // 2
   EXPECT_EQ(loom::get(first), 1);
-  try {
-    (void)loom::get(bad);
-    FAIL();
-  } catch (const loom::TaskError& e) {
-    EXPECT_NE(std::string(e.what()).find("odd value 1"), std::string::npos) << e.what();
-  }
+  EXPECT_ERROR_CONTAINS((void)loom::get(bad), loom::TaskError, "odd value 1");
   EXPECT_EQ(loom::get(after), 2);
   EXPECT_EQ(loom::get(good), 2);
 }
 
 TEST_F(Actors, FailedConstructionFailsEveryCall) {
   auto broken = loom::actor<Throws>().options({.name = "db"}).remote();
-  try {
-    (void)loom::get(broken.task(&Throws::ping).remote());
-    FAIL();
-  } catch (const loom::TaskError& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find("could not be created"), std::string::npos) << what;
-    EXPECT_NE(what.find("no database"), std::string::npos) << what;
-  }
+  EXPECT_ERROR_CONTAINS((void)loom::get(broken.task(&Throws::ping).remote()), loom::TaskError,
+                        "could not be created", "no database");
 }
 
 TEST_F(Actors, DifferentActorsRunInParallel) {

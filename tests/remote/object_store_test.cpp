@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "../scratch_folder.hpp"
+#include "../support/expect_error.hpp"
 
 #include "loom/remote.hpp"
 
@@ -211,12 +212,7 @@ TEST(StoreSpill, UnreadableSpillFileIsObjectLost) {
   for (const auto& e : fs::recursive_directory_iterator(base)) {
     if (e.is_regular_file()) fs::resize_file(e.path(), 100);
   }
-  try {
-    (void)loom::get(first);
-    FAIL();
-  } catch (const loom::ObjectLost& e) {
-    EXPECT_NE(std::string(e.what()).find("spilled to"), std::string::npos) << e.what();
-  }
+  EXPECT_ERROR_CONTAINS((void)loom::get(first), loom::ObjectLost, "spilled to");
   EXPECT_EQ(loom::get(second)(3), 4.0);
   loom::shutdown();
   fs::remove_all(base.parent_path());

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "../scratch_folder.hpp"
+#include "../support/expect_error.hpp"
 
 #include "loom/remote.hpp"
 
@@ -172,28 +173,21 @@ TEST_F(Processes, CrashedWorkersAreRetriedAndNeverRunTwice) {
 }
 
 TEST_F(Processes, CrashAfterTheLastRetryIsATaskErrorNestingWorkerCrashed) {
-  try {
-    (void)loom::get(loom::task(always_crash).options({.max_retries = 1}).remote(0));
-    FAIL();
-  } catch (const loom::TaskError& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find("always_crash"), std::string::npos) << what;
-    EXPECT_NE(what.find("after 2 attempts"), std::string::npos) << what;
-    EXPECT_NE(what.find("signal"), std::string::npos) << what;
-    EXPECT_THROW(std::rethrow_if_nested(e), loom::WorkerCrashed);
-  }
+  EXPECT_ERROR((void)loom::get(loom::task(always_crash).options({.max_retries = 1}).remote(0)),
+               loom::TaskError, [](const loom::TaskError& e) {
+                 const std::string what = e.what();
+                 EXPECT_NE(what.find("always_crash"), std::string::npos) << what;
+                 EXPECT_NE(what.find("after 2 attempts"), std::string::npos) << what;
+                 EXPECT_NE(what.find("signal"), std::string::npos) << what;
+                 EXPECT_THROW(std::rethrow_if_nested(e), loom::WorkerCrashed);
+               });
   // The driver lives on, and the pool has fresh workers.
   EXPECT_EQ(loom::get(loom::task(proc_square).remote(5)), 25);
 }
 
 TEST_F(Processes, ExceptionsInWorkersBecomeTaskErrors) {
-  try {
-    (void)loom::get(loom::task(throws).remote(3));
-    FAIL();
-  } catch (const loom::TaskError& e) {
-    EXPECT_NE(std::string(e.what()).find("bad x = 3"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("std::invalid_argument"), std::string::npos) << e.what();
-  }
+  EXPECT_ERROR_CONTAINS((void)loom::get(loom::task(throws).remote(3)), loom::TaskError, "bad x = 3",
+                        "std::invalid_argument");
 }
 
 TEST_F(Processes, RetryOnSeesTheWorkersExceptionType) {
@@ -205,12 +199,10 @@ TEST_F(Processes, RetryOnSeesTheWorkersExceptionType) {
   auto not_retried =
       loom::task(invalid_twice)
           .options({.max_retries = 3, .retry_exceptions = loom::retry_on<std::out_of_range>()});
-  try {
-    (void)loom::get(not_retried.remote(std::string("invalid-b")));
-    FAIL();
-  } catch (const loom::TaskError& e) {
-    EXPECT_THROW(std::rethrow_if_nested(e), std::invalid_argument);
-  }
+  EXPECT_ERROR((void)loom::get(not_retried.remote(std::string("invalid-b"))), loom::TaskError,
+               [](const loom::TaskError& e) {
+                 EXPECT_THROW(std::rethrow_if_nested(e), std::invalid_argument);
+               });
   EXPECT_EQ(count_of("invalid-b"), 1);
 }
 
@@ -297,13 +289,12 @@ TEST_F(Processes, CrashedActorsRestartUpToMaxRestarts) {
   // Restarted: constructed again from its arguments.
   EXPECT_EQ(loom::get(counter.task(&ProcCounter::value).remote()), 5);
   EXPECT_THROW((void)loom::get(counter.task(&ProcCounter::crash).remote()), loom::TaskError);
-  try {
-    (void)loom::get(counter.task(&ProcCounter::value).remote());
-    FAIL();
-  } catch (const loom::TaskError& e) {
-    EXPECT_NE(std::string(e.what()).find("max_restarts"), std::string::npos) << e.what();
-    EXPECT_THROW(std::rethrow_if_nested(e), loom::WorkerCrashed);
-  }
+  EXPECT_ERROR((void)loom::get(counter.task(&ProcCounter::value).remote()), loom::TaskError,
+               [](const loom::TaskError& e) {
+                 EXPECT_NE(std::string(e.what()).find("max_restarts"), std::string::npos)
+                     << e.what();
+                 EXPECT_THROW(std::rethrow_if_nested(e), loom::WorkerCrashed);
+               });
   // The driver and other actors go on.
   auto other = loom::actor<ProcCounter>().remote();
   EXPECT_EQ(loom::get(other.task(&ProcCounter::increment).remote()), 1);

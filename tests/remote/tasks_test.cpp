@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/expect_error.hpp"
+
 #include "loom/remote.hpp"
 
 using namespace std::chrono_literals;
@@ -75,14 +77,11 @@ TEST_F(Remote, ExceptionBecomesTaskErrorNamingTheTask) {
                 throw std::runtime_error("bad input " + std::to_string(x));
               }).options({.name = "parse", .max_retries = 3});
   auto ref = fail.remote(5);
-  try {
-    (void)loom::get(ref);
-    FAIL() << "no error";
-  } catch (const loom::TaskError& e) {
+  EXPECT_ERROR((void)loom::get(ref), loom::TaskError, [](const loom::TaskError& e) {
     EXPECT_NE(std::string(e.what()).find("parse #"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("bad input 5"), std::string::npos) << e.what();
     EXPECT_THROW(std::rethrow_if_nested(e), std::runtime_error);
-  }
+  });
   // A dependent task fails with the same error, without running.
   std::atomic<int> ran{0};
   auto next = loom::task([&ran](int x) {
@@ -108,15 +107,8 @@ TEST_F(Remote, FinalFailureListsEveryAttempt) {
   auto always = loom::task([&attempts]() -> int {
                   throw std::runtime_error("try " + std::to_string(attempts.fetch_add(1) + 1));
                 }).options({.name = "always", .max_retries = 2, .retry_exceptions = true});
-  try {
-    (void)loom::get(always.remote());
-    FAIL();
-  } catch (const loom::TaskError& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find("after 3 attempts"), std::string::npos) << what;
-    EXPECT_NE(what.find("try 1"), std::string::npos) << what;
-    EXPECT_NE(what.find("try 3"), std::string::npos) << what;
-  }
+  EXPECT_ERROR_CONTAINS((void)loom::get(always.remote()), loom::TaskError, "after 3 attempts",
+                        "try 1", "try 3");
   EXPECT_EQ(attempts.load(), 3);
 }
 
@@ -292,9 +284,15 @@ TEST(RemoteRuntime, InitTwiceIsAnErrorAndShutdownRestarts) {
     EXPECT_EQ(loom::get(loom::task([] { return 1; }).remote()), 1);
   }
   EXPECT_FALSE(loom::is_initialized());
+}
+
+TEST(RemoteRuntime, BadInitOptionsAreConfigErrors) {
   EXPECT_THROW(loom::init({.num_cpus = 0}), loom::ConfigError);
   EXPECT_THROW(loom::init({.num_cpus = 2, .mode = "cluster"}), loom::ConfigError);
   EXPECT_THROW(loom::init({.resources = {{"disk", -1}}}), loom::ConfigError);
+}
+
+TEST(RemoteRuntime, ATaskWithoutInitStartsARuntimeWithTheDefaults) {
   // Without init, a task starts a runtime with the defaults (as Ray).
   EXPECT_EQ(loom::get(loom::task([] { return 2; }).remote()), 2);
   EXPECT_TRUE(loom::is_initialized());
