@@ -28,11 +28,6 @@ std::vector<std::string> with(const std::vector<std::string>& needed,
   return out;
 }
 
-bool missing(const ColumnData& d, std::int64_t i) {
-  if (!d.valid(i)) return true;
-  return d.dtype == DType::float64 && std::isnan(d.floats[static_cast<std::size_t>(i)]);
-}
-
 }  // namespace
 
 Table select(const Table& t, const std::vector<std::string>& names) {
@@ -138,7 +133,7 @@ Table DropNaNode::partition(std::int64_t p, const std::vector<std::string>& need
     const ColumnData& d = t.column(n).data();
     if (d.null_count == 0 && d.dtype != DType::float64) continue;
     for (std::int64_t i = 0; i < t.num_rows(); ++i) {
-      if (missing(d, i)) keep[static_cast<std::size_t>(i)] = 0;
+      if (d.is_missing(i)) keep[static_cast<std::size_t>(i)] = 0;
     }
   }
   const std::vector<std::string> out = needed.empty() ? all_names() : needed;
@@ -166,7 +161,7 @@ Table FillNaNode::partition(std::int64_t p, const std::vector<std::string>& need
     ColumnBuilder b(d.dtype);
     b.reserve(d.size);
     for (std::int64_t i = 0; i < d.size; ++i) {
-      if (!missing(d, i)) {
+      if (!d.is_missing(i)) {
         b.append_from(d, i);
       } else if (const auto* x = std::get_if<std::int64_t>(value)) {
         d.dtype == DType::float64 ? b.append_double(static_cast<double>(*x)) : b.append_int(*x);

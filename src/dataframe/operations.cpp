@@ -109,11 +109,10 @@ Table DataFrame::describe() const {
     const detail::ColumnData& d = t.column(name).data();
     std::vector<double> v;
     for (std::int64_t i = 0; i < d.size; ++i) {
-      if (!d.valid(i)) continue;
-      const double x = d.dtype == DType::float64
-                           ? d.floats[static_cast<std::size_t>(i)]
-                           : static_cast<double>(d.ints[static_cast<std::size_t>(i)]);
-      if (!std::isnan(x)) v.push_back(x);
+      if (d.is_missing(i)) continue;
+      v.push_back(d.dtype == DType::float64
+                      ? d.floats[static_cast<std::size_t>(i)]
+                      : static_cast<double>(d.ints[static_cast<std::size_t>(i)]));
     }
     std::sort(v.begin(), v.end());
     const auto n = static_cast<double>(v.size());

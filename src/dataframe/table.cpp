@@ -101,16 +101,10 @@ Table Table::head(std::int64_t n) const {
 }
 
 namespace {
-// -1, 0, 1: row a against row b of one column (missing values last).
-// Missing, or NaN: sorted last, as pandas does.
-bool present(const detail::ColumnData& d, std::int64_t i) {
-  return d.valid(i) &&
-         !(d.dtype == DType::float64 && std::isnan(d.floats[static_cast<std::size_t>(i)]));
-}
-
+// -1, 0, 1: row a against row b of one column (missing values, NaN included, last, as pandas).
 int compare_rows(const detail::ColumnData& d, std::int64_t a, std::int64_t b) {
-  const bool va = present(d, a);
-  const bool vb = present(d, b);
+  const bool va = !d.is_missing(a);
+  const bool vb = !d.is_missing(b);
   if (!va || !vb) return va == vb ? 0 : (va ? -1 : 1);
   const auto ua = static_cast<std::size_t>(a);
   const auto ub = static_cast<std::size_t>(b);
@@ -137,8 +131,8 @@ Table Table::sort_values(const std::vector<std::string>& by, bool ascending) con
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
     for (const auto* k : keys) {
-      const bool va = present(*k, a);
-      const bool vb = present(*k, b);
+      const bool va = !k->is_missing(a);
+      const bool vb = !k->is_missing(b);
       if (va != vb) return va;  // missing last either way
       const int c = compare_rows(*k, a, b);
       if (c != 0) return ascending ? c < 0 : c > 0;

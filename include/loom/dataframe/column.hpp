@@ -8,6 +8,7 @@
 //   for (std::size_t i = 0; i < v.size(); ++i) if (v.is_valid(i)) total += v[i];
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <iterator>
 #include <memory>
@@ -53,6 +54,12 @@ struct ColumnData {
 
   [[nodiscard]] bool valid(std::int64_t i) const noexcept {
     return validity.empty() || ((validity[static_cast<std::size_t>(i >> 6)] >> (i & 63)) & 1U) != 0;
+  }
+  /// Row i holds no value: not valid, or a float NaN (pandas treats NaN as missing when it
+  /// drops, sorts and groups). The one definition of "missing"; cheap, on hot paths.
+  [[nodiscard]] bool is_missing(std::int64_t i) const noexcept {
+    return !valid(i) ||
+           (dtype == DType::float64 && std::isnan(floats[static_cast<std::size_t>(i)]));
   }
   /// The i-th string of the dictionary (or of the column when not dictionary-encoded).
   [[nodiscard]] std::string_view entry(std::int64_t k) const noexcept {

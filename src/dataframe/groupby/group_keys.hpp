@@ -26,8 +26,6 @@ void encode_by_value(std::string& out, const ColumnData& d, std::int64_t i);
 void encode_string(std::string& out, std::string_view s);
 /// Reads one encoded value at p (advanced past it) into `b`.
 void decode_value(const char*& p, ColumnBuilder& b);
-/// A missing value: not valid, or a float NaN.
-[[nodiscard]] bool is_missing(const ColumnData& d, std::int64_t i);
 /// The encoded key of row i over some columns; false when one is missing.
 bool encode_row(const std::vector<const ColumnData*>& columns, std::int64_t i, std::string& out);
 /// The hash the merge uses for an encoded key.

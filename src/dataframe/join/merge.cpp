@@ -36,7 +36,7 @@ const std::string& join_key(const std::vector<const ColumnData*>& keys, std::int
                             std::string& out) {
   out.clear();
   for (const auto* d : keys) {
-    if (is_missing(*d, i)) {
+    if (d->is_missing(i)) {
       out.push_back('\0');
     } else {
       out.push_back('\1');
