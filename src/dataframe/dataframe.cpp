@@ -57,14 +57,14 @@ CsvScan::CsvScan(std::shared_ptr<CsvSource> source)
 
 Table CsvScan::partition(std::int64_t p, const std::vector<std::string>& needed) const {
   std::vector<std::string> names = needed.empty() ? all_names() : needed;
-  return source_->parse(static_cast<std::size_t>(p), names, nullptr);
+  return source_->parse(static_cast<std::size_t>(p), names);
 }
 
 Table CsvScan::partition_checking(std::int64_t p, const std::vector<std::string>& needed,
                                   const std::vector<std::string>& check_only,
                                   std::vector<std::uint8_t>& row_missing) const {
   std::vector<std::string> names = needed.empty() ? all_names() : needed;
-  return source_->parse(static_cast<std::size_t>(p), names, nullptr, &check_only, &row_missing);
+  return source_->parse(static_cast<std::size_t>(p), names, &check_only, &row_missing);
 }
 
 Table FilterNode::partition(std::int64_t p, const std::vector<std::string>& needed) const {
@@ -215,7 +215,7 @@ void check_built_here(const Series& s, const detail::Schema& here, const char* w
   for (const auto& r : refs) {
     const DType have = detail::schema_type(here, r);
     const DType built = detail::schema_type(s.schema(), r);
-    if (!detail::same_or_widened(have, built)) {
+    if (!detail::common_dtype(have, built)) {
       throw SchemaError(fmt::format("{}: column '{}' is {} here, but {} where {} was built", what,
                                     r, dtype_name(have), dtype_name(built),
                                     detail::describe(*s.expr())));
@@ -237,13 +237,14 @@ DataFrame DataFrame::from_tables(std::vector<Table> partitions) {
     }
     for (std::size_t c = 0; c < schema.size(); ++c) {
       const DType have = t.column(schema[c].name).dtype();
-      if (!detail::same_or_widened(schema[c].dtype, have)) {
+      const auto common = detail::common_dtype(schema[c].dtype, have);  // ints meeting floats
+      if (!common) {
         throw SchemaError(
             fmt::format("from_tables: column '{}' is {} in partition 0 but {} in "
                         "partition {}",
                         schema[c].name, dtype_name(schema[c].dtype), dtype_name(have), p));
       }
-      if (have == DType::float64) schema[c].dtype = DType::float64;  // ints meeting floats
+      schema[c].dtype = *common;
     }
   }
   return DataFrame(std::make_shared<detail::MemoryScan>(std::move(schema), std::move(partitions)));
@@ -442,17 +443,17 @@ std::int64_t DataFrame::len() const {
 
 DataFrame DataFrame::persist() const {
   std::vector<Table> parts = detail::compute_partitions(*plan_);
-  // An int column that met a float in some partition (read as int64 from the sample) is
-  // float64 in every partition of the persisted frame, and in its dtypes.
+  // A column whose dtype the source revised while it was read (an int column that met a
+  // float) has its common dtype in every partition of the persisted frame, and in its dtypes.
   detail::Schema schema = plan_->schema();
   for (std::size_t c = 0; c < schema.size(); ++c) {
-    if (schema[c].dtype != DType::int64) continue;
-    const bool widened = std::any_of(parts.begin(), parts.end(), [&](const Table& t) {
-      return t.column(c).dtype() == DType::float64;
-    });
-    if (!widened) continue;
-    schema[c].dtype = DType::float64;
-    for (auto& t : parts) t = detail::with_dtype(t, schema[c].name, DType::float64);
+    const DType planned = schema[c].dtype;
+    for (const Table& t : parts) {
+      const auto common = detail::common_dtype(schema[c].dtype, t.column(c).dtype());
+      if (common) schema[c].dtype = *common;
+    }
+    if (schema[c].dtype == planned) continue;
+    for (auto& t : parts) t = detail::with_dtype(t, schema[c].name, schema[c].dtype);
   }
   return DataFrame(std::make_shared<detail::MemoryScan>(std::move(schema), std::move(parts)));
 }

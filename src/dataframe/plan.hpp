@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "dataframe/csv/csv.hpp"
+#include "dataframe/csv/dtype_revisions.hpp"
 #include "loom/core/detail/temp_folder.hpp"
 #include "loom/dataframe/detail/expr.hpp"
 #include "loom/dataframe/table.hpp"
@@ -252,12 +253,6 @@ struct AggSpec {
 Table select(const Table& t, const std::vector<std::string>& names);
 /// `t` with its column `name` converted to `type` (shared as it is where it has that type).
 Table with_dtype(const Table& t, const std::string& name, DType type);
-/// Whether one column may be held as `a` in one place and as `b` in another: the same dtype,
-/// or int64 and float64 (an int column widened to floats in some partitions).
-[[nodiscard]] inline bool same_or_widened(DType a, DType b) noexcept {
-  const auto number = [](DType t) { return t == DType::int64 || t == DType::float64; };
-  return a == b || (number(a) && number(b));
-}
 /// The group-by itself (src/dataframe/groupby/groupby.cpp): partials per partition, merged, sorted.
 Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
                 const std::vector<AggSpec>& aggs, const Schema& result_schema);

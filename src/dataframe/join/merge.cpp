@@ -61,7 +61,7 @@ void MergeNode::check_keys(const Table& left, const Table& right) const {
   for (const auto& k : on_) {
     const DType a = left.column(k).dtype();
     const DType b = right.column(k).dtype();
-    if (!same_or_widened(a, b)) {  // (an int column widened while read matches)
+    if (!common_dtype(a, b)) {  // (an int column widened while read matches)
       throw SchemaError(fmt::format("merge: key '{}' holds {} on the left and {} on the right", k,
                                     dtype_name(a), dtype_name(b)));
     }
@@ -126,8 +126,8 @@ Table MergeNode::output(const Table& left, const Table& right, const Pairs& pair
     } else {
       const ColumnData* l = left.num_columns() == 0 ? nullptr : &left.column(f.name).data();
       const ColumnData& r = right.column(f.name).data();
-      // Both sides' dtype (check_keys), or float64 where one side's key widened.
-      const DType type = l != nullptr && l->dtype == DType::float64 ? l->dtype : r.dtype;
+      // Both sides' common dtype (check_keys; one side's key may have widened while read).
+      const DType type = l != nullptr ? common_dtype(l->dtype, r.dtype).value_or(r.dtype) : r.dtype;
       ColumnBuilder b(type);
       b.reserve(n);
       for (std::int64_t k = 0; k < n; ++k) {
