@@ -10,7 +10,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "dataframe/csv/csv.hpp"
@@ -192,6 +191,20 @@ class OnceNode final : public PlanNode {
   mutable Table result_;
 };
 
+class KeyIndex;
+
+/// The rows of a table by join key (merge.cpp): the distinct keys in a KeyIndex (the group-by's
+/// index of encoded keys), each key's rows in order in `rows` from starts[g] to starts[g + 1].
+struct JoinIndex {
+  JoinIndex();
+  ~JoinIndex();
+  JoinIndex(JoinIndex&&) noexcept;
+  JoinIndex& operator=(JoinIndex&&) noexcept;
+  std::unique_ptr<KeyIndex> keys;
+  std::vector<std::int64_t> starts;
+  std::vector<std::int64_t> rows;
+};
+
 /// A hash join (merge.cpp): with dataframe.shuffle.method = "tasks", the right side computed
 /// once and hashed on the keys, each left partition probed as it is produced; with "disk",
 /// both sides cut into buckets by key hash through files, partition b joining bucket b.
@@ -205,7 +218,7 @@ class MergeNode final : public StepNode {
                                 const std::vector<std::string>& needed) const override;
 
  private:
-  using Index = std::unordered_map<std::string, std::vector<std::int64_t>>;
+  using Index = JoinIndex;
   // Row pairs of an output partition: left row, right row (-1: none on that side).
   struct Pairs {
     std::vector<std::int64_t> left;

@@ -118,7 +118,8 @@ class IntIndex {
   std::vector<Slot> slots_;
 };
 
-/// Finds keys among the groups merged so far, adding the new ones (the merge of partitions).
+/// Finds keys among the groups merged so far, adding the new ones (the merge of partitions;
+/// the merge's index of join keys too).
 class KeyIndex {
  public:
   explicit KeyIndex(bool native);
@@ -131,6 +132,8 @@ class KeyIndex {
   void adopt(GroupKeys&& part);
   /// The group of one key (added when new).
   std::int32_t find_or_add(std::uint64_t hash, std::int64_t value, std::string_view encoded);
+  /// The group of one encoded key (not native), or -1 when it has none.
+  [[nodiscard]] std::int32_t find(std::uint64_t hash, std::string_view encoded) const noexcept;
   [[nodiscard]] const GroupKeys& keys() const noexcept { return keys_; }
   /// The merged groups in key order.
   [[nodiscard]] std::vector<std::int32_t> sorted() const;
