@@ -9,7 +9,7 @@
 #include <xxhash.h>
 
 #include "loom/core/error.hpp"
-#include "loom/dataframe/detail/column_builder.hpp"
+#include "dataframe/column_builder.hpp"
 #include "dataframe/short_string.hpp"
 #include "dataframe/field_text.hpp"
 

@@ -8,7 +8,7 @@
 
 #include "loom/core/detail/parallel_blocks.hpp"
 #include "loom/core/error.hpp"
-#include "loom/dataframe/detail/column_builder.hpp"
+#include "dataframe/column_builder.hpp"
 #include "dataframe/plan.hpp"
 
 namespace loom::dataframe::detail {

@@ -9,7 +9,7 @@
 #include <fmt/ranges.h>
 
 #include "loom/core/error.hpp"
-#include "loom/dataframe/detail/column_builder.hpp"
+#include "dataframe/column_builder.hpp"
 
 namespace loom::dataframe {
 

@@ -20,7 +20,7 @@
 #include "loom/core/config.hpp"
 #include "loom/core/detail/parallel_blocks.hpp"
 #include "loom/core/error.hpp"
-#include "loom/dataframe/detail/column_builder.hpp"
+#include "dataframe/column_builder.hpp"
 #include "dataframe/field_text.hpp"
 
 namespace loom::dataframe {

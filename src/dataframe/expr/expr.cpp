@@ -11,7 +11,7 @@
 #include <fmt/ranges.h>
 
 #include "loom/core/error.hpp"
-#include "loom/dataframe/detail/column_builder.hpp"
+#include "dataframe/column_builder.hpp"
 #include "dataframe/field_text.hpp"
 
 namespace loom::dataframe::detail {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "loom/dataframe/column.hpp"
-#include "loom/dataframe/detail/column_builder.hpp"
+#include "dataframe/column_builder.hpp"
 #include "dataframe/groupby/thread_scratch.hpp"
 
 namespace loom::dataframe::detail {

@@ -15,7 +15,7 @@
 #include "loom/core/detail/parallel_blocks.hpp"
 #include "loom/core/error.hpp"
 #include "loom/dataframe/dataframe.hpp"
-#include "loom/dataframe/detail/column_builder.hpp"
+#include "dataframe/column_builder.hpp"
 #include "loom/io/dump.hpp"
 #include "dataframe/plan.hpp"
 
