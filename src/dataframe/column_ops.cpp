@@ -96,7 +96,7 @@ Column cast(const Column& c, DType to) {
   ColumnBuilder b(to);
   b.reserve(s.size);
   for (std::int64_t i = 0; i < s.size; ++i) {
-    if (!s.valid(i)) {
+    if (!s.is_valid(i)) {
       b.append_null();
       continue;
     }

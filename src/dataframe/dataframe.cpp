@@ -75,7 +75,8 @@ Table FilterNode::partition(std::int64_t p, const std::vector<std::string>& need
   const ColumnData& md = m.data();
   std::vector<std::uint8_t> keep(static_cast<std::size_t>(t.num_rows()));
   for (std::int64_t i = 0; i < t.num_rows(); ++i) {
-    keep[static_cast<std::size_t>(i)] = md.valid(i) && md.bools[static_cast<std::size_t>(i)] != 0;
+    keep[static_cast<std::size_t>(i)] =
+        md.is_valid(i) && md.bools[static_cast<std::size_t>(i)] != 0;
   }
   const std::vector<std::string> out = needed.empty() ? all_names() : needed;
   std::vector<Column> cols;

@@ -82,7 +82,7 @@ Eigen::MatrixXd Table::to_eigen(const std::vector<std::string>& columns) const {
     }
     for (std::int64_t i = 0; i < rows_; ++i) {
       const auto u = static_cast<std::size_t>(i);
-      m(i, static_cast<Eigen::Index>(k)) = !d.valid(i)                 ? std::nan("")
+      m(i, static_cast<Eigen::Index>(k)) = !d.is_valid(i)              ? std::nan("")
                                            : d.dtype == DType::float64 ? d.floats[u]
                                            : d.dtype == DType::boolean
                                                ? static_cast<double>(d.bools[u])
@@ -206,7 +206,7 @@ std::ostream& operator<<(std::ostream& out, const Table& t) {
     int decimals = 1;
     for (const std::int64_t r : rows) {
       const double v = d.floats[static_cast<std::size_t>(r)];
-      if (!d.valid(r) || !std::isfinite(v)) continue;
+      if (!d.is_valid(r) || !std::isfinite(v)) continue;
       std::string text = fmt::format("{:.6f}", v);
       while (text.back() == '0') text.pop_back();
       decimals = std::max(decimals, static_cast<int>(text.size() - text.find('.') - 1));
@@ -216,7 +216,8 @@ std::ostream& operator<<(std::ostream& out, const Table& t) {
       if (elided && j == static_cast<std::size_t>(kEdge)) ++line;
       const std::int64_t r = rows[j];
       const double v = d.floats[static_cast<std::size_t>(r)];
-      if (d.valid(r) && std::isfinite(v)) cells[k + 1][line] = fmt::format("{:.{}f}", v, decimals);
+      if (d.is_valid(r) && std::isfinite(v))
+        cells[k + 1][line] = fmt::format("{:.{}f}", v, decimals);
     }
   }
   std::vector<std::size_t> width(cells.size(), 0);

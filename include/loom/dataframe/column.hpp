@@ -52,13 +52,13 @@ struct ColumnData {
   std::vector<std::uint64_t> validity;
   std::int64_t null_count = 0;
 
-  [[nodiscard]] bool valid(std::int64_t i) const noexcept {
+  [[nodiscard]] bool is_valid(std::int64_t i) const noexcept {
     return validity.empty() || ((validity[static_cast<std::size_t>(i >> 6)] >> (i & 63)) & 1U) != 0;
   }
   /// Row i holds no value: not valid, or a float NaN (pandas treats NaN as missing when it
   /// drops, sorts and groups). The one definition of "missing"; cheap, on hot paths.
   [[nodiscard]] bool is_missing(std::int64_t i) const noexcept {
-    return !valid(i) ||
+    return !is_valid(i) ||
            (dtype == DType::float64 && std::isnan(floats[static_cast<std::size_t>(i)]));
   }
   /// The i-th string of the dictionary (or of the column when not dictionary-encoded).
@@ -103,7 +103,7 @@ class ColumnView {
     return data_ ? static_cast<std::size_t>(data_->size) : 0;
   }
   [[nodiscard]] bool is_valid(std::size_t i) const noexcept {
-    return data_ && data_->valid(static_cast<std::int64_t>(i));
+    return data_ && data_->is_valid(static_cast<std::int64_t>(i));
   }
   [[nodiscard]] std::int64_t null_count() const noexcept { return data_ ? data_->null_count : 0; }
   /// The value of row i (unspecified, but no UB, for a missing one: check is_valid).
@@ -157,7 +157,7 @@ class Column {
   [[nodiscard]] DType dtype() const noexcept { return data_->dtype; }
   [[nodiscard]] std::int64_t size() const noexcept { return data_->size; }
   [[nodiscard]] std::int64_t null_count() const noexcept { return data_->null_count; }
-  [[nodiscard]] bool is_valid(std::int64_t i) const noexcept { return data_->valid(i); }
+  [[nodiscard]] bool is_valid(std::int64_t i) const noexcept { return data_->is_valid(i); }
   [[nodiscard]] const detail::ColumnData& data() const noexcept { return *data_; }
   [[nodiscard]] const std::shared_ptr<const detail::ColumnData>& shared() const noexcept {
     return data_;

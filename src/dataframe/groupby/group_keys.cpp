@@ -310,7 +310,7 @@ class CellGrouper final : public Grouper {
       std::int64_t cell = 0;
       bool complete = true;
       for (std::size_t c = 0; c < cols_.size(); ++c) {
-        if (!cols_[c]->valid(i)) {
+        if (!cols_[c]->is_valid(i)) {
           complete = false;
           break;
         }
@@ -355,7 +355,7 @@ class IntGrouper final : public Grouper {
             values + begin, n, [](std::int64_t) { return true; }, out);
       } else {
         index_.assign(
-            values + begin, n, [&](std::int64_t k) { return d.valid(begin + k); }, out);
+            values + begin, n, [&](std::int64_t k) { return d.is_valid(begin + k); }, out);
       }
     });
   }
