@@ -8,6 +8,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "loom/core/detail/assert.hpp"
 #include "loom/core/error.hpp"
 #include "dataframe/column_builder.hpp"
 #include "dataframe/short_string.hpp"
@@ -274,6 +275,7 @@ void ColumnBuilder::append_string(std::string_view s) {
 }
 
 void ColumnBuilder::append_from(const ColumnData& src, std::int64_t i) {
+  LOOM_ASSERT(i >= 0 && i < src.size, "a row outside the column it is taken from");
   if (!src.is_valid(i)) {
     append_null();
     return;
@@ -302,6 +304,7 @@ void ColumnBuilder::append_from(const ColumnData& src, std::int64_t i) {
 
 void ColumnBuilder::append_coded(const ColumnData& src, std::int64_t i,
                                  std::vector<std::int32_t>& remap) {
+  LOOM_ASSERT(i >= 0 && i < src.size, "a row outside the column it is taken from");
   if (!src.is_valid(i)) {
     append_null();
     return;

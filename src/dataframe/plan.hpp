@@ -14,6 +14,7 @@
 
 #include "dataframe/csv/csv.hpp"
 #include "dataframe/csv/dtype_revisions.hpp"
+#include "loom/core/detail/assert.hpp"
 #include "loom/core/detail/temp_folder.hpp"
 #include "loom/dataframe/detail/expr.hpp"
 #include "loom/dataframe/table.hpp"
@@ -78,6 +79,8 @@ class MemoryScan final : public PlanNode {
   }
   [[nodiscard]] Table partition(std::int64_t p,
                                 const std::vector<std::string>& /*needed*/) const override {
+    LOOM_ASSERT(p >= 0 && static_cast<std::size_t>(p) < tables_.size(),
+                "a partition past the frame's tables");
     return tables_[static_cast<std::size_t>(p)];
   }
 

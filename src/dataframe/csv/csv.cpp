@@ -19,6 +19,7 @@
 #include "dataframe/csv/csv_tokenize.hpp"
 #include "loom/core/config.hpp"
 #include "loom/core/detail/parallel_blocks.hpp"
+#include "loom/core/detail/assert.hpp"
 #include "loom/core/error.hpp"
 #include "dataframe/column_builder.hpp"
 #include "dataframe/field_text.hpp"
@@ -377,6 +378,7 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
                        const std::vector<std::string>* check_only,
                        std::vector<std::uint8_t>* row_missing) const {
   resolve();
+  LOOM_ASSERT(p < partitions_.size(), "a partition past the CSV source's partitions");
   parses_->fetch_add(1);
   const CsvPartition& part = partitions_[p];
   const MappedFile& f = file(part.file);

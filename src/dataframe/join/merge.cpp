@@ -13,6 +13,7 @@
 #include "dataframe/groupby/group_keys.hpp"
 #include "loom/core/config.hpp"
 #include "loom/core/detail/parallel_blocks.hpp"
+#include "loom/core/detail/assert.hpp"
 #include "loom/core/error.hpp"
 #include "loom/dataframe/dataframe.hpp"
 #include "dataframe/column_builder.hpp"
@@ -108,6 +109,7 @@ MergeNode::Pairs MergeNode::probe(const Table& probing, const Index& index, bool
       continue;
     }
     const auto u = static_cast<std::size_t>(g);
+    LOOM_ASSERT(u + 1 < index.starts.size(), "a join key past the index's row ranges");
     for (std::int64_t k = index.starts[u]; k < index.starts[u + 1]; ++k) {
       mine.push_back(i);
       theirs.push_back(index.rows[static_cast<std::size_t>(k)]);
