@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -207,6 +208,59 @@ void q_map(benchmark::State& state, int q) {
   }
 }
 
+// ---- D1 merge: 2e6 rows in 8 partitions joined with 1e5 keys (each matches one row) ----
+
+// Left: keys drawn from 1e5 (as id3's), an int value; right: every key once, a float value.
+// In memory, so that the join is what is timed; `text`: string keys "id0000000001", else ints.
+std::pair<dd::DataFrame, dd::DataFrame> merge_sides(bool text) {
+  constexpr std::int64_t kLeftRows = 2'000'000 / kScale;
+  constexpr std::int64_t kKeys = 100'000 / kScale;
+  constexpr std::int64_t kParts = 8;
+  std::uint64_t s = 7;
+  std::vector<dd::Table> left;
+  for (std::int64_t p = 0; p < kParts; ++p) {
+    std::vector<std::optional<std::string>> names;
+    std::vector<std::optional<std::int64_t>> ids;
+    std::vector<std::optional<std::int64_t>> values;
+    for (std::int64_t i = 0; i < kLeftRows / kParts; ++i) {
+      const auto k = static_cast<std::int64_t>(splitmix(s) % kKeys) + 1;
+      if (text) {
+        names.emplace_back(fmt::format("id{:010}", k));
+      } else {
+        ids.emplace_back(k);
+      }
+      values.emplace_back(i);
+    }
+    left.emplace_back(
+        std::vector<std::string>{"k", "v"},
+        std::vector<dd::Column>{text ? dd::Column::from_strings(names) : dd::Column::from_ints(ids),
+                                dd::Column::from_ints(values)});
+  }
+  std::vector<std::optional<std::string>> names;
+  std::vector<std::optional<std::int64_t>> ids;
+  std::vector<std::optional<double>> values;
+  for (std::int64_t k = 1; k <= kKeys; ++k) {
+    if (text) {
+      names.emplace_back(fmt::format("id{:010}", k));
+    } else {
+      ids.emplace_back(k);
+    }
+    values.emplace_back(static_cast<double>(k) / 4);
+  }
+  const dd::Table right(
+      {"k", "w"}, {text ? dd::Column::from_strings(names) : dd::Column::from_ints(ids),
+                   dd::Column::from_doubles(values)});
+  return {dd::DataFrame::from_tables(std::move(left)), dd::DataFrame::from_tables({right})};
+}
+
+void merge_loom(benchmark::State& state, bool text) {
+  const auto [left, right] = merge_sides(text);
+  for (auto _ : state) {
+    const dd::Table r = left.merge(right, {"k"}).compute();
+    benchmark::DoNotOptimize(r.num_rows());
+  }
+}
+
 // ---- D2: read_csv -> query("v3 > 50") -> dropna -> groupby("id1").agg(v1: mean, std, count) ----
 
 void D2_loom(benchmark::State& state) {
@@ -304,6 +358,14 @@ BENCHMARK_CAPTURE(q_map, q5, 5)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(q_loom, q5, 5)
     ->Name("D1_groupby_q5/loom")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(merge_loom, text, true)
+    ->Name("D1_merge/string_key")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(merge_loom, ints, false)
+    ->Name("D1_merge/int_key")
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(D2_seq)

@@ -8,8 +8,9 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "loom/core/detail/assert.hpp"
 #include "loom/core/error.hpp"
-#include "loom/dataframe/detail/column_builder.hpp"
+#include "dataframe/column_builder.hpp"
 #include "dataframe/short_string.hpp"
 #include "dataframe/field_text.hpp"
 
@@ -36,7 +37,7 @@ Column::Column() : data_(std::make_shared<detail::ColumnData>()) {}
 std::string Column::format(std::int64_t i) const {
   const auto& d = *data_;
   const auto u = static_cast<std::size_t>(i);
-  if (!d.valid(i)) {
+  if (!d.is_valid(i)) {
     return d.dtype == DType::float64 ? "NaN" : d.dtype == DType::datetime ? "NaT" : "<NA>";
   }
   switch (d.dtype) {
@@ -274,7 +275,8 @@ void ColumnBuilder::append_string(std::string_view s) {
 }
 
 void ColumnBuilder::append_from(const ColumnData& src, std::int64_t i) {
-  if (!src.valid(i)) {
+  LOOM_ASSERT(i >= 0 && i < src.size, "a row outside the column it is taken from");
+  if (!src.is_valid(i)) {
     append_null();
     return;
   }
@@ -302,7 +304,8 @@ void ColumnBuilder::append_from(const ColumnData& src, std::int64_t i) {
 
 void ColumnBuilder::append_coded(const ColumnData& src, std::int64_t i,
                                  std::vector<std::int32_t>& remap) {
-  if (!src.valid(i)) {
+  LOOM_ASSERT(i >= 0 && i < src.size, "a row outside the column it is taken from");
+  if (!src.is_valid(i)) {
     append_null();
     return;
   }
@@ -317,7 +320,7 @@ void ColumnBuilder::truncate(std::int64_t rows) {
   if (rows >= d_->size) return;
   const auto n = static_cast<std::size_t>(rows);
   for (std::int64_t i = rows; i < d_->size; ++i) {
-    if (!d_->valid(i)) --d_->null_count;
+    if (!d_->is_valid(i)) --d_->null_count;
   }
   switch (d_->dtype) {
     case DType::int64:
@@ -346,8 +349,8 @@ void ColumnBuilder::widen_to_float() {
   if (d_->dtype != DType::int64) return;
   d_->floats.resize(d_->ints.size());
   for (std::size_t i = 0; i < d_->ints.size(); ++i) {
-    d_->floats[i] =
-        d_->valid(static_cast<std::int64_t>(i)) ? static_cast<double>(d_->ints[i]) : std::nan("");
+    d_->floats[i] = d_->is_valid(static_cast<std::int64_t>(i)) ? static_cast<double>(d_->ints[i])
+                                                               : std::nan("");
   }
   d_->ints = {};
   d_->dtype = DType::float64;

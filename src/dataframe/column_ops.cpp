@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "loom/core/error.hpp"
-#include "loom/dataframe/detail/column_builder.hpp"
+#include "dataframe/column_builder.hpp"
 #include "dataframe/field_text.hpp"
 
 namespace loom::dataframe::detail {
@@ -96,7 +96,7 @@ Column cast(const Column& c, DType to) {
   ColumnBuilder b(to);
   b.reserve(s.size);
   for (std::int64_t i = 0; i < s.size; ++i) {
-    if (!s.valid(i)) {
+    if (!s.is_valid(i)) {
       b.append_null();
       continue;
     }

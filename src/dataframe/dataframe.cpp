@@ -8,7 +8,7 @@
 
 #include "loom/core/detail/parallel_blocks.hpp"
 #include "loom/core/error.hpp"
-#include "loom/dataframe/detail/column_builder.hpp"
+#include "dataframe/column_builder.hpp"
 #include "dataframe/plan.hpp"
 
 namespace loom::dataframe::detail {
@@ -26,11 +26,6 @@ std::vector<std::string> with(const std::vector<std::string>& needed,
   std::vector<std::string> out = needed;
   for (const auto& e : extra) add_unique(out, e);
   return out;
-}
-
-bool missing(const ColumnData& d, std::int64_t i) {
-  if (!d.valid(i)) return true;
-  return d.dtype == DType::float64 && std::isnan(d.floats[static_cast<std::size_t>(i)]);
 }
 
 }  // namespace
@@ -62,14 +57,14 @@ CsvScan::CsvScan(std::shared_ptr<CsvSource> source)
 
 Table CsvScan::partition(std::int64_t p, const std::vector<std::string>& needed) const {
   std::vector<std::string> names = needed.empty() ? all_names() : needed;
-  return source_->parse(static_cast<std::size_t>(p), names, nullptr);
+  return source_->parse(static_cast<std::size_t>(p), names);
 }
 
 Table CsvScan::partition_checking(std::int64_t p, const std::vector<std::string>& needed,
                                   const std::vector<std::string>& check_only,
                                   std::vector<std::uint8_t>& row_missing) const {
   std::vector<std::string> names = needed.empty() ? all_names() : needed;
-  return source_->parse(static_cast<std::size_t>(p), names, nullptr, &check_only, &row_missing);
+  return source_->parse(static_cast<std::size_t>(p), names, &check_only, &row_missing);
 }
 
 Table FilterNode::partition(std::int64_t p, const std::vector<std::string>& needed) const {
@@ -80,7 +75,8 @@ Table FilterNode::partition(std::int64_t p, const std::vector<std::string>& need
   const ColumnData& md = m.data();
   std::vector<std::uint8_t> keep(static_cast<std::size_t>(t.num_rows()));
   for (std::int64_t i = 0; i < t.num_rows(); ++i) {
-    keep[static_cast<std::size_t>(i)] = md.valid(i) && md.bools[static_cast<std::size_t>(i)] != 0;
+    keep[static_cast<std::size_t>(i)] =
+        md.is_valid(i) && md.bools[static_cast<std::size_t>(i)] != 0;
   }
   const std::vector<std::string> out = needed.empty() ? all_names() : needed;
   std::vector<Column> cols;
@@ -138,7 +134,7 @@ Table DropNaNode::partition(std::int64_t p, const std::vector<std::string>& need
     const ColumnData& d = t.column(n).data();
     if (d.null_count == 0 && d.dtype != DType::float64) continue;
     for (std::int64_t i = 0; i < t.num_rows(); ++i) {
-      if (missing(d, i)) keep[static_cast<std::size_t>(i)] = 0;
+      if (d.is_missing(i)) keep[static_cast<std::size_t>(i)] = 0;
     }
   }
   const std::vector<std::string> out = needed.empty() ? all_names() : needed;
@@ -166,7 +162,7 @@ Table FillNaNode::partition(std::int64_t p, const std::vector<std::string>& need
     ColumnBuilder b(d.dtype);
     b.reserve(d.size);
     for (std::int64_t i = 0; i < d.size; ++i) {
-      if (!missing(d, i)) {
+      if (!d.is_missing(i)) {
         b.append_from(d, i);
       } else if (const auto* x = std::get_if<std::int64_t>(value)) {
         d.dtype == DType::float64 ? b.append_double(static_cast<double>(*x)) : b.append_int(*x);
@@ -220,7 +216,7 @@ void check_built_here(const Series& s, const detail::Schema& here, const char* w
   for (const auto& r : refs) {
     const DType have = detail::schema_type(here, r);
     const DType built = detail::schema_type(s.schema(), r);
-    if (!detail::same_or_widened(have, built)) {
+    if (!detail::common_dtype(have, built)) {
       throw SchemaError(fmt::format("{}: column '{}' is {} here, but {} where {} was built", what,
                                     r, dtype_name(have), dtype_name(built),
                                     detail::describe(*s.expr())));
@@ -242,13 +238,14 @@ DataFrame DataFrame::from_tables(std::vector<Table> partitions) {
     }
     for (std::size_t c = 0; c < schema.size(); ++c) {
       const DType have = t.column(schema[c].name).dtype();
-      if (!detail::same_or_widened(schema[c].dtype, have)) {
+      const auto common = detail::common_dtype(schema[c].dtype, have);  // ints meeting floats
+      if (!common) {
         throw SchemaError(
             fmt::format("from_tables: column '{}' is {} in partition 0 but {} in "
                         "partition {}",
                         schema[c].name, dtype_name(schema[c].dtype), dtype_name(have), p));
       }
-      if (have == DType::float64) schema[c].dtype = DType::float64;  // ints meeting floats
+      schema[c].dtype = *common;
     }
   }
   return DataFrame(std::make_shared<detail::MemoryScan>(std::move(schema), std::move(partitions)));
@@ -447,17 +444,17 @@ std::int64_t DataFrame::len() const {
 
 DataFrame DataFrame::persist() const {
   std::vector<Table> parts = detail::compute_partitions(*plan_);
-  // An int column that met a float in some partition (read as int64 from the sample) is
-  // float64 in every partition of the persisted frame, and in its dtypes.
+  // A column whose dtype the source revised while it was read (an int column that met a
+  // float) has its common dtype in every partition of the persisted frame, and in its dtypes.
   detail::Schema schema = plan_->schema();
   for (std::size_t c = 0; c < schema.size(); ++c) {
-    if (schema[c].dtype != DType::int64) continue;
-    const bool widened = std::any_of(parts.begin(), parts.end(), [&](const Table& t) {
-      return t.column(c).dtype() == DType::float64;
-    });
-    if (!widened) continue;
-    schema[c].dtype = DType::float64;
-    for (auto& t : parts) t = detail::with_dtype(t, schema[c].name, DType::float64);
+    const DType planned = schema[c].dtype;
+    for (const Table& t : parts) {
+      const auto common = detail::common_dtype(schema[c].dtype, t.column(c).dtype());
+      if (common) schema[c].dtype = *common;
+    }
+    if (schema[c].dtype == planned) continue;
+    for (auto& t : parts) t = detail::with_dtype(t, schema[c].name, schema[c].dtype);
   }
   return DataFrame(std::make_shared<detail::MemoryScan>(std::move(schema), std::move(parts)));
 }

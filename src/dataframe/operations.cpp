@@ -6,12 +6,11 @@
 
 #include <fmt/format.h>
 
-#include "dataframe/csv/csv.hpp"
 #include "dataframe/groupby/group_keys.hpp"
 #include "loom/core/detail/parallel_blocks.hpp"
 #include "loom/core/error.hpp"
 #include "loom/dataframe/dataframe.hpp"
-#include "loom/dataframe/detail/column_builder.hpp"
+#include "dataframe/column_builder.hpp"
 #include "dataframe/plan.hpp"
 
 namespace loom::dataframe::detail {
@@ -21,18 +20,14 @@ std::vector<Table> compute_partitions(const PlanNode& plan) {
   const std::int64_t n = plan.npartitions();
   std::vector<std::string> names;
   for (const auto& f : plan.schema()) names.push_back(f.name);
-  // An int column of the CSV found holding floats while the partitions were computed: the
-  // earlier ones hold it as int64, so all of them are read again, now float64 throughout
-  // (widened everywhere, never a per-partition mismatch). Once per such column.
-  const CsvSource* csv = plan.csv();
-  for (;;) {
-    const std::int64_t widenings = csv != nullptr ? csv->widenings() : 0;
+  // Never a column in two dtypes across partitions: read again when the source revised one.
+  return read_settled(plan.csv(), [&] {
     std::vector<Table> parts(static_cast<std::size_t>(n));
     loom::detail::parallel_blocks(n, [&](std::int64_t p) {
       parts[static_cast<std::size_t>(p)] = select(plan.partition(p, names), names);
     });
-    if (csv == nullptr || csv->widenings() == widenings) return parts;
-  }
+    return parts;
+  });
 }
 
 Table concat_tables(const Schema& schema, const std::vector<Table>& parts) {
@@ -109,11 +104,10 @@ Table DataFrame::describe() const {
     const detail::ColumnData& d = t.column(name).data();
     std::vector<double> v;
     for (std::int64_t i = 0; i < d.size; ++i) {
-      if (!d.valid(i)) continue;
-      const double x = d.dtype == DType::float64
-                           ? d.floats[static_cast<std::size_t>(i)]
-                           : static_cast<double>(d.ints[static_cast<std::size_t>(i)]);
-      if (!std::isnan(x)) v.push_back(x);
+      if (d.is_missing(i)) continue;
+      v.push_back(d.dtype == DType::float64
+                      ? d.floats[static_cast<std::size_t>(i)]
+                      : static_cast<double>(d.ints[static_cast<std::size_t>(i)]));
     }
     std::sort(v.begin(), v.end());
     const auto n = static_cast<double>(v.size());

@@ -10,10 +10,11 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "dataframe/csv/csv.hpp"
+#include "dataframe/csv/dtype_revisions.hpp"
+#include "loom/core/detail/assert.hpp"
 #include "loom/core/detail/temp_folder.hpp"
 #include "loom/dataframe/detail/expr.hpp"
 #include "loom/dataframe/table.hpp"
@@ -78,6 +79,8 @@ class MemoryScan final : public PlanNode {
   }
   [[nodiscard]] Table partition(std::int64_t p,
                                 const std::vector<std::string>& /*needed*/) const override {
+    LOOM_ASSERT(p >= 0 && static_cast<std::size_t>(p) < tables_.size(),
+                "a partition past the frame's tables");
     return tables_[static_cast<std::size_t>(p)];
   }
 
@@ -191,6 +194,20 @@ class OnceNode final : public PlanNode {
   mutable Table result_;
 };
 
+class KeyIndex;
+
+/// The rows of a table by join key (merge.cpp): the distinct keys in a KeyIndex (the group-by's
+/// index of encoded keys), each key's rows in order in `rows` from starts[g] to starts[g + 1].
+struct JoinIndex {
+  JoinIndex();
+  ~JoinIndex();
+  JoinIndex(JoinIndex&&) noexcept;
+  JoinIndex& operator=(JoinIndex&&) noexcept;
+  std::unique_ptr<KeyIndex> keys;
+  std::vector<std::int64_t> starts;
+  std::vector<std::int64_t> rows;
+};
+
 /// A hash join (merge.cpp): with dataframe.shuffle.method = "tasks", the right side computed
 /// once and hashed on the keys, each left partition probed as it is produced; with "disk",
 /// both sides cut into buckets by key hash through files, partition b joining bucket b.
@@ -204,7 +221,7 @@ class MergeNode final : public StepNode {
                                 const std::vector<std::string>& needed) const override;
 
  private:
-  using Index = std::unordered_map<std::string, std::vector<std::int64_t>>;
+  using Index = JoinIndex;
   // Row pairs of an output partition: left row, right row (-1: none on that side).
   struct Pairs {
     std::vector<std::int64_t> left;
@@ -252,12 +269,6 @@ struct AggSpec {
 Table select(const Table& t, const std::vector<std::string>& names);
 /// `t` with its column `name` converted to `type` (shared as it is where it has that type).
 Table with_dtype(const Table& t, const std::string& name, DType type);
-/// Whether one column may be held as `a` in one place and as `b` in another: the same dtype,
-/// or int64 and float64 (an int column widened to floats in some partitions).
-[[nodiscard]] inline bool same_or_widened(DType a, DType b) noexcept {
-  const auto number = [](DType t) { return t == DType::int64 || t == DType::float64; };
-  return a == b || (number(a) && number(b));
-}
 /// The group-by itself (src/dataframe/groupby/groupby.cpp): partials per partition, merged, sorted.
 Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
                 const std::vector<AggSpec>& aggs, const Schema& result_schema);

@@ -9,7 +9,7 @@
 #include <fmt/ranges.h>
 
 #include "loom/core/error.hpp"
-#include "loom/dataframe/detail/column_builder.hpp"
+#include "dataframe/column_builder.hpp"
 
 namespace loom::dataframe {
 
@@ -82,7 +82,7 @@ Eigen::MatrixXd Table::to_eigen(const std::vector<std::string>& columns) const {
     }
     for (std::int64_t i = 0; i < rows_; ++i) {
       const auto u = static_cast<std::size_t>(i);
-      m(i, static_cast<Eigen::Index>(k)) = !d.valid(i)                 ? std::nan("")
+      m(i, static_cast<Eigen::Index>(k)) = !d.is_valid(i)              ? std::nan("")
                                            : d.dtype == DType::float64 ? d.floats[u]
                                            : d.dtype == DType::boolean
                                                ? static_cast<double>(d.bools[u])
@@ -101,16 +101,10 @@ Table Table::head(std::int64_t n) const {
 }
 
 namespace {
-// -1, 0, 1: row a against row b of one column (missing values last).
-// Missing, or NaN: sorted last, as pandas does.
-bool present(const detail::ColumnData& d, std::int64_t i) {
-  return d.valid(i) &&
-         !(d.dtype == DType::float64 && std::isnan(d.floats[static_cast<std::size_t>(i)]));
-}
-
+// -1, 0, 1: row a against row b of one column (missing values, NaN included, last, as pandas).
 int compare_rows(const detail::ColumnData& d, std::int64_t a, std::int64_t b) {
-  const bool va = present(d, a);
-  const bool vb = present(d, b);
+  const bool va = !d.is_missing(a);
+  const bool vb = !d.is_missing(b);
   if (!va || !vb) return va == vb ? 0 : (va ? -1 : 1);
   const auto ua = static_cast<std::size_t>(a);
   const auto ub = static_cast<std::size_t>(b);
@@ -137,8 +131,8 @@ Table Table::sort_values(const std::vector<std::string>& by, bool ascending) con
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
     for (const auto* k : keys) {
-      const bool va = present(*k, a);
-      const bool vb = present(*k, b);
+      const bool va = !k->is_missing(a);
+      const bool vb = !k->is_missing(b);
       if (va != vb) return va;  // missing last either way
       const int c = compare_rows(*k, a, b);
       if (c != 0) return ascending ? c < 0 : c > 0;
@@ -212,7 +206,7 @@ std::ostream& operator<<(std::ostream& out, const Table& t) {
     int decimals = 1;
     for (const std::int64_t r : rows) {
       const double v = d.floats[static_cast<std::size_t>(r)];
-      if (!d.valid(r) || !std::isfinite(v)) continue;
+      if (!d.is_valid(r) || !std::isfinite(v)) continue;
       std::string text = fmt::format("{:.6f}", v);
       while (text.back() == '0') text.pop_back();
       decimals = std::max(decimals, static_cast<int>(text.size() - text.find('.') - 1));
@@ -222,7 +216,8 @@ std::ostream& operator<<(std::ostream& out, const Table& t) {
       if (elided && j == static_cast<std::size_t>(kEdge)) ++line;
       const std::int64_t r = rows[j];
       const double v = d.floats[static_cast<std::size_t>(r)];
-      if (d.valid(r) && std::isfinite(v)) cells[k + 1][line] = fmt::format("{:.{}f}", v, decimals);
+      if (d.is_valid(r) && std::isfinite(v))
+        cells[k + 1][line] = fmt::format("{:.{}f}", v, decimals);
     }
   }
   std::vector<std::size_t> width(cells.size(), 0);

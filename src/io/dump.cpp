@@ -20,7 +20,7 @@
 #include "block_hash.hpp"
 #include "input_file.hpp"
 #include "loom/core/error.hpp"
-#include "loom/io/detail/atomic_file.hpp"
+#include "io/atomic_file.hpp"
 #include "object_format.hpp"
 
 namespace loom::detail {

@@ -21,7 +21,7 @@
 
 #include "input_file.hpp"
 #include "loom/core/error.hpp"
-#include "loom/io/detail/atomic_file.hpp"
+#include "io/atomic_file.hpp"
 
 namespace loom::detail {
 

@@ -51,13 +51,17 @@ struct QueryOptions {
 
 class DataFrame;
 
+/// A lazy frame over CSV files (a path or a glob such as "data/*.csv"): columns and dtypes come
+/// from the header and a sample (the first 256 KB of the first file); files are cut into
+/// partitions of about `blocksize` bytes on row boundaries (quotes respected). A missing file is
+/// a loom::Error naming it.
+[[nodiscard]] DataFrame read_csv(const std::string& path_or_glob,
+                                 const ReadCsvOptions& options = {});
+
 /// `df.groupby(keys)`, optionally with columns selected (`["v"]`): each aggregation is a lazy
 /// DataFrame whose compute() gives the keys as leading columns, sorted, then the aggregates.
 class GroupBy {
  public:
-  GroupBy(std::shared_ptr<const detail::PlanNode> plan, std::vector<std::string> keys,
-          std::vector<std::string> selected);
-
   [[nodiscard]] GroupBy operator[](const std::string& column) const;
   [[nodiscard]] GroupBy operator[](const char* column) const {
     return (*this)[std::string(column)];
@@ -86,6 +90,10 @@ class GroupBy {
       const std::vector<std::pair<std::string, std::vector<std::string>>>& spec) const;
 
  private:
+  friend class DataFrame;  // (df.groupby: the only way to make one)
+  GroupBy(std::shared_ptr<const detail::PlanNode> plan, std::vector<std::string> keys,
+          std::vector<std::string> selected);
+
   [[nodiscard]] DataFrame single(const std::string& fn) const;
   [[nodiscard]] DataFrame aggregated(std::vector<detail::AggSpec> aggs) const;
 
@@ -96,7 +104,6 @@ class GroupBy {
 
 class DataFrame {
  public:
-  explicit DataFrame(std::shared_ptr<const detail::PlanNode> plan) : plan_(std::move(plan)) {}
   /// A frame of one partition per table (all with the same columns).
   static DataFrame from_tables(std::vector<Table> partitions);
 
@@ -200,22 +207,20 @@ class DataFrame {
   /// a persisted frame reads no more.
   [[nodiscard]] std::int64_t partitions_read() const;
 
+ private:
+  // Frames are made by read_csv, from_tables and the steps of other frames, on a plan built
+  // inside the library.
+  friend class GroupBy;
+  friend DataFrame read_csv(const std::string& path_or_glob, const ReadCsvOptions& options);
+  explicit DataFrame(std::shared_ptr<const detail::PlanNode> plan) : plan_(std::move(plan)) {}
   [[nodiscard]] const std::shared_ptr<const detail::PlanNode>& plan() const noexcept {
     return plan_;
   }
 
- private:
   std::shared_ptr<const detail::PlanNode> plan_;
 };
 
 /// The rows of a frame (Python's len(df)).
 [[nodiscard]] inline std::int64_t len(const DataFrame& df) { return df.len(); }
-
-/// A lazy frame over CSV files (a path or a glob such as "data/*.csv"): columns and dtypes come
-/// from the header and a sample (the first 256 KB of the first file); files are cut into
-/// partitions of about `blocksize` bytes on row boundaries (quotes respected). A missing file is
-/// a loom::Error naming it.
-[[nodiscard]] DataFrame read_csv(const std::string& path_or_glob,
-                                 const ReadCsvOptions& options = {});
 
 }  // namespace loom::dataframe

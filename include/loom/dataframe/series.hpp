@@ -38,11 +38,10 @@ class Scalar {
   detail::Literal value_;
 };
 
+class DataFrame;
+
 class Series {
  public:
-  Series(detail::ExprPtr expr, detail::Schema schema)
-      : expr_(std::move(expr)), schema_(std::move(schema)) {}
-
   [[nodiscard]] DType dtype() const noexcept { return expr_->dtype; }
   [[nodiscard]] const detail::ExprPtr& expr() const noexcept { return expr_; }
   [[nodiscard]] const detail::Schema& schema() const noexcept { return schema_; }
@@ -77,6 +76,10 @@ class Series {
   [[nodiscard]] Series wrap(detail::ExprPtr e) const { return Series(std::move(e), schema_); }
 
  private:
+  friend class DataFrame;  // (df["name"]: a Series starts as a frame's column)
+  Series(detail::ExprPtr expr, detail::Schema schema)
+      : expr_(std::move(expr)), schema_(std::move(schema)) {}
+
   detail::ExprPtr expr_;
   detail::Schema schema_;
 };

@@ -23,6 +23,7 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 
+#include "loom/core/detail/assert.hpp"
 #include "loom/dataframe/column.hpp"
 
 namespace loom::dataframe {
@@ -40,7 +41,10 @@ class Table {
   [[nodiscard]] bool has_column(std::string_view name) const noexcept;
   /// The column called `name`; loom::SchemaError naming it and the columns there are.
   [[nodiscard]] const Column& column(std::string_view name) const;
-  [[nodiscard]] const Column& column(std::size_t index) const { return columns_[index]; }
+  [[nodiscard]] const Column& column(std::size_t index) const {
+    LOOM_ASSERT(index < columns_.size(), "a column index past the table's columns");
+    return columns_[index];
+  }
   [[nodiscard]] const std::vector<Column>& columns() const noexcept { return columns_; }
   /// A typed view (SchemaError when T is not the column's type: int64 → std::int64_t,
   /// float64 → double, bool, string → std::string_view, datetime → dd::Timestamp).

@@ -19,8 +19,9 @@
 #include "dataframe/csv/csv_tokenize.hpp"
 #include "loom/core/config.hpp"
 #include "loom/core/detail/parallel_blocks.hpp"
+#include "loom/core/detail/assert.hpp"
 #include "loom/core/error.hpp"
-#include "loom/dataframe/detail/column_builder.hpp"
+#include "dataframe/column_builder.hpp"
 #include "dataframe/field_text.hpp"
 
 namespace loom::dataframe {
@@ -196,7 +197,7 @@ const MappedFile& CsvSource::file(std::size_t k) const { return *maps_[k]; }
 
 std::int64_t CsvSource::parse_count() const noexcept { return parses_->load(); }
 
-std::int64_t CsvSource::widenings() const noexcept { return widened_->count.load(); }
+std::int64_t CsvSource::dtype_revisions() const noexcept { return widened_->count.load(); }
 
 std::int64_t CsvSource::first_line(std::size_t p) const {
   // Every partition's at once, on the first call: one pass over the files, however many bad
@@ -374,10 +375,10 @@ void CsvSource::resolve() const {
 }
 
 Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
-                       std::vector<std::string>* widened,
                        const std::vector<std::string>* check_only,
                        std::vector<std::uint8_t>* row_missing) const {
   resolve();
+  LOOM_ASSERT(p < partitions_.size(), "a partition past the CSV source's partitions");
   parses_->fetch_add(1);
   const CsvPartition& part = partitions_[p];
   const MappedFile& f = file(part.file);
@@ -562,7 +563,6 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
     names.push_back(schema_.file_columns[read[j]]);
     cols.push_back(builders[j].finish());
     if (!wide[j]) continue;
-    if (widened != nullptr) widened->push_back(names.back());
     const std::lock_guard<std::mutex> lock(widened_->mutex);
     if (!widened_->columns[read[j]]) {
       widened_->columns[read[j]] = true;

@@ -58,7 +58,8 @@ class NaSet {
 class ColumnBuilder;
 
 /// Appends one field to a column of dtype `t`; false when its text does not fit the dtype (the
-/// caller reports it). An int64 column meeting a float widens to float64 (`widened`).
+/// caller reports it). An int64 column meeting a float widens to float64 (`widened` set; the
+/// source then revises the column's dtype).
 /// (csv_fields.cpp)
 bool append_field(ColumnBuilder& b, std::string_view v, const NaSet& na, bool& widened);
 /// Whether a field of a column of type t holds a missing value (without storing it).
@@ -111,24 +112,24 @@ class CsvSource {
   [[nodiscard]] const std::vector<std::string>& files() const noexcept { return paths_; }
   /// How many partitions have been parsed (persist tests: a persisted frame parses no more).
   [[nodiscard]] std::int64_t parse_count() const noexcept;
-  /// How many columns the sample read as int64 have been found holding floats: each is parsed
-  /// as float64 in every partition from then on. A computation that sees this grow while it
-  /// runs parses its partitions again (the earlier ones held the column as int64).
-  [[nodiscard]] std::int64_t widenings() const noexcept;
+  /// How many columns' dtypes the source has revised: each column the sample read as int64 and
+  /// a partition found holding floats is parsed as float64 in every partition from then on.
+  /// The one question the plan asks (read_settled, dtype_revisions.hpp): a read during which
+  /// this grew is run again.
+  [[nodiscard]] std::int64_t dtype_revisions() const noexcept;
 
   /// Finds each partition's cut on row boundaries (once; parse calls it): counts the quotes of
   /// every block in parallel. The constructor reads only the header and a sample.
   void resolve() const;
 
   /// Parses partition p: the columns named in `columns` (file names; all output columns when
-  /// empty), in that order. Columns whose ints met a float come back as float64 and are
-  /// listed in `widened`.
+  /// empty), in that order, in the dtypes decided so far (an int column meeting a float here
+  /// comes back float64, and is float64 in every later parse: dtype_revisions).
   /// With `check_only` (file columns not read) and `row_missing`: also sets row_missing[i]
   /// when row i has a missing value in one of those columns, which are only looked at for
   /// that (dropna of columns nothing else needs; their text is not validated, as for any
   /// column not read).
   [[nodiscard]] Table parse(std::size_t p, const std::vector<std::string>& columns,
-                            std::vector<std::string>* widened,
                             const std::vector<std::string>* check_only = nullptr,
                             std::vector<std::uint8_t>* row_missing = nullptr) const;
 

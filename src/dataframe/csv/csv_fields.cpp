@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "dataframe/csv/csv.hpp"
-#include "loom/dataframe/detail/column_builder.hpp"
+#include "dataframe/column_builder.hpp"
 #include "dataframe/field_text.hpp"
 
 namespace loom::dataframe::detail {

@@ -11,7 +11,7 @@
 #include <fmt/ranges.h>
 
 #include "loom/core/error.hpp"
-#include "loom/dataframe/detail/column_builder.hpp"
+#include "dataframe/column_builder.hpp"
 #include "dataframe/field_text.hpp"
 
 namespace loom::dataframe::detail {
@@ -303,7 +303,7 @@ struct Operand {
   const Literal* lit = nullptr;
   DType dtype = DType::int64;
 
-  [[nodiscard]] bool valid(std::int64_t i) const { return lit != nullptr || d->valid(i); }
+  [[nodiscard]] bool valid(std::int64_t i) const { return lit != nullptr || d->is_valid(i); }
   [[nodiscard]] double num(std::int64_t i) const {
     if (lit != nullptr) {
       if (const auto* x = std::get_if<std::int64_t>(lit)) return static_cast<double>(*x);
@@ -388,7 +388,7 @@ Column compare_columns(Op op, const Operand& a, const Operand& b, std::int64_t n
         hit[static_cast<std::size_t>(k)] = compare(op, a.d->entry(k).compare(s)) ? 1 : 0;
       }
       return bool_column(n, [&](std::int64_t i) {
-        if (!a.d->valid(i)) return op == Op::kNe;
+        if (!a.d->is_valid(i)) return op == Op::kNe;
         return hit[static_cast<std::size_t>(a.d->codes[static_cast<std::size_t>(i)])] != 0;
       });
     }
@@ -409,7 +409,7 @@ Column compare_columns(Op op, const Operand& a, const Operand& b, std::int64_t n
         return bool_column(n, [&](std::int64_t i) { return test(v[i], y); });
       }
       return bool_column(
-          n, [&](std::int64_t i) { return d.valid(i) ? test(v[i], y) : op == Op::kNe; });
+          n, [&](std::int64_t i) { return d.is_valid(i) ? test(v[i], y) : op == Op::kNe; });
     };
     // NaN compares false (true for !=), as pandas.
     switch (op) {

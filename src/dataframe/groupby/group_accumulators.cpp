@@ -67,7 +67,7 @@ void Accumulator::add_block(const ColumnData* d, std::int64_t begin, std::int64_
   if (!counts_rows()) {
     for (std::int64_t k = 0; k < n; ++k) {
       const std::int32_t g = group[k];
-      if (g < 0 || is_missing(*d, begin + k)) continue;
+      if (g < 0 || d->is_missing(begin + k)) continue;
       add(static_cast<std::size_t>(g), *d, begin + k);
     }
     return;
@@ -83,7 +83,7 @@ void Accumulator::add_block(const ColumnData* d, std::int64_t begin, std::int64_
     const std::int64_t i = begin + k;
     const auto u = static_cast<std::size_t>(i);
     const auto gu = static_cast<std::size_t>(g);
-    if (is_missing(*d, i)) {
+    if (d->is_missing(i)) {
       ++count[gu];
     } else if (sums) {
       switch (d->dtype) {

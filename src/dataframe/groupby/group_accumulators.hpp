@@ -13,7 +13,7 @@
 
 #include "dataframe/groupby/group_lines.hpp"
 #include "loom/dataframe/column.hpp"
-#include "loom/dataframe/detail/column_builder.hpp"
+#include "dataframe/column_builder.hpp"
 
 namespace loom::dataframe::detail {
 

@@ -140,15 +140,10 @@ void decode_value(const char*& p, ColumnBuilder& b) {
   }
 }
 
-bool is_missing(const ColumnData& d, std::int64_t i) {
-  if (!d.valid(i)) return true;
-  return d.dtype == DType::float64 && std::isnan(d.floats[static_cast<std::size_t>(i)]);
-}
-
 bool encode_row(const std::vector<const ColumnData*>& columns, std::int64_t i, std::string& out) {
   out.clear();
   for (const auto* d : columns) {
-    if (is_missing(*d, i)) return false;
+    if (d->is_missing(i)) return false;
     encode_value(out, *d, i);
   }
   return true;
@@ -315,7 +310,7 @@ class CellGrouper final : public Grouper {
       std::int64_t cell = 0;
       bool complete = true;
       for (std::size_t c = 0; c < cols_.size(); ++c) {
-        if (!cols_[c]->valid(i)) {
+        if (!cols_[c]->is_valid(i)) {
           complete = false;
           break;
         }
@@ -360,7 +355,7 @@ class IntGrouper final : public Grouper {
             values + begin, n, [](std::int64_t) { return true; }, out);
       } else {
         index_.assign(
-            values + begin, n, [&](std::int64_t k) { return d.valid(begin + k); }, out);
+            values + begin, n, [&](std::int64_t k) { return d.is_valid(begin + k); }, out);
       }
     });
   }
@@ -385,7 +380,7 @@ class EncodedGrouper final : public Grouper {
       key_.clear();
       bool complete = true;
       for (const auto* d : cols_) {
-        if (is_missing(*d, i)) {
+        if (d->is_missing(i)) {
           complete = false;
           break;
         }

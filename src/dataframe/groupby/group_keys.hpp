@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "loom/dataframe/column.hpp"
-#include "loom/dataframe/detail/column_builder.hpp"
+#include "dataframe/column_builder.hpp"
 #include "dataframe/groupby/thread_scratch.hpp"
 
 namespace loom::dataframe::detail {
@@ -26,8 +26,6 @@ void encode_by_value(std::string& out, const ColumnData& d, std::int64_t i);
 void encode_string(std::string& out, std::string_view s);
 /// Reads one encoded value at p (advanced past it) into `b`.
 void decode_value(const char*& p, ColumnBuilder& b);
-/// A missing value: not valid, or a float NaN.
-[[nodiscard]] bool is_missing(const ColumnData& d, std::int64_t i);
 /// The encoded key of row i over some columns; false when one is missing.
 bool encode_row(const std::vector<const ColumnData*>& columns, std::int64_t i, std::string& out);
 /// The hash the merge uses for an encoded key.
@@ -120,7 +118,8 @@ class IntIndex {
   std::vector<Slot> slots_;
 };
 
-/// Finds keys among the groups merged so far, adding the new ones (the merge of partitions).
+/// Finds keys among the groups merged so far, adding the new ones (the merge of partitions;
+/// the merge's index of join keys too).
 class KeyIndex {
  public:
   explicit KeyIndex(bool native);
@@ -133,6 +132,8 @@ class KeyIndex {
   void adopt(GroupKeys&& part);
   /// The group of one key (added when new).
   std::int32_t find_or_add(std::uint64_t hash, std::int64_t value, std::string_view encoded);
+  /// The group of one encoded key (not native), or -1 when it has none.
+  [[nodiscard]] std::int32_t find(std::uint64_t hash, std::string_view encoded) const noexcept;
   [[nodiscard]] const GroupKeys& keys() const noexcept { return keys_; }
   /// The merged groups in key order.
   [[nodiscard]] std::vector<std::int32_t> sorted() const;

@@ -190,10 +190,13 @@ Schema aggregate_schema(const Schema& input, const std::vector<std::string>& key
 
 namespace {
 
-// An int64 key column found holding floats in a partition (widened while read): the group-by
-// starts again with the key float64 everywhere.
-struct WidenedKey {
+// A key column found in a partition in a dtype wider than the group-by's (the CSV source
+// revised it while this group-by read): the group-by starts again with the key in that dtype
+// everywhere. (Keys of two dtypes would encode differently and split groups; value columns need
+// no new start, their accumulators take either.)
+struct KeyRevised {
   std::size_t key;
+  DType dtype;
 };
 
 Table aggregate_once(const PlanNode& input, const std::vector<std::string>& keys,
@@ -204,18 +207,18 @@ Table aggregate_once(const PlanNode& input, const std::vector<std::string>& keys
       needed.push_back(a.column);
     }
   }
-  // Int and float keys encode differently: a key column is float64 in every partition or in
-  // none. Int partitions of a float64 key are converted; a float partition of an int64 key
-  // (widened while read) starts the group-by again with the key float64.
+  // A key column has one dtype in every partition: a partition holding it narrower is
+  // converted; one holding it wider starts the group-by again with that dtype.
   auto checked_keys = [&](Table t) {
     for (std::size_t k = 0; k < keys.size(); ++k) {
       const DType have = t.column(keys[k]).dtype();
       const DType want = result_schema[k].dtype;
       if (have == want) continue;
-      if (have == DType::int64 && want == DType::float64) {
-        t = with_dtype(t, keys[k], DType::float64);
-      } else if (have == DType::float64 && want == DType::int64) {
-        throw WidenedKey{k};
+      const auto common = common_dtype(want, have);
+      if (common == want) {
+        t = with_dtype(t, keys[k], want);
+      } else if (common) {
+        throw KeyRevised{k, *common};
       } else {
         throw SchemaError(
             fmt::format("groupby: key column '{}' is {} in one partition and {} in "
@@ -350,14 +353,14 @@ Table aggregate_once(const PlanNode& input, const std::vector<std::string>& keys
 
 Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
                 const std::vector<AggSpec>& aggs, const Schema& result_schema) {
-  // An int key column widened to floats in some partition is float64 everywhere (its earlier
-  // partitions read again), as the sample could not tell: at most one new start per key.
+  // A key column whose dtype the source revised while it was read has the revised dtype
+  // everywhere (its earlier partitions read again): at most one new start per key.
   Schema schema = result_schema;
   for (;;) {
     try {
       return aggregate_once(input, keys, aggs, schema);
-    } catch (const WidenedKey& w) {
-      schema[w.key].dtype = DType::float64;
+    } catch (const KeyRevised& r) {
+      schema[r.key].dtype = r.dtype;
     }
   }
 }

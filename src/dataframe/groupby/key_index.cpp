@@ -1,5 +1,6 @@
 // The index of merged keys (group_keys.hpp's KeyIndex): the groups of every partial of a
-// group-by found among those merged so far, and the merged groups in key order.
+// group-by found among those merged so far, and the merged groups in key order; the merge's
+// join keys are found through it too (join/merge.cpp).
 #include <algorithm>
 #include <cstring>
 
@@ -35,6 +36,17 @@ std::int32_t KeyIndex::find_or_add(std::uint64_t hash, std::int64_t value,
     if (slot.hash == hash &&
         (keys_.native ? keys_.ints[static_cast<std::size_t>(slot.group)] == value
                       : keys_.key(static_cast<std::size_t>(slot.group)) == encoded)) {
+      return slot.group;
+    }
+  }
+}
+
+std::int32_t KeyIndex::find(std::uint64_t hash, std::string_view encoded) const noexcept {
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t s = hash & mask;; s = (s + 1) & mask) {
+    const Slot& slot = slots_[s];
+    if (slot.group < 0) return -1;
+    if (slot.hash == hash && keys_.key(static_cast<std::size_t>(slot.group)) == encoded) {
       return slot.group;
     }
   }

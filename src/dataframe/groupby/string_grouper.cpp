@@ -53,7 +53,7 @@ class StringGrouper final : public Grouper {
     }
     for (std::int64_t k = 0; k < n; ++k) {
       const std::int64_t i = begin + k;
-      if (!d.valid(i)) {
+      if (!d.is_valid(i)) {
         out[k] = -1;
         continue;
       }
@@ -124,7 +124,7 @@ class StringGrouper final : public Grouper {
     for (std::size_t k = 0; k < un; ++k) {
       const std::int64_t i = row(k);
       Probe& p = block_[k];
-      if (!d.valid(i)) {
+      if (!d.is_valid(i)) {
         p.length = kMissing;
         p.hash = 0;
         continue;
@@ -200,7 +200,7 @@ class StringGrouper final : public Grouper {
     std::vector<std::int64_t> first_row(entries, -1);  // a valid row holding each string
     for (std::int64_t i = 0; i < d.size; ++i) {
       const auto c = static_cast<std::size_t>(d.codes[static_cast<std::size_t>(i)]);
-      if (first_row[c] < 0 && d.valid(i)) first_row[c] = i;
+      if (first_row[c] < 0 && d.is_valid(i)) first_row[c] = i;
     }
     std::vector<std::int64_t> rows;
     for (const std::int64_t r : first_row) {

@@ -6,16 +6,17 @@
 // partitions, the pieces written to files (loom::dump), and each output partition joins one
 // bucket: only a bucket of each side is in memory at a time.
 #include <algorithm>
-#include <unordered_set>
+#include <atomic>
 
 #include <fmt/format.h>
 
 #include "dataframe/groupby/group_keys.hpp"
 #include "loom/core/config.hpp"
 #include "loom/core/detail/parallel_blocks.hpp"
+#include "loom/core/detail/assert.hpp"
 #include "loom/core/error.hpp"
 #include "loom/dataframe/dataframe.hpp"
-#include "loom/dataframe/detail/column_builder.hpp"
+#include "dataframe/column_builder.hpp"
 #include "loom/io/dump.hpp"
 #include "dataframe/plan.hpp"
 
@@ -36,7 +37,7 @@ const std::string& join_key(const std::vector<const ColumnData*>& keys, std::int
                             std::string& out) {
   out.clear();
   for (const auto* d : keys) {
-    if (is_missing(*d, i)) {
+    if (d->is_missing(i)) {
       out.push_back('\0');
     } else {
       out.push_back('\1');
@@ -48,11 +49,31 @@ const std::string& join_key(const std::vector<const ColumnData*>& keys, std::int
 
 }  // namespace
 
+JoinIndex::JoinIndex() : keys(std::make_unique<KeyIndex>(false)) {}
+JoinIndex::~JoinIndex() = default;
+JoinIndex::JoinIndex(JoinIndex&&) noexcept = default;
+JoinIndex& JoinIndex::operator=(JoinIndex&&) noexcept = default;
+
+// Each row's key found (or added) in the index, then the rows grouped by key in their order.
 MergeNode::Index MergeNode::index_of(const Table& t) const {
   Index index;
   const auto keys = key_columns(t, on_);
+  const auto n = static_cast<std::size_t>(t.num_rows());
+  std::vector<std::int32_t> key_of(n);
   std::string key;
-  for (std::int64_t i = 0; i < t.num_rows(); ++i) index[join_key(keys, i, key)].push_back(i);
+  for (std::size_t i = 0; i < n; ++i) {
+    join_key(keys, static_cast<std::int64_t>(i), key);
+    key_of[i] = index.keys->find_or_add(key_hash(key), 0, key);
+  }
+  index.starts.assign(index.keys->keys().size() + 1, 0);
+  for (const std::int32_t g : key_of) ++index.starts[static_cast<std::size_t>(g) + 1];
+  for (std::size_t g = 1; g < index.starts.size(); ++g) index.starts[g] += index.starts[g - 1];
+  std::vector<std::int64_t> at(index.starts.begin(), index.starts.end() - 1);
+  index.rows.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    index.rows[static_cast<std::size_t>(at[static_cast<std::size_t>(key_of[i])]++)] =
+        static_cast<std::int64_t>(i);
+  }
   return index;
 }
 
@@ -61,7 +82,7 @@ void MergeNode::check_keys(const Table& left, const Table& right) const {
   for (const auto& k : on_) {
     const DType a = left.column(k).dtype();
     const DType b = right.column(k).dtype();
-    if (!same_or_widened(a, b)) {  // (an int column widened while read matches)
+    if (!common_dtype(a, b)) {  // (an int column widened while read matches)
       throw SchemaError(fmt::format("merge: key '{}' holds {} on the left and {} on the right", k,
                                     dtype_name(a), dtype_name(b)));
     }
@@ -78,17 +99,20 @@ MergeNode::Pairs MergeNode::probe(const Table& probing, const Index& index, bool
   const auto keys = key_columns(probing, on_);
   std::string key;
   for (std::int64_t i = 0; i < probing.num_rows(); ++i) {
-    const auto it = index.find(join_key(keys, i, key));
-    if (it == index.end()) {
+    join_key(keys, i, key);
+    const std::int32_t g = index.keys->find(key_hash(key), key);
+    if (g < 0) {
       if (keep_unmatched) {
         mine.push_back(i);
         theirs.push_back(-1);
       }
       continue;
     }
-    for (const std::int64_t r : it->second) {
+    const auto u = static_cast<std::size_t>(g);
+    LOOM_ASSERT(u + 1 < index.starts.size(), "a join key past the index's row ranges");
+    for (std::int64_t k = index.starts[u]; k < index.starts[u + 1]; ++k) {
       mine.push_back(i);
-      theirs.push_back(r);
+      theirs.push_back(index.rows[static_cast<std::size_t>(k)]);
     }
   }
   return out;
@@ -126,8 +150,8 @@ Table MergeNode::output(const Table& left, const Table& right, const Pairs& pair
     } else {
       const ColumnData* l = left.num_columns() == 0 ? nullptr : &left.column(f.name).data();
       const ColumnData& r = right.column(f.name).data();
-      // Both sides' dtype (check_keys), or float64 where one side's key widened.
-      const DType type = l != nullptr && l->dtype == DType::float64 ? l->dtype : r.dtype;
+      // Both sides' common dtype (check_keys; one side's key may have widened while read).
+      const DType type = l != nullptr ? common_dtype(l->dtype, r.dtype).value_or(r.dtype) : r.dtype;
       ColumnBuilder b(type);
       b.reserve(n);
       for (std::int64_t k = 0; k < n; ++k) {
@@ -239,21 +263,25 @@ Table MergeNode::join_bucket(std::int64_t bucket) const {
 // columns read once more, partition by partition).
 Table MergeNode::unmatched_right() const {
   const std::int64_t np = input_->npartitions();
-  std::vector<std::unordered_set<std::string>> seen(static_cast<std::size_t>(np));
+  const std::size_t held_keys = held_index_.starts.size() - 1;
+  std::vector<std::atomic<std::uint8_t>> matched(held_keys);  // (zero: C++20)
   loom::detail::parallel_blocks(np, [&](std::int64_t p) {
     const Table t = input_->partition(p, on_);
     check_keys(t, held_);
     const auto keys = key_columns(t, on_);
     std::string key;
-    auto& mine = seen[static_cast<std::size_t>(p)];
-    for (std::int64_t i = 0; i < t.num_rows(); ++i) mine.insert(join_key(keys, i, key));
+    for (std::int64_t i = 0; i < t.num_rows(); ++i) {
+      join_key(keys, i, key);
+      const std::int32_t g = held_index_.keys->find(key_hash(key), key);
+      if (g >= 0) matched[static_cast<std::size_t>(g)].store(1, std::memory_order_relaxed);
+    }
   });
   Pairs pairs;
-  for (const auto& [key, rows] : held_index_) {
-    const bool found =
-        std::any_of(seen.begin(), seen.end(), [&](const auto& s) { return s.contains(key); });
-    if (found) continue;
-    for (const std::int64_t r : rows) pairs.right.push_back(r);
+  for (std::size_t g = 0; g < held_keys; ++g) {
+    if (matched[g].load(std::memory_order_relaxed) != 0) continue;
+    for (std::int64_t k = held_index_.starts[g]; k < held_index_.starts[g + 1]; ++k) {
+      pairs.right.push_back(held_index_.rows[static_cast<std::size_t>(k)]);
+    }
   }
   std::sort(pairs.right.begin(), pairs.right.end());  // in the right side's order
   pairs.left.assign(pairs.right.size(), -1);

@@ -1,6 +1,7 @@
 #pragma once
 // Building columns row by row (the CSV parser, filters, group-by results) and the whole-column
-// operations built on it: take rows, filter by a mask, concatenate partitions, cast.
+// operations built on it: take rows, filter by a mask, concatenate partitions, cast. Private to
+// src/dataframe.
 
 #include <cstdint>
 #include <memory>

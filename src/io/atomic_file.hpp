@@ -1,7 +1,7 @@
 #pragma once
 // Writing a file so that a crash or a concurrent writer never leaves a readable half file:
 // the bytes go to a temporary file unique to this process, thread and call, which is then
-// renamed into place.
+// renamed into place. Private to src/io.
 
 #include <cstdint>
 #include <filesystem>
