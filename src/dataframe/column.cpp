@@ -13,23 +13,14 @@
 #include "dataframe/column_builder.hpp"
 #include "dataframe/short_string.hpp"
 #include "dataframe/field_text.hpp"
+#include "dataframe/numpy_dtype.hpp"
 
 namespace loom::dataframe {
 
 const char* dtype_name(DType t) noexcept {
-  switch (t) {
-    case DType::int64:
-      return "int64";
-    case DType::float64:
-      return "float64";
-    case DType::boolean:
-      return "bool";
-    case DType::string:
-      return "string";
-    case DType::datetime:
-      return "datetime64[ns]";
-  }
-  return "?";
+  // Numbers and booleans by NumPy's names, as pandas prints them.
+  if (const auto code = detail::numpy_dtype(t)) return loom::detail::dtype_name(*code);
+  return t == DType::string ? "string" : "datetime64[ns]";
 }
 
 Column::Column() : data_(std::make_shared<detail::ColumnData>()) {}

@@ -609,4 +609,12 @@ TEST(GroupBy, AKeyWidenedWhileReadIsFloatEverywhere) {
   }
 }
 
+TEST(DType, NamesAreThoseOfPandas) {
+  EXPECT_STREQ(dd::dtype_name(dd::DType::int64), "int64");
+  EXPECT_STREQ(dd::dtype_name(dd::DType::float64), "float64");
+  EXPECT_STREQ(dd::dtype_name(dd::DType::boolean), "bool");
+  EXPECT_STREQ(dd::dtype_name(dd::DType::string), "string");
+  EXPECT_STREQ(dd::dtype_name(dd::DType::datetime), "datetime64[ns]");
+}
+
 }  // namespace

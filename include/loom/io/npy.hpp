@@ -24,7 +24,8 @@ struct LoadOptions {
 namespace detail {
 
 /// NumPy's dtype codes of a .npy file's elements. A different set from dataframe::DType (a
-/// column's dtype: strings, datetimes, missing values); nothing converts between the two.
+/// column's dtype: strings, datetimes, missing values); src/dataframe/numpy_dtype.hpp maps a
+/// column's dtype to its code.
 enum class DType : std::uint8_t { b1, i1, u1, i2, u2, i4, u4, i8, u8, f4, f8 };
 
 template <class Scalar>
