@@ -1,4 +1,4 @@
-#include "loom/core/detail/temp_folder.hpp"
+#include "core/temp_folder.hpp"
 
 #include <sys/statvfs.h>
 #include <unistd.h>

@@ -13,8 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/temp_folder.hpp"
 #include "dataframe/csv/csv.hpp"
-#include "loom/core/detail/temp_folder.hpp"
 #include "loom/dataframe/detail/expr.hpp"
 #include "loom/dataframe/table.hpp"
 

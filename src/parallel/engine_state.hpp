@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "loom/core/detail/progress.hpp"
-#include "loom/core/detail/temp_folder.hpp"
+#include "core/progress.hpp"
+#include "core/temp_folder.hpp"
 #include "loom/core/detail/worker_process.hpp"
 #include "loom/io/serialize.hpp"
 #include "loom/parallel/detail/engine.hpp"

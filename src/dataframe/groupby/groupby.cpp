@@ -9,11 +9,11 @@
 #include <cereal/types/unordered_set.hpp>
 #include <cereal/types/vector.hpp>
 
+#include "core/temp_folder.hpp"
 #include "dataframe/groupby/group_accumulators.hpp"
 #include "dataframe/groupby/group_keys.hpp"
 #include "loom/core/config.hpp"
 #include "loom/core/detail/parallel_blocks.hpp"
-#include "loom/core/detail/temp_folder.hpp"
 #include "loom/core/error.hpp"
 #include "loom/core/executor.hpp"
 #include "loom/io/dump.hpp"
