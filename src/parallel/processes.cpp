@@ -72,7 +72,7 @@ std::exception_ptr remote_error(std::size_t index, const RemoteFailure& failure,
 
 void ParallelEngine::State::start_workers() {
   job.prepare_for_fork();
-  results_folder = TempFolder("parallel");
+  results_folder = TempFolder("parallel", TempPurpose::shared_memory);
   array_files = ArrayFiles{results_folder.path(), opt.max_nbytes, false, opt.mmap_mode};
   const ArrayFiles worker_files{results_folder.path(), opt.max_nbytes, true, opt.mmap_mode};
   const std::size_t count = std::min<std::size_t>(static_cast<std::size_t>(opt.n_jobs), n);
