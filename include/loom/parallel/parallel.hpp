@@ -129,26 +129,18 @@ class Parallel {
  private:
   template <class Value, class Calls>
   auto start(Calls calls) const {
-    const detail::ResolvedOptions resolved = detail::resolve(options_);
-    if constexpr (!std::is_void_v<Value> && !Serializable<Value>) {
-      if (resolved.backend == detail::Backend::processes) {
-        detail::throw_not_serializable(detail::type_name<Value>());
-      }
-    }
     if constexpr (std::is_void_v<Value>) {
       // Nothing to return: the work is done before the call returns, whatever return_as says.
       detail::TypedJob<void, Calls> job(std::move(calls), nullptr);
-      detail::ResolvedOptions list = resolved;
-      list.return_as = ReturnAs::list;
-      detail::ParallelEngine(list, job).run_all();
+      detail::ParallelEngine(options_, job, ReturnAs::list).run_all();
     } else {
       auto run = std::make_shared<detail::ParallelRun<Value>>();
-      run->options = resolved;
       auto job = std::make_unique<detail::TypedJob<Value, Calls>>(std::move(calls), &run->store);
-      run->store.resize(job->size());
       run->job = std::move(job);
-      run->engine = std::make_unique<detail::ParallelEngine>(resolved, *run->job);
-      if (resolved.return_as == ReturnAs::list) {
+      run->engine =
+          std::make_unique<detail::ParallelEngine>(options_, *run->job, options_.return_as);
+      run->store.resize(run->job->size());
+      if (options_.return_as == ReturnAs::list) {
         run->engine->run_all();
         run->engine.reset();
       }

@@ -7,7 +7,6 @@
 
 #include "loom/parallel/detail/engine.hpp"
 #include "loom/parallel/detail/result_store.hpp"
-#include "loom/parallel/options.hpp"
 
 namespace loom::detail {
 
@@ -19,7 +18,6 @@ struct ParallelRun {
   ResultStore<Value> store;
   std::unique_ptr<ParallelJob> job;
   std::unique_ptr<ParallelEngine> engine;
-  ResolvedOptions options;
   std::size_t consumed = 0;  // list mode: results handed out by iteration
   bool taken = false;        // the results were moved out by get()
 

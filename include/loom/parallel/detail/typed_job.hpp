@@ -16,7 +16,7 @@
 
 namespace loom::detail {
 
-/// ConfigError: the processes backend needs a serializable result type.
+/// ConfigError: a backend that sends results back serialized needs a serializable result type.
 [[noreturn]] void throw_not_serializable(const std::string& type);
 
 /// The calls of one Parallel run: `call(i)` computes call i's value.
@@ -65,6 +65,14 @@ class TypedJob final : public ParallelJob {
     }
   }
   void prepare_for_fork() override { calls_.materialize(); }
+  [[nodiscard]] bool results_serializable() const override {
+    if constexpr (std::is_void_v<Value>) {
+      return true;
+    } else {
+      return Serializable<Value>;
+    }
+  }
+  [[nodiscard]] std::string result_type() const override { return type_name<Value>(); }
 
  private:
   Calls calls_;
