@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "loom/core/detail/assert.hpp"
 #include "loom/core/error.hpp"
 
 namespace loom::detail {
@@ -55,6 +56,7 @@ std::optional<Batch> RunState::take(std::size_t max_count) {
   const std::size_t end = window_end();
   if (cursor >= end) return std::nullopt;
   const std::size_t count = std::min({sizer.next(n - cursor), max_count, end - cursor});
+  LOOM_ASSERT(count > 0 && count <= n - cursor, "a batch is empty or runs past the last call");
   const Batch batch{cursor, count};
   cursor += count;
   if (const BatchObserver observer = batch_observer.load(std::memory_order_relaxed)) {
@@ -67,6 +69,9 @@ void RunState::finish_batch(const Batch& batch, std::size_t ran, double seconds)
   std::size_t now_completed = 0;
   {
     std::lock_guard lock(mutex);
+    LOOM_ASSERT(ran <= batch.count && batch.first + batch.count <= cursor,
+                "a finished batch ran more calls than it had, or was never dispatched");
+    LOOM_ASSERT(completed + ran <= n, "more calls completed than there are");
     sizer.completed(ran, seconds);
     completed += ran;
     now_completed = completed;

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "loom/core/current_task.hpp"
+#include "loom/core/detail/assert.hpp"
 #include "loom/core/error.hpp"
 
 namespace loom::detail {
@@ -35,11 +36,14 @@ std::size_t InProcessRunner::acquire_slot() {
       return k;
     }
   }
-  return 0;  // unreachable: at most n_jobs - 1 runners
+  LOOM_ASSERT(false, "more runners than n_jobs - 1: two would share a timeout clock");
+  return 0;
 }
 
 void InProcessRunner::release_slot(std::size_t slot) {
   std::lock_guard lock(slots_mutex_);
+  LOOM_ASSERT(slot > 0 && slot < slot_in_use_.size() && slot_in_use_[slot],
+              "a runner slot released that was not acquired");
   slot_in_use_[slot] = false;
 }
 
@@ -72,6 +76,7 @@ void InProcessRunner::run_call(std::size_t i, std::size_t slot) {
   Clock::time_point begin{};
   CallClock* clock = nullptr;
   if (run_.opt.timeout) {
+    LOOM_ASSERT(slot < clocks_.size(), "a runner slot without a clock (watchdog not started?)");
     clock = clocks_[slot].get();
     std::lock_guard lock(clock->mutex);
     clock->stop = std::stop_source();

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "loom/core/detail/assert.hpp"
+
 namespace loom::detail {
 
 /// Result slots, one per call: a plain vector when the type allows (no extra pass at the end).
@@ -19,9 +21,11 @@ class ResultStore {
   void resize(std::size_t n) { slots_.resize(n); }
   template <class V>
   void set(std::size_t i, V&& value) {
+    LOOM_ASSERT(i < slots_.size(), "a Parallel result stored past the last call");
     slots_[i] = std::forward<V>(value);
   }
   Value& at(std::size_t i) {
+    LOOM_ASSERT(i < slots_.size(), "a Parallel result read past the last call");
     if constexpr (kDirect) {
       return slots_[i];
     } else {
