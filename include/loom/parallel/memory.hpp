@@ -41,11 +41,10 @@ struct ReduceSizeOptions {
   std::int64_t bytes_limit = 0;
 };
 
+/// A function with its results cached on disk; made by Memory::cache.
 template <class F>
 class CachedFunction {
  public:
-  CachedFunction(F f, detail::CacheStore store) : f_(std::move(f)), store_(std::move(store)) {}
-
   /// f(args...), from the cache when the same arguments were seen before.
   template <class... Args>
   auto operator()(Args&&... args) {
@@ -87,6 +86,9 @@ class CachedFunction {
   void clear() { store_.clear(); }
 
  private:
+  friend class Memory;
+  CachedFunction(F f, detail::CacheStore store) : f_(std::move(f)), store_(std::move(store)) {}
+
   template <class Result>
   using Entry = std::pair<std::string, Result>;
   F f_;

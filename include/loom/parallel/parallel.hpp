@@ -72,8 +72,6 @@ class ParallelResult {
     std::size_t index_ = 0;
   };
 
-  explicit ParallelResult(std::shared_ptr<detail::ParallelRun<Value>> run) : run_(std::move(run)) {}
-
   iterator begin() { return iterator(run_.get()); }
   std::default_sentinel_t end() const noexcept { return {}; }
 
@@ -97,6 +95,9 @@ class ParallelResult {
   operator std::vector<Value>() & { return get(); }
 
  private:
+  friend class Parallel;
+  explicit ParallelResult(std::shared_ptr<detail::ParallelRun<Value>> run) : run_(std::move(run)) {}
+
   std::shared_ptr<detail::ParallelRun<Value>> run_;
 };
 
