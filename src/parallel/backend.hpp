@@ -3,9 +3,9 @@
 // sequential), behind one small interface, and the registry that finds a backend by name.
 //
 // Adding a backend: a file under backends/ that defines a ParallelBackend and a function
-// returning its BackendType, and its line in backends/registry.cpp. The engine (engine.cpp)
-// knows no backend by name; the rules that apply to every backend (batching, the generator
-// window, errors, progress) are in RunState.
+// returning its BackendType, and that function in backends/registry.cpp (declared, and listed
+// in all_backends). The engine (engine.cpp) knows no backend by name; the rules that apply to
+// every backend (batching, the generator window, errors, progress) are in RunState.
 
 #include <memory>
 #include <span>

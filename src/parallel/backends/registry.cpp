@@ -1,4 +1,4 @@
-// The registry of Parallel's backends: one line per backend, each defined in its own file.
+// The registry of Parallel's backends: each defined in its own file, listed here.
 
 #include <string>
 #include <string_view>
