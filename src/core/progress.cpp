@@ -1,4 +1,4 @@
-#include "loom/core/detail/progress.hpp"
+#include "core/progress.hpp"
 
 #include <unistd.h>
 

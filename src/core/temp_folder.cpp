@@ -1,4 +1,4 @@
-#include "loom/core/detail/temp_folder.hpp"
+#include "core/temp_folder.hpp"
 
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -30,19 +30,20 @@ bool usable_shm(const char* folder) {
 
 }  // namespace
 
-std::filesystem::path temporary_directory() {
+std::filesystem::path temporary_directory(TempPurpose purpose) {
   if (std::string configured = config::get("temporary-directory"); !configured.empty()) {
     return configured;
   }
   if (const char* env = std::getenv("LOOM_TEMP_FOLDER"); env != nullptr && *env != '\0') {
     return env;
   }
-  if (usable_shm("/dev/shm")) return "/dev/shm";
+  if (purpose != TempPurpose::spill && usable_shm("/dev/shm")) return "/dev/shm";
   if (const char* env = std::getenv("TMPDIR"); env != nullptr && *env != '\0') return env;
   return "/tmp";
 }
 
-TempFolder::TempFolder(const char* what) : TempFolder(what, temporary_directory()) {}
+TempFolder::TempFolder(const char* what, TempPurpose purpose)
+    : TempFolder(what, temporary_directory(purpose)) {}
 
 TempFolder::TempFolder(const char* what, const std::filesystem::path& base) {
   std::error_code ignored;

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "core/temp_folder.hpp"
 #include "dataframe/csv/csv.hpp"
 #include "dataframe/csv/dtype_revisions.hpp"
 #include "loom/core/detail/assert.hpp"
-#include "loom/core/detail/temp_folder.hpp"
 #include "loom/dataframe/detail/expr.hpp"
 #include "loom/dataframe/table.hpp"
 

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "loom/core/detail/temp_folder.hpp"
+#include "core/temp_folder.hpp"
 #include "loom/core/error.hpp"
 
 namespace loom::detail {

@@ -14,9 +14,9 @@
 
 #include <fmt/format.h>
 
+#include "core/temp_folder.hpp"
 #include "loom/core/config.hpp"
 #include "loom/core/detail/suspend_latch.hpp"
-#include "loom/core/detail/temp_folder.hpp"
 #include "loom/core/error.hpp"
 #include "loom/core/executor.hpp"
 #include "loom/io/serialize.hpp"
@@ -49,18 +49,6 @@ std::int64_t physical_memory() {
   const long pages = ::sysconf(_SC_PHYS_PAGES);
   const long page = ::sysconf(_SC_PAGE_SIZE);
   return pages > 0 && page > 0 ? static_cast<std::int64_t>(pages) * page : std::int64_t{1} << 32;
-}
-
-std::filesystem::path default_spill_base() {
-  if (std::string configured = config::get("temporary-directory"); !configured.empty()) {
-    return configured;
-  }
-  if (const char* env = std::getenv("LOOM_TEMP_FOLDER"); env != nullptr && *env != '\0') {
-    return env;
-  }
-  // Not /dev/shm: spilling to memory would not free any.
-  if (const char* env = std::getenv("TMPDIR"); env != nullptr && *env != '\0') return env;
-  return "/tmp";
 }
 
 void validate(const InitOptions& o) {
@@ -113,8 +101,8 @@ RuntimeState* start_locked(const InitOptions& given) {
   limits.spill_above = fraction > 0 ? static_cast<std::int64_t>(fraction * limit) : 0;
   limits.pause_above = pause > 0 ? static_cast<std::int64_t>(pause * limit) : 0;
   if (limits.spill_above > 0) {
-    limits.spill_base =
-        options.spill_dir.empty() ? default_spill_base() : std::filesystem::path(options.spill_dir);
+    limits.spill_base = options.spill_dir.empty() ? temporary_directory(TempPurpose::spill)
+                                                  : std::filesystem::path(options.spill_dir);
     // The folder itself is made on the first spill; a place that cannot hold it is said now.
     std::error_code error;
     std::filesystem::create_directories(limits.spill_base, error);

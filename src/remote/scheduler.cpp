@@ -377,7 +377,7 @@ void RuntimeState::give_and_start(FunctionRef<void()> give) noexcept {
 }
 
 void RuntimeState::start_processes(int workers, std::int64_t restart_above) {
-  store_folder_ = std::make_shared<TempFolder>("store");
+  store_folder_ = std::make_shared<TempFolder>("store", TempPurpose::shared_memory);
   processes_ = std::make_unique<ProcessPool>(workers, store_folder_->path(), restart_above);
 }
 

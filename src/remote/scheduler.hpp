@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "core/temp_folder.hpp"
 #include "loom/core/detail/spin_lock.hpp"
-#include "loom/core/detail/temp_folder.hpp"
 #include "loom/core/executor.hpp"
 #include "loom/remote/detail/task_record.hpp"
 #include "loom/remote/options.hpp"

@@ -15,8 +15,6 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
-#include <ostream>
-#include <streambuf>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -25,6 +23,8 @@
 #include "loom/core/error.hpp"
 #include "loom/io/dump.hpp"
 #include "loom/io/serialize.hpp"
+#include "loom/parallel/detail/argument_key.hpp"
+#include "loom/parallel/detail/cache_store.hpp"
 
 namespace loom {
 
@@ -41,68 +41,10 @@ struct ReduceSizeOptions {
   std::int64_t bytes_limit = 0;
 };
 
-namespace detail {
-
-/// A streambuf that hashes what is written to it (xxh3, 128 bits) instead of storing it.
-class HashSink : public std::streambuf {
- public:
-  HashSink();
-  ~HashSink() override;
-  HashSink(const HashSink&) = delete;
-  HashSink& operator=(const HashSink&) = delete;
-  /// The hash of everything written, as 32 hex digits.
-  [[nodiscard]] std::string hex() const;
-
- protected:
-  std::streamsize xsputn(const char* s, std::streamsize n) override;
-  int_type overflow(int_type c) override;
-
- private:
-  void* state_;  // XXH3_state_t
-};
-
-/// The key of a call: the hash of its serialized arguments (in order, as a tuple of them).
-template <class... Args>
-std::string argument_key(const Args&... args) {
-  HashSink sink;
-  std::ostream stream(&sink);
-  {
-    cereal::BinaryOutputArchive archive(stream);
-    if constexpr (sizeof...(Args) > 0) archive(args...);
-  }
-  return sink.hex();
-}
-
-/// The untyped part of a cached function: where its entries live, and their files.
-class CacheStore {
- public:
-  CacheStore(std::filesystem::path root, std::string name, std::string version, int verbose);
-  /// The entry file for arguments whose key (argument_key) is `key`.
-  [[nodiscard]] std::filesystem::path entry(const std::string& key) const;
-  /// The stored bytes of an entry, or nullopt (missing; or corrupt, then reported and removed).
-  std::optional<ObjectBytes> read(const std::filesystem::path& entry,
-                                  const std::string& type) const;
-  void write(const std::filesystem::path& entry, const std::string& type,
-             std::string_view bytes) const;
-  void report(const char* what, const std::filesystem::path& entry) const;
-  void clear() const;
-  void set_version(std::string version);
-  [[nodiscard]] const std::filesystem::path& folder() const noexcept { return folder_; }
-
- private:
-  std::filesystem::path root_;
-  std::string name_;
-  std::filesystem::path folder_;
-  int verbose_;
-};
-
-}  // namespace detail
-
+/// A function with its results cached on disk; made by Memory::cache.
 template <class F>
 class CachedFunction {
  public:
-  CachedFunction(F f, detail::CacheStore store) : f_(std::move(f)), store_(std::move(store)) {}
-
   /// f(args...), from the cache when the same arguments were seen before.
   template <class... Args>
   auto operator()(Args&&... args) {
@@ -144,6 +86,9 @@ class CachedFunction {
   void clear() { store_.clear(); }
 
  private:
+  friend class Memory;
+  CachedFunction(F f, detail::CacheStore store) : f_(std::move(f)), store_(std::move(store)) {}
+
   template <class Result>
   using Entry = std::pair<std::string, Result>;
   F f_;

@@ -82,28 +82,4 @@ class parallel_backend {  // NOLINT(readability-identifier-naming): joblib's nam
   std::optional<int> n_jobs_;
 };
 
-namespace detail {
-
-enum class Backend { threads, processes, sequential };
-
-/// Options with every default filled in and checked (ConfigError naming a bad value).
-struct ResolvedOptions {
-  Backend backend = Backend::threads;
-  int n_jobs = 1;
-  bool auto_batch = true;
-  std::int64_t batch_size = 1;
-  std::int64_t pre_dispatch = 0;  // calls dispatched ahead of consumption (generators)
-  ReturnAs return_as = ReturnAs::list;
-  int verbose = 0;
-  Progress progress = Progress::none;
-  std::optional<std::chrono::duration<double>> timeout;
-  std::int64_t max_nbytes = 0;
-  std::string mmap_mode = "r";
-};
-
-ResolvedOptions resolve(const ParallelOptions& options);
-/// "threads", "processes", "sequential".
-const char* backend_name(Backend backend) noexcept;
-
-}  // namespace detail
 }  // namespace loom

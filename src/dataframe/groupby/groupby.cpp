@@ -9,15 +9,15 @@
 #include <cereal/types/unordered_set.hpp>
 #include <cereal/types/vector.hpp>
 
+#include "core/temp_folder.hpp"
 #include "dataframe/groupby/group_accumulators.hpp"
 #include "dataframe/groupby/group_keys.hpp"
+#include "dataframe/plan.hpp"
 #include "loom/core/config.hpp"
 #include "loom/core/detail/parallel_blocks.hpp"
-#include "loom/core/detail/temp_folder.hpp"
 #include "loom/core/error.hpp"
 #include "loom/core/executor.hpp"
 #include "loom/io/dump.hpp"
-#include "dataframe/plan.hpp"
 
 namespace loom::dataframe::detail {
 
@@ -267,7 +267,7 @@ Table aggregate_once(const PlanNode& input, const std::vector<std::string>& keys
   auto range_first = [&](std::int64_t r) { return np * r / ranges; };
   auto partition = [&](std::int64_t p) { return checked_keys(input.partition(p, needed)); };
   if (config::get("dataframe.shuffle.method") == "disk") {
-    const loom::detail::TempFolder folder("groupby");
+    const loom::detail::TempFolder folder("groupby", loom::detail::TempPurpose::scratch);
     auto file = [&](std::int64_t r, std::size_t k) {
       return folder.path() / fmt::format("partial-{}-{}.bin", r, k);
     };

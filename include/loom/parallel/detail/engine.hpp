@@ -1,5 +1,5 @@
 #pragma once
-// The engine under loom::Parallel: batching, the three backends, errors, timeouts and progress.
+// The engine under loom::Parallel: batching, the backends, errors, timeouts and progress.
 // It is compiled once (src/parallel/); the typed front (parallel.hpp) reaches it through
 // ParallelJob, one virtual call per batch of calls.
 
@@ -35,11 +35,17 @@ class ParallelJob {
   virtual void store_serialized(std::size_t i, std::string_view bytes) = 0;
   /// Called in the parent before workers are forked: materialize lazy inputs now.
   virtual void prepare_for_fork() {}
+  /// Whether results can be serialized (backends that run calls in other processes need it).
+  [[nodiscard]] virtual bool results_serializable() const = 0;
+  /// The result type's name, for errors.
+  [[nodiscard]] virtual std::string result_type() const = 0;
 };
 
 class ParallelEngine {
  public:
-  ParallelEngine(const ResolvedOptions& options, ParallelJob& job);
+  /// Resolves `options` (its return_as is replaced by `return_as`) and makes the backend.
+  /// Throws ConfigError for a bad option, or a result type the backend cannot send back.
+  ParallelEngine(const ParallelOptions& options, ParallelJob& job, ReturnAs return_as);
   /// Stops the work: running calls of the threads backend are asked to stop and waited for;
   /// worker processes are killed and reaped.
   ~ParallelEngine();
@@ -53,9 +59,8 @@ class ParallelEngine {
   /// completion order for `generator_unordered`), nullopt after the last. Throws failures.
   std::optional<std::size_t> next();
 
-  struct State;
-
  private:
+  struct State;
   std::unique_ptr<State> state_;
 };
 

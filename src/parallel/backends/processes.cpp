@@ -5,14 +5,22 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
+#include <optional>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
-#include "engine_state.hpp"
+#include "core/progress.hpp"
+#include "core/temp_folder.hpp"
 #include "loom/core/current_task.hpp"
+#include "loom/core/detail/worker_process.hpp"
 #include "loom/core/error.hpp"
 #include "loom/io/serialize.hpp"
+#include "parallel/backend.hpp"
+#include "parallel/run_state.hpp"
 
 namespace loom::detail {
 
@@ -68,14 +76,55 @@ std::exception_ptr remote_error(std::size_t index, const RemoteFailure& failure,
   }
 }
 
-}  // namespace
+class ProcessesBackend final : public ParallelBackend {
+ public:
+  explicit ProcessesBackend(RunState& run) : run(run), job(run.job), opt(run.opt) {}
 
-void ParallelEngine::State::start_workers() {
+  void run_to_end() override {
+    start_workers();
+    while (!run.failed.load() && run.completed < run.n) pump();
+    stop_workers();
+  }
+  void start() override {
+    if (run.n > 0) start_workers();
+  }
+  void step() override { pump(); }
+  void finish() noexcept override { stop_workers(); }
+  void stop() noexcept override { stop_workers(); }
+
+ private:
+  struct Worker {
+    WorkerProcess process;
+    std::optional<Batch> batch;  // what it runs now
+    std::size_t returned = 0;    // results of that batch received
+    std::chrono::steady_clock::time_point started;
+  };
+
+  void start_workers();
+  void pump();  // one step of the driver loop: dispatch, wait for frames, handle them
+  void stop_workers() noexcept;
+
+  // A timeout is per call: with batches of one, a batch's clock is its call's clock.
+  std::optional<Batch> take() { return run.take(opt.timeout ? 1 : RunState::kAnySize); }
+  void fail(std::exception_ptr e) { run.fail(std::move(e)); }
+  void finish_batch(const Batch& batch, std::size_t ran, double seconds) {
+    run.finish_batch(batch, ran, seconds);
+  }
+
+  RunState& run;
+  ParallelJob& job;
+  const ResolvedOptions& opt;
+  std::vector<Worker> workers;
+  TempFolder results_folder;  // large NDArray results; removed with the workers
+  ArrayFiles array_files;     // how the parent reads them
+};
+
+void ProcessesBackend::start_workers() {
   job.prepare_for_fork();
-  results_folder = TempFolder("parallel");
+  results_folder = TempFolder("parallel", TempPurpose::shared_memory);
   array_files = ArrayFiles{results_folder.path(), opt.max_nbytes, false, opt.mmap_mode};
   const ArrayFiles worker_files{results_folder.path(), opt.max_nbytes, true, opt.mmap_mode};
-  const std::size_t count = std::min<std::size_t>(static_cast<std::size_t>(opt.n_jobs), n);
+  const std::size_t count = std::min<std::size_t>(static_cast<std::size_t>(opt.n_jobs), run.n);
   workers.reserve(count);
   for (std::size_t k = 0; k < count; ++k) {
     std::vector<int> siblings;
@@ -93,8 +142,8 @@ void ParallelEngine::State::start_workers() {
   }
 }
 
-void ParallelEngine::State::stop_workers() noexcept {
-  const bool abort = failed.load();
+void ProcessesBackend::stop_workers() noexcept {
+  const bool abort = run.failed.load();
   for (auto& w : workers) {
     if (abort || w.batch) {
       w.process.kill();
@@ -106,7 +155,7 @@ void ParallelEngine::State::stop_workers() noexcept {
   results_folder.remove();  // mapped results stay valid: their pages live while mapped
 }
 
-void ParallelEngine::State::pump() {
+void ProcessesBackend::pump() {
   // Hand a batch to every idle worker.
   for (auto& w : workers) {
     if (w.batch || !w.process.running()) continue;
@@ -128,8 +177,8 @@ void ParallelEngine::State::pump() {
   }
   if (busy.empty()) {
     // Nothing in flight: the window is closed until the consumer takes results.
-    std::unique_lock lock(mutex);
-    changed.wait_for(lock, std::chrono::milliseconds(1));
+    std::unique_lock lock(run.mutex);
+    run.changed.wait_for(lock, std::chrono::milliseconds(1));
     return;
   }
   int wait_ms = 100;
@@ -195,6 +244,22 @@ void ParallelEngine::State::pump() {
                    std::chrono::duration<double>(Clock::now() - w.started).count());
     }
   }
+}
+
+}  // namespace
+
+const BackendType& processes_backend() {
+  static constexpr std::string_view kAliases[] = {"loky", "multiprocessing"};
+  static const BackendType type{
+      .name = "processes",
+      .aliases = kAliases,
+      .results_serialized = true,
+      .one_worker = false,
+      .make = [](RunState& run) -> std::unique_ptr<ParallelBackend> {
+        return std::make_unique<ProcessesBackend>(run);
+      },
+  };
+  return type;
 }
 
 }  // namespace loom::detail
