@@ -10,8 +10,8 @@ namespace loom::detail {
 /// What temporary files are for; it decides whether memory-backed /dev/shm is preferred.
 enum class TempPurpose {
   shared_memory,  // files other processes map (worker results, the object store): /dev/shm
-  scratch,        // working files read back soon (disk shuffles): /dev/shm, as it is fastest
-  spill,          // files that exist to free memory: never /dev/shm, which is memory itself
+  spill,          // files that exist to free memory (spilled objects, disk shuffles): never
+                  // /dev/shm, which is memory itself
 };
 
 /// The base folder for temporary files: config "temporary-directory" when set, else

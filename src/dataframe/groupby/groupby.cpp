@@ -267,7 +267,7 @@ Table aggregate_once(const PlanNode& input, const std::vector<std::string>& keys
   auto range_first = [&](std::int64_t r) { return np * r / ranges; };
   auto partition = [&](std::int64_t p) { return checked_keys(input.partition(p, needed)); };
   if (config::get("dataframe.shuffle.method") == "disk") {
-    const loom::detail::TempFolder folder("groupby", loom::detail::TempPurpose::scratch);
+    const loom::detail::TempFolder folder("groupby", loom::detail::TempPurpose::spill);
     auto file = [&](std::int64_t r, std::size_t k) {
       return folder.path() / fmt::format("partial-{}-{}.bin", r, k);
     };

@@ -231,7 +231,7 @@ void MergeNode::prepare() const {
       held_index_ = index_of(held_);
       return;
     }
-    folder_ = loom::detail::TempFolder("merge", loom::detail::TempPurpose::scratch);
+    folder_ = loom::detail::TempFolder("merge", loom::detail::TempPurpose::spill);
     if (npartitions() == 0) return;  // no buckets: nothing to join
     scatter(*right_, 'r');
     scatter(*input_, 'l');
