@@ -38,8 +38,7 @@ struct CountState {
   std::vector<std::int64_t> count;
 
   void resize(std::size_t groups);
-  void consume(const ColumnData& d, std::int64_t begin, std::int64_t n,
-               const std::int32_t* group);
+  void consume(const ColumnData& d, std::int64_t begin, std::int64_t n, const std::int32_t* group);
   /// Ends a partition's rows: `rows` holds the number of rows of each group.
   void finish_partition(const std::vector<std::int64_t>& rows);
   void merge(const CountState& o, const std::vector<std::int32_t>& target);
@@ -68,8 +67,7 @@ struct SumState : CountState {
   void resize(std::size_t groups);
   /// Makes room for the int (or float) sums of every group.
   void ensure_sums(bool floats);
-  void consume(const ColumnData& d, std::int64_t begin, std::int64_t n,
-               const std::int32_t* group);
+  void consume(const ColumnData& d, std::int64_t begin, std::int64_t n, const std::int32_t* group);
   void merge(const SumState& o, const std::vector<std::int32_t>& target);
   [[nodiscard]] Column finalize(const std::vector<std::int32_t>& order, DType type) const;
 
@@ -97,8 +95,7 @@ struct MomentsState {
   std::vector<loom::detail::Moments> moments;
 
   void resize(std::size_t groups) { moments.resize(groups); }
-  void consume(const ColumnData& d, std::int64_t begin, std::int64_t n,
-               const std::int32_t* group);
+  void consume(const ColumnData& d, std::int64_t begin, std::int64_t n, const std::int32_t* group);
   void finish_partition(const std::vector<std::int64_t>& /*rows*/) {}
   void merge(const MomentsState& o, const std::vector<std::int32_t>& target);
   [[nodiscard]] Column finalize(const std::vector<std::int32_t>& order, DType type) const;
@@ -138,16 +135,14 @@ struct ValueState {
 /// min, or max with kMax.
 template <bool kMax>
 struct ExtremeState : ValueState {
-  void consume(const ColumnData& d, std::int64_t begin, std::int64_t n,
-               const std::int32_t* group);
+  void consume(const ColumnData& d, std::int64_t begin, std::int64_t n, const std::int32_t* group);
   void merge(const ExtremeState& o, const std::vector<std::int32_t>& target);
 };
 
 /// first, or last with kLast (partials merge in row order).
 template <bool kLast>
 struct PickState : ValueState {
-  void consume(const ColumnData& d, std::int64_t begin, std::int64_t n,
-               const std::int32_t* group);
+  void consume(const ColumnData& d, std::int64_t begin, std::int64_t n, const std::int32_t* group);
   void merge(const PickState& o, const std::vector<std::int32_t>& target);
 };
 
@@ -157,8 +152,7 @@ struct NuniqueState {
   std::vector<std::unordered_set<std::string>> uniq;
 
   void resize(std::size_t groups) { uniq.resize(groups); }
-  void consume(const ColumnData& d, std::int64_t begin, std::int64_t n,
-               const std::int32_t* group);
+  void consume(const ColumnData& d, std::int64_t begin, std::int64_t n, const std::int32_t* group);
   void finish_partition(const std::vector<std::int64_t>& /*rows*/) {}
   void merge(const NuniqueState& o, const std::vector<std::int32_t>& target);
   [[nodiscard]] Column finalize(const std::vector<std::int32_t>& order, DType type) const;
@@ -188,8 +182,8 @@ class Aggregate {
   }
   /// Rows [begin, begin + n) of `d` (null for size) into groups group[0..n) (-1: the row
   /// belongs to no group).
-  void consume(const ColumnData* d, std::int64_t begin, std::int64_t n,
-               const std::int32_t* group) {
+  void consume(const ColumnData* d, std::int64_t begin, std::int64_t n, const std::int32_t* group) {
+    if (d == nullptr) return;  // size: finish_partition counts the rows
     std::visit([&](auto& s) { s.consume(*d, begin, n, group); }, state_);
   }
   /// Ends a partition's rows: `rows` holds the number of rows of each group.

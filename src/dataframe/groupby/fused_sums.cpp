@@ -17,12 +17,10 @@ inline std::int64_t wrapping_add(std::int64_t a, std::int64_t b) noexcept {
 
 }  // namespace
 
-
 bool FusedSums::fits(const Aggregate& acc, const ColumnData* d) noexcept {
   const AggFn fn = acc.fn();
-  return (fn == AggFn::kSum || fn == AggFn::kMean || fn == AggFn::kCount) &&
-         d != nullptr && d->validity.empty() &&
-         (d->dtype == DType::int64 || d->dtype == DType::float64);
+  return (fn == AggFn::kSum || fn == AggFn::kMean || fn == AggFn::kCount) && d != nullptr &&
+         d->validity.empty() && (d->dtype == DType::int64 || d->dtype == DType::float64);
 }
 
 void FusedSums::add_member(std::size_t acc, const ColumnData* d, bool sums) {

@@ -12,13 +12,13 @@
 #include "dataframe/groupby/aggregates.hpp"
 #include "dataframe/groupby/fused_sums.hpp"
 #include "dataframe/groupby/group_keys.hpp"
+#include "dataframe/plan.hpp"
 #include "loom/core/config.hpp"
 #include "loom/core/detail/parallel_blocks.hpp"
 #include "loom/core/detail/temp_folder.hpp"
 #include "loom/core/error.hpp"
 #include "loom/core/executor.hpp"
 #include "loom/io/dump.hpp"
-#include "dataframe/plan.hpp"
 
 namespace loom::dataframe::detail {
 
