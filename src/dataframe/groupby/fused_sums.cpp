@@ -176,22 +176,30 @@ void FusedSums::finish(std::vector<Aggregate>& aggs, std::size_t groups,
           using S = std::remove_cvref_t<decltype(s)>;
           if constexpr (std::is_base_of_v<CountState, S>) {  // sum, mean, count (fits)
             s.resize(groups);
-            for (std::size_t g = 0; g < groups; ++g) {
-              s.count[g] =
-                  lines_.record(g)[0].i -
-                  (m.missing < 0 ? 0 : missing_[g * floats_ + static_cast<std::size_t>(m.missing)]);
-            }
+            std::int64_t* isum = nullptr;
+            double* fsum = nullptr;
             if constexpr (std::is_base_of_v<SumState, S>) {
               s.saw_float = s.saw_float || m.is_float;
-              if (m.sum < 0) return;
-              s.ensure_sums(m.is_float);
-              for (std::size_t g = 0; g < groups; ++g) {
-                const Cell* record = lines_.record(g);
+              if (m.sum >= 0) {
+                s.ensure_sums(m.is_float);
                 if (m.is_float) {
-                  s.fsum[g] = record[m.sum].f;
+                  fsum = s.fsum.data();
                 } else {
-                  s.isum[g] = record[m.sum].i;
+                  isum = s.isum.data();
                 }
+              }
+            }
+            // One pass over the records (with many groups, each is a cache miss).
+            const auto sum = static_cast<std::size_t>(m.sum);
+            for (std::size_t g = 0; g < groups; ++g) {
+              const Cell* record = lines_.record(g);
+              s.count[g] =
+                  record[0].i -
+                  (m.missing < 0 ? 0 : missing_[g * floats_ + static_cast<std::size_t>(m.missing)]);
+              if (fsum != nullptr) {
+                fsum[g] = record[sum].f;
+              } else if (isum != nullptr) {
+                isum[g] = record[sum].i;
               }
             }
           }
