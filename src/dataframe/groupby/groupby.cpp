@@ -1,7 +1,7 @@
 // Group-by aggregation: each partition is aggregated block by block into partial results per
-// group (group_keys.hpp finds the groups, group_accumulators.hpp does the per-row work), the
-// partials are merged in partition order, and the groups come out sorted by key (pandas'
-// sort=True).
+// group (group_keys.hpp finds the groups, aggregates.hpp and fused_sums.hpp do the per-row
+// work), the partials are merged in partition order, and the groups come out sorted by key
+// (pandas' sort=True).
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -10,7 +10,8 @@
 #include <cereal/types/vector.hpp>
 
 #include "core/temp_folder.hpp"
-#include "dataframe/groupby/group_accumulators.hpp"
+#include "dataframe/groupby/aggregates.hpp"
+#include "dataframe/groupby/fused_sums.hpp"
 #include "dataframe/groupby/group_keys.hpp"
 #include "dataframe/plan.hpp"
 #include "loom/core/config.hpp"
@@ -29,7 +30,7 @@ const char* const kFunctions[] = {"sum",   "mean", "std",   "var",  "min",    "m
 // One partition's groups and their partial results.
 struct Partial {
   GroupKeys keys;
-  std::vector<Accumulator> accs;  // one per AggSpec
+  std::vector<Aggregate> accs;  // one per AggSpec
 
   template <class Archive>
   void serialize(Archive& ar) {
@@ -86,7 +87,7 @@ class PartialMaker {
       fused_.add_block(begin, rows, group_.data(), part_.keys.size());
       for (const std::size_t s : unfused_) {
         part_.accs[s].resize(part_.keys.size());
-        part_.accs[s].add_block(values_[s], begin, rows, group_.data());
+        part_.accs[s].consume(values_[s], begin, rows, group_.data());
       }
     }
   }
@@ -234,17 +235,12 @@ Table aggregate_once(const PlanNode& input, const std::vector<std::string>& keys
   const bool native = keys.size() == 1 && (result_schema[0].dtype == DType::int64 ||
                                            result_schema[0].dtype == DType::datetime);
   KeyIndex index(native);
-  std::vector<Accumulator> merged;
+  std::vector<Aggregate> merged;
   for (const auto& a : aggs) merged.emplace_back(agg_fn(a.fn));
   auto merge_in = [&](Partial&& part) {
     if (index.keys().size() == 0) {  // the first partial's groups are the merged ones so far
       index.adopt(std::move(part.keys));
-      for (std::size_t s = 0; s < merged.size(); ++s) {
-        // (an earlier partial without groups may still have seen floats)
-        const bool saw_float = merged[s].saw_float;
-        merged[s] = std::move(part.accs[s]);
-        merged[s].saw_float = merged[s].saw_float || saw_float;
-      }
+      for (std::size_t s = 0; s < merged.size(); ++s) merged[s].adopt(std::move(part.accs[s]));
       return;
     }
     const std::vector<std::int32_t> target = index.targets(part.keys);
@@ -320,16 +316,7 @@ Table aggregate_once(const PlanNode& input, const std::vector<std::string>& keys
     for (std::size_t k = 0; k < keys.size(); ++k) cols[k] = key_builders[k].finish();
   };
   auto emit_agg = [&](std::size_t s) {
-    const std::string& fn = aggs[s].fn;
-    DType t = result_schema[keys.size() + s].dtype;
-    if (merged[s].saw_float && t == DType::int64 && fn != "count" && fn != "size" &&
-        fn != "nunique") {
-      t = DType::float64;  // an int column widened to float64 while it was read
-    }
-    ColumnBuilder b(t);
-    b.reserve(static_cast<std::int64_t>(order.size()));
-    for (const std::int32_t g : order) merged[s].emit(static_cast<std::size_t>(g), t, b);
-    cols[keys.size() + s] = b.finish();
+    cols[keys.size() + s] = merged[s].finalize(order, result_schema[keys.size() + s].dtype);
   };
   auto emit = [&](std::int64_t task) {
     if (task == 0) {

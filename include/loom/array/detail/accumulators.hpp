@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "loom/array/array.hpp"
+#include "loom/core/detail/moments.hpp"
 
 namespace loom::array::detail {
 
@@ -60,12 +61,10 @@ struct MeanAcc {
   }
 };
 
-/// Count, mean and sum of squared deviations, merged as Chan et al. do (stable).
+/// Count, mean and sum of squared deviations (loom::detail::Moments, shared with the group-by),
+/// a run of values at a time: the run's own moments, in 8 lanes, merged in.
 template <class T>
-struct MomentsAcc {
-  double count = 0;
-  double mean = 0;
-  double m2 = 0;
+struct MomentsAcc : loom::detail::Moments {
   void add(const T* x, std::int64_t n) {
     if (n == 0) return;
     const double tile_mean = sum_as_double(x, n) / static_cast<double>(n);
@@ -83,15 +82,7 @@ struct MomentsAcc {
       const double d = static_cast<double>(x[i]) - tile_mean;
       q += d * d;
     }
-    merge(MomentsAcc{static_cast<double>(n), tile_mean, q});
-  }
-  void merge(const MomentsAcc& o) {
-    if (o.count == 0) return;
-    const double total = count + o.count;
-    const double delta = o.mean - mean;
-    mean += delta * o.count / total;
-    m2 += o.m2 + delta * delta * count * o.count / total;
-    count = total;
+    merge(loom::detail::Moments{static_cast<double>(n), tile_mean, q});
   }
 };
 
