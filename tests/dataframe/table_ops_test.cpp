@@ -2,6 +2,7 @@
 // merge, describe, conversion to Eigen, serialization (also of damaged bytes) and tables in the
 // object store.
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -143,6 +144,21 @@ TEST(DataFrame, TablesInTheObjectStoreShareTheirBuffers) {
   const auto ref = loom::put(t);
   const dd::Table got = loom::get(ref);
   EXPECT_EQ(got.column("value").shared().get(), t.column("value").shared().get());
+}
+
+// A merged frame that lives until the program ends (a static) is destroyed after this thread's
+// scratch tables: its key index frees its table instead of handing it back to them.
+TEST(DataFrame, AStaticMergedFrameEndsTheProgramCleanly) {
+  EXPECT_EXIT(
+      {
+        static const dd::DataFrame merged = [] {
+          const dd::Table right({"category", "label"}, {dd::Column::from_strings({"a", "b"}),
+                                                        dd::Column::from_strings({"A", "B"})});
+          return sales().merge(dd::DataFrame::from_tables({right}), "category");
+        }();
+        std::exit(merged.compute().num_rows() == 7 ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
 }
 
 }  // namespace

@@ -41,17 +41,37 @@ struct HugeAllocator {
 template <class T>
 using SpareVector = std::vector<T, HugeAllocator<T>>;
 
+// Set once this thread's spare of T has been destroyed (at thread exit; for the main thread,
+// before static objects go): a table given back later, say by a static merged frame, is then
+// freed instead of written into the destroyed spare. A bool has no destructor to run, so it can
+// still be read then.
 template <class T>
-SpareVector<T>& spare_slot() {
-  thread_local SpareVector<T> spare;
-  return spare;
+bool& spare_gone() {
+  thread_local bool gone = false;
+  return gone;
+}
+template <class T>
+struct SpareHolder {
+  SpareVector<T> vector;
+  SpareHolder() = default;
+  SpareHolder(const SpareHolder&) = delete;
+  SpareHolder& operator=(const SpareHolder&) = delete;
+  ~SpareHolder() { spare_gone<T>() = true; }
+};
+/// This thread's spare vector of T, or nullptr once it has been destroyed.
+template <class T>
+SpareVector<T>* spare_slot() {
+  if (spare_gone<T>()) return nullptr;
+  thread_local SpareHolder<T> holder;
+  return &holder.vector;
 }
 
 /// Takes this thread's spare vector of T (empty if none), holding `n` copies of `fill` (no
 /// new memory when its capacity allows).
 template <class T>
 SpareVector<T> take_spare(std::size_t n, const T& fill) {
-  SpareVector<T> v = std::move(spare_slot<T>());
+  SpareVector<T> v;
+  if (SpareVector<T>* spare = spare_slot<T>()) v = std::move(*spare);
   v.assign(n, fill);
   return v;
 }
@@ -60,16 +80,19 @@ SpareVector<T> take_spare(std::size_t n, const T& fill) {
 template <class T>
 void give_spare(SpareVector<T>&& v) {
   constexpr std::size_t kKeep = std::size_t{16} << 20;
+  SpareVector<T>* spare = spare_slot<T>();
+  if (spare == nullptr) return;  // v frees its memory
   if (v.capacity() * sizeof(T) > kKeep) {
-    spare_slot<T>() = SpareVector<T>();
+    *spare = SpareVector<T>();
     return;
   }
-  spare_slot<T>() = std::move(v);
+  *spare = std::move(v);
 }
 /// The size of the last vector given back (0 if none).
 template <class T>
 std::size_t spare_size() {
-  return spare_slot<T>().size();
+  const SpareVector<T>* spare = spare_slot<T>();
+  return spare != nullptr ? spare->size() : 0;
 }
 
 }  // namespace loom::dataframe::detail
