@@ -20,17 +20,10 @@
 
 #include "loom/core/detail/small_alloc.hpp"
 #include "loom/remote/detail/object_entry.hpp"
+#include "loom/remote/detail/resource_set.hpp"
 #include "loom/remote/options.hpp"
 
 namespace loom::detail {
-
-/// Resources one task holds while it runs.
-struct ResourceRequest {
-  double cpus = 1;
-  double gpus = 0;
-  std::int64_t memory = 0;
-  std::vector<std::pair<std::string, double>> custom{};
-};
 
 /// Runs a registered function in a worker process: serialized arguments in, serialized result
 /// out (LOOM_REMOTE makes one per function).
@@ -39,7 +32,8 @@ using WorkerThunk = std::string (*)(std::string_view args);
 /// What the calls of one RemoteFunction (or one actor's creation) share.
 struct TaskSpec {
   std::string name;
-  ResourceRequest request;
+  /// Resources one task holds while it runs.
+  ResourceSet request{.cpus = 1};
   int max_retries = 3;
   std::variant<bool, RetryOn> retry_exceptions = false;
   /// An actor's creation: the resources stay taken until the actor dies.
@@ -140,7 +134,7 @@ struct DependencyWaiter final : Waiter {
 /// options when none runs (as Ray's auto-init).
 TaskRecord::Dispatcher& task_dispatcher();
 /// Throws loom::ResourceError when the running runtime can never satisfy `request`.
-void check_resources(const ResourceRequest& request, const std::string& what);
+void check_resources(const ResourceSet& request, const std::string& what);
 /// check_resources for a task of `spec` (names it only when it throws).
 void check_task_resources(const TaskSpec& spec);
 /// Resolves options against the runtime: the request a task (or actor) makes.
