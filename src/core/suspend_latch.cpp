@@ -1,4 +1,6 @@
-#include "loom/core/detail/suspend_latch.hpp"
+// SuspendLatch (suspend_latch.hpp): the waiting task is suspended; the last arrival resumes it.
+
+#include "core/suspend_latch.hpp"
 
 #include <oneapi/tbb/task.h>
 

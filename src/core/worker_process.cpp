@@ -1,4 +1,6 @@
-#include "loom/core/detail/worker_process.hpp"
+// Forked worker processes and the frames they exchange over sockets (worker_process.hpp).
+
+#include "core/worker_process.hpp"
 
 #include <fcntl.h>
 #include <sys/socket.h>

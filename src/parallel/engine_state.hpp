@@ -15,9 +15,9 @@
 #include <thread>
 #include <vector>
 
+#include "core/worker_process.hpp"
 #include "loom/core/detail/progress.hpp"
 #include "loom/core/detail/temp_folder.hpp"
-#include "loom/core/detail/worker_process.hpp"
 #include "loom/io/serialize.hpp"
 #include "loom/parallel/detail/engine.hpp"
 

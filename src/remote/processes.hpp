@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "loom/core/detail/worker_process.hpp"
+#include "core/worker_process.hpp"
 #include "loom/remote/detail/task_record.hpp"
 
 namespace loom::detail {

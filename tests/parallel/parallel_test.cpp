@@ -18,7 +18,7 @@
 #include <gtest/gtest.h>
 #include <oneapi/tbb/task_arena.h>
 
-#include "loom/core/detail/worker_process.hpp"
+#include "core/worker_process.hpp"
 #include "loom/loom.hpp"
 
 namespace {
