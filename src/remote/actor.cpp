@@ -1,7 +1,7 @@
 // Actor mailboxes: calls run in call order, one at a time (a drain task on the pool runs them
 // in a loop), or up to max_concurrency at once.
 
-#include "loom/remote/actor.hpp"
+#include "loom/remote/detail/actor_state.hpp"
 
 #include <atomic>
 #include <utility>
