@@ -25,6 +25,8 @@ namespace loom {
 
 template <class C>
 class ActorHandle;
+template <class C>
+class ActorClass;
 
 /// A method of an actor, ready to be called with `.remote(args...)`.
 template <class C, class M>
@@ -33,8 +35,6 @@ class ActorMethod {
                 "handle.task(&C::method): give a member function of the actor's class");
 
  public:
-  ActorMethod(detail::ActorPtr<C> actor, M method) : actor_(std::move(actor)), method_(method) {}
-
   template <class... Args>
   auto remote(Args&&... args) const {
     using Traits = detail::CallableTraits<M>;
@@ -45,6 +45,8 @@ class ActorMethod {
   }
 
  private:
+  friend class ActorHandle<C>;  // handle.task(&C::method)
+  ActorMethod(detail::ActorPtr<C> actor, M method) : actor_(std::move(actor)), method_(method) {}
   detail::ActorPtr<C> actor_;
   M method_;
 };
@@ -67,10 +69,9 @@ class ActorHandle {
     return actor_->id();
   }
 
-  /// For loom's own code.
-  explicit ActorHandle(detail::ActorPtr<C> actor) noexcept : actor_(std::move(actor)) {}
-
  private:
+  friend class ActorClass<C>;  // makes the handle of the actor it created
+  explicit ActorHandle(detail::ActorPtr<C> actor) noexcept : actor_(std::move(actor)) {}
   detail::ActorPtr<C> actor_;
 };
 
@@ -103,7 +104,7 @@ class ActorClass {
     auto created = detail::submit_call<void, Params>(
         actor->creation_spec(), detail::task_dispatcher(), detail::Construct<C>{actor},
         [](detail::TaskRecord*) {}, std::forward<Args>(args)...);
-    actor->watch_creation(created.entry());
+    actor->watch_creation(detail::ObjectRefAccess::entry(created));
     return ActorHandle<C>(std::move(actor));
   }
 
