@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "loom/core/detail/assert.hpp"
 #include "loom/core/error.hpp"
 #include "loom/remote/detail/exchange.hpp"
 #include "scheduler.hpp"
@@ -201,6 +202,7 @@ void ActorBase::finish_concurrent() noexcept {
   bool start = false;
   {
     std::lock_guard lock(mutex_);
+    LOOM_ASSERT(running_ > 0, "an actor call finished that was not counted as running");
     --running_;
     if (!scheduled_ && blocked_.load() == nullptr && !mailbox_.empty()) start = scheduled_ = true;
   }

@@ -18,6 +18,7 @@
 
 #include "core/frame_codec.hpp"
 #include "loom/core/current_task.hpp"
+#include "loom/core/detail/assert.hpp"
 #include "loom/core/detail/node.hpp"
 #include "loom/core/error.hpp"
 #include "loom/io/serialize.hpp"
@@ -163,6 +164,7 @@ ProcessPool::Slot* ProcessPool::take() {
   idle_cv_.wait(lock, [this] { return !idle_.empty(); });
   Slot* slot = idle_.back();
   idle_.pop_back();
+  LOOM_ASSERT(slot->process.has_value(), "an idle worker slot has no process");
   return slot;
 }
 

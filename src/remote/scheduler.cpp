@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "loom/core/current_task.hpp"
+#include "loom/core/detail/assert.hpp"
 #include "loom/core/error.hpp"
 #include "object_store.hpp"
 
@@ -85,6 +86,9 @@ bool retry_allowed(const TaskSpec& spec, const std::exception_ptr& error) {
 }  // namespace
 
 void TaskRecord::finish(std::shared_ptr<StoredValue> value, std::exception_ptr error) noexcept {
+  // Once, from running: a second finish would publish through the result it gave away.
+  LOOM_ASSERT(state_.load(std::memory_order_relaxed) == State::running && result_,
+              "a task record finishes once, while it runs");
   // The record lets go of its arguments and of its result before the result's waiters wake:
   // who sees the result sees the store without them.
   state_.store(State::finished, std::memory_order_release);
@@ -250,6 +254,7 @@ void RuntimeState::acquire(TaskRecord& record) noexcept {
       }
     }
   }
+  LOOM_ASSERT(r.gpus <= 0 || !ids.empty(), "a task was started without the GPUs it asks for");
   running_.push_back(&record);
   // Fractional CPUs (and zero-CPU tasks) can run more tasks than the pool has threads: a task
   // that may start gets a thread, from a larger arena when needed.
@@ -262,7 +267,11 @@ void RuntimeState::acquire(TaskRecord& record) noexcept {
 void RuntimeState::give_back(const ResourceSet& r, const std::vector<int>& gpu_ids) noexcept {
   free_.add(r);
   const double each = r.gpus < 1.0 ? r.gpus : 1.0;
-  for (int id : gpu_ids) free_gpus_[static_cast<std::size_t>(id)] += each;
+  for (int id : gpu_ids) {
+    LOOM_ASSERT(id >= 0 && static_cast<std::size_t>(id) < free_gpus_.size(),
+                "a GPU id given back is not one of the runtime's");
+    free_gpus_[static_cast<std::size_t>(id)] += each;
+  }
 }
 
 TaskRecord* RuntimeState::next_startable(std::vector<TaskRecord*>& dropped) noexcept {
@@ -305,6 +314,7 @@ void RuntimeState::ready(TaskRecord* record) noexcept {
 
 void RuntimeState::run_chain(void* first) noexcept {
   RuntimeState* self = current_runtime();
+  LOOM_ASSERT(self != nullptr, "a task runs while its runtime is gone (close waits for it)");
   auto* record = static_cast<TaskRecord*>(first);
   std::vector<TaskRecord*> dropped;
   std::vector<TaskRecord*> started;
@@ -316,7 +326,9 @@ void RuntimeState::run_chain(void* first) noexcept {
     {
       std::lock_guard lock(self->mutex_);
       auto& running = self->running_;
-      running.erase(std::find(running.begin(), running.end(), record));
+      const auto it = std::find(running.begin(), running.end(), record);
+      LOOM_ASSERT(it != running.end(), "a task that ran is not among the running ones");
+      running.erase(it);
       const bool keep = record->spec().holds_resources && outcome == Outcome::succeeded;
       if (!keep) self->give_back(record->spec().request, record->gpu_ids());
       if (again) {

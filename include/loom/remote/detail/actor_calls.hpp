@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "loom/core/detail/assert.hpp"
 #include "loom/io/serialize.hpp"
 #include "loom/remote/detail/actor_state.hpp"
 #include "loom/remote/detail/bind.hpp"
@@ -57,6 +58,7 @@ void* actor_construct_thunk(std::string_view args) {
 template <class C, class M>
 std::string actor_method_thunk(void* instance, std::string_view member, std::string_view args) {
   M method;
+  LOOM_ASSERT(member.size() == sizeof(M), "an actor method's pointer arrived with another size");
   std::memcpy(&method, member.data(), sizeof(M));  // the same program: the pointer holds
   using Traits = CallableTraits<M>;
   using R = typename Traits::result;

@@ -12,6 +12,7 @@
 #include <string>
 #include <utility>
 
+#include "loom/core/detail/assert.hpp"
 #include "loom/core/detail/spin_lock.hpp"
 #include "loom/core/executor.hpp"
 #include "loom/remote/detail/exchange.hpp"
@@ -53,7 +54,10 @@ class ActorBase : public TaskRecord::Dispatcher {
   /// Processes mode: the actor lives in a worker process of its own.
   [[nodiscard]] bool in_processes() const noexcept { return in_processes_; }
   void start_process(ActorConstructThunk construct, std::string args);
-  [[nodiscard]] ActorProcess& process() const noexcept { return *process_; }
+  [[nodiscard]] ActorProcess& process() const noexcept {
+    LOOM_ASSERT(process_ != nullptr, "an actor's process used before it started");
+    return *process_;
+  }
   [[nodiscard]] const std::string& name() const noexcept { return creation_spec_->name; }
 
  protected:

@@ -13,6 +13,7 @@
 #include <string>
 #include <utility>
 
+#include "loom/core/detail/assert.hpp"
 #include "loom/core/detail/small_alloc.hpp"
 #include "loom/core/detail/spin_lock.hpp"
 
@@ -83,7 +84,9 @@ class ObjectEntry {
 
   void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() noexcept {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
+    const std::int32_t before = refs_.fetch_sub(1, std::memory_order_acq_rel);
+    LOOM_ASSERT(before > 0, "an object entry released more often than retained");
+    if (before == 1) destroy();
   }
   /// Takes a reference unless the entry is already dying (for the store's spill list).
   bool try_retain() noexcept;

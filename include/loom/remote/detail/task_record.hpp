@@ -18,6 +18,7 @@
 #include <variant>
 #include <vector>
 
+#include "loom/core/detail/assert.hpp"
 #include "loom/core/detail/small_alloc.hpp"
 #include "loom/remote/detail/object_entry.hpp"
 #include "loom/remote/detail/resource_set.hpp"
@@ -59,7 +60,9 @@ class TaskRecord : public Cancellable {
 
   void retain() noexcept override { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() noexcept override {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    const std::int32_t before = refs_.fetch_sub(1, std::memory_order_acq_rel);
+    LOOM_ASSERT(before > 0, "a task record released more often than retained");
+    if (before == 1) delete this;
   }
   /// Drops a waiting record (its result becomes loom::Cancelled) or asks a running one to stop.
   void cancel() noexcept override;
