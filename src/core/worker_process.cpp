@@ -116,6 +116,12 @@ std::optional<Frame> read_frame(int fd) {
   return frame;
 }
 
+std::optional<Frame> request_reply(const WorkerProcess& worker, std::uint32_t kind,
+                                   std::string_view payload) {
+  if (!write_frame(worker.to_child(), kind, 0, payload)) return std::nullopt;
+  return read_frame(worker.from_child());
+}
+
 bool in_worker_process() noexcept { return worker; }
 
 WorkerProcess WorkerProcess::spawn(FunctionRef<void(int, int)> child_main,

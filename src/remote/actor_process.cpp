@@ -76,10 +76,7 @@ class ActorProcess {
                                   .put(construct_)
                                   .put_rest(construct_args_)
                                   .take();
-    std::optional<Frame> reply;
-    if (write_frame(process_->to_child(), kConstruct, 0, frame)) {
-      reply = read_frame(process_->from_child());
-    }
+    const std::optional<Frame> reply = request_reply(*process_, kConstruct, frame);
     if (reply && reply->kind == kResult) return;
     if (reply && reply->kind == kError) rethrow_worker_error(reply->payload);
     const std::optional<std::string> how = process_->wait();
@@ -95,10 +92,7 @@ class ActorProcess {
                                   .put_bytes(member)
                                   .put_rest(args)
                                   .take();
-    std::optional<Frame> reply;
-    if (write_frame(process_->to_child(), kCall, 0, frame)) {
-      reply = read_frame(process_->from_child());
-    }
+    std::optional<Frame> reply = request_reply(*process_, kCall, frame);
     if (reply && reply->kind == kResult) return std::move(reply->payload);
     if (reply && reply->kind == kError) rethrow_worker_error(reply->payload);
     const std::string how = process_->wait().value_or("it closed its pipe");

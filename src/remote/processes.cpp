@@ -191,9 +191,7 @@ std::string ProcessPool::run(TaskRecord& record, const std::string& args) {
     // Cancelling kills the worker: its pipe then ends and the call is reported cancelled.
     const pid_t pid = slot->process->pid();
     const std::stop_callback kill_on_stop(stop, [pid] { ::kill(pid, SIGKILL); });
-    if (write_frame(slot->process->to_child(), kCall, 0, encode_call(record, args))) {
-      reply = read_frame(slot->process->from_child());
-    }
+    reply = request_reply(*slot->process, kCall, encode_call(record, args));
   }
   if (stop.stop_requested()) {
     // The worker may have been killed after it replied: replace it either way.
