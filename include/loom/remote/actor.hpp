@@ -93,7 +93,8 @@ class ActorClass {
     static_assert(
         std::is_constructible_v<C, typename detail::CtorParam<std::decay_t<Args>>::type...>,
         "actor<C>().remote(args...): C has no constructor taking these arguments");
-    detail::ActorPtr<C> actor(new detail::ActorState<C>(options_, detail::type_name<C>()));
+    auto actor =
+        detail::ActorPtr<C>::adopt(new detail::ActorState<C>(options_, detail::type_name<C>()));
     if (actor->in_processes() && !detail::class_registered(typeid(C))) {
       detail::throw_not_crossable("actor '" + actor->name() +
                                   "' (LOOM_REMOTE(ClassName) registers an actor class)");

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "loom/core/detail/assert.hpp"
+#include "loom/core/detail/intrusive_ref.hpp"
 #include "loom/core/detail/spin_lock.hpp"
 #include "loom/core/executor.hpp"
 #include "loom/remote/detail/exchange.hpp"
@@ -110,28 +111,7 @@ class ActorState final : public ActorBase {
 
 /// An owning reference to an actor.
 template <class C>
-class ActorPtr {
- public:
-  ActorPtr() noexcept = default;
-  explicit ActorPtr(ActorState<C>* adopt) noexcept : p_(adopt) {}
-  ActorPtr(const ActorPtr& o) noexcept : p_(o.p_) {
-    if (p_ != nullptr) p_->retain();
-  }
-  ActorPtr(ActorPtr&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
-  ActorPtr& operator=(ActorPtr o) noexcept {
-    std::swap(p_, o.p_);
-    return *this;
-  }
-  ~ActorPtr() {
-    if (p_ != nullptr) p_->release();
-  }
-  ActorState<C>* operator->() const noexcept { return p_; }
-  ActorState<C>& operator*() const noexcept { return *p_; }
-  explicit operator bool() const noexcept { return p_ != nullptr; }
-
- private:
-  ActorState<C>* p_ = nullptr;
-};
+using ActorPtr = IntrusiveRef<ActorState<C>>;
 
 /// Throws loom::Error: an empty (default-made or moved-from) ActorHandle was used.
 [[noreturn]] void throw_empty_actor();
