@@ -41,15 +41,15 @@ std::string ResourceSet::describe(const ResourceSet& r, std::string_view what) c
       return {};
     case Short::cpus:
       return fmt::format(
-          "{} asks for {} CPUs; the runtime has {} (loom::init({{.num_cpus = ...}}))", what,
-          r.cpus, cpus);
+          "{} asks for {} CPUs; the runtime has {} (loom::init({{.num_cpus = ...}}))", what, r.cpus,
+          cpus);
     case Short::memory:
       return fmt::format("{} asks for {} bytes of memory; the machine has {}", what, r.memory,
                          memory);
     case Short::gpus:
       return fmt::format(
-          "{} asks for {} GPUs; the runtime has {} (loom::init({{.num_gpus = ...}}))", what,
-          r.gpus, gpus);
+          "{} asks for {} GPUs; the runtime has {} (loom::init({{.num_gpus = ...}}))", what, r.gpus,
+          gpus);
     case Short::custom_missing:
       return fmt::format(
           "{} asks for resource '{}', which the runtime does not have "

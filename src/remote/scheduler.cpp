@@ -436,8 +436,8 @@ void check_task_resources(const TaskSpec& spec) {
 }
 
 void check_resources(const ResourceSet& request, const std::string& what) {
-  std::string shortfall = ensure_runtime().totals().describe(request, what);
-  if (!shortfall.empty()) throw ResourceError(std::move(shortfall));
+  const std::string shortfall = ensure_runtime().totals().describe(request, what);
+  if (!shortfall.empty()) throw ResourceError(shortfall);
 }
 
 namespace {
@@ -450,7 +450,7 @@ void check_amount(double amount, const char* what, const std::string& name) {
 }
 
 ResourceSet make_request(double cpus, double gpus, std::int64_t memory,
-                             const std::map<std::string, double>& custom, const std::string& name) {
+                         const std::map<std::string, double>& custom, const std::string& name) {
   check_amount(cpus, "num_cpus", name);
   check_amount(gpus, "num_gpus", name);
   if (gpus > 1.0 && !whole(gpus)) {
