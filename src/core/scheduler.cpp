@@ -23,10 +23,10 @@
 #include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/task_group.h>
 
+#include "core/suspend_latch.hpp"
 #include "loom/core/current_task.hpp"
 #include "loom/core/detail/assert.hpp"
 #include "loom/core/detail/node.hpp"
-#include "loom/core/detail/suspend_latch.hpp"
 #include "loom/core/error.hpp"
 #include "loom/core/executor.hpp"
 #include "loom/core/trace.hpp"

@@ -1,13 +1,19 @@
-#include "loom/core/detail/suspend_latch.hpp"
+// SuspendLatch (suspend_latch.hpp): the waiting task is suspended; the last arrival resumes it.
+
+#include "core/suspend_latch.hpp"
 
 #include <oneapi/tbb/task.h>
 
 #include "loom/core/current_task.hpp"
+#include "loom/core/detail/assert.hpp"
 
 namespace loom::detail {
 
 void SuspendLatch::arrive(std::int64_t n) noexcept {
-  if (count_.fetch_sub(n, std::memory_order_acq_rel) != n) return;
+  const std::int64_t before = count_.fetch_sub(n, std::memory_order_acq_rel);
+  // An arrival after the last one would touch a latch that its waiter may have freed.
+  LOOM_ASSERT(before >= n, "SuspendLatch: more arrivals than its count");
+  if (before != n) return;
   if (phase_.exchange(1, std::memory_order_acq_rel) == 2) {
     tbb::task::resume(static_cast<tbb::task::suspend_point>(resume_point_));
   }

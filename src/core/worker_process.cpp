@@ -1,4 +1,6 @@
-#include "loom/core/detail/worker_process.hpp"
+// Forked worker processes and the frames they exchange over sockets (worker_process.hpp).
+
+#include "core/worker_process.hpp"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -112,6 +114,12 @@ std::optional<Frame> read_frame(int fd) {
   frame.payload.resize(header.size);
   if (!read_all(fd, frame.payload.data(), header.size)) return std::nullopt;
   return frame;
+}
+
+std::optional<Frame> request_reply(const WorkerProcess& worker, std::uint32_t kind,
+                                   std::string_view payload) {
+  if (!write_frame(worker.to_child(), kind, 0, payload)) return std::nullopt;
+  return read_frame(worker.from_child());
 }
 
 bool in_worker_process() noexcept { return worker; }

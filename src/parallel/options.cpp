@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "core/worker_process.hpp"
 #include "loom/core/detail/node.hpp"
-#include "loom/core/detail/worker_process.hpp"
 #include "loom/core/error.hpp"
 #include "loom/core/executor.hpp"
 #include "loom/parallel/options.hpp"

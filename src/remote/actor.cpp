@@ -1,13 +1,14 @@
 // Actor mailboxes: calls run in call order, one at a time (a drain task on the pool runs them
 // in a loop), or up to max_concurrency at once.
 
-#include "loom/remote/actor.hpp"
+#include "loom/remote/detail/actor_state.hpp"
 
 #include <atomic>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "loom/core/detail/assert.hpp"
 #include "loom/core/error.hpp"
 #include "loom/remote/detail/exchange.hpp"
 #include "scheduler.hpp"
@@ -201,6 +202,7 @@ void ActorBase::finish_concurrent() noexcept {
   bool start = false;
   {
     std::lock_guard lock(mutex_);
+    LOOM_ASSERT(running_ > 0, "an actor call finished that was not counted as running");
     --running_;
     if (!scheduled_ && blocked_.load() == nullptr && !mailbox_.empty()) start = scheduled_ = true;
   }

@@ -1,13 +1,13 @@
 // Actors in processes mode: each actor lives in a worker process of its own, which constructs
-// the instance once and then runs its methods one at a time (frames as in processes.cpp).
+// the instance once and then runs its methods one at a time (frames: core/frame_codec.hpp).
 
-#include <cstring>
 #include <mutex>
 #include <optional>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "core/frame_codec.hpp"
 #include "loom/core/error.hpp"
 #include "loom/remote/detail/exchange.hpp"
 #include "processes.hpp"
@@ -20,26 +20,29 @@ void actor_main(int in, int out, const std::filesystem::path& folder) {
   mark_remote_worker(folder);
   void* instance = nullptr;
   while (auto frame = read_frame(in)) {
-    const std::string& p = frame->payload;
+    FrameReader reader(frame->payload, "actor frame");
+    ActorConstructThunk construct = nullptr;
+    ActorMethodThunk method = nullptr;
+    std::string_view member;
+    try {
+      if (frame->kind == kConstruct) {
+        construct = reader.get<ActorConstructThunk>();
+      } else if (frame->kind == kCall && instance != nullptr) {
+        method = reader.get<ActorMethodThunk>();
+        member = reader.get_bytes();
+      } else {
+        return;  // not a frame of ours: leave
+      }
+    } catch (const Error&) {
+      return;  // a malformed frame: leave
+    }
     std::string reply;
     std::uint32_t kind = kResult;
     try {
-      if (frame->kind == kConstruct && p.size() >= sizeof(ActorConstructThunk)) {
-        ActorConstructThunk construct = nullptr;
-        std::memcpy(&construct, p.data(), sizeof(construct));
-        instance = construct(std::string_view(p).substr(sizeof(construct)));
-      } else if (frame->kind == kCall && instance != nullptr &&
-                 p.size() >= sizeof(ActorMethodThunk) + 4) {
-        ActorMethodThunk method = nullptr;
-        std::memcpy(&method, p.data(), sizeof(method));
-        std::uint32_t n = 0;
-        std::memcpy(&n, p.data() + sizeof(method), sizeof(n));
-        const std::size_t at = sizeof(method) + 4;
-        if (at + n > p.size()) return;
-        reply =
-            method(instance, std::string_view(p).substr(at, n), std::string_view(p).substr(at + n));
+      if (construct != nullptr) {
+        instance = construct(reader.rest());
       } else {
-        return;  // not a frame of ours: leave
+        reply = method(instance, member, reader.rest());
       }
     } catch (...) {
       kind = kError;
@@ -69,12 +72,11 @@ class ActorProcess {
   void start() {
     const std::filesystem::path& folder = folder_;
     spawn_worker(process_, [&folder](int in, int out) { actor_main(in, out, folder); });
-    std::string frame(reinterpret_cast<const char*>(&construct_), sizeof(construct_));
-    frame += construct_args_;
-    std::optional<Frame> reply;
-    if (write_frame(process_->to_child(), kConstruct, 0, frame)) {
-      reply = read_frame(process_->from_child());
-    }
+    const std::string frame = FrameWriter(sizeof(construct_) + construct_args_.size())
+                                  .put(construct_)
+                                  .put_rest(construct_args_)
+                                  .take();
+    const std::optional<Frame> reply = request_reply(*process_, kConstruct, frame);
     if (reply && reply->kind == kResult) return;
     if (reply && reply->kind == kError) rethrow_worker_error(reply->payload);
     const std::optional<std::string> how = process_->wait();
@@ -85,15 +87,12 @@ class ActorProcess {
   std::string call(ActorMethodThunk thunk, std::string_view member, const std::string& args) {
     const std::lock_guard lock(mutex_);  // a process runs one method at a time
     if (!dead_.empty()) throw WorkerCrashed(dead_);
-    std::string frame(reinterpret_cast<const char*>(&thunk), sizeof(thunk));
-    const auto n = static_cast<std::uint32_t>(member.size());
-    frame.append(reinterpret_cast<const char*>(&n), sizeof(n));
-    frame += member;
-    frame += args;
-    std::optional<Frame> reply;
-    if (write_frame(process_->to_child(), kCall, 0, frame)) {
-      reply = read_frame(process_->from_child());
-    }
+    const std::string frame = FrameWriter(sizeof(thunk) + 4 + member.size() + args.size())
+                                  .put(thunk)
+                                  .put_bytes(member)
+                                  .put_rest(args)
+                                  .take();
+    std::optional<Frame> reply = request_reply(*process_, kCall, frame);
     if (reply && reply->kind == kResult) return std::move(reply->payload);
     if (reply && reply->kind == kError) rethrow_worker_error(reply->payload);
     const std::string how = process_->wait().value_or("it closed its pipe");

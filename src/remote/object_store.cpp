@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "core/temp_folder.hpp"
+#include "loom/core/detail/assert.hpp"
 #include "loom/core/error.hpp"
 
 namespace loom::detail {
@@ -46,6 +47,7 @@ Store& store() {
 
 struct StoreAccess {
   static void link(ObjectEntry* e) {
+    LOOM_ASSERT(!e->tracked_, "an object linked into the spill list twice");
     Store& s = store();
     e->lru_prev_ = s.tail;
     e->lru_next_ = nullptr;
@@ -54,6 +56,7 @@ struct StoreAccess {
     e->tracked_ = true;
   }
   static void unlink(ObjectEntry* e) {
+    LOOM_ASSERT(e->tracked_, "an object unlinked from the spill list it is not in");
     Store& s = store();
     (e->lru_prev_ != nullptr ? e->lru_prev_->lru_next_ : s.head) = e->lru_next_;
     (e->lru_next_ != nullptr ? e->lru_next_->lru_prev_ : s.tail) = e->lru_prev_;
@@ -88,6 +91,7 @@ struct StoreAccess {
                     const std::shared_ptr<const void>& owner) {
     std::lock_guard lock(e->mutex_);
     if (!e->value_ || e->value_.use_count() != 1 || e->value_->shared_outside()) return false;
+    LOOM_ASSERT(e->ops_ != nullptr && e->ops_->spillable, "a value without spill support spills");
     const std::filesystem::path path =
         folder / fmt::format("object-{}{}", e->id_, e->ops_->extension);
     try {
@@ -187,7 +191,8 @@ Waiter* ObjectEntry::store_outcome(std::shared_ptr<StoredValue> value, const Val
   const bool has_value = static_cast<bool>(value) && !error;
   {
     std::lock_guard lock(mutex_);
-    if (state() != ObjectState::pending) return nullptr;
+    if (state() != ObjectState::pending) return nullptr;  // only the first outcome counts
+    LOOM_ASSERT(!value_ && !error_ && spill_path_.empty(), "a pending object holds an outcome");
     if (error) {
       error_ = std::move(error);
       state_.store(ObjectState::failed, std::memory_order_release);
@@ -232,6 +237,7 @@ void ObjectEntry::publish(EntryRef self, std::shared_ptr<StoredValue> value, con
 void ObjectEntry::set_producer(Cancellable* producer) noexcept {
   producer->retain();
   std::lock_guard lock(mutex_);
+  LOOM_ASSERT(producer_ == nullptr, "an object gets a second producer (the first would leak)");
   producer_ = producer;
 }
 
@@ -287,6 +293,7 @@ std::shared_ptr<StoredValue> ObjectEntry::value() {
   bool restored = false;
   {
     std::lock_guard lock(mutex_);
+    LOOM_ASSERT(state() != ObjectState::pending, "the value of an object read before it is there");
     if (state() == ObjectState::failed) std::rethrow_exception(error_);
     if (!value_ && !spill_path_.empty()) {
       try {

@@ -6,9 +6,9 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <cstring>
 #include <fstream>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -16,7 +16,9 @@
 
 #include <fmt/format.h>
 
+#include "core/frame_codec.hpp"
 #include "loom/core/current_task.hpp"
+#include "loom/core/detail/assert.hpp"
 #include "loom/core/detail/node.hpp"
 #include "loom/core/error.hpp"
 #include "loom/io/serialize.hpp"
@@ -30,68 +32,34 @@ void worker_main(int in, int out, const std::filesystem::path& folder);
 std::filesystem::path exchange_folder;  // in a worker: the store's shared folder
 
 // A call frame: the thunk's address, the task's id, its name, its GPU ids, the arguments.
-template <class T>
-void put_raw(std::string& out, const T& value) {
-  out.append(reinterpret_cast<const char*>(&value), sizeof(value));
-}
-
 std::string encode_call(TaskRecord& record, const std::string& args) {
   const std::string& name = record.spec().name;
   const std::vector<int>& gpus = record.gpu_ids();
-  std::string out;
-  out.reserve(64 + name.size() + gpus.size() * 4 + args.size());
-  put_raw(out, record.spec().worker_thunk);
-  put_raw(out, record.id());
-  put_raw(out, static_cast<std::uint32_t>(name.size()));
-  out += name;
-  put_raw(out, static_cast<std::uint32_t>(gpus.size()));
-  for (int g : gpus) put_raw(out, static_cast<std::int32_t>(g));
-  out += args;
-  return out;
+  return FrameWriter(64 + name.size() + gpus.size() * 4 + args.size())
+      .put(record.spec().worker_thunk)
+      .put(record.id())
+      .put_bytes(name)
+      .put_array(std::span<const int>(gpus))
+      .put_rest(args)
+      .take();
 }
-
-// Reads what encode_call wrote; false when the frame is not one.
-class CallReader {
- public:
-  explicit CallReader(std::string_view frame) : rest_(frame) {}
-  template <class T>
-  bool get(T& value) {
-    if (rest_.size() < sizeof(T)) return false;
-    std::memcpy(&value, rest_.data(), sizeof(T));
-    rest_.remove_prefix(sizeof(T));
-    return true;
-  }
-  bool get(std::string_view& bytes, std::size_t n) {
-    if (rest_.size() < n) return false;
-    bytes = rest_.substr(0, n);
-    rest_.remove_prefix(n);
-    return true;
-  }
-  [[nodiscard]] std::string_view rest() const noexcept { return rest_; }
-
- private:
-  std::string_view rest_;
-};
 
 void worker_main(int in, int out, const std::filesystem::path& folder) {
   mark_remote_worker(folder);
   while (auto frame = read_frame(in)) {
     if (frame->kind != kCall) return;
-    CallReader reader(frame->payload);
+    FrameReader reader(frame->payload, "remote call frame");
     WorkerThunk thunk = nullptr;
     std::uint64_t id = 0;
-    std::uint32_t name_size = 0;
     std::string_view name;
-    std::uint32_t gpu_count = 0;
-    if (!reader.get(thunk) || !reader.get(id) || !reader.get(name_size) ||
-        !reader.get(name, name_size) || !reader.get(gpu_count) || gpu_count > 65536) {
-      return;
-    }
-    std::vector<int> gpus(gpu_count);
-    for (int& g : gpus) {
-      std::int32_t v = 0;
-      if (!reader.get(v)) return;
-      g = v;
+    std::vector<int> gpus;
+    try {
+      thunk = reader.get<WorkerThunk>();
+      id = reader.get<std::uint64_t>();
+      name = reader.get_bytes();
+      gpus = reader.get_array<int>();
+    } catch (const Error&) {
+      return;  // not a frame of ours: leave
     }
     std::string reply;
     std::uint32_t kind = kResult;
@@ -128,21 +96,15 @@ void mark_remote_worker(const std::filesystem::path& folder) {
   set_process_inline();
 }
 
-std::string encode_worker_error() {
-  const std::string type = current_exception_type_name();
-  std::string out;
-  put_raw(out, static_cast<std::uint32_t>(type.size()));
-  out += type;
-  out += current_exception_message();
-  return out;
-}
-
 void rethrow_worker_error(const std::string& payload) {
-  CallReader reader(payload);
-  std::uint32_t n = 0;
-  std::string_view type;
-  if (!reader.get(n) || !reader.get(type, n)) throw Error("a worker sent a malformed error");
-  const std::string message(reader.rest());
+  WorkerError error;
+  try {
+    error = decode_worker_error(payload);
+  } catch (const Error&) {
+    throw Error("a worker sent a malformed error");
+  }
+  const std::string_view type = error.type;
+  const std::string message(error.message);
   // The standard exceptions (and loom's own) come back as themselves, so that retry_on<E> and
   // catch clauses see the type; others as loom::Error saying which type it was.
   if (type == "std::runtime_error") throw std::runtime_error(message);
@@ -202,6 +164,7 @@ ProcessPool::Slot* ProcessPool::take() {
   idle_cv_.wait(lock, [this] { return !idle_.empty(); });
   Slot* slot = idle_.back();
   idle_.pop_back();
+  LOOM_ASSERT(slot->process.has_value(), "an idle worker slot has no process");
   return slot;
 }
 
@@ -228,9 +191,7 @@ std::string ProcessPool::run(TaskRecord& record, const std::string& args) {
     // Cancelling kills the worker: its pipe then ends and the call is reported cancelled.
     const pid_t pid = slot->process->pid();
     const std::stop_callback kill_on_stop(stop, [pid] { ::kill(pid, SIGKILL); });
-    if (write_frame(slot->process->to_child(), kCall, 0, encode_call(record, args))) {
-      reply = read_frame(slot->process->from_child());
-    }
+    reply = request_reply(*slot->process, kCall, encode_call(record, args));
   }
   if (stop.stop_requested()) {
     // The worker may have been killed after it replied: replace it either way.

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "loom/core/detail/worker_process.hpp"
+#include "core/worker_process.hpp"
 #include "loom/remote/detail/task_record.hpp"
 
 namespace loom::detail {
@@ -55,10 +55,8 @@ class ProcessPool {
   std::vector<Slot*> idle_;
 };
 
-/// In a worker: the exception being handled, as a reply (its type's name and its message).
-std::string encode_worker_error();
-/// In the driver: throws what encode_worker_error described (standard and loom exceptions as
-/// themselves, others as loom::Error naming the type).
+/// In the driver: throws what encode_worker_error (core/frame_codec.hpp) described (standard and
+/// loom exceptions as themselves, others as loom::Error naming the type).
 [[noreturn]] void rethrow_worker_error(const std::string& payload);
 
 /// A process's resident memory in bytes (VmRSS), 0 when it cannot be read.

@@ -14,9 +14,9 @@
 
 #include <fmt/format.h>
 
+#include "core/suspend_latch.hpp"
 #include "core/temp_folder.hpp"
 #include "loom/core/config.hpp"
-#include "loom/core/detail/suspend_latch.hpp"
 #include "loom/core/error.hpp"
 #include "loom/core/executor.hpp"
 #include "loom/io/serialize.hpp"

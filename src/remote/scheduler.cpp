@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "loom/core/current_task.hpp"
+#include "loom/core/detail/assert.hpp"
 #include "loom/core/error.hpp"
 #include "object_store.hpp"
 
@@ -19,11 +20,10 @@ namespace loom::detail {
 
 namespace {
 
-constexpr double kEpsilon = 1e-9;
 std::atomic<std::uint64_t> next_task_id{1};
 thread_local RunningRecord this_thread_record;
 
-bool whole(double x) { return std::abs(x - std::round(x)) < kEpsilon; }
+bool whole(double x) { return std::abs(x - std::round(x)) < kResourceEpsilon; }
 
 }  // namespace
 
@@ -86,6 +86,9 @@ bool retry_allowed(const TaskSpec& spec, const std::exception_ptr& error) {
 }  // namespace
 
 void TaskRecord::finish(std::shared_ptr<StoredValue> value, std::exception_ptr error) noexcept {
+  // Once, from running: a second finish would publish through the result it gave away.
+  LOOM_ASSERT(state_.load(std::memory_order_relaxed) == State::running && result_,
+              "a task record finishes once, while it runs");
   // The record lets go of its arguments and of its result before the result's waiters wake:
   // who sees the result sees the store without them.
   state_.store(State::finished, std::memory_order_release);
@@ -193,11 +196,12 @@ void drop_all(std::vector<TaskRecord*>& records) noexcept {
 RuntimeState::RuntimeState(const InitOptions& options, int pool_threads, std::int64_t memory)
     : options_(options), pool_(&Executor::detached(pool_threads)), threads_(pool_threads) {
   totals_.cpus = *options.num_cpus;
-  const int whole_gpus = static_cast<int>(std::floor(options.num_gpus + kEpsilon));
-  totals_.gpus.assign(static_cast<std::size_t>(whole_gpus), 1.0);
+  const int whole_gpus = static_cast<int>(std::floor(options.num_gpus + kResourceEpsilon));
+  totals_.gpus = whole_gpus;
   totals_.memory = memory;
   for (const auto& [name, amount] : options.resources) totals_.custom[name] = amount;
   free_ = totals_;
+  free_gpus_.assign(static_cast<std::size_t>(whole_gpus), 1.0);
 }
 
 bool RuntimeState::closed() const noexcept {
@@ -206,23 +210,20 @@ bool RuntimeState::closed() const noexcept {
 }
 
 bool RuntimeState::can_start(const TaskRecord& record) const noexcept {
-  const ResourceRequest& r = record.spec().request;
-  if (r.cpus > free_.cpus + kEpsilon) return false;
-  if (r.memory > free_.memory) return false;
-  for (const auto& [name, amount] : r.custom) {
-    auto it = free_.custom.find(name);
-    if (it == free_.custom.end() || amount > it->second + kEpsilon) return false;
-  }
+  const ResourceSet& r = record.spec().request;
+  if (!free_.fits(r)) return false;
+  // GPUs are handed out by device: a fraction needs one GPU with that much free, a whole number
+  // that many GPUs wholly free (the free total above may be spread over several).
   if (r.gpus > 0) {
     if (r.gpus < 1.0) {
-      if (std::none_of(free_.gpus.begin(), free_.gpus.end(),
-                       [&](double f) { return f + kEpsilon >= r.gpus; })) {
+      if (std::none_of(free_gpus_.begin(), free_gpus_.end(),
+                       [&](double f) { return f + kResourceEpsilon >= r.gpus; })) {
         return false;
       }
     } else {
       const auto need = static_cast<std::ptrdiff_t>(std::round(r.gpus));
-      if (std::count_if(free_.gpus.begin(), free_.gpus.end(),
-                        [](double f) { return f > 1.0 - kEpsilon; }) < need) {
+      if (std::count_if(free_gpus_.begin(), free_gpus_.end(),
+                        [](double f) { return f > 1.0 - kResourceEpsilon; }) < need) {
         return false;
       }
     }
@@ -232,29 +233,28 @@ bool RuntimeState::can_start(const TaskRecord& record) const noexcept {
 }
 
 void RuntimeState::acquire(TaskRecord& record) noexcept {
-  const ResourceRequest& r = record.spec().request;
-  free_.cpus -= r.cpus;
-  free_.memory -= r.memory;
-  for (const auto& [name, amount] : r.custom) free_.custom[name] -= amount;
+  const ResourceSet& r = record.spec().request;
+  free_.subtract(r);
   auto& ids = record.gpu_ids();
   ids.clear();
   if (r.gpus > 0 && r.gpus < 1.0) {
-    for (std::size_t i = 0; i < free_.gpus.size(); ++i) {
-      if (free_.gpus[i] + kEpsilon >= r.gpus) {
-        free_.gpus[i] -= r.gpus;
+    for (std::size_t i = 0; i < free_gpus_.size(); ++i) {
+      if (free_gpus_[i] + kResourceEpsilon >= r.gpus) {
+        free_gpus_[i] -= r.gpus;
         ids.push_back(static_cast<int>(i));
         break;
       }
     }
   } else if (r.gpus >= 1.0) {
     const auto need = static_cast<std::size_t>(std::round(r.gpus));
-    for (std::size_t i = 0; i < free_.gpus.size() && ids.size() < need; ++i) {
-      if (free_.gpus[i] > 1.0 - kEpsilon) {
-        free_.gpus[i] = 0;
+    for (std::size_t i = 0; i < free_gpus_.size() && ids.size() < need; ++i) {
+      if (free_gpus_[i] > 1.0 - kResourceEpsilon) {
+        free_gpus_[i] = 0;
         ids.push_back(static_cast<int>(i));
       }
     }
   }
+  LOOM_ASSERT(r.gpus <= 0 || !ids.empty(), "a task was started without the GPUs it asks for");
   running_.push_back(&record);
   // Fractional CPUs (and zero-CPU tasks) can run more tasks than the pool has threads: a task
   // that may start gets a thread, from a larger arena when needed.
@@ -264,12 +264,14 @@ void RuntimeState::acquire(TaskRecord& record) noexcept {
   }
 }
 
-void RuntimeState::give_back(const ResourceRequest& r, const std::vector<int>& gpu_ids) noexcept {
-  free_.cpus += r.cpus;
-  free_.memory += r.memory;
-  for (const auto& [name, amount] : r.custom) free_.custom[name] += amount;
+void RuntimeState::give_back(const ResourceSet& r, const std::vector<int>& gpu_ids) noexcept {
+  free_.add(r);
   const double each = r.gpus < 1.0 ? r.gpus : 1.0;
-  for (int id : gpu_ids) free_.gpus[static_cast<std::size_t>(id)] += each;
+  for (int id : gpu_ids) {
+    LOOM_ASSERT(id >= 0 && static_cast<std::size_t>(id) < free_gpus_.size(),
+                "a GPU id given back is not one of the runtime's");
+    free_gpus_[static_cast<std::size_t>(id)] += each;
+  }
 }
 
 TaskRecord* RuntimeState::next_startable(std::vector<TaskRecord*>& dropped) noexcept {
@@ -312,6 +314,7 @@ void RuntimeState::ready(TaskRecord* record) noexcept {
 
 void RuntimeState::run_chain(void* first) noexcept {
   RuntimeState* self = current_runtime();
+  LOOM_ASSERT(self != nullptr, "a task runs while its runtime is gone (close waits for it)");
   auto* record = static_cast<TaskRecord*>(first);
   std::vector<TaskRecord*> dropped;
   std::vector<TaskRecord*> started;
@@ -323,7 +326,9 @@ void RuntimeState::run_chain(void* first) noexcept {
     {
       std::lock_guard lock(self->mutex_);
       auto& running = self->running_;
-      running.erase(std::find(running.begin(), running.end(), record));
+      const auto it = std::find(running.begin(), running.end(), record);
+      LOOM_ASSERT(it != running.end(), "a task that ran is not among the running ones");
+      running.erase(it);
       const bool keep = record->spec().holds_resources && outcome == Outcome::succeeded;
       if (!keep) self->give_back(record->spec().request, record->gpu_ids());
       if (again) {
@@ -359,7 +364,7 @@ void RuntimeState::reclaim(TaskRecord* record) noexcept {
   free_.cpus -= record->spec().request.cpus;
 }
 
-void RuntimeState::release_held(const ResourceRequest& request,
+void RuntimeState::release_held(const ResourceSet& request,
                                 const std::vector<int>& gpu_ids) noexcept {
   give_and_start([&] { give_back(request, gpu_ids); });
 }
@@ -424,58 +429,15 @@ TaskRecord::Dispatcher& task_dispatcher() {
   return dispatcher;
 }
 
-namespace {
-bool fits(const ResourceRequest& r, const ResourceTotals& t) {
-  if (r.cpus > t.cpus + kEpsilon || r.memory > t.memory ||
-      r.gpus > static_cast<double>(t.gpus.size()) + kEpsilon) {
-    return false;
-  }
-  for (const auto& [name, amount] : r.custom) {
-    auto it = t.custom.find(name);
-    if (it == t.custom.end() || amount > it->second + kEpsilon) return false;
-  }
-  return true;
-}
-}  // namespace
-
 void check_task_resources(const TaskSpec& spec) {
-  if (fits(spec.request, ensure_runtime().totals())) return;
+  if (ensure_runtime().totals().fits(spec.request)) return;  // no message made in the usual case
   check_resources(spec.request,
                   spec.name.empty() ? std::string("task") : "task '" + spec.name + "'");
 }
 
-void check_resources(const ResourceRequest& r, const std::string& what) {
-  const RuntimeState& runtime = ensure_runtime();
-  const ResourceTotals& t = runtime.totals();
-  if (r.cpus > t.cpus + kEpsilon) {
-    throw ResourceError(
-        fmt::format("{} asks for {} CPUs; the runtime has {} (loom::init({{"
-                    ".num_cpus = ...}}))",
-                    what, r.cpus, t.cpus));
-  }
-  if (r.memory > t.memory) {
-    throw ResourceError(fmt::format("{} asks for {} bytes of memory; the machine has {}", what,
-                                    r.memory, t.memory));
-  }
-  if (r.gpus > static_cast<double>(t.gpus.size()) + kEpsilon) {
-    throw ResourceError(
-        fmt::format("{} asks for {} GPUs; the runtime has {} (loom::init({{"
-                    ".num_gpus = ...}}))",
-                    what, r.gpus, t.gpus.size()));
-  }
-  for (const auto& [name, amount] : r.custom) {
-    auto it = t.custom.find(name);
-    if (it == t.custom.end()) {
-      throw ResourceError(
-          fmt::format("{} asks for resource '{}', which the runtime does not have "
-                      "(loom::init({{.resources = {{{{\"{}\", n}}}}}}))",
-                      what, name, name));
-    }
-    if (amount > it->second + kEpsilon) {
-      throw ResourceError(fmt::format("{} asks for {} of resource '{}'; the runtime has {}", what,
-                                      amount, name, it->second));
-    }
-  }
+void check_resources(const ResourceSet& request, const std::string& what) {
+  const std::string shortfall = ensure_runtime().totals().describe(request, what);
+  if (!shortfall.empty()) throw ResourceError(shortfall);
 }
 
 namespace {
@@ -487,8 +449,8 @@ void check_amount(double amount, const char* what, const std::string& name) {
   }
 }
 
-ResourceRequest make_request(double cpus, double gpus, std::int64_t memory,
-                             const std::map<std::string, double>& custom, const std::string& name) {
+ResourceSet make_request(double cpus, double gpus, std::int64_t memory,
+                         const std::map<std::string, double>& custom, const std::string& name) {
   check_amount(cpus, "num_cpus", name);
   check_amount(gpus, "num_gpus", name);
   if (gpus > 1.0 && !whole(gpus)) {
@@ -497,10 +459,10 @@ ResourceRequest make_request(double cpus, double gpus, std::int64_t memory,
         name, gpus));
   }
   if (memory < 0) throw ResourceError(fmt::format("{}: memory = {} is negative", name, memory));
-  ResourceRequest r{cpus, gpus, memory, {}};
+  ResourceSet r{cpus, gpus, memory, {}};
   for (const auto& [key, amount] : custom) {
     check_amount(amount, key.c_str(), name);
-    if (amount > 0) r.custom.emplace_back(key, amount);
+    if (amount > 0) r.custom.emplace(key, amount);
   }
   return r;
 }

@@ -6,7 +6,6 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,13 +20,6 @@
 
 namespace loom::detail {
 
-struct ResourceTotals {
-  double cpus = 0;
-  std::vector<double> gpus;  // free fraction of each GPU (1.0: whole)
-  std::int64_t memory = 0;
-  std::map<std::string, double, std::less<>> custom;
-};
-
 class RuntimeState {
  public:
   RuntimeState(const InitOptions& options, int pool_threads, std::int64_t memory);
@@ -38,7 +30,8 @@ class RuntimeState {
     std::lock_guard lock(mutex_);
     return *pool_;
   }
-  [[nodiscard]] const ResourceTotals& totals() const noexcept { return totals_; }
+  /// What the runtime has (init's options; `gpus` counts whole GPUs).
+  [[nodiscard]] const ResourceSet& totals() const noexcept { return totals_; }
 
   /// A task whose dependencies are ready (takes over one reference).
   void ready(TaskRecord* record) noexcept;
@@ -52,7 +45,7 @@ class RuntimeState {
   void lend(TaskRecord* record) noexcept;
   void reclaim(TaskRecord* record) noexcept;
   /// An actor that held resources for its life died.
-  void release_held(const ResourceRequest& request, const std::vector<int>& gpu_ids) noexcept;
+  void release_held(const ResourceSet& request, const std::vector<int>& gpu_ids) noexcept;
 
   /// Runs `record` (resources held) and then whatever its end made startable.
   static void run_chain(void* record) noexcept;
@@ -64,19 +57,20 @@ class RuntimeState {
  private:
   bool can_start(const TaskRecord& record) const noexcept;  // mutex held
   void acquire(TaskRecord& record) noexcept;                // mutex held
-  void give_back(const ResourceRequest& request, const std::vector<int>& gpu_ids) noexcept;
+  void give_back(const ResourceSet& request, const std::vector<int>& gpu_ids) noexcept;
   TaskRecord* next_startable(std::vector<TaskRecord*>& dropped) noexcept;  // mutex held
   // Runs `give` under the lock (resources come back), then starts what fits now.
   void give_and_start(FunctionRef<void()> give) noexcept;
 
   InitOptions options_;
-  ResourceTotals totals_;
+  ResourceSet totals_;
 
   mutable SpinLock mutex_;  // short sections: the queue and the counters
   Executor* pool_;
   int threads_;
   std::condition_variable_any idle_;
-  ResourceTotals free_;
+  ResourceSet free_;
+  std::vector<double> free_gpus_;  // the free fraction of each GPU (1.0: whole)
   std::deque<TaskRecord*> queue_;
   std::vector<TaskRecord*> running_;
   bool closing_ = false;

@@ -21,8 +21,7 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include "../support/expect_error.hpp"
-
-#include "loom/core/detail/worker_process.hpp"
+#include "core/worker_process.hpp"
 #include "loom/loom.hpp"
 
 namespace {

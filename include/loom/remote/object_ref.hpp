@@ -15,6 +15,10 @@
 
 namespace loom {
 
+namespace detail {
+struct ObjectRefAccess;
+}  // namespace detail
+
 template <class T>
 class ObjectRef {
   static_assert(!std::is_reference_v<T> && !std::is_const_v<T>,
@@ -52,21 +56,32 @@ class ObjectRef {
     return out << ')';
   }
 
-  /// For loom's own code: the entry behind the ref.
-  [[nodiscard]] const detail::EntryRef& entry() const noexcept { return entry_; }
-  /// For loom's own code: adopts an entry.
-  static ObjectRef from_entry(detail::EntryRef entry) noexcept {
-    ObjectRef ref;
-    ref.entry_ = std::move(entry);
-    return ref;
-  }
-
  private:
+  friend struct detail::ObjectRefAccess;
+  explicit ObjectRef(detail::EntryRef entry) noexcept : entry_(std::move(entry)) {}
   void require() const {
     if (!entry_) detail::throw_empty_ref();
   }
   detail::EntryRef entry_;
 };
+
+namespace detail {
+
+/// loom's own way between refs and the store's entries (a ref keeps its entry private).
+struct ObjectRefAccess {
+  /// A ref to `entry` (taking over its reference).
+  template <class T>
+  static ObjectRef<T> adopt(EntryRef entry) noexcept {
+    return ObjectRef<T>(std::move(entry));
+  }
+  /// The entry behind `ref` (empty for an empty ref).
+  template <class T>
+  static const EntryRef& entry(const ObjectRef<T>& ref) noexcept {
+    return ref.entry_;
+  }
+};
+
+}  // namespace detail
 
 template <class T>
 struct IsObjectRef : std::false_type {};
@@ -78,6 +93,6 @@ struct IsObjectRef<ObjectRef<T>> : std::true_type {};
 template <class T>
 struct std::hash<loom::ObjectRef<T>> {
   std::size_t operator()(const loom::ObjectRef<T>& ref) const noexcept {
-    return std::hash<const void*>{}(ref.entry().get());
+    return std::hash<const void*>{}(loom::detail::ObjectRefAccess::entry(ref).get());
   }
 };

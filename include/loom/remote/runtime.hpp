@@ -59,7 +59,8 @@ EntryRef put_value(std::shared_ptr<StoredValue> value, const ValueOps* ops);
 template <class T>
 [[nodiscard]] std::shared_ptr<const T> get_ptr(const ObjectRef<T>& ref,
                                                const GetOptions& options = {}) {
-  std::shared_ptr<detail::StoredValue> stored = detail::wait_value(ref.entry(), options.timeout);
+  std::shared_ptr<detail::StoredValue> stored =
+      detail::wait_value(detail::ObjectRefAccess::entry(ref), options.timeout);
   const T* value = &detail::stored_value<T>(*stored);
   return std::shared_ptr<const T>(std::move(stored), value);
 }
@@ -68,9 +69,10 @@ template <class T>
 template <class T>
 [[nodiscard]] T get(const ObjectRef<T>& ref, const GetOptions& options = {}) {
   if constexpr (std::is_void_v<T>) {
-    detail::wait_void(ref.entry(), options.timeout);
+    detail::wait_void(detail::ObjectRefAccess::entry(ref), options.timeout);
   } else {
-    std::shared_ptr<detail::StoredValue> stored = detail::wait_value(ref.entry(), options.timeout);
+    std::shared_ptr<detail::StoredValue> stored =
+        detail::wait_value(detail::ObjectRefAccess::entry(ref), options.timeout);
     return detail::stored_value<T>(*stored);
   }
 }
@@ -107,7 +109,7 @@ template <class T>
 [[nodiscard]] ObjectRef<std::remove_cvref_t<T>> put(T&& value) {
   using V = std::remove_cvref_t<T>;
   static_assert(!IsObjectRef<V>::value, "put(ObjectRef): the object is already stored");
-  return ObjectRef<V>::from_entry(
+  return detail::ObjectRefAccess::adopt<V>(
       detail::put_value(detail::make_stored(std::forward<T>(value)), detail::value_ops<V>()));
 }
 
@@ -119,7 +121,7 @@ template <class T>
   if (refs.empty()) return {};
   std::vector<detail::ObjectEntry*> entries;
   entries.reserve(refs.size());
-  for (const auto& ref : refs) entries.push_back(ref.entry().get());
+  for (const auto& ref : refs) entries.push_back(detail::ObjectRefAccess::entry(ref).get());
   const std::vector<char> finished =
       detail::wait_entries(entries, options.num_returns, options.timeout);
   std::pair<std::vector<ObjectRef<T>>, std::vector<ObjectRef<T>>> out;
@@ -138,7 +140,7 @@ template <class T>
 /// happens when it already finished.
 template <class T>
 void cancel(const ObjectRef<T>& ref) {
-  detail::cancel_entry(ref.entry());
+  detail::cancel_entry(detail::ObjectRefAccess::entry(ref));
 }
 
 }  // namespace loom

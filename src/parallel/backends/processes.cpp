@@ -13,10 +13,11 @@
 
 #include <fmt/format.h>
 
+#include "core/frame_codec.hpp"
 #include "core/progress.hpp"
 #include "core/temp_folder.hpp"
+#include "core/worker_process.hpp"
 #include "loom/core/current_task.hpp"
-#include "loom/core/detail/worker_process.hpp"
 #include "loom/core/error.hpp"
 #include "loom/io/serialize.hpp"
 #include "parallel/backend.hpp"
@@ -30,21 +31,12 @@ using Clock = std::chrono::steady_clock;
 
 enum FrameKind : std::uint32_t { kRun = 1, kResult = 2, kError = 3 };
 
-struct RemoteFailure {
-  std::string type;
-  std::string message;
-  template <class Archive>
-  void serialize(Archive& archive) {
-    archive(type, message);
-  }
-};
-
 // The worker's loop: run the batches the parent sends, answer one frame per call.
 void worker_main(ParallelJob& job, const ArrayFiles& files, int from_parent, int to_parent) {
   const std::stop_source never_stopped;
   while (auto frame = read_frame(from_parent)) {
     if (frame->kind != kRun) continue;
-    const auto count = deserialize<std::uint64_t>(frame->payload);
+    const auto count = FrameReader(frame->payload, "Parallel batch frame").get<std::uint64_t>();
     for (std::uint64_t i = frame->index; i < frame->index + count; ++i) {
       std::string bytes;
       std::uint32_t kind = kResult;
@@ -54,17 +46,17 @@ void worker_main(ParallelJob& job, const ArrayFiles& files, int from_parent, int
         bytes = job.run_and_serialize(static_cast<std::size_t>(i), &files);
       } catch (...) {
         kind = kError;
-        bytes =
-            serialize(RemoteFailure{current_exception_type_name(), current_exception_message()});
+        bytes = encode_worker_error();
       }
       if (!write_frame(to_parent, kind, i, bytes)) return;  // the parent is gone
     }
   }
 }
 
-std::exception_ptr remote_error(std::size_t index, const RemoteFailure& failure, pid_t pid) {
-  const std::string original =
-      failure.message.empty() ? failure.type : fmt::format("{}: {}", failure.type, failure.message);
+std::exception_ptr remote_error(std::size_t index, const WorkerError& failure, pid_t pid) {
+  const std::string original = failure.message.empty()
+                                   ? std::string(failure.type)
+                                   : fmt::format("{}: {}", failure.type, failure.message);
   try {
     throw Error(original);  // stands for the worker's exception, nested in the TaskError
   } catch (...) {
@@ -166,7 +158,7 @@ void ProcessesBackend::pump() {
     w.started = Clock::now();
     // A worker found dead here is reported below, when its socket reads as closed.
     (void)write_frame(w.process.to_child(), kRun, batch->first,
-                      serialize(std::uint64_t{batch->count}));
+                      FrameWriter().put(std::uint64_t{batch->count}).take());
   }
   std::vector<pollfd> fds;
   std::vector<Worker*> busy;
@@ -227,7 +219,7 @@ void ProcessesBackend::pump() {
     }
     const auto index = static_cast<std::size_t>(frame->index);
     if (frame->kind == kError) {
-      fail(remote_error(index, deserialize<RemoteFailure>(frame->payload), w.process.pid()));
+      fail(remote_error(index, decode_worker_error(frame->payload), w.process.pid()));
       return;
     }
     try {

@@ -8,8 +8,8 @@
 #include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/task_group.h>
 
+#include "core/suspend_latch.hpp"
 #include "loom/core/current_task.hpp"
-#include "loom/core/detail/suspend_latch.hpp"
 #include "loom/core/executor.hpp"
 #include "parallel/backend.hpp"
 #include "parallel/backends/in_process.hpp"

@@ -308,7 +308,7 @@ class TypedCall final : public TaskRecord {
     using S = std::tuple_element_t<I, std::tuple<Stored...>>;
     if constexpr (IsObjectRef<S>::value &&
                   !IsObjectRef<std::remove_cvref_t<std::tuple_element_t<I, Params>>>::value) {
-      const auto& entry = std::get<I>(*args_).entry();
+      const auto& entry = ObjectRefAccess::entry(std::get<I>(*args_));
       DependencyWaiter& waiter = waiters_[next++];
       waiter.record = this;
       depend_on(entry.get(), waiter);
@@ -319,7 +319,7 @@ class TypedCall final : public TaskRecord {
     using S = std::tuple_element_t<I, std::tuple<Stored...>>;
     if constexpr (IsObjectRef<S>::value &&
                   !IsObjectRef<std::remove_cvref_t<std::tuple_element_t<I, Params>>>::value) {
-      ObjectEntry* entry = std::get<I>(*args_).entry().get();
+      ObjectEntry* entry = ObjectRefAccess::entry(std::get<I>(*args_)).get();
       if (auto error = entry->error()) throw DependencyFailed{error};
       out = entry->value();
     }
@@ -365,7 +365,7 @@ ResultRef<R> submit_call(std::shared_ptr<const TaskSpec> spec, TaskRecord::Dispa
       typename CallType<R, Params, Invoker, std::index_sequence_for<Args...>, Args...>::type;
   auto* call =
       new Call(std::move(spec), &dispatcher, std::move(invoker), std::forward<Args>(args)...);
-  auto ref = ResultRef<R>::from_entry(call->result());
+  auto ref = ObjectRefAccess::adopt<typename ResultRef<R>::value_type>(call->result());
   post(static_cast<TaskRecord*>(call));
   call->arm();
   call->release();

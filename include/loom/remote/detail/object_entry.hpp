@@ -13,6 +13,8 @@
 #include <string>
 #include <utility>
 
+#include "loom/core/detail/assert.hpp"
+#include "loom/core/detail/intrusive_ref.hpp"
 #include "loom/core/detail/small_alloc.hpp"
 #include "loom/core/detail/spin_lock.hpp"
 
@@ -67,7 +69,9 @@ class Cancellable {
 
 enum class ObjectState : std::uint8_t { pending, ready, failed };
 
-class EntryRef;
+class ObjectEntry;
+/// An owning reference to an entry.
+using EntryRef = IntrusiveRef<ObjectEntry>;
 
 class ObjectEntry {
  public:
@@ -83,7 +87,9 @@ class ObjectEntry {
 
   void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() noexcept {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy();
+    const std::int32_t before = refs_.fetch_sub(1, std::memory_order_acq_rel);
+    LOOM_ASSERT(before > 0, "an object entry released more often than retained");
+    if (before == 1) destroy();
   }
   /// Takes a reference unless the entry is already dying (for the store's spill list).
   bool try_retain() noexcept;
@@ -146,34 +152,6 @@ class ObjectEntry {
   bool tracked_ = false;                     // in the store's spill list
   ObjectEntry* lru_prev_ = nullptr;          // the spill list (the store's mutex guards these)
   ObjectEntry* lru_next_ = nullptr;
-};
-
-/// An owning reference to an entry.
-class EntryRef {
- public:
-  EntryRef() noexcept = default;
-  static EntryRef adopt(ObjectEntry* entry) noexcept { return EntryRef(entry); }
-  EntryRef(const EntryRef& other) noexcept : entry_(other.entry_) {
-    if (entry_ != nullptr) entry_->retain();
-  }
-  EntryRef(EntryRef&& other) noexcept : entry_(std::exchange(other.entry_, nullptr)) {}
-  EntryRef& operator=(EntryRef other) noexcept {
-    std::swap(entry_, other.entry_);
-    return *this;
-  }
-  ~EntryRef() {
-    if (entry_ != nullptr) entry_->release();
-  }
-  [[nodiscard]] ObjectEntry* get() const noexcept { return entry_; }
-  ObjectEntry* operator->() const noexcept { return entry_; }
-  explicit operator bool() const noexcept { return entry_ != nullptr; }
-  friend bool operator==(const EntryRef& a, const EntryRef& b) noexcept {
-    return a.entry_ == b.entry_;
-  }
-
- private:
-  explicit EntryRef(ObjectEntry* entry) noexcept : entry_(entry) {}
-  ObjectEntry* entry_ = nullptr;
 };
 
 /// Throws loom::Error: an empty (default-made) ObjectRef was used.

@@ -18,19 +18,13 @@
 #include <variant>
 #include <vector>
 
+#include "loom/core/detail/assert.hpp"
 #include "loom/core/detail/small_alloc.hpp"
 #include "loom/remote/detail/object_entry.hpp"
+#include "loom/remote/detail/resource_set.hpp"
 #include "loom/remote/options.hpp"
 
 namespace loom::detail {
-
-/// Resources one task holds while it runs.
-struct ResourceRequest {
-  double cpus = 1;
-  double gpus = 0;
-  std::int64_t memory = 0;
-  std::vector<std::pair<std::string, double>> custom{};
-};
 
 /// Runs a registered function in a worker process: serialized arguments in, serialized result
 /// out (LOOM_REMOTE makes one per function).
@@ -39,7 +33,8 @@ using WorkerThunk = std::string (*)(std::string_view args);
 /// What the calls of one RemoteFunction (or one actor's creation) share.
 struct TaskSpec {
   std::string name;
-  ResourceRequest request;
+  /// Resources one task holds while it runs.
+  ResourceSet request{.cpus = 1};
   int max_retries = 3;
   std::variant<bool, RetryOn> retry_exceptions = false;
   /// An actor's creation: the resources stay taken until the actor dies.
@@ -65,7 +60,9 @@ class TaskRecord : public Cancellable {
 
   void retain() noexcept override { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() noexcept override {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    const std::int32_t before = refs_.fetch_sub(1, std::memory_order_acq_rel);
+    LOOM_ASSERT(before > 0, "a task record released more often than retained");
+    if (before == 1) delete this;
   }
   /// Drops a waiting record (its result becomes loom::Cancelled) or asks a running one to stop.
   void cancel() noexcept override;
@@ -140,7 +137,7 @@ struct DependencyWaiter final : Waiter {
 /// options when none runs (as Ray's auto-init).
 TaskRecord::Dispatcher& task_dispatcher();
 /// Throws loom::ResourceError when the running runtime can never satisfy `request`.
-void check_resources(const ResourceRequest& request, const std::string& what);
+void check_resources(const ResourceSet& request, const std::string& what);
 /// check_resources for a task of `spec` (names it only when it throws).
 void check_task_resources(const TaskSpec& spec);
 /// Resolves options against the runtime: the request a task (or actor) makes.

@@ -76,6 +76,12 @@ class WorkerProcess {
   int from_child_ = -1;
 };
 
+/// One request to a worker that answers each frame with one: sends `payload` as a frame of
+/// `kind` (index 0) and reads the reply; nullopt when the worker is gone (it died or closed its
+/// pipe) before it answered.
+std::optional<Frame> request_reply(const WorkerProcess& worker, std::uint32_t kind,
+                                   std::string_view payload);
+
 /// True in a forked worker process.
 [[nodiscard]] bool in_worker_process() noexcept;
 
