@@ -44,10 +44,10 @@ constexpr const char* dtype_name() {
 
 /// NumPy's result types: sum/prod of integers and bools is int64, of floats the same float;
 /// mean/std/var of float32 is float32, of anything else float64.
-template <class T>
-using sum_type = std::conditional_t<std::is_floating_point_v<T>, T, std::int64_t>;
-template <class T>
-using mean_type = std::conditional_t<std::is_same_v<T, float>, float, double>;
+template <class Scalar>
+using sum_type = std::conditional_t<std::is_floating_point_v<Scalar>, Scalar, std::int64_t>;
+template <class Scalar>
+using mean_type = std::conditional_t<std::is_same_v<Scalar, float>, float, double>;
 
 /// NumPy's promotion of two array element types: bool gives way to anything, int32 with int64
 /// is int64, an integer with any float is float64, float32 with float64 is float64.

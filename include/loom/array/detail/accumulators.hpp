@@ -13,12 +13,12 @@
 
 namespace loom::array::detail {
 
-template <class T>
+template <class Scalar>
 struct SumAcc {
-  using A = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
+  using A = std::conditional_t<std::is_floating_point_v<Scalar>, double, std::int64_t>;
   A total = 0;
-  void add(const T* x, std::int64_t n) {
-    if constexpr (std::is_floating_point_v<T>) {
+  void add(const Scalar* x, std::int64_t n) {
+    if constexpr (std::is_floating_point_v<Scalar>) {
       total += sum_as_double(x, n);
     } else {
       A t = 0;
@@ -28,26 +28,26 @@ struct SumAcc {
   }
   void add_sum(double s, std::int64_t /*n*/) { total += static_cast<A>(s); }
   void merge(const SumAcc& o) { total += o.total; }
-  [[nodiscard]] sum_type<T> result() const { return static_cast<sum_type<T>>(total); }
+  [[nodiscard]] sum_type<Scalar> result() const { return static_cast<sum_type<Scalar>>(total); }
 };
 
-template <class T>
+template <class Scalar>
 struct ProdAcc {
-  using A = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
+  using A = std::conditional_t<std::is_floating_point_v<Scalar>, double, std::int64_t>;
   A total = 1;
-  void add(const T* x, std::int64_t n) {
+  void add(const Scalar* x, std::int64_t n) {
     for (std::int64_t i = 0; i < n; ++i) total *= static_cast<A>(x[i]);
   }
   void merge(const ProdAcc& o) { total *= o.total; }
-  [[nodiscard]] sum_type<T> result() const { return static_cast<sum_type<T>>(total); }
+  [[nodiscard]] sum_type<Scalar> result() const { return static_cast<sum_type<Scalar>>(total); }
 };
 
 /// Count and sum, for the mean (one pass).
-template <class T>
+template <class Scalar>
 struct MeanAcc {
   double count = 0;
   double total = 0;
-  void add(const T* x, std::int64_t n) {
+  void add(const Scalar* x, std::int64_t n) {
     total += sum_as_double(x, n);
     count += static_cast<double>(n);
   }
@@ -63,9 +63,9 @@ struct MeanAcc {
 
 /// Count, mean and sum of squared deviations (loom::detail::Moments, shared with the group-by),
 /// a run of values at a time: the run's own moments, in 8 lanes, merged in.
-template <class T>
+template <class Scalar>
 struct MomentsAcc : loom::detail::Moments {
-  void add(const T* x, std::int64_t n) {
+  void add(const Scalar* x, std::int64_t n) {
     if (n == 0) return;
     const double tile_mean = sum_as_double(x, n) / static_cast<double>(n);
     double lanes[8] = {};

@@ -14,11 +14,12 @@
 
 namespace loom::array::detail {
 
-template <class T>
-class BroadcastNode final : public OneInputNode<T, T> {
+template <class Scalar>
+class BroadcastNode final : public OneInputNode<Scalar, Scalar> {
  public:
-  BroadcastNode(NodePtr<T> input, Shape shape, Chunks chunks)
-      : OneInputNode<T, T>(std::move(input), std::move(shape), std::move(chunks), "broadcast") {
+  BroadcastNode(NodePtr<Scalar> input, Shape shape, Chunks chunks)
+      : OneInputNode<Scalar, Scalar>(std::move(input), std::move(shape), std::move(chunks),
+                                     "broadcast") {
     const Shape& in = this->input_->shape();
     lead_ = this->shape().size() - in.size();
     stretched_.resize(in.size());
@@ -27,18 +28,18 @@ class BroadcastNode final : public OneInputNode<T, T> {
     }
     last_stretched_ = in.size() == 0 || stretched_.back();
   }
-  void eval(const std::int64_t* start, std::int64_t n, T* out) const override {
+  void eval(const std::int64_t* start, std::int64_t n, Scalar* out) const override {
     std::int64_t pos[kMaxAxes];
     const std::int64_t* at = map(start, pos);
     if (last_stretched_) {
-      T v;
+      Scalar v;
       this->input_->eval(at, 1, &v);
       std::fill(out, out + n, v);
     } else {
       this->input_->eval(at, n, out);
     }
   }
-  [[nodiscard]] const T* view(const std::int64_t* start, std::int64_t n) const override {
+  [[nodiscard]] const Scalar* view(const std::int64_t* start, std::int64_t n) const override {
     if (last_stretched_) return nullptr;
     std::int64_t pos[kMaxAxes];
     return this->input_->view(map(start, pos), n);
@@ -70,10 +71,10 @@ class BroadcastNode final : public OneInputNode<T, T> {
 [[nodiscard]] Chunks broadcast_chunks(const Shape& shape, const std::vector<const Chunks*>& from);
 
 /// `input` stretched to `shape` (already checked to be a broadcast of it).
-template <class T>
-NodePtr<T> broadcast_node(NodePtr<T> input, const Shape& shape, const Chunks& chunks) {
+template <class Scalar>
+NodePtr<Scalar> broadcast_node(NodePtr<Scalar> input, const Shape& shape, const Chunks& chunks) {
   if (input->shape() == shape) return input;
-  return std::make_shared<BroadcastNode<T>>(std::move(input), shape, chunks);
+  return std::make_shared<BroadcastNode<Scalar>>(std::move(input), shape, chunks);
 }
 
 }  // namespace loom::array::detail

@@ -16,14 +16,14 @@
 
 namespace loom::array::detail {
 
-template <class T>
-using DenseMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class Scalar>
+using DenseMatrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 /// Rows [r0, r0 + nr) and columns [c0, c0 + nc) of a 2-d node, as a dense matrix.
-template <class T>
-DenseMatrix<T> dense_block(const Node<T>& node, std::int64_t r0, std::int64_t nr, std::int64_t c0,
-                           std::int64_t nc) {
-  DenseMatrix<T> m(nr, nc);
+template <class Scalar>
+DenseMatrix<Scalar> dense_block(const Node<Scalar>& node, std::int64_t r0, std::int64_t nr,
+                                std::int64_t c0, std::int64_t nc) {
+  DenseMatrix<Scalar> m(nr, nc);
   for (std::int64_t r = 0; r < nr; ++r) {
     for (std::int64_t c = 0; c < nc; c += kTile) {
       const std::int64_t start[2] = {r0 + r, c0 + c};
@@ -33,12 +33,12 @@ DenseMatrix<T> dense_block(const Node<T>& node, std::int64_t r0, std::int64_t nr
   return m;
 }
 
-template <class T>
-class DotNode final : public MaterializedNode<T> {
+template <class Scalar>
+class DotNode final : public MaterializedNode<Scalar> {
  public:
-  DotNode(NodePtr<T> a, NodePtr<T> b)
-      : MaterializedNode<T>(Shape{a->shape()[0], b->shape()[1]},
-                            Chunks({a->chunks().axis(0), b->chunks().axis(1)})),
+  DotNode(NodePtr<Scalar> a, NodePtr<Scalar> b)
+      : MaterializedNode<Scalar>(Shape{a->shape()[0], b->shape()[1]},
+                                 Chunks({a->chunks().axis(0), b->chunks().axis(1)})),
         a_(std::move(a)),
         b_(std::move(b)) {}
   [[nodiscard]] const char* kind() const noexcept override { return "dot"; }
@@ -54,9 +54,9 @@ class DotNode final : public MaterializedNode<T> {
     a_->prepare();
     b_->prepare();
   }
-  NDArray<T> materialize() const override {
-    auto result = NDArray<T>::uninitialized(this->shape());
-    T* data = result.mutable_data();
+  NDArray<Scalar> materialize() const override {
+    auto result = NDArray<Scalar>::uninitialized(this->shape());
+    Scalar* data = result.mutable_data();
     const Chunks& out = this->chunks();
     const std::vector<std::int64_t>& shared = a_->chunks().axis(1);
     const std::int64_t ncols = this->shape()[1];
@@ -64,7 +64,7 @@ class DotNode final : public MaterializedNode<T> {
       const auto index = out.block_index(block);
       const auto offset = out.block_offset(index);
       const Shape bshape = out.block_shape(index);
-      DenseMatrix<T> c = DenseMatrix<T>::Zero(bshape[0], bshape[1]);
+      DenseMatrix<Scalar> c = DenseMatrix<Scalar>::Zero(bshape[0], bshape[1]);
       std::int64_t k0 = 0;
       for (const std::int64_t nk : shared) {
         if (nk > 0) {
@@ -81,8 +81,8 @@ class DotNode final : public MaterializedNode<T> {
     return result;
   }
 
-  NodePtr<T> a_;
-  NodePtr<T> b_;
+  NodePtr<Scalar> a_;
+  NodePtr<Scalar> b_;
 };
 
 // Compiled once, in libloom (src/array/instantiations.cpp): the GEMM blocks of every element

@@ -135,21 +135,21 @@ class UnaryNode final : public OneInputNode<R, T> {
   Op op_;
 };
 
-template <class T>
-class WhereNode final : public Node<T> {
+template <class Scalar>
+class WhereNode final : public Node<Scalar> {
  public:
-  WhereNode(NodePtr<bool> c, NodePtr<T> a, NodePtr<T> b, Chunks chunks)
-      : Node<T>(a->shape(), std::move(chunks)),
+  WhereNode(NodePtr<bool> c, NodePtr<Scalar> a, NodePtr<Scalar> b, Chunks chunks)
+      : Node<Scalar>(a->shape(), std::move(chunks)),
         c_(std::move(c)),
         a_(std::move(a)),
         b_(std::move(b)) {}
-  void eval(const std::int64_t* start, std::int64_t n, T* out) const override {
+  void eval(const std::int64_t* start, std::int64_t n, Scalar* out) const override {
     bool cb[kTile];
-    T xb[kTile];
-    T yb[kTile];
+    Scalar xb[kTile];
+    Scalar yb[kTile];
     const bool* c = c_->values(start, n, cb);
-    const T* x = a_->values(start, n, xb);
-    const T* y = b_->values(start, n, yb);
+    const Scalar* x = a_->values(start, n, xb);
+    const Scalar* y = b_->values(start, n, yb);
     for (std::int64_t i = 0; i < n; ++i) out[i] = c[i] ? x[i] : y[i];
   }
   void prepare() const override {
@@ -167,8 +167,8 @@ class WhereNode final : public Node<T> {
 
  private:
   NodePtr<bool> c_;
-  NodePtr<T> a_;
-  NodePtr<T> b_;
+  NodePtr<Scalar> a_;
+  NodePtr<Scalar> b_;
 };
 
 [[noreturn]] void throw_shape_mismatch(const char* what, const Shape& a, const Shape& b);
@@ -210,24 +210,24 @@ Array<R> binary(const char* what, const Array<A>& a, const Array<B>& b, Op op) {
 }
 
 struct Pow {
-  template <class T>
-  T operator()(T x, T y) const {
-    if constexpr (std::is_same_v<T, bool>) {
+  template <class Scalar>
+  Scalar operator()(Scalar x, Scalar y) const {
+    if constexpr (std::is_same_v<Scalar, bool>) {
       return x || !y;
-    } else if constexpr (std::is_integral_v<T>) {
+    } else if constexpr (std::is_integral_v<Scalar>) {
       if (y < 0) throw_negative_power();
-      T r = 1;  // by squaring, wrapping on overflow as NumPy's integers do
-      using U = std::make_unsigned_t<T>;
+      Scalar r = 1;  // by squaring, wrapping on overflow as NumPy's integers do
+      using U = std::make_unsigned_t<Scalar>;
       U base = static_cast<U>(x);
       U acc = 1;
       for (U e = static_cast<U>(y); e != 0; e >>= 1) {
         if ((e & 1U) != 0) acc *= base;
         base *= base;
       }
-      r = static_cast<T>(acc);
+      r = static_cast<Scalar>(acc);
       return r;
     } else {
-      return y == T(2) ? x * x : std::pow(x, y);
+      return y == Scalar(2) ? x * x : std::pow(x, y);
     }
   }
 };

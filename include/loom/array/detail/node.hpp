@@ -46,8 +46,8 @@ class NodeBase {
 
 /// The sum of n values as doubles, in 8 interleaved partial sums: no single chain of dependent
 /// additions (which would bound the loop by the adder's latency), and the loop vectorizes.
-template <class T>
-double sum_as_double(const T* x, std::int64_t n) {
+template <class Scalar>
+double sum_as_double(const Scalar* x, std::int64_t n) {
   double lanes[8] = {};
   std::int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -59,37 +59,39 @@ double sum_as_double(const T* x, std::int64_t n) {
   return t;
 }
 
-template <class T>
+template <class Scalar>
 class Node : public NodeBase {
  public:
   using NodeBase::NodeBase;
   /// Writes the `n` (<= kTile) elements that start at global index `start` (one entry per axis)
   /// and run along the last axis, into `out`.
-  virtual void eval(const std::int64_t* start, std::int64_t n, T* out) const = 0;
+  virtual void eval(const std::int64_t* start, std::int64_t n, Scalar* out) const = 0;
   /// The same run, when its values already lie in memory (a materialized leaf): a pointer to
   /// them, so that the caller reads them in place instead of copying; nullptr otherwise.
-  [[nodiscard]] virtual const T* view(const std::int64_t* /*start*/, std::int64_t /*n*/) const {
+  [[nodiscard]] virtual const Scalar* view(const std::int64_t* /*start*/,
+                                           std::int64_t /*n*/) const {
     return nullptr;
   }
   /// All the values, row-major in the node's own shape, when they lie in memory that way (a
   /// materialized leaf or result); nullptr otherwise (views into other arrays included).
-  [[nodiscard]] virtual const T* whole() const { return nullptr; }
+  [[nodiscard]] virtual const Scalar* whole() const { return nullptr; }
   /// The run's values: in place when they can be, else evaluated into `buffer`.
-  const T* values(const std::int64_t* start, std::int64_t n, T* buffer) const {
-    if (const T* v = view(start, n)) return v;
+  const Scalar* values(const std::int64_t* start, std::int64_t n, Scalar* buffer) const {
+    if (const Scalar* v = view(start, n)) return v;
     eval(start, n, buffer);
     return buffer;
   }
   /// The sum of the run's values as a double (`buffer`: kTile elements of scratch). Sums and
   /// means of floats call this, so that an element-wise step overriding it applies its
   /// operation and adds in one loop instead of writing the run and reading it again.
-  [[nodiscard]] virtual double sum_run(const std::int64_t* start, std::int64_t n, T* buffer) const {
+  [[nodiscard]] virtual double sum_run(const std::int64_t* start, std::int64_t n,
+                                       Scalar* buffer) const {
     return sum_as_double(values(start, n, buffer), n);
   }
 };
 
-template <class T>
-using NodePtr = std::shared_ptr<const Node<T>>;
+template <class Scalar>
+using NodePtr = std::shared_ptr<const Node<Scalar>>;
 
 /// A node of element type R computed from one input of element type T, one task per chunk on
 /// top of the input's (element-wise steps, rechunk, transpose).

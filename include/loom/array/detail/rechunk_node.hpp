@@ -14,35 +14,36 @@ namespace loom::array::detail {
 /// Checks explicit per-axis chunk lengths against a shape.
 Chunks explicit_chunks(const Shape& shape, const std::vector<std::vector<std::int64_t>>& chunks);
 
-template <class T>
-class RechunkNode final : public OneInputNode<T, T> {
+template <class Scalar>
+class RechunkNode final : public OneInputNode<Scalar, Scalar> {
  public:
-  RechunkNode(NodePtr<T> input, Chunks chunks)
-      : OneInputNode<T, T>(input, input->shape(), std::move(chunks), "rechunk") {}
-  void eval(const std::int64_t* start, std::int64_t n, T* out) const override {
+  RechunkNode(NodePtr<Scalar> input, Chunks chunks)
+      : OneInputNode<Scalar, Scalar>(input, input->shape(), std::move(chunks), "rechunk") {}
+  void eval(const std::int64_t* start, std::int64_t n, Scalar* out) const override {
     this->input_->eval(start, n, out);
   }
-  [[nodiscard]] const T* view(const std::int64_t* start, std::int64_t n) const override {
+  [[nodiscard]] const Scalar* view(const std::int64_t* start, std::int64_t n) const override {
     return this->input_->view(start, n);
   }
-  [[nodiscard]] const T* whole() const override { return this->input_->whole(); }
+  [[nodiscard]] const Scalar* whole() const override { return this->input_->whole(); }
 };
 
 /// Output axis a is input axis perm[a].
-template <class T>
-class TransposeNode final : public OneInputNode<T, T> {
+template <class Scalar>
+class TransposeNode final : public OneInputNode<Scalar, Scalar> {
  public:
-  TransposeNode(NodePtr<T> input, std::vector<std::size_t> perm, Shape shape, Chunks chunks)
-      : OneInputNode<T, T>(std::move(input), std::move(shape), std::move(chunks), "transpose"),
+  TransposeNode(NodePtr<Scalar> input, std::vector<std::size_t> perm, Shape shape, Chunks chunks)
+      : OneInputNode<Scalar, Scalar>(std::move(input), std::move(shape), std::move(chunks),
+                                     "transpose"),
         perm_(std::move(perm)),
         input_strides_(strides_of(this->input_->shape())) {}
-  void eval(const std::int64_t* start, std::int64_t n, T* out) const override {
+  void eval(const std::int64_t* start, std::int64_t n, Scalar* out) const override {
     const std::size_t ndim = perm_.size();
     std::vector<std::int64_t> at(ndim);
     for (std::size_t a = 0; a < ndim; ++a) at[perm_[a]] = start[a];
     const std::size_t moving = perm_[ndim - 1];  // the input axis the run walks along
     const std::int64_t first = at[moving];
-    if (const T* whole = this->input_->whole(); whole != nullptr) {
+    if (const Scalar* whole = this->input_->whole(); whole != nullptr) {
       // In memory: a strided gather.
       const std::int64_t base = flat_index(at.data(), input_strides_);
       const std::int64_t stride = input_strides_[moving];

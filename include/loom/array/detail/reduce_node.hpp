@@ -259,8 +259,8 @@ auto arg_finish(const char* what) {
   };
 }
 /// argmin/argmax take one axis or all of them (NumPy's axis=None: a flat position).
-template <class T>
-ReduceOptions arg_options(const char* what, const Array<T>& a, ReduceOptions options) {
+template <class Scalar>
+ReduceOptions arg_options(const char* what, const Array<Scalar>& a, ReduceOptions options) {
   if (options.axis.axes.size() > 1 && options.axis.axes.size() != a.ndim()) {
     throw ShapeError(fmt::format("{}: one axis or all of them, not {} of {}", what,
                                  options.axis.axes.size(), a.ndim()));

@@ -46,8 +46,8 @@ void for_each_run(const Chunks& chunks, std::int64_t flat_block, F&& f) {
 
 /// Evaluates `node` into `data` (its whole shape, row-major): whole-array steps first, each
 /// with all the threads, then the blocks in parallel, run by run (compute, to_npy).
-template <class T>
-void evaluate_into(const Node<T>& node, T* data) {
+template <class Scalar>
+void evaluate_into(const Node<Scalar>& node, Scalar* data) {
   const std::vector<std::int64_t> strides = strides_of(node.shape());
   node.prepare();
   const Chunks& c = node.chunks();
