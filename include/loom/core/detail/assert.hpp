@@ -6,7 +6,7 @@
 //
 // Active in debug builds (no NDEBUG) and in sanitizer builds (the asan and tsan presets);
 // compiled out in release builds, where the condition is not evaluated. Define
-// LOOM_ENABLE_ASSERTS before the first loom include to force them on (a test does).
+// LOOM_ENABLE_ASSERTS to 1 (or 0) before the first loom include to force them on (or off).
 
 namespace loom::detail {
 
@@ -25,8 +25,11 @@ namespace loom::detail {
 #endif
 #endif
 #endif
+#if !defined(LOOM_ENABLE_ASSERTS)
+#define LOOM_ENABLE_ASSERTS 0
+#endif
 
-#if defined(LOOM_ENABLE_ASSERTS)
+#if LOOM_ENABLE_ASSERTS
 #define LOOM_ASSERT(condition, message)                                                 \
   ((condition) ? static_cast<void>(0)                                                   \
                : ::loom::detail::assertion_failed(#condition, message, __FILE__, __LINE__))
