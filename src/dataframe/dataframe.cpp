@@ -6,10 +6,10 @@
 
 #include <fmt/format.h>
 
-#include "loom/core/detail/parallel_blocks.hpp"
-#include "loom/core/error.hpp"
 #include "dataframe/column_builder.hpp"
 #include "dataframe/plan.hpp"
+#include "loom/core/detail/parallel_blocks.hpp"
+#include "loom/core/error.hpp"
 
 namespace loom::dataframe::detail {
 
@@ -212,14 +212,14 @@ namespace {
 // was typed with: an int column of that frame is no string column of this one.
 void check_built_here(const Series& s, const detail::Schema& here, const char* what) {
   std::vector<std::string> refs;
-  detail::referenced_columns(*s.expr(), refs);
+  detail::referenced_columns(*detail::SeriesAccess::expr(s), refs);
   for (const auto& r : refs) {
     const DType have = detail::schema_type(here, r);
-    const DType built = detail::schema_type(s.schema(), r);
+    const DType built = detail::schema_type(detail::SeriesAccess::schema(s), r);
     if (!detail::common_dtype(have, built)) {
       throw SchemaError(fmt::format("{}: column '{}' is {} here, but {} where {} was built", what,
                                     r, dtype_name(have), dtype_name(built),
-                                    detail::describe(*s.expr())));
+                                    detail::describe(*detail::SeriesAccess::expr(s))));
     }
   }
 }

@@ -20,6 +20,9 @@ struct ContainsOptions {
 };
 
 class Series;
+namespace detail {
+struct SeriesAccess;
+}  // namespace detail
 
 /// A value on the other side of an operator: a number, a bool or a string.
 class Scalar {
@@ -43,8 +46,6 @@ class DataFrame;
 class Series {
  public:
   [[nodiscard]] DType dtype() const noexcept { return expr_->dtype; }
-  [[nodiscard]] const detail::ExprPtr& expr() const noexcept { return expr_; }
-  [[nodiscard]] const detail::Schema& schema() const noexcept { return schema_; }
 
   [[nodiscard]] Series isna() const { return wrap(detail::unary_expr(detail::Op::kIsNa, expr_)); }
   [[nodiscard]] Series notna() const { return wrap(detail::unary_expr(detail::Op::kNotNa, expr_)); }
@@ -73,10 +74,14 @@ class Series {
   };
   [[nodiscard]] StringMethods str() const { return StringMethods(*this); }
 
-  [[nodiscard]] Series wrap(detail::ExprPtr e) const { return Series(std::move(e), schema_); }
-
  private:
   friend class DataFrame;  // (df["name"]: a Series starts as a frame's column)
+  friend struct detail::SeriesAccess;
+  /// The expression and the columns it was built on (the frame checks a mask or an assigned
+  /// value against its own), and a new Series on the same columns.
+  [[nodiscard]] const detail::ExprPtr& expr() const noexcept { return expr_; }
+  [[nodiscard]] const detail::Schema& schema() const noexcept { return schema_; }
+  [[nodiscard]] Series wrap(detail::ExprPtr e) const { return Series(std::move(e), schema_); }
   Series(detail::ExprPtr expr, detail::Schema schema)
       : expr_(std::move(expr)), schema_(std::move(schema)) {}
 
@@ -84,15 +89,28 @@ class Series {
   detail::Schema schema_;
 };
 
-#define LOOM_SERIES_OPERATOR(sym, op)                                                    \
-  [[nodiscard]] inline Series operator sym(const Series& a, const Series& b) {           \
-    return a.wrap(detail::binary_expr(op, a.expr(), b.expr()));                          \
-  }                                                                                      \
-  [[nodiscard]] inline Series operator sym(const Series& a, const Scalar& b) {           \
-    return a.wrap(detail::binary_expr(op, a.expr(), detail::literal_expr(b.literal()))); \
-  }                                                                                      \
-  [[nodiscard]] inline Series operator sym(const Scalar& a, const Series& b) {           \
-    return b.wrap(detail::binary_expr(op, detail::literal_expr(a.literal()), b.expr())); \
+namespace detail {
+/// For the operators below: users can neither see a Series' expression nor wrap their own.
+struct SeriesAccess {
+  static const ExprPtr& expr(const Series& s) noexcept { return s.expr(); }
+  static const Schema& schema(const Series& s) noexcept { return s.schema(); }
+  static Series wrap(const Series& like, ExprPtr e) { return like.wrap(std::move(e)); }
+};
+}  // namespace detail
+
+#define LOOM_SERIES_OPERATOR(sym, op)                                                              \
+  [[nodiscard]] inline Series operator sym(const Series& a, const Series& b) {                     \
+    return detail::SeriesAccess::wrap(                                                             \
+        a, detail::binary_expr(op, detail::SeriesAccess::expr(a), detail::SeriesAccess::expr(b))); \
+  }                                                                                                \
+  [[nodiscard]] inline Series operator sym(const Series& a, const Scalar& b) {                     \
+    return detail::SeriesAccess::wrap(a, detail::binary_expr(op, detail::SeriesAccess::expr(a),    \
+                                                             detail::literal_expr(b.literal())));  \
+  }                                                                                                \
+  [[nodiscard]] inline Series operator sym(const Scalar& a, const Series& b) {                     \
+    return detail::SeriesAccess::wrap(b,                                                           \
+                                      detail::binary_expr(op, detail::literal_expr(a.literal()),   \
+                                                          detail::SeriesAccess::expr(b)));         \
   }
 LOOM_SERIES_OPERATOR(+, detail::Op::kAdd)
 LOOM_SERIES_OPERATOR(-, detail::Op::kSub)
@@ -109,10 +127,12 @@ LOOM_SERIES_OPERATOR(|, detail::Op::kOr)
 #undef LOOM_SERIES_OPERATOR
 
 [[nodiscard]] inline Series operator~(const Series& a) {
-  return a.wrap(detail::unary_expr(detail::Op::kNot, a.expr()));
+  return detail::SeriesAccess::wrap(
+      a, detail::unary_expr(detail::Op::kNot, detail::SeriesAccess::expr(a)));
 }
 [[nodiscard]] inline Series operator-(const Series& a) {
-  return a.wrap(detail::unary_expr(detail::Op::kNeg, a.expr()));
+  return detail::SeriesAccess::wrap(
+      a, detail::unary_expr(detail::Op::kNeg, detail::SeriesAccess::expr(a)));
 }
 
 }  // namespace loom::dataframe
