@@ -96,8 +96,14 @@ TEST(Creation, RandomDependsOnlyOnSeedAndPosition) {
   }
   const auto other = da::random::random(shape, {.chunks = {100, 100}, .seed = 43}).compute();
   EXPECT_NE(other(0, 0), a(0, 0));
+}
+
+TEST(Creation, NormalHasTheRequestedMean) {
   const auto n = da::random::normal(loom::Shape{100000}, 3.0, 2.0, {.chunks = {999}}).compute();
   EXPECT_NEAR(n.mean(), 3.0, 0.05);
+}
+
+TEST(Creation, RandintStaysInItsHalfOpenRange) {
   const auto ints = da::random::randint(5, 9, loom::Shape{1000}, {.seed = 1}).compute();
   for (std::int64_t i = 0; i < ints.size(); ++i) ASSERT_TRUE(ints(i) >= 5 && ints(i) < 9);
 }
@@ -131,21 +137,33 @@ TEST(Elementwise, ArraysWithDifferentChunksCombine) {
   EXPECT_EQ((a + b).chunks(), a.chunks());
 }
 
-TEST(Elementwise, ComparisonsInBothOrdersAndWhere) {
+TEST(Elementwise, ComparisonsWithAScalarGiveTheSameInBothOrders) {
   const auto source = sample<std::int64_t>(loom::Shape{30, 31});
   const auto x = da::from_array(source, {.chunks = {4, 5}});
   const da::Array<bool> gt = x > std::int64_t{3};
   const da::Array<bool> lt = std::int64_t{3} < x;
   const auto g = gt.compute();
   const auto l = lt.compute();
-  const auto w = da::where(x >= std::int64_t{0}, x, -x).compute();
   for (std::int64_t i = 0; i < source.size(); ++i) {
     ASSERT_EQ(g.data()[i], source.data()[i] > 3);
     ASSERT_EQ(l.data()[i], g.data()[i]);
-    ASSERT_EQ(w.data()[i], std::abs(source.data()[i]));
   }
+}
+
+TEST(Elementwise, AnArrayEqualsItselfEverywhere) {
+  const auto source = sample<std::int64_t>(loom::Shape{30, 31});
+  const auto x = da::from_array(source, {.chunks = {4, 5}});
   EXPECT_EQ((x == x).all().compute_scalar(), true);
   EXPECT_EQ((x != x).any().compute_scalar(), false);
+}
+
+TEST(Elementwise, WhereChoosesPerElement) {
+  const auto source = sample<std::int64_t>(loom::Shape{30, 31});
+  const auto x = da::from_array(source, {.chunks = {4, 5}});
+  const auto w = da::where(x >= std::int64_t{0}, x, -x).compute();
+  for (std::int64_t i = 0; i < source.size(); ++i) {
+    ASSERT_EQ(w.data()[i], std::abs(source.data()[i]));
+  }
 }
 
 TEST(Elementwise, ShapeMismatchNamesBothShapes) {
@@ -352,7 +370,7 @@ TEST(Reductions, EveryAxisCombinationWithAndWithoutKeepdims) {
   check_axis_reductions(loom::Shape{3, 4, 5, 6}, {2, 3, 2, 4});
 }
 
-TEST(Reductions, AxisSpellingsAndErrors) {
+TEST(Reductions, EverySpellingOfAnAxisGivesTheSameSums) {
   const auto source = sample<std::int64_t>(loom::Shape{6, 4});
   const auto x = da::from_array(source, {.chunks = {4, 3}});
   const auto by_int = x.sum(0).compute();
@@ -366,11 +384,24 @@ TEST(Reductions, AxisSpellingsAndErrors) {
     EXPECT_EQ(by_options(c), s);
     EXPECT_EQ(negative(c), s);
   }
+}
+
+TEST(Reductions, ResultShapeAndChunksFollowTheReducedAxes) {
+  const auto source = sample<std::int64_t>(loom::Shape{6, 4});
+  const auto x = da::from_array(source, {.chunks = {4, 3}});
   EXPECT_EQ(x.sum({}).compute().shape(), loom::Shape{});
   EXPECT_EQ(x.sum({.axis = {0, 1}, .keepdims = true}).compute().shape(), (loom::Shape{1, 1}));
   EXPECT_EQ(x.sum(1).chunks().str(), "((4, 2),)");
+}
+
+TEST(Reductions, AnAxisOutOfRangeOrRepeatedIsAShapeError) {
+  const auto source = sample<std::int64_t>(loom::Shape{6, 4});
+  const auto x = da::from_array(source, {.chunks = {4, 3}});
   EXPECT_THROW((void)x.sum(2), loom::ShapeError);
   EXPECT_THROW((void)x.sum({.axis = {0, 0}}), loom::ShapeError);
+}
+
+TEST(Reductions, KeepdimsTakesABoolOnly) {
   // `x.sum({0, 1})` must not compile: keepdims takes a bool only.
   static_assert(!std::is_constructible_v<da::KeepDims, int>);
   static_assert(std::is_constructible_v<da::KeepDims, bool>);
@@ -411,7 +442,15 @@ TEST(Linalg, DotMatchesEigenWithMismatchedChunks) {
     for (int c = 0; c < 91; ++c)
       ASSERT_NEAR(gram(r, c), expected(r, c), 1e-9 * (1 + std::abs(expected(r, c))));
   }
+}
+
+TEST(Linalg, DotOfMismatchedInnerAxesIsAShapeError) {
+  const auto source = sample<double>(loom::Shape{137, 91}, 2);
+  const auto x = da::from_array(source, {.chunks = {20, 30}});
   EXPECT_THROW((void)x.dot(x), loom::ShapeError);
+}
+
+TEST(Linalg, MatmulOfIntegersMatchesEigen) {
   const auto ints = da::from_array(sample<std::int64_t>(loom::Shape{4, 3}), {.chunks = {2, 2}});
   const auto ig = da::matmul(ints.T(), ints).compute();
   const auto plain = ints.compute();
@@ -447,6 +486,15 @@ TEST(Files, ToNpyAndFromNpyRoundTrip) {
   const auto back = da::from_npy<double>(dir / "x.npy", {.chunks = {64, 64}});
   EXPECT_EQ(back.chunks().chunksize(), (loom::Shape{64, 64}));
   EXPECT_DOUBLE_EQ(back.sum().compute_scalar(), (x * 2.0).sum().compute_scalar());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Files, FromNpyOfAnotherDtypeOrAMissingFileIsAnError) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("loom-array-npy-errors-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto x = da::random::random({503, 301}, {.chunks = {100, 77}, .seed = 9});
+  (x * 2.0).to_npy(dir / "x.npy");
   EXPECT_THROW((void)da::from_npy<float>(dir / "x.npy"), loom::Error);  // wrong dtype
   EXPECT_THROW((void)da::from_npy<double>(dir / "missing.npy"), loom::Error);
   std::filesystem::remove_all(dir);

@@ -59,7 +59,7 @@ TEST(Slicing, RangesWithStepsAcrossChunks) {
             "((25, 100, 25), (97, 300, 300, 300))");
 }
 
-TEST(Slicing, IntegersDropAxesAndListsGather) {
+TEST(Slicing, IntegersDropTheirAxes) {
   const loom::Shape shape{7, 8, 9};
   const auto source = sample<std::int32_t>(shape);
   const auto x = da::from_array(source, {.chunks = {3, 3, 4}});
@@ -68,6 +68,12 @@ TEST(Slicing, IntegersDropAxesAndListsGather) {
   for (int j = 0; j < 8; ++j) EXPECT_EQ(row(j), source(2, j, 8));
   EXPECT_EQ(x(6, 7, 8).item(), source(6, 7, 8));
   EXPECT_EQ(x(-1, -1, -1).shape(), loom::Shape{});
+}
+
+TEST(Slicing, ListsGatherTheirPositions) {
+  const loom::Shape shape{7, 8, 9};
+  const auto source = sample<std::int32_t>(shape);
+  const auto x = da::from_array(source, {.chunks = {3, 3, 4}});
   const std::vector<std::int64_t> picks{4, 0, 4, -1, 1};
   const auto gathered = x(da::all, picks, da::slice(1, 9, 4)).compute();
   ASSERT_EQ(gathered.shape(), (loom::Shape{7, 5, 2}));
@@ -81,6 +87,12 @@ TEST(Slicing, IntegersDropAxesAndListsGather) {
   EXPECT_EQ(x(da::all, picks).chunks().axis(1), (std::vector<std::int64_t>{1, 1, 1, 1, 1}));
   EXPECT_EQ(x(std::vector<std::int64_t>{0, 1, 2, 5}).chunks().axis(0),
             (std::vector<std::int64_t>{3, 1}));
+}
+
+TEST(Slicing, IndicesOutOfRangeAreIndexErrorsNamingTheAxis) {
+  const loom::Shape shape{7, 8, 9};
+  const auto source = sample<std::int32_t>(shape);
+  const auto x = da::from_array(source, {.chunks = {3, 3, 4}});
   // Errors name the index and the axis.
   EXPECT_THROW((void)x(7), loom::IndexError);
   EXPECT_THROW((void)x(0, 0, 0, 0), loom::IndexError);
@@ -230,7 +242,7 @@ TEST(MapBlocks, EachBlockOnceWithItsShape) {
   });
 }
 
-TEST(Linalg, TensordotPairsAndDotWithMismatchedChunks) {
+TEST(Linalg, ContractingOneAxisMatchesTheReferenceWithMismatchedChunks) {
   const auto as = sample<double>(loom::Shape{30, 40}, 1);
   const auto bs = sample<double>(loom::Shape{40, 20}, 2);
   const auto a = da::from_array(as, {.chunks = {7, 9}});
@@ -250,15 +262,33 @@ TEST(Linalg, TensordotPairsAndDotWithMismatchedChunks) {
       ASSERT_NEAR(at(i, j), ref(i, j), 1e-9);
     }
   }
-  // Both axes: the sum of the element-wise product; none: the outer product.
+}
+
+TEST(Linalg, TensordotOverBothAxesSumsTheElementwiseProduct) {
+  const auto as = sample<double>(loom::Shape{30, 40}, 1);
+  const auto a = da::from_array(as, {.chunks = {7, 9}});
   const auto full = da::tensordot(a, a, 2);
   EXPECT_EQ(full.shape(), loom::Shape{});
   EXPECT_NEAR(full.item(), (a * a).sum().item(), 1e-6);
   const auto pairs = da::tensordot(a, a.T(), {0, 1}, {1, 0}).item();
   EXPECT_NEAR(pairs, (a * a).sum().item(), 1e-6);
+}
+
+TEST(Linalg, TensordotOverNoAxesIsTheOuterProduct) {
+  const auto as = sample<double>(loom::Shape{30, 40}, 1);
+  const auto bs = sample<double>(loom::Shape{40, 20}, 2);
+  const auto a = da::from_array(as, {.chunks = {7, 9}});
+  const auto b = da::from_array(bs, {.chunks = {11, 6}});  // shared axis cut differently
   const auto outer = da::tensordot(a(da::slice(0, 3), da::slice(0, 2)), b(0, da::slice(0, 4)), 0);
   ASSERT_EQ(outer.shape(), (loom::Shape{3, 2, 4}));
   EXPECT_DOUBLE_EQ(outer.compute()(2, 1, 3), as(2, 1) * bs(0, 3));
+}
+
+TEST(Linalg, TensordotOverMismatchedAxesIsAShapeError) {
+  const auto as = sample<double>(loom::Shape{30, 40}, 1);
+  const auto bs = sample<double>(loom::Shape{40, 20}, 2);
+  const auto a = da::from_array(as, {.chunks = {7, 9}});
+  const auto b = da::from_array(bs, {.chunks = {11, 6}});  // shared axis cut differently
   EXPECT_THROW((void)da::tensordot(a, b, {0}, {0}), loom::ShapeError);
   EXPECT_THROW((void)da::tensordot(a, b, {1}, {0, 1}), loom::ShapeError);
   EXPECT_THROW((void)da::tensordot(a, b, 3), loom::ShapeError);
@@ -414,6 +444,11 @@ TEST(Rechunk, IrregularToRegularAndBack) {
     ASSERT_EQ(b.data()[k], source.data()[k]);
   }
   EXPECT_EQ(irregular.sum().item(), x.sum().item());
+}
+
+TEST(Rechunk, ChunksThatDoNotCoverTheShapeAreShapeErrors) {
+  const auto source = sample<std::int32_t>(loom::Shape{1003, 997});
+  const auto x = da::from_array(source, {.chunks = {200, 300}});
   EXPECT_THROW((void)x.rechunk({{1000, 2}, {997}}), loom::ShapeError);
   EXPECT_THROW((void)x.rechunk(std::vector<std::vector<std::int64_t>>{{1003}}), loom::ShapeError);
 }

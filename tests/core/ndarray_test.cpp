@@ -11,7 +11,7 @@
 
 namespace {
 
-TEST(NDArray, ConstructionZeroFullAndFromValues) {
+TEST(NDArray, ConstructionFromAShapeGivesAlignedZeros) {
   std::size_t n = 3;
   loom::NDArray<double> z({n, 5});
   EXPECT_EQ(z.shape(), (loom::Shape{3, 5}));
@@ -20,18 +20,33 @@ TEST(NDArray, ConstructionZeroFullAndFromValues) {
   EXPECT_EQ(z.nbytes(), 120U);
   EXPECT_EQ(z.sum(), 0.0);
   EXPECT_EQ(reinterpret_cast<std::uintptr_t>(z.data()) % 64, 0U);
+}
+
+TEST(NDArray, FullFillsEveryElement) {
   auto f = loom::NDArray<int>::full({2, 2}, 7);
   EXPECT_EQ(f.sum(), 28);
+}
+
+TEST(NDArray, ConstructionFromValuesFillsInRowMajorOrder) {
   std::vector<float> v = {1, 2, 3, 4, 5, 6};
   loom::NDArray<float> a({2, 3}, v);
   EXPECT_EQ(a(1, 2), 6.0F);
   EXPECT_EQ(a.at(0, 1), 2.0F);
   EXPECT_DOUBLE_EQ(a.mean(), 3.5);
+}
+
+TEST(NDArray, ValuesOfAnotherSizeOrANegativeExtentAreShapeErrors) {
+  std::vector<float> v = {1, 2, 3, 4, 5, 6};
   EXPECT_THROW(loom::NDArray<float>({4, 4}, v), loom::ShapeError);
   EXPECT_THROW(loom::NDArray<float>({-1, 4}), loom::ShapeError);
+}
+
+TEST(NDArray, ItemNeedsAZeroDimensionalArray) {
   loom::NDArray<double> scalar(loom::Shape{});
   EXPECT_EQ(scalar.ndim(), 0U);
   EXPECT_EQ(scalar.item(), 0.0);
+  std::vector<float> v = {1, 2, 3, 4, 5, 6};
+  loom::NDArray<float> a({2, 3}, v);
   EXPECT_THROW((void)a.item(), loom::ShapeError);
 }
 
@@ -42,11 +57,17 @@ TEST(NDArray, AtChecksBoundsLikeVector) {
   EXPECT_THROW((void)a.at(0), std::out_of_range);  // wrong number of indices
 }
 
-TEST(NDArray, CopiesShareStorageAndCopyIsDeep) {
+TEST(NDArray, CopiesShareStorage) {
   loom::NDArray<int> a(loom::Shape{4});
   auto b = a;
   b.mut(2) = 9;
   EXPECT_EQ(a(2), 9);
+}
+
+TEST(NDArray, CopyIsADeepWriteableArray) {
+  loom::NDArray<int> a(loom::Shape{4});
+  auto b = a;
+  b.mut(2) = 9;
   auto c = a.copy();
   c.mut(2) = 1;
   EXPECT_EQ(a(2), 9);
@@ -96,6 +117,10 @@ TEST(Random, ValuesDependOnlyOnSeedAndPosition) {
   for (int i = 0; i < 1000; ++i) EXPECT_EQ(a.data()[i], b.data()[i]);
   auto c = loom::random::rand({1000}, 8);
   EXPECT_NE(c(0), b(0));
+}
+
+TEST(Random, RandIsUniformOnTheUnitInterval) {
+  auto b = loom::random::rand({1000}, 7);
   double lo = 1;
   double hi = 0;
   for (int i = 0; i < 1000; ++i) {
@@ -105,6 +130,9 @@ TEST(Random, ValuesDependOnlyOnSeedAndPosition) {
   EXPECT_GE(lo, 0.0);
   EXPECT_LT(hi, 1.0);
   EXPECT_NEAR(loom::random::rand({100000}, 1).mean(), 0.5, 0.01);
+}
+
+TEST(Random, RandnIsStandardNormal) {
   auto n = loom::random::randn({100000}, 3);
   EXPECT_NEAR(n.mean(), 0.0, 0.02);
   double var = 0;

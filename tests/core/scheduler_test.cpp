@@ -354,7 +354,7 @@ TEST(Inline, InlineComputeWaitsForANodeAPoolComputeIsRunning) {
   releaser.join();
 }
 
-TEST(Inline, ErrorsAndDiamondsBehaveAsInThePool) {
+TEST(Inline, ADiamondRunsItsSharedNodeOnceAsInThePool) {
   loom::detail::InlineScope scope;
   std::atomic<int> calls{0};
   auto top = loom::delayed([&] { return ++calls; })();
@@ -363,6 +363,15 @@ TEST(Inline, ErrorsAndDiamondsBehaveAsInThePool) {
   auto d = loom::delayed([](int a, int b) { return a + b; })(l, r);
   EXPECT_EQ(d.compute(), 5);
   EXPECT_EQ(calls.load(), 1);
+}
+
+TEST(Inline, ThrowingTaskBecomesTaskErrorAsInThePool) {
+  loom::detail::InlineScope scope;
+  std::atomic<int> calls{0};
+  auto top = loom::delayed([&] { return ++calls; })();
+  auto l = loom::delayed([](int v) { return v + 1; })(top);
+  auto r = loom::delayed([](int v) { return v + 2; })(top);
+  auto d = loom::delayed([](int a, int b) { return a + b; })(l, r);
   auto bad = loom::delayed([](int) -> int { throw std::runtime_error("inline boom"); })(d);
   EXPECT_THROW((void)bad.compute(), loom::TaskError);
 }

@@ -157,20 +157,24 @@ TEST(GroupByRanges, PartialsMergeInPartitionOrder) {
 
 namespace {
 
+// One partition of key "a" with value column v: int64 values, or float64 ones when `ints` is
+// empty.
+dd::Table int_or_float_part(std::vector<std::optional<std::int64_t>> ints,
+                            std::vector<std::optional<double>> floats) {
+  const std::size_t n = ints.empty() ? floats.size() : ints.size();
+  std::vector<std::optional<std::string>> k(n, std::string("a"));
+  return dd::Table({"k", "v"},
+                   {dd::Column::from_strings(k),
+                    ints.empty() ? dd::Column::from_doubles(floats) : dd::Column::from_ints(ints)});
+}
+
 // A value column read as int64 that is float64 in some partitions (widened while read): one
 // range of partitions must not compare ints against a float's leftovers (min/max keep the
 // value's type), whatever the thread count.
-TEST(GroupByRanges, IntAndFloatPartitionsOfAValueColumn) {
-  auto part = [](std::vector<std::optional<std::int64_t>> ints,
-                 std::vector<std::optional<double>> floats) {
-    const std::size_t n = ints.empty() ? floats.size() : ints.size();
-    std::vector<std::optional<std::string>> k(n, std::string("a"));
-    return dd::Table({"k", "v"},
-                     {dd::Column::from_strings(k), ints.empty() ? dd::Column::from_doubles(floats)
-                                                                : dd::Column::from_ints(ints)});
-  };
+TEST(GroupByRanges, AggregatesOverIntAndFloatPartitionsKeepEachValuesType) {
   const auto df = dd::DataFrame::from_tables(
-      {part({100, 100}, {}), part({}, {50.5, 5.5}), part({100, 1}, {}), part({}, {7.25})});
+      {int_or_float_part({100, 100}, {}), int_or_float_part({}, {50.5, 5.5}),
+       int_or_float_part({100, 1}, {}), int_or_float_part({}, {7.25})});
   for (const char* threads : {"1", "2", "4"}) {
     loom::config::Scope scope{{"scheduler.num_threads", threads}};
     // (min/max/first/last alone: no fused sum whose change of type would split the range)
@@ -182,10 +186,14 @@ TEST(GroupByRanges, IntAndFloatPartitionsOfAValueColumn) {
     EXPECT_EQ(t.value<double>(0, "v_last"), 7.25) << threads;
     EXPECT_EQ(df.groupby("k")["v"].sum().compute().value<double>(0, "v"), 364.25) << threads;
   }
-  // nunique counts values, whichever dtype a partition holds them in: 100 and 100.0 are one,
-  // -0.0 and 0 are one, 0.5 is not 0 (pandas sees one float64 column).
+}
+
+// nunique counts values, whichever dtype a partition holds them in: 100 and 100.0 are one,
+// -0.0 and 0 are one, 0.5 is not 0 (pandas sees one float64 column).
+TEST(GroupByRanges, NuniqueOfIntAndFloatPartitionsCountsEachValueOnce) {
   const auto mixed = dd::DataFrame::from_tables(
-      {part({100, 0, 7}, {}), part({}, {100.0, -0.0, 0.5, 7.0, 1e300}), part({-3}, {})});
+      {int_or_float_part({100, 0, 7}, {}), int_or_float_part({}, {100.0, -0.0, 0.5, 7.0, 1e300}),
+       int_or_float_part({-3}, {})});
   EXPECT_EQ(
       mixed.groupby("k").agg({{"v", {"nunique"}}}).compute().value<std::int64_t>(0, "v_nunique"),
       6);  // 100, 0, 7, 0.5, 1e300, -3

@@ -235,7 +235,7 @@ TEST_F(GroupByKeys, DictionaryStringKeys) {
   });
 }
 
-TEST_F(GroupByKeys, MixedAndFloatKeys) {
+TEST_F(GroupByKeys, StringWithIntKeys) {
   using Mixed = std::pair<std::string, std::int64_t>;
   const auto mixed = reference<Mixed>(*rows_, [](const Row& r) -> std::optional<Mixed> {
     if (!r.compact) return std::nullopt;
@@ -246,6 +246,9 @@ TEST_F(GroupByKeys, MixedAndFloatKeys) {
     EXPECT_EQ(t1.value<std::string_view>(r, "word"), k.first);
     EXPECT_EQ(t1.value<std::int64_t>(r, "compact"), k.second);
   });
+}
+
+TEST_F(GroupByKeys, FloatKey) {
   const auto halves =
       reference<double>(*rows_, [](const Row& r) -> std::optional<double> { return r.half; });
   const auto t2 = grouped(frame(), {"half"});

@@ -167,30 +167,56 @@ namespace {
 
 // str.contains as pandas: a regular expression by default, a plain substring with
 // regex = false, case ignored on request; dictionary and plain string columns alike.
-TEST(StrContains, RegexSubstringAndCase) {
+
+// 300 rows: "name" cycles through six values (read as a dictionary column), "code" is c0..c299
+// (a plain string column).
+dd::DataFrame names_and_codes() {
   std::string text = "name,code\n";
   const std::vector<std::string> names = {"Alpha", "beta.x", "GAMMA", "a+b", "", "delta9"};
   for (int i = 0; i < 300; ++i) {
     text += names[static_cast<std::size_t>(i % 6)] + ",c" + std::to_string(i) + "\n";
   }
-  const auto df = dd::read_csv(write_file("contains.csv", text));
+  return dd::read_csv(write_file("contains.csv", text));
+}
+
+TEST(StrContains, PatternsAreRegularExpressionsByDefault) {
+  const auto df = names_and_codes();
   auto rows = [&](const dd::Series& mask) { return df[mask].len(); };
-  const auto t = df.compute();
-  ASSERT_TRUE(t.column("name").data().dictionary);
-  ASSERT_FALSE(t.column("code").data().dictionary);
   EXPECT_EQ(rows(df["name"].str().contains("^[a-z]+$")), 0);  // "beta.x" has a dot
   EXPECT_EQ(rows(df["name"].str().contains("^[a-z]")), 150);  // beta.x, a+b, delta9
   EXPECT_EQ(rows(df["name"].str().contains("[0-9]$")), 50);   // delta9
   EXPECT_EQ(rows(df["name"].str().contains(".")), 250);       // any character; "" is missing
+  EXPECT_EQ(rows(df["name"].str().contains("a+b")), 0);       // one or more a, then b: none
+}
+
+TEST(StrContains, PatternsArePlainSubstringsWhenRegexIsFalse) {
+  const auto df = names_and_codes();
+  auto rows = [&](const dd::Series& mask) { return df[mask].len(); };
   EXPECT_EQ(rows(df["name"].str().contains(".", {.regex = false})), 50);  // a dot
   EXPECT_EQ(rows(df["name"].str().contains("a+b", {.regex = false})), 50);
-  EXPECT_EQ(rows(df["name"].str().contains("a+b")), 0);  // one or more a, then b: none
+}
+
+TEST(StrContains, CaseIsIgnoredOnlyOnRequest) {
+  const auto df = names_and_codes();
+  auto rows = [&](const dd::Series& mask) { return df[mask].len(); };
   EXPECT_EQ(rows(df["name"].str().contains("gamma")), 0);
   EXPECT_EQ(rows(df["name"].str().contains("gamma", {.case_sensitive = false})), 50);
   EXPECT_EQ(rows(df["name"].str().contains("ALPHA", {.regex = false, .case_sensitive = false})),
             50);
+}
+
+TEST(StrContains, PlainStringColumnsMatchAsDictionaryColumns) {
+  const auto df = names_and_codes();
+  auto rows = [&](const dd::Series& mask) { return df[mask].len(); };
+  const auto t = df.compute();
+  ASSERT_TRUE(t.column("name").data().dictionary);
+  ASSERT_FALSE(t.column("code").data().dictionary);
   EXPECT_EQ(rows(df["code"].str().contains("^c[0-9]$")), 10);             // c0..c9, plain strings
   EXPECT_EQ(rows(df["code"].str().contains("5", {.regex = false})), 57);  // 5 in 0..299
+}
+
+TEST(StrContains, ABadRegularExpressionIsASchemaErrorUnlessRegexIsFalse) {
+  const auto df = names_and_codes();
   EXPECT_THROW((void)df["name"].str().contains("(unclosed"), loom::SchemaError);
   EXPECT_NO_THROW((void)df["name"].str().contains("(unclosed", {.regex = false}));
 }
@@ -201,11 +227,16 @@ namespace {
 
 // A regular expression over a long value does not recurse per character (libstdc++'s
 // backtracking matcher would overflow the stack); back-references are refused.
-TEST(StrContains, LongValuesAndBackReferences) {
+TEST(StrContains, LongValuesDoNotOverflowTheStack) {
   std::string text = "s\n" + std::string(2'000'000, 'a') + "x\nshort\n";
   const auto df = dd::read_csv(write_file("long_value.csv", text));
   EXPECT_EQ(df[df["s"].str().contains(".*x")].len(), 1);
   EXPECT_EQ(df[df["s"].str().contains("(a|b)*x$")].len(), 1);
+}
+
+TEST(StrContains, BackReferencesAreSchemaErrors) {
+  std::string text = "s\n" + std::string(2'000'000, 'a') + "x\nshort\n";
+  const auto df = dd::read_csv(write_file("long_value.csv", text));
   EXPECT_THROW((void)df["s"].str().contains("(a)\\1"), loom::SchemaError);
 }
 

@@ -129,7 +129,7 @@ TEST(Memory, InsideProcessWorkersLargeArraysAreCachedByValue) {
   }
 }
 
-TEST(Memory, VersionsAndClearInvalidate) {
+TEST(Memory, ANewVersionInvalidatesTheEntries) {
   std::atomic<int> calls{0};
   loom::Memory memory(cache_dir("versions"));
   auto f = [&](int x) {
@@ -144,9 +144,29 @@ TEST(Memory, VersionsAndClearInvalidate) {
   EXPECT_FALSE(cached.check_call_in_cache(3));
   EXPECT_EQ(cached(3), std::vector<int>(3, 3));
   EXPECT_EQ(calls.load(), 2);
+}
+
+TEST(Memory, ClearOfAFunctionInvalidatesItsEntries) {
+  std::atomic<int> calls{0};
+  loom::Memory memory(cache_dir("clear-function"));
+  auto f = [&](int x) {
+    ++calls;
+    return std::vector<int>(static_cast<std::size_t>(x), x);
+  };
+  auto cached = memory.cache("vec", f, {.version = "1"});
+  (void)cached(3);
+  cached.version("2");
+  (void)cached(3);  // computed again for the new version: two calls so far
   cached.clear();
   (void)cached(3);
   EXPECT_EQ(calls.load(), 3);
+}
+
+TEST(Memory, ClearOfTheMemoryEmptiesItsFolder) {
+  loom::Memory memory(cache_dir("clear-memory"));
+  auto f = [](int x) { return std::vector<int>(static_cast<std::size_t>(x), x); };
+  auto cached = memory.cache("vec", f, {.version = "1"});
+  (void)cached(3);
   memory.clear();
   EXPECT_TRUE(entries(memory.location()).empty());
 }

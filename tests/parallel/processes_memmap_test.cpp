@@ -83,7 +83,7 @@ TEST(ProcessesArrays, LargeResultsComeBackMappedAndTheFolderIsRemoved) {
   }
 }
 
-TEST(ProcessesArrays, SmallResultsStayInMemoryAndMaxNbytesIsTheThreshold) {
+TEST(ProcessesArrays, ResultsUnderMaxNbytesStayInMemory) {
   const fs::path tmp = test_dir("threshold");
   const loom::config::Scope scope({{"temporary-directory", tmp.string()}});
   // 2 MB results under a 4 MB threshold travel through the socket: owned, writeable.
@@ -93,7 +93,12 @@ TEST(ProcessesArrays, SmallResultsStayInMemoryAndMaxNbytesIsTheThreshold) {
     expect_equal(r[x], big_result(x));
     EXPECT_TRUE(r[x].writeable());
   }
-  // Arrays nested in other results take the same path.
+  EXPECT_EQ(entries_in(tmp), 0U);
+}
+
+TEST(ProcessesArrays, ArraysNestedInResultsTakeTheSamePath) {
+  const fs::path tmp = test_dir("nested");
+  const loom::config::Scope scope({{"temporary-directory", tmp.string()}});
   std::vector<std::vector<loom::NDArray<double>>> nested = loom::Parallel(
       {.n_jobs = 2, .backend = "processes"})(iota(3), [](int x) {
     return std::vector<loom::NDArray<double>>{big_result(x), loom::NDArray<double>::full({2}, x)};
@@ -107,7 +112,7 @@ TEST(ProcessesArrays, SmallResultsStayInMemoryAndMaxNbytesIsTheThreshold) {
   EXPECT_EQ(entries_in(tmp), 0U);
 }
 
-TEST(ProcessesArrays, TheFolderIsRemovedOnErrorAndWithGenerators) {
+TEST(ProcessesArrays, TheFolderIsRemovedOnError) {
   const fs::path tmp = test_dir("on-error");
   const loom::config::Scope scope({{"temporary-directory", tmp.string()}});
   EXPECT_THROW((void)loom::Parallel({.n_jobs = 2, .backend = "processes", .batch_size = 1})(
@@ -118,6 +123,11 @@ TEST(ProcessesArrays, TheFolderIsRemovedOnErrorAndWithGenerators) {
                    }),
                loom::TaskError);
   EXPECT_EQ(entries_in(tmp), 0U);
+}
+
+TEST(ProcessesArrays, TheFolderIsRemovedWhenAGeneratorStopsEarly) {
+  const fs::path tmp = test_dir("generator");
+  const loom::config::Scope scope({{"temporary-directory", tmp.string()}});
   {
     auto gen = loom::Parallel(
         {.n_jobs = 2, .backend = "processes", .return_as = loom::ReturnAs::generator})(iota(6),

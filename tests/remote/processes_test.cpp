@@ -206,12 +206,17 @@ TEST_F(Processes, RetryOnSeesTheWorkersExceptionType) {
   EXPECT_EQ(count_of("invalid-b"), 1);
 }
 
-TEST_F(Processes, WorkersKnowTheirTaskAndConvertArguments) {
+TEST_F(Processes, WorkersSeeTheirCurrentTask) {
   loom::shutdown();
   loom::init({.num_cpus = 2, .num_gpus = 1, .mode = "processes"});
   EXPECT_EQ(loom::get(loom::task(context_of).options({.num_gpus = 1}).remote(0)), "context_of 1");
-  // An ObjectRef<int> for a double parameter, and two refs into one task (fan-in).
+}
+
+TEST_F(Processes, AnIntRefConvertsToADoubleParameter) {
   EXPECT_DOUBLE_EQ(loom::get(loom::task(half).remote(loom::put(3))), 1.5);
+}
+
+TEST_F(Processes, RefsFromTwoTasksFanIntoOne) {
   auto a = loom::task(proc_square).remote(3);
   auto b = loom::task(proc_square).remote(4);
   EXPECT_EQ(loom::get(loom::task(add_two).remote(a, b)), 25);

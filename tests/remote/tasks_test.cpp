@@ -172,6 +172,11 @@ TEST_F(Remote, WaitReturnsReadyAndPending) {
   auto [r3, p3] = loom::wait(refs, {.num_returns = 3});
   EXPECT_EQ(r3.size(), 3U);
   EXPECT_TRUE(p3.empty());
+}
+
+TEST_F(Remote, WaitForMoreRefsThanGivenIsAnError) {
+  auto fast = loom::task([](int x) { return x; });
+  std::vector<loom::ObjectRef<int>> refs{fast.remote(1), fast.remote(2), fast.remote(3)};
   EXPECT_THROW((void)loom::wait(refs, {.num_returns = 4}), loom::Error);
 }
 
@@ -192,6 +197,11 @@ TEST_F(Remote, CancelQueuedAndRunningTasks) {
   EXPECT_THROW((void)loom::get(running), loom::Cancelled);
   EXPECT_THROW((void)loom::get(queued), loom::Cancelled);
   EXPECT_EQ(ran.load(), 0);
+}
+
+TEST_F(Remote, CancelOfAFinishedTaskDoesNothing) {
+  std::atomic<int> ran{0};
+  auto queued_task = loom::task([&ran]() { return ++ran; });
   auto done = queued_task.remote();
   EXPECT_EQ(loom::get(done), 1);
   loom::cancel(done);  // finished: nothing happens
@@ -217,13 +227,18 @@ TEST_F(Remote, NestedTasksDoNotDeadlock) {
   for (int i = 0; i < 20; ++i) EXPECT_EQ(loom::get(refs[i]), (i + 1) * 2);
 }
 
-TEST_F(Remote, FanInAndConvertedArguments) {
+// Refs from two tasks and a put feed one task (fan-in), each converted to its parameter's type.
+TEST_F(Remote, RefsAsArgumentsAreConvertedToTheParameterTypes) {
   auto sq = loom::task([](int x) { return x * x; });
   auto add3 = loom::task([](int a, const int& b, double c) { return a + b + c; });
   auto a = sq.remote(2);
   auto b = sq.remote(3);
   EXPECT_DOUBLE_EQ(loom::get(add3.remote(a, b, loom::put(5))), 18.0);  // ObjectRef<int> -> double
-  EXPECT_EQ(loom::get(sq.options().remote(4)), 16);                    // options() with {} omitted
+}
+
+TEST_F(Remote, OptionsWithoutArgumentsKeepsTheDefaults) {
+  auto sq = loom::task([](int x) { return x * x; });
+  EXPECT_EQ(loom::get(sq.options().remote(4)), 16);  // options() with {} omitted
 }
 
 TEST_F(Remote, GetOfManyWithATimeout) {
@@ -272,13 +287,24 @@ TEST_F(Remote, EmptyRefIsAnError) {
   EXPECT_THROW((void)id.remote(empty), loom::Error);
 }
 
-TEST(RemoteRuntime, InitTwiceIsAnErrorAndShutdownRestarts) {
+TEST(RemoteRuntime, InitTwiceIsAnError) {
   loom::init({.num_cpus = 1});
   EXPECT_THROW(loom::init(), loom::Error);
   EXPECT_TRUE(loom::is_initialized());
   loom::shutdown();
+}
+
+TEST(RemoteRuntime, RepeatedShutdownsLeaveTheRuntimeStopped) {
+  loom::init({.num_cpus = 1});
+  loom::shutdown();
   EXPECT_FALSE(loom::is_initialized());
   loom::shutdown();  // twice: nothing
+}
+
+TEST(RemoteRuntime, ARuntimeObjectRestartsAfterShutdownForItsScope) {
+  loom::init({.num_cpus = 1});
+  loom::shutdown();
+  loom::shutdown();
   {
     loom::Runtime rt({.num_cpus = 3});
     EXPECT_EQ(loom::get(loom::task([] { return 1; }).remote()), 1);
