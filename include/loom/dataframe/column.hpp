@@ -37,6 +37,12 @@ using Timestamp = std::chrono::sys_time<std::chrono::nanoseconds>;
 namespace detail {
 
 /// The storage of a column. Filled by a builder, then shared read-only.
+/// Bit i of a validity bitmap (set: row i holds a value). Every test of a validity bit, in
+/// ColumnData and in the typed loops of expressions and aggregates, reads it through this.
+[[nodiscard]] inline bool validity_bit(const std::uint64_t* words, std::int64_t i) noexcept {
+  return ((words[static_cast<std::size_t>(i >> 6)] >> (i & 63)) & 1U) != 0;
+}
+
 struct ColumnData {
   DType dtype = DType::int64;
   std::int64_t size = 0;
@@ -56,7 +62,7 @@ struct ColumnData {
   [[nodiscard]] bool is_valid(std::int64_t i) const noexcept {
     LOOM_ASSERT(validity.empty() || (i >= 0 && static_cast<std::size_t>(i >> 6) < validity.size()),
                 "a row outside its column's validity bitmap");
-    return validity.empty() || ((validity[static_cast<std::size_t>(i >> 6)] >> (i & 63)) & 1U) != 0;
+    return validity.empty() || validity_bit(validity.data(), i);
   }
   /// Row i holds no value: not valid, or a float NaN (pandas treats NaN as missing when it
   /// drops, sorts and groups). The one definition of "missing"; cheap, on hot paths.

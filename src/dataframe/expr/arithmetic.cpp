@@ -76,7 +76,7 @@ constexpr R missing_value() noexcept {
 template <class R>
 void blank_missing(R* out, const std::uint64_t* valid, std::int64_t begin, std::int64_t n) {
   const R blank = missing_value<R>();
-  for (std::int64_t k = 0; k < n; ++k) out[k] = bit(valid, begin + k) ? out[k] : blank;
+  for (std::int64_t k = 0; k < n; ++k) out[k] = validity_bit(valid, begin + k) ? out[k] : blank;
 }
 
 // A column of R (int64 or double) of n rows whose blocks `step(begin, n, out)` computes,
@@ -114,33 +114,23 @@ Column numbers(std::int64_t n, std::vector<std::uint64_t> valid, Step step) {
 template <class R>
 Column arithmetic_as(Op op, const Operand& a, const Operand& b, std::int64_t n) {
   BlockFn<R> fn = nullptr;
-  if constexpr (std::is_floating_point_v<R>) {
-    switch (op) {
-      case Op::kAdd:
-        fn = pick_shape<R, Add>(a, b);
-        break;
-      case Op::kSub:
-        fn = pick_shape<R, Sub>(a, b);
-        break;
-      case Op::kMul:
-        fn = pick_shape<R, Mul>(a, b);
-        break;
-      default:
+  switch (op) {
+    case Op::kAdd:
+      fn = pick_shape<R, Add>(a, b);
+      break;
+    case Op::kSub:
+      fn = pick_shape<R, Sub>(a, b);
+      break;
+    case Op::kMul:
+      fn = pick_shape<R, Mul>(a, b);
+      break;
+    default:  // division: true division, so an integer result never gets here
+      if constexpr (std::is_floating_point_v<R>) {
         fn = pick_shape<R, Div>(a, b);
-        break;
-    }
-  } else {
-    switch (op) {
-      case Op::kAdd:
-        fn = pick_shape<R, Add>(a, b);
-        break;
-      case Op::kSub:
-        fn = pick_shape<R, Sub>(a, b);
-        break;
-      default:
+      } else {
         fn = pick_shape<R, Mul>(a, b);
-        break;
-    }
+      }
+      break;
   }
   Reader<R> x(a);
   Reader<R> y(b);

@@ -78,7 +78,7 @@ decltype(auto) with_operator(Op op, F&& f) {
 void blank_missing(std::uint8_t* out, const std::uint64_t* valid, std::int64_t begin,
                    std::int64_t n, bool ne) {
   const std::uint8_t blank = ne ? 1 : 0;
-  for (std::int64_t k = 0; k < n; ++k) out[k] = bit(valid, begin + k) ? out[k] : blank;
+  for (std::int64_t k = 0; k < n; ++k) out[k] = validity_bit(valid, begin + k) ? out[k] : blank;
 }
 
 template <class R, class Cmp>

@@ -3,8 +3,8 @@
 #include <bit>
 #include <variant>
 
-#include "dataframe/expr/kernels.hpp"
 #include "dataframe/column_builder.hpp"
+#include "dataframe/expr/kernels.hpp"
 
 namespace loom::dataframe::detail {
 

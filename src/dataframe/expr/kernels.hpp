@@ -109,11 +109,6 @@ class Reader {
   std::array<R, kBlock> buffer_{};
 };
 
-/// Bit i of validity words.
-[[nodiscard]] inline bool bit(const std::uint64_t* words, std::int64_t i) noexcept {
-  return ((words[static_cast<std::size_t>(i >> 6)] >> (i & 63)) & 1U) != 0;
-}
-
 /// The rows of n where both operands hold a value, as validity words ((n >> 6) + 1 of them,
 /// bits past n clear); empty when neither operand has a bitmap.
 [[nodiscard]] std::vector<std::uint64_t> joint_validity(const Operand& a, const Operand* b,

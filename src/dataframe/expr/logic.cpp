@@ -22,7 +22,7 @@ class Truth {
     const bool* v = values_.block(begin, n);
     if (bits_ == nullptr) return v;
     for (std::int64_t k = 0; k < n; ++k)
-      out_[static_cast<std::size_t>(k)] = v[k] && bit(bits_, begin + k);
+      out_[static_cast<std::size_t>(k)] = v[k] && validity_bit(bits_, begin + k);
     return out_.data();
   }
 
@@ -78,7 +78,7 @@ Column is_na(const Operand& a, bool want_na, std::int64_t n) {
       if (bits == nullptr) {
         std::fill(out, out + m, value);
       } else {
-        for (std::int64_t k = 0; k < m; ++k) out[k] = bit(bits, begin + k) ? value : na;
+        for (std::int64_t k = 0; k < m; ++k) out[k] = validity_bit(bits, begin + k) ? value : na;
       }
     });
   }
@@ -89,7 +89,7 @@ Column is_na(const Operand& a, bool want_na, std::int64_t n) {
     const double* v = x.block(begin, m);
     for (std::int64_t k = 0; k < m; ++k) out[k] = std::isnan(v[k]) ? na : value;
     if (bits != nullptr) {
-      for (std::int64_t k = 0; k < m; ++k) out[k] = bit(bits, begin + k) ? out[k] : na;
+      for (std::int64_t k = 0; k < m; ++k) out[k] = validity_bit(bits, begin + k) ? out[k] : na;
     }
   });
 }
@@ -109,7 +109,7 @@ Column is_in(const Operand& a, const std::vector<Literal>& set, std::int64_t n) 
     return bool_blocks(n, [&](std::int64_t begin, std::int64_t m, std::uint8_t* out) {
       for (std::int64_t k = 0; k < m; ++k) {
         const std::int64_t i = begin + k;
-        out[k] = (bits == nullptr || bit(bits, i)) && strings.contains(d.str(i)) ? 1 : 0;
+        out[k] = (bits == nullptr || validity_bit(bits, i)) && strings.contains(d.str(i)) ? 1 : 0;
       }
     });
   }
@@ -123,7 +123,7 @@ Column is_in(const Operand& a, const std::vector<Literal>& set, std::int64_t n) 
       out[k] = std::find(numbers.begin(), numbers.end(), v[k]) != numbers.end() ? 1 : 0;
     }
     if (bits != nullptr) {
-      for (std::int64_t k = 0; k < m; ++k) out[k] = bit(bits, begin + k) ? out[k] : 0;
+      for (std::int64_t k = 0; k < m; ++k) out[k] = validity_bit(bits, begin + k) ? out[k] : 0;
     }
   });
 }
@@ -148,14 +148,14 @@ Column contains(const Operand& a, const std::function<bool(std::string_view)>& t
         out[k] = hit[static_cast<std::size_t>(d.codes[static_cast<std::size_t>(begin + k)])];
       }
       if (bits != nullptr) {
-        for (std::int64_t k = 0; k < m; ++k) out[k] = bit(bits, begin + k) ? out[k] : 0;
+        for (std::int64_t k = 0; k < m; ++k) out[k] = validity_bit(bits, begin + k) ? out[k] : 0;
       }
     });
   }
   return bool_blocks(n, [&](std::int64_t begin, std::int64_t m, std::uint8_t* out) {
     for (std::int64_t k = 0; k < m; ++k) {
       const std::int64_t i = begin + k;
-      out[k] = (bits == nullptr || bit(bits, i)) && test(d.str(i)) ? 1 : 0;
+      out[k] = (bits == nullptr || validity_bit(bits, i)) && test(d.str(i)) ? 1 : 0;
     }
   });
 }

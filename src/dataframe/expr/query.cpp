@@ -17,9 +17,9 @@
 
 #include <fmt/format.h>
 
-#include "loom/core/error.hpp"
-#include "dataframe/plan.hpp"
 #include "dataframe/field_text.hpp"
+#include "dataframe/plan.hpp"
+#include "loom/core/error.hpp"
 
 namespace loom::dataframe::detail {
 

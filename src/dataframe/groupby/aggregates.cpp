@@ -5,8 +5,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "dataframe/groupby/group_keys.hpp"
 #include "dataframe/column_builder.hpp"
+#include "dataframe/groupby/group_keys.hpp"
 
 namespace loom::dataframe::detail {
 
@@ -23,7 +23,7 @@ template <bool kBits, class T>
 [[gnu::always_inline]] inline bool missing_at(const T* v, const std::uint64_t* bits,
                                               std::int64_t i) noexcept {
   if constexpr (kBits) {
-    if (((bits[static_cast<std::size_t>(i >> 6)] >> (i & 63)) & 1U) == 0) return true;
+    if (!validity_bit(bits, i)) return true;
   }
   if constexpr (std::is_floating_point_v<T>) return std::isnan(v[i]);
   return false;
@@ -324,20 +324,11 @@ void ExtremeState<kMax>::consume(const ColumnData& d, std::int64_t begin, std::i
 
 template <bool kMax>
 void ExtremeState<kMax>::merge(const ExtremeState& o, const std::vector<std::int32_t>& target) {
-  saw_float = saw_float || o.saw_float;
-  text = text || o.text;
-  for (std::size_t h = 0; h < target.size(); ++h) {
-    const auto g = static_cast<std::size_t>(target[h]);
-    const std::int64_t a = count[g];
-    const std::int64_t b = o.count[h];
-    if (b == 0) continue;
-    count[g] = a + b;
-    const bool take_it =
-        a == 0 || (text        ? (kMax ? o.sval[h] > sval[g] : o.sval[h] < sval[g])
-                   : saw_float ? (kMax ? o.fval[h] > fval[g] : o.fval[h] < fval[g])
-                               : (kMax ? o.ival[h] > ival[g] : o.ival[h] < ival[g]));
-    if (take_it) take(g, o, h);
-  }
+  merge_values(o, target, [&](std::size_t g, std::size_t h) {
+    return text        ? (kMax ? o.sval[h] > sval[g] : o.sval[h] < sval[g])
+           : saw_float ? (kMax ? o.fval[h] > fval[g] : o.fval[h] < fval[g])
+                       : (kMax ? o.ival[h] > ival[g] : o.ival[h] < ival[g]);
+  });
 }
 
 template <bool kLast>
@@ -368,16 +359,7 @@ void PickState<kLast>::consume(const ColumnData& d, std::int64_t begin, std::int
 
 template <bool kLast>
 void PickState<kLast>::merge(const PickState& o, const std::vector<std::int32_t>& target) {
-  saw_float = saw_float || o.saw_float;
-  text = text || o.text;
-  for (std::size_t h = 0; h < target.size(); ++h) {
-    const auto g = static_cast<std::size_t>(target[h]);
-    const std::int64_t a = count[g];
-    const std::int64_t b = o.count[h];
-    if (b == 0) continue;
-    count[g] = a + b;
-    if (kLast || a == 0) take(g, o, h);
-  }
+  merge_values(o, target, [](std::size_t, std::size_t) { return kLast; });
 }
 
 template struct ExtremeState<false>;

@@ -124,6 +124,21 @@ struct ValueState {
     ival[g] = o.ival[h];
     sval[g] = o.sval[h];
   }
+  /// Merges every group h of `o` into group target[h]: the counts add up, and a group takes
+  /// o's value when it had none yet or `wins(g, h)` says o's is the one to keep.
+  template <class Wins>
+  void merge_values(const ValueState& o, const std::vector<std::int32_t>& target, Wins wins) {
+    saw_float = saw_float || o.saw_float;
+    text = text || o.text;
+    for (std::size_t h = 0; h < target.size(); ++h) {
+      const auto g = static_cast<std::size_t>(target[h]);
+      const std::int64_t a = count[g];
+      const std::int64_t b = o.count[h];
+      if (b == 0) continue;
+      count[g] = a + b;
+      if (a == 0 || wins(g, h)) take(g, o, h);
+    }
+  }
   [[nodiscard]] Column finalize(const std::vector<std::int32_t>& order, DType type) const;
 
   template <class Archive>
