@@ -149,6 +149,9 @@ TEST(DataFrame, TablesInTheObjectStoreShareTheirBuffers) {
 // A merged frame that lives until the program ends (a static) is destroyed after this thread's
 // scratch tables: its key index frees its table instead of handing it back to them.
 TEST(DataFrame, AStaticMergedFrameEndsTheProgramCleanly) {
+  // The child runs this test alone in a fresh process: a fork of this one would carry the pool
+  // threads' thread-local tables without the threads (LeakSanitizer reports them at exit).
+  ::testing::FLAGS_gtest_death_test_style = "threadsafe";
   EXPECT_EXIT(
       {
         static const dd::DataFrame merged = [] {
