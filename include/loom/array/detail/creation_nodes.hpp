@@ -1,6 +1,6 @@
 #pragma once
 // The engine of array creation (private to loom): nodes that fill, generate from positions
-// (arange, random values from the seed) or wrap an existing NDArray, and the checks of a
+// (arange, random values from their seed) or wrap an existing NDArray, and the checks of a
 // requested shape.
 
 #include <cstdint>
