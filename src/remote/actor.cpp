@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "core/executor_access.hpp"
 #include "loom/core/detail/assert.hpp"
 #include "loom/core/error.hpp"
 #include "loom/remote/detail/exchange.hpp"
@@ -123,7 +124,7 @@ void ActorBase::ready(TaskRecord* call) noexcept {
 
 void ActorBase::schedule() noexcept {
   retain();  // the drain's reference
-  pool_->enqueue(&ActorBase::drain_entry, this);
+  ExecutorAccess::enqueue(*pool_, &ActorBase::drain_entry, this);
 }
 
 void ActorBase::drain_entry(void* self) noexcept {
@@ -184,7 +185,8 @@ void ActorBase::drain_concurrent() noexcept {
     mailbox_.pop_front();
     ++running_;
     retain();
-    pool_->enqueue(&ActorBase::run_concurrent_entry, new ConcurrentJob{this, call});
+    ExecutorAccess::enqueue(*pool_, &ActorBase::run_concurrent_entry,
+                            new ConcurrentJob{this, call});
   }
   scheduled_ = false;
 }

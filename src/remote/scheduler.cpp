@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "core/executor_access.hpp"
 #include "loom/core/current_task.hpp"
 #include "loom/core/detail/assert.hpp"
 #include "loom/core/error.hpp"
@@ -194,7 +195,7 @@ void drop_all(std::vector<TaskRecord*>& records) noexcept {
 }  // namespace
 
 RuntimeState::RuntimeState(const InitOptions& options, int pool_threads, std::int64_t memory)
-    : options_(options), pool_(&Executor::detached(pool_threads)), threads_(pool_threads) {
+    : options_(options), pool_(&ExecutorAccess::detached(pool_threads)), threads_(pool_threads) {
   totals_.cpus = *options.num_cpus;
   const int whole_gpus = static_cast<int>(std::floor(options.num_gpus + kResourceEpsilon));
   totals_.gpus = whole_gpus;
@@ -260,7 +261,7 @@ void RuntimeState::acquire(TaskRecord& record) noexcept {
   // that may start gets a thread, from a larger arena when needed.
   if (static_cast<int>(running_.size()) > threads_) {
     threads_ = std::max(threads_ * 2, static_cast<int>(running_.size()));
-    pool_ = &Executor::detached(threads_);
+    pool_ = &ExecutorAccess::detached(threads_);
   }
 }
 
@@ -306,7 +307,7 @@ void RuntimeState::ready(TaskRecord* record) noexcept {
     acquire(*record);
     Executor* pool = pool_;
     lock.unlock();
-    pool->enqueue(&RuntimeState::run_chain, record);
+    ExecutorAccess::enqueue(*pool, &RuntimeState::run_chain, record);
     return;
   }
   queue_.push_back(record);
@@ -346,7 +347,7 @@ void RuntimeState::run_chain(void* first) noexcept {
       if (running.empty() && self->closing_) self->idle_.notify_all();
       pool = self->pool_;
     }
-    for (TaskRecord* s : started) pool->enqueue(&RuntimeState::run_chain, s);
+    for (TaskRecord* s : started) ExecutorAccess::enqueue(*pool, &RuntimeState::run_chain, s);
     started.clear();
     if (!again) record->release();
     drop_all(dropped);
@@ -378,7 +379,7 @@ void RuntimeState::give_and_start(FunctionRef<void()> give) noexcept {
     while (TaskRecord* next = next_startable(dropped)) started.push_back(next);
   }
   drop_all(dropped);
-  for (TaskRecord* s : started) pool().enqueue(&RuntimeState::run_chain, s);
+  for (TaskRecord* s : started) ExecutorAccess::enqueue(pool(), &RuntimeState::run_chain, s);
 }
 
 void RuntimeState::start_processes(int workers, std::int64_t restart_above) {

@@ -11,6 +11,10 @@
 
 namespace loom {
 
+namespace detail {
+struct ExecutorAccess;
+}  // namespace detail
+
 /// Usable cores: the CPU affinity mask, capped by a cgroup CPU quota (as joblib's cpu_count).
 [[nodiscard]] int cpu_count();
 
@@ -26,24 +30,26 @@ class Executor {
   /// A cached arena of exactly `num_threads` threads (more than the cores is allowed: for
   /// I/O-bound work).
   static Executor& with_threads(int num_threads);
-  /// A cached arena of `num_workers` threads that nobody joins: work reaches it through
-  /// `enqueue` (the remote runtime's workers).
-  static Executor& detached(int num_workers);
-
   [[nodiscard]] int num_threads() const noexcept { return num_threads_; }
 
   /// Runs `f` inside this arena: the calling thread joins it, and tasks `f` spawns run on the
   /// arena's threads. Returns when `f` returns.
   void run(detail::FunctionRef<void()> f);
-  /// Fire and forget: `fn(arg)` runs on one of the arena's threads (from any thread; cheap).
-  /// `fn` must not throw.
-  void enqueue(void (*fn)(void*) noexcept, void* arg);
-
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
   ~Executor();
 
  private:
+  // Detached arenas and fire-and-forget work are for the remote runtime only; it reaches them
+  // through detail::ExecutorAccess (src/core/executor_access.hpp).
+  friend struct detail::ExecutorAccess;
+  /// A cached arena of `num_workers` threads that nobody joins: work reaches it through
+  /// `enqueue` (the remote runtime's workers).
+  static Executor& detached(int num_workers);
+  /// Fire and forget: `fn(arg)` runs on one of the arena's threads (from any thread; cheap).
+  /// `fn` must not throw.
+  void enqueue(void (*fn)(void*) noexcept, void* arg);
+
   Executor(int num_threads, int reserved_for_callers);
   struct Impl;
   int num_threads_;

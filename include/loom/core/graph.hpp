@@ -11,12 +11,12 @@
 
 namespace loom {
 
+template <class Scalar>
+class Delayed;
+
+/// What `Delayed::graph()` returns; only a lazy value makes one.
 class TaskGraph {
  public:
-  /// The nodes reachable from `roots` that are not yet released (a node drops its inputs once
-  /// it has run, so a computed value's graph is the value alone).
-  explicit TaskGraph(std::span<detail::NodeBase* const> roots);
-
   /// Number of task nodes.
   [[nodiscard]] std::size_t size() const noexcept { return nodes_.size(); }
   /// Graphviz DOT text: one node per task (label: name, id, result type; computed ones filled),
@@ -27,6 +27,12 @@ class TaskGraph {
   void visualize(const std::filesystem::path& path) const;
 
  private:
+  template <class Scalar>
+  friend class Delayed;
+  /// The nodes reachable from `roots` that are not yet released (a node drops its inputs once
+  /// it has run, so a computed value's graph is the value alone).
+  explicit TaskGraph(std::span<detail::NodeBase* const> roots);
+
   std::vector<detail::NodeRef> nodes_;  // held, so that the snapshot stays valid
 };
 
