@@ -48,7 +48,9 @@ int count_of(const std::string& counter) {
 int proc_square(int x) { return x * x; }
 int worker_pid(int /*unused*/) { return static_cast<int>(::getpid()); }
 double array_mean(const loom::NDArray<double>& a) { return a.mean(); }
-std::string array_file(const loom::NDArray<double>& a) { return a.buffer()->path(); }
+std::string array_file(const loom::NDArray<double>& a) {
+  return loom::detail::NDArrayAccess::buffer(a)->path();
+}
 loom::NDArray<double> make_ramp(std::int64_t n) {
   auto a = loom::NDArray<double>::uninitialized(loom::Shape{n});
   for (std::int64_t i = 0; i < n; ++i) a.mutable_data()[i] = static_cast<double>(i);
@@ -146,7 +148,7 @@ TEST_F(Processes, RegisteredFunctionsRunInWorkers) {
 
 TEST_F(Processes, LargeArraysCrossThroughSharedMemory) {
   auto big = loom::put(make_ramp(1 << 20));  // 8 MB: stored in the shared folder
-  const std::string stored_file = loom::get(big).buffer()->path();
+  const std::string stored_file = array_file(loom::get(big));
   EXPECT_FALSE(stored_file.empty());
   // The worker maps the very file the store holds: no copy.
   EXPECT_EQ(loom::get(loom::task(array_file).remote(big)), stored_file);
@@ -155,7 +157,7 @@ TEST_F(Processes, LargeArraysCrossThroughSharedMemory) {
   for (double m : loom::get(means)) EXPECT_DOUBLE_EQ(m, (std::pow(2.0, 20) - 1) / 2);
   // A large result comes back as a file of the shared folder, mapped.
   auto result = loom::get(loom::task(make_ramp).remote(std::int64_t{1} << 20));
-  EXPECT_FALSE(result.buffer()->path().empty());
+  EXPECT_FALSE(array_file(result).empty());
   EXPECT_EQ(result(12345), 12345.0);
   EXPECT_FALSE(result.writeable());
   // Small arrays are copied through the pipe.

@@ -38,6 +38,7 @@ namespace detail {
 [[noreturn]] void throw_index(std::size_t axis, std::int64_t index, std::int64_t extent);
 [[noreturn]] void throw_rank(std::size_t given, std::size_t rank);
 void check_extents(const Shape& shape);
+struct NDArrayAccess;
 }  // namespace detail
 
 template <ArrayScalar Scalar>
@@ -76,10 +77,6 @@ class NDArray {
     std::fill(a.data_, a.data_ + a.size(), value);
     return a;
   }
-  /// A view of existing storage (mapped files, the object store): `data` lies inside `buffer`.
-  NDArray(std::shared_ptr<detail::Buffer> buffer, Scalar* data, Shape shape, bool writeable)
-      : buffer_(std::move(buffer)), data_(data), shape_(std::move(shape)), writeable_(writeable) {}
-
   [[nodiscard]] const Shape& shape() const noexcept { return shape_; }
   [[nodiscard]] std::size_t ndim() const noexcept { return shape_.size(); }
   [[nodiscard]] std::int64_t size() const noexcept { return shape_.elements(); }
@@ -87,7 +84,6 @@ class NDArray {
     return static_cast<std::size_t>(size()) * sizeof(Scalar);
   }
   [[nodiscard]] bool writeable() const noexcept { return writeable_; }
-  [[nodiscard]] const std::shared_ptr<detail::Buffer>& buffer() const noexcept { return buffer_; }
 
   // ---- reading ----
   [[nodiscard]] const Scalar* data() const& noexcept { return data_; }
@@ -169,6 +165,12 @@ class NDArray {
   }
 
  private:
+  friend struct detail::NDArrayAccess;
+  /// A view of existing storage (mapped files, the object store): `data` lies inside `buffer`.
+  NDArray(std::shared_ptr<detail::Buffer> buffer, Scalar* data, Shape shape, bool writeable)
+      : buffer_(std::move(buffer)), data_(data), shape_(std::move(shape)), writeable_(writeable) {}
+  [[nodiscard]] const std::shared_ptr<detail::Buffer>& buffer() const noexcept { return buffer_; }
+
   void require_writeable(const char* what) const {
     if (!writeable_) {
       detail::throw_read_only(std::string(what) + " on a read-only array" +
@@ -205,5 +207,26 @@ class NDArray {
   Shape shape_;
   bool writeable_ = true;
 };
+
+namespace detail {
+
+/// The one door between an NDArray and the storage under it, for loom's own code (npy files,
+/// the archive and the object store): users can neither see an array's buffer nor view one of
+/// their own.
+struct NDArrayAccess {
+  /// An array over `data`, which lies inside `buffer`.
+  template <ArrayScalar Scalar>
+  static NDArray<Scalar> view(std::shared_ptr<Buffer> buffer, Scalar* data, Shape shape,
+                              bool writeable) {
+    return NDArray<Scalar>(std::move(buffer), data, std::move(shape), writeable);
+  }
+  /// The storage `a` lies in (shared with every array that views it).
+  template <ArrayScalar Scalar>
+  static const std::shared_ptr<Buffer>& buffer(const NDArray<Scalar>& a) noexcept {
+    return a.buffer();
+  }
+};
+
+}  // namespace detail
 
 }  // namespace loom

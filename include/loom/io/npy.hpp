@@ -72,8 +72,8 @@ NpyData create_npy(const std::filesystem::path& path, DType dtype, const Shape& 
 template <ArrayScalar Scalar>
 NDArray<Scalar> load_npy(const std::filesystem::path& path, LoadOptions options = {}) {
   detail::NpyData d = detail::read_npy(path, detail::dtype_of<Scalar>(), options.mmap_mode);
-  return NDArray<Scalar>(std::move(d.buffer), reinterpret_cast<Scalar*>(d.data), std::move(d.shape),
-                         d.writeable);
+  return detail::NDArrayAccess::view(std::move(d.buffer), reinterpret_cast<Scalar*>(d.data),
+                                     std::move(d.shape), d.writeable);
 }
 
 /// Creates (or replaces) `path` as a .npy file of `shape`, zero-filled, and maps it read-write
@@ -81,8 +81,8 @@ NDArray<Scalar> load_npy(const std::filesystem::path& path, LoadOptions options 
 template <ArrayScalar Scalar>
 NDArray<Scalar> open_memmap(const std::filesystem::path& path, Shape shape) {
   detail::NpyData d = detail::create_npy(path, detail::dtype_of<Scalar>(), shape);
-  return NDArray<Scalar>(std::move(d.buffer), reinterpret_cast<Scalar*>(d.data), std::move(d.shape),
-                         true);
+  return detail::NDArrayAccess::view(std::move(d.buffer), reinterpret_cast<Scalar*>(d.data),
+                                     std::move(d.shape), true);
 }
 
 namespace detail {

@@ -78,8 +78,8 @@ void save(Archive& archive, const NDArray<Scalar>& array) {
       array.nbytes() > static_cast<std::size_t>(files->max_nbytes)) {
     std::string name;
     std::int64_t offset = 0;
-    if (detail::shared_file_reference(*files, array.buffer().get(), array.data(), sizeof(Scalar),
-                                      name, offset)) {
+    if (detail::shared_file_reference(*files, detail::NDArrayAccess::buffer(array).get(),
+                                      array.data(), sizeof(Scalar), name, offset)) {
       archive(std::vector<std::int64_t>{-2});  // a view of a shared file: no copy
       archive(name, array.shape().extents(), offset);
       return;
@@ -109,9 +109,9 @@ void load(Archive& archive, NDArray<Scalar>& array) {
     const auto* files = detail::current_array_files();
     array = load_npy<Scalar>(path, {.mmap_mode = files->mmap_mode});
     if (files->own_files) {
-      array = NDArray<Scalar>(detail::owning_file_buffer(array.buffer()),
-                              const_cast<Scalar*>(array.data()), array.shape(),  // NOLINT
-                              array.writeable());
+      array = detail::NDArrayAccess::view(
+          detail::owning_file_buffer(detail::NDArrayAccess::buffer(array)),
+          const_cast<Scalar*>(array.data()), array.shape(), array.writeable());  // NOLINT
     }
     return;
   }
@@ -126,8 +126,9 @@ void load(Archive& archive, NDArray<Scalar>& array) {
     if (offset < 0 || offset > file.size() || shape.elements() > file.size() - offset) {
       detail::throw_bad_shared_reference();
     }
-    array = NDArray<Scalar>(file.buffer(), const_cast<Scalar*>(file.data()) + offset,  // NOLINT
-                            std::move(shape), false);
+    array = detail::NDArrayAccess::view(detail::NDArrayAccess::buffer(file),
+                                        const_cast<Scalar*>(file.data()) + offset,  // NOLINT
+                                        std::move(shape), false);
     return;
   }
   // Corrupt extents must not become a huge allocation: the data has to be in the input.

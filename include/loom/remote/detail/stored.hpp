@@ -61,7 +61,7 @@ class Stored final : public StoredValue {
   [[nodiscard]] std::size_t nbytes() const noexcept override { return object_nbytes(value); }
   [[nodiscard]] bool shared_outside() const noexcept override {
     if constexpr (IsNDArray<T>::value) {
-      return value.buffer().use_count() > 1;
+      return NDArrayAccess::buffer(value).use_count() > 1;
     } else {
       return false;
     }
@@ -104,15 +104,16 @@ std::shared_ptr<StoredValue> make_stored(T&& value) {
   using V = std::remove_cvref_t<T>;
   if constexpr (IsNDArray<V>::value) {
     using Scalar = typename V::value_type;
-    const bool sole_owner =
-        std::is_rvalue_reference_v<T&&> && value.buffer() && value.buffer().use_count() == 1;
+    const std::shared_ptr<Buffer>& buffer = NDArrayAccess::buffer(value);
+    const bool sole_owner = std::is_rvalue_reference_v<T&&> && buffer && buffer.use_count() == 1;
     const std::filesystem::path* shared = processes_store_folder();
     if (shared != nullptr && static_cast<std::int64_t>(value.nbytes()) >= kShareMinBytes &&
-        (!sole_owner || std::filesystem::path(value.buffer()->path()).parent_path() != *shared)) {
+        (!sole_owner || std::filesystem::path(buffer->path()).parent_path() != *shared)) {
       // Processes mode: large arrays live in shared memory, where workers map them.
       NpyData file = create_shared_array(*shared, dtype_of<Scalar>(), value.shape());
       std::memcpy(file.data, value.data(), value.nbytes());
-      V in_file(std::move(file.buffer), reinterpret_cast<Scalar*>(file.data), value.shape(), false);
+      V in_file = NDArrayAccess::view(std::move(file.buffer), reinterpret_cast<Scalar*>(file.data),
+                                      value.shape(), false);
       return std::allocate_shared<Stored<V>>(SmallAllocator<Stored<V>>(), std::in_place,
                                              std::move(in_file));
     }
