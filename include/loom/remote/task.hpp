@@ -29,6 +29,11 @@
 
 namespace loom {
 
+namespace detail {
+struct RemoteFunctionAccess;
+}  // namespace detail
+
+/// What `loom::task(f)` and `loom::task_named<Sig>(name)` return.
 template <class F>
 class RemoteFunction {
   static_assert(detail::HasSignature<F>,
@@ -38,11 +43,6 @@ class RemoteFunction {
 
  public:
   using result_type = typename Traits::result;
-
-  explicit RemoteFunction(F f, std::string name = {}, detail::WorkerThunk thunk = nullptr)
-      : f_(std::make_shared<const F>(std::move(f))), name_(std::move(name)), thunk_(thunk) {
-    spec_ = make_spec(TaskOptions{});
-  }
 
   /// The same function with other options (Ray's `.options(...)`); an empty name keeps the
   /// registered one.
@@ -70,6 +70,13 @@ class RemoteFunction {
   [[nodiscard]] const std::string& name() const noexcept { return spec_->name; }
 
  private:
+  friend struct detail::RemoteFunctionAccess;
+  /// `f` under its registered name and worker entry (none for an unregistered function).
+  explicit RemoteFunction(F f, std::string name = {}, detail::WorkerThunk thunk = nullptr)
+      : f_(std::make_shared<const F>(std::move(f))), name_(std::move(name)), thunk_(thunk) {
+    spec_ = make_spec(TaskOptions{});
+  }
+
   std::shared_ptr<const detail::TaskSpec> make_spec(const TaskOptions& options) const {
     TaskOptions named = options;
     if (named.name.empty()) named.name = name_;
@@ -84,6 +91,17 @@ class RemoteFunction {
   std::shared_ptr<const detail::TaskSpec> spec_;
 };
 
+namespace detail {
+/// The one door to RemoteFunction's constructor, for loom's own code (task, task_named): a
+/// user gets remote functions from those, never with a worker entry of their own.
+struct RemoteFunctionAccess {
+  template <class F>
+  static RemoteFunction<F> make(F f, std::string name = {}, WorkerThunk thunk = nullptr) {
+    return RemoteFunction<F>(std::move(f), std::move(name), thunk);
+  }
+};
+}  // namespace detail
+
 /// Makes `f` a remote function.
 template <class F>
 [[nodiscard]] RemoteFunction<std::decay_t<F>> task(F&& f) {
@@ -91,9 +109,9 @@ template <class F>
   if constexpr (std::is_pointer_v<D> && std::is_function_v<std::remove_pointer_t<D>>) {
     detail::RegisteredFunction r =
         detail::registered_function(reinterpret_cast<detail::ErasedFunction>(f));
-    return RemoteFunction<D>(f, std::move(r.name), r.thunk);
+    return detail::RemoteFunctionAccess::make<D>(f, std::move(r.name), r.thunk);
   } else {
-    return RemoteFunction<D>(std::forward<F>(f));
+    return detail::RemoteFunctionAccess::make<D>(std::forward<F>(f));
   }
 }
 
@@ -106,7 +124,7 @@ template <class Signature>
   const detail::RegisteredFunction r =
       detail::find_function(name, typeid(Signature), detail::type_name<Signature>());
   auto* f = reinterpret_cast<Signature*>(r.function);  // NOLINT: registered with this very type
-  return RemoteFunction<Signature*>(f, r.name, r.thunk);
+  return detail::RemoteFunctionAccess::make<Signature*>(f, r.name, r.thunk);
 }
 
 }  // namespace loom
