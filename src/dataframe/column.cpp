@@ -356,7 +356,7 @@ Column ColumnBuilder::finish() {
   if (!out->validity.empty()) out->validity.resize(static_cast<std::size_t>((out->size >> 6) + 1));
   d_ = std::make_shared<ColumnData>();
   d_->dtype = out->dtype;
-  return Column(std::move(out));
+  return detail::make_column(std::move(out));
 }
 
 // ---- text ----

@@ -14,7 +14,7 @@
 namespace loom::dataframe::detail {
 
 Column take(const Column& c, const std::vector<std::int64_t>& rows) {
-  const ColumnData& s = c.data();
+  const ColumnData& s = detail::data_of(c);
   ColumnBuilder b(s.dtype);
   b.reserve(static_cast<std::int64_t>(rows.size()));
   if (s.dictionary) {  // each distinct string interned once
@@ -27,7 +27,7 @@ Column take(const Column& c, const std::vector<std::int64_t>& rows) {
 }
 
 Column filter(const Column& c, const std::vector<std::uint8_t>& mask) {
-  const ColumnData& s = c.data();
+  const ColumnData& s = detail::data_of(c);
   std::int64_t kept = 0;
   for (const auto m : mask) kept += m != 0 ? 1 : 0;
   const auto n = static_cast<std::int64_t>(mask.size());
@@ -46,7 +46,7 @@ Column filter(const Column& c, const std::vector<std::uint8_t>& mask) {
     } else {
       d->ints = s.ints.select(mask.data(), static_cast<std::size_t>(kept));
     }
-    return Column(std::move(d));
+    return detail::make_column(std::move(d));
   }
   ColumnBuilder b(s.dtype);
   b.reserve(kept);
@@ -72,14 +72,14 @@ Column concat(const std::vector<Column>& parts) {
   }
   // Strings stay plain when every part is (mostly distinct values: no interning).
   const bool dictionary = std::any_of(parts.begin(), parts.end(), [](const Column& p) {
-    return p.dtype() != DType::string || p.data().dictionary;
+    return p.dtype() != DType::string || detail::data_of(p).dictionary;
   });
   ColumnBuilder b(t, dictionary);
   std::int64_t total = 0;
   for (const auto& p : parts) total += p.size();
   b.reserve(total);
   for (const auto& p : parts) {
-    const ColumnData& s = p.data();
+    const ColumnData& s = detail::data_of(p);
     if (s.dictionary && dictionary) {  // each distinct string of a part interned once
       std::vector<std::int32_t> remap(s.offsets.size() - 1, -1);
       for (std::int64_t i = 0; i < s.size; ++i) b.append_coded(s, i, remap);
@@ -91,7 +91,7 @@ Column concat(const std::vector<Column>& parts) {
 }
 
 Column cast(const Column& c, DType to) {
-  const ColumnData& s = c.data();
+  const ColumnData& s = detail::data_of(c);
   if (s.dtype == to) return c;
   ColumnBuilder b(to);
   b.reserve(s.size);

@@ -72,7 +72,7 @@ Table FilterNode::partition(std::int64_t p, const std::vector<std::string>& need
   referenced_columns(*mask_, refs);
   const Table t = input_->partition(p, with(needed, refs));
   const Column m = evaluate(*mask_, t);
-  const ColumnData& md = m.data();
+  const ColumnData& md = detail::data_of(m);
   std::vector<std::uint8_t> keep(static_cast<std::size_t>(t.num_rows()));
   for (std::int64_t i = 0; i < t.num_rows(); ++i) {
     keep[static_cast<std::size_t>(i)] =
@@ -131,7 +131,7 @@ Table DropNaNode::partition(std::int64_t p, const std::vector<std::string>& need
     keep[i] = row_missing[i] == 0 ? 1 : 0;
   }
   for (const auto& n : subset) {
-    const ColumnData& d = t.column(n).data();
+    const ColumnData& d = detail::data_of(t.column(n));
     if (d.null_count == 0 && d.dtype != DType::float64) continue;
     for (std::int64_t i = 0; i < t.num_rows(); ++i) {
       if (d.is_missing(i)) keep[static_cast<std::size_t>(i)] = 0;
@@ -154,7 +154,7 @@ Table FillNaNode::partition(std::int64_t p, const std::vector<std::string>& need
     for (const auto& [name, v] : values_) {
       if (name == n) value = &v;
     }
-    const ColumnData& d = c.data();
+    const ColumnData& d = detail::data_of(c);
     if (value == nullptr || (d.null_count == 0 && d.dtype != DType::float64)) {
       cols.push_back(c);
       continue;

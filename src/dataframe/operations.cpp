@@ -65,7 +65,7 @@ DataFrame DataFrame::drop_duplicates(const std::vector<std::string>& subset) con
         const Table t = detail::compute_all(input);
         const std::vector<std::string> cols = subset.empty() ? t.column_names() : subset;
         std::vector<const detail::ColumnData*> data;
-        for (const auto& c : cols) data.push_back(&t.column(c).data());
+        for (const auto& c : cols) data.push_back(&detail::data_of(t.column(c)));
         std::unordered_set<std::string> seen;
         std::vector<std::int64_t> keep;
         std::string key;
@@ -101,7 +101,7 @@ Table DataFrame::describe() const {
   std::vector<std::string> names{"stat"};
   std::vector<Column> cols{stat.finish()};
   for (const auto& name : numeric) {
-    const detail::ColumnData& d = t.column(name).data();
+    const detail::ColumnData& d = detail::data_of(t.column(name));
     std::vector<double> v;
     for (std::int64_t i = 0; i < d.size; ++i) {
       if (d.is_missing(i)) continue;

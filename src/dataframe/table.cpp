@@ -75,7 +75,7 @@ Eigen::MatrixXd Table::to_eigen(const std::vector<std::string>& columns) const {
   const std::vector<std::string> names = columns.empty() ? names_ : columns;
   Eigen::MatrixXd m(rows_, static_cast<Eigen::Index>(names.size()));
   for (std::size_t k = 0; k < names.size(); ++k) {
-    const detail::ColumnData& d = column(names[k]).data();
+    const detail::ColumnData& d = detail::data_of(column(names[k]));
     if (!is_numeric(d.dtype)) {
       throw SchemaError(
           fmt::format("to_eigen: column '{}' is {}, not numeric", names[k], dtype_name(d.dtype)));
@@ -126,7 +126,7 @@ int compare_rows(const detail::ColumnData& d, std::int64_t a, std::int64_t b) {
 
 Table Table::sort_values(const std::vector<std::string>& by, bool ascending) const {
   std::vector<const detail::ColumnData*> keys;
-  for (const auto& name : by) keys.push_back(&column(name).data());
+  for (const auto& name : by) keys.push_back(&detail::data_of(column(name)));
   std::vector<std::int64_t> order(static_cast<std::size_t>(rows_));
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
@@ -201,7 +201,7 @@ std::ostream& operator<<(std::ostream& out, const Table& t) {
   }
   // Floats share one number of decimals per column (at most 6), as pandas aligns them.
   for (std::size_t k = 0; k < t.names_.size(); ++k) {
-    const detail::ColumnData& d = t.columns_[k].data();
+    const detail::ColumnData& d = detail::data_of(t.columns_[k]);
     if (d.dtype != DType::float64) continue;
     int decimals = 1;
     for (const std::int64_t r : rows) {

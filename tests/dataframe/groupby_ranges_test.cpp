@@ -73,10 +73,10 @@ TEST(GroupByRanges, PartitionsChangingShapeMatchAReference) {
     }
   }
   add(many, values(12000, 8, true));
-  ASSERT_TRUE(parts[1].column("k").data().dictionary);
-  ASSERT_FALSE(parts[2].column("k").data().dictionary);
-  ASSERT_TRUE(parts.back().column("k").data().dictionary);
-  ASSERT_GT(parts.back().column("k").data().offsets.size(), 4096U);
+  ASSERT_TRUE(dd::detail::data_of(parts[1].column("k")).dictionary);
+  ASSERT_FALSE(dd::detail::data_of(parts[2].column("k")).dictionary);
+  ASSERT_TRUE(dd::detail::data_of(parts.back().column("k")).dictionary);
+  ASSERT_GT(dd::detail::data_of(parts.back().column("k")).offsets.size(), 4096U);
 
   struct Want {
     std::int64_t sum = 0, count = 0, size = 0;

@@ -176,8 +176,9 @@ std::string* GroupByKeys::path_ = nullptr;
 TEST_F(GroupByKeys, FrameHasTheShapesUnderTest) {
   EXPECT_GT(frame().npartitions(), 20);
   const auto t = frame().compute();
-  EXPECT_FALSE(t.column("text").data().dictionary);  // mostly distinct: stored plainly
-  EXPECT_TRUE(t.column("word").data().dictionary);
+  EXPECT_FALSE(
+      dd::detail::data_of(t.column("text")).dictionary);  // mostly distinct: stored plainly
+  EXPECT_TRUE(dd::detail::data_of(t.column("word")).dictionary);
 }
 
 TEST_F(GroupByKeys, CompactIntKeyWithMissingValues) {
@@ -443,7 +444,7 @@ TEST(GroupByEdges, PlainStringKeysMayHoldNulBytes) {
   }
   const dd::Table plain({"k", "one"},
                         {dd::Column::from_strings(keys), dd::Column::from_ints(ones)});
-  ASSERT_FALSE(plain.column("k").data().dictionary);
+  ASSERT_FALSE(dd::detail::data_of(plain.column("k")).dictionary);
   const auto g = dd::DataFrame::from_tables({plain}).groupby("k")["one"].sum().compute();
   ASSERT_EQ(g.num_rows(), 15000);  // i and i + 15000 share a key (same parity)
   EXPECT_EQ(g.value<std::string_view>(0, "k"), "k0\0z"s);
@@ -483,10 +484,10 @@ TEST(GroupByEdges, NarrowIntColumnsSerializeAtEveryWidth) {
   const dd::Table t({"w1", "w2", "w4", "w8"},
                     {dd::Column::from_ints(w1), dd::Column::from_ints(w2),
                      dd::Column::from_ints(w4), dd::Column::from_ints(w8)});
-  EXPECT_EQ(t.column("w1").data().ints.width(), 1);
-  EXPECT_EQ(t.column("w2").data().ints.width(), 2);
-  EXPECT_EQ(t.column("w4").data().ints.width(), 4);
-  EXPECT_EQ(t.column("w8").data().ints.width(), 8);
+  EXPECT_EQ(dd::detail::data_of(t.column("w1")).ints.width(), 1);
+  EXPECT_EQ(dd::detail::data_of(t.column("w2")).ints.width(), 2);
+  EXPECT_EQ(dd::detail::data_of(t.column("w4")).ints.width(), 4);
+  EXPECT_EQ(dd::detail::data_of(t.column("w8")).ints.width(), 8);
   const auto back = loom::deserialize<dd::Table>(loom::serialize(t));
   for (const char* c : {"w1", "w2", "w4", "w8"}) {
     const auto a = t.column<std::int64_t>(c);

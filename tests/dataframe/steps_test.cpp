@@ -209,8 +209,8 @@ TEST(StrContains, PlainStringColumnsMatchAsDictionaryColumns) {
   const auto df = names_and_codes();
   auto rows = [&](const dd::Series& mask) { return df[mask].len(); };
   const auto t = df.compute();
-  ASSERT_TRUE(t.column("name").data().dictionary);
-  ASSERT_FALSE(t.column("code").data().dictionary);
+  ASSERT_TRUE(dd::detail::data_of(t.column("name")).dictionary);
+  ASSERT_FALSE(dd::detail::data_of(t.column("code")).dictionary);
   EXPECT_EQ(rows(df["code"].str().contains("^c[0-9]$")), 10);             // c0..c9, plain strings
   EXPECT_EQ(rows(df["code"].str().contains("5", {.regex = false})), 57);  // 5 in 0..299
 }

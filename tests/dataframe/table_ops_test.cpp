@@ -143,7 +143,8 @@ TEST(DataFrame, TablesInTheObjectStoreShareTheirBuffers) {
   loom::Runtime runtime({.num_cpus = 2});
   const auto ref = loom::put(t);
   const dd::Table got = loom::get(ref);
-  EXPECT_EQ(got.column("value").shared().get(), t.column("value").shared().get());
+  EXPECT_EQ(dd::detail::shared_of(got.column("value")).get(),
+            dd::detail::shared_of(t.column("value")).get());
 }
 
 // A merged frame that lives until the program ends (a static) is destroyed after this thread's

@@ -92,6 +92,8 @@ struct ColumnData {
 /// the column otherwise, so that corrupt bytes never become out-of-bounds reads.
 void check_column(const ColumnData& d, const std::string& name);
 
+struct ColumnAccess;
+
 }  // namespace detail
 
 /// The C++ type of a dtype's values.
@@ -113,7 +115,6 @@ template <ColumnValue T>
 class ColumnView {
  public:
   ColumnView() = default;
-  explicit ColumnView(std::shared_ptr<const detail::ColumnData> data) : data_(std::move(data)) {}
 
   [[nodiscard]] std::size_t size() const noexcept {
     return data_ ? static_cast<std::size_t>(data_->size) : 0;
@@ -161,6 +162,9 @@ class ColumnView {
   [[nodiscard]] iterator end() const { return iterator(this, size()); }
 
  private:
+  friend class Column;  // (Column::view makes views)
+  explicit ColumnView(std::shared_ptr<const detail::ColumnData> data) : data_(std::move(data)) {}
+
   std::shared_ptr<const detail::ColumnData> data_;
 };
 
@@ -168,16 +172,11 @@ class ColumnView {
 class Column {
  public:
   Column();
-  explicit Column(std::shared_ptr<const detail::ColumnData> data) : data_(std::move(data)) {}
 
   [[nodiscard]] DType dtype() const noexcept { return data_->dtype; }
   [[nodiscard]] std::int64_t size() const noexcept { return data_->size; }
   [[nodiscard]] std::int64_t null_count() const noexcept { return data_->null_count; }
   [[nodiscard]] bool is_valid(std::int64_t i) const noexcept { return data_->is_valid(i); }
-  [[nodiscard]] const detail::ColumnData& data() const noexcept { return *data_; }
-  [[nodiscard]] const std::shared_ptr<const detail::ColumnData>& shared() const noexcept {
-    return data_;
-  }
   template <ColumnValue T>
   [[nodiscard]] ColumnView<T> view() const {
     return ColumnView<T>(data_);
@@ -192,7 +191,40 @@ class Column {
   static Column from_strings(const std::vector<std::optional<std::string>>& values);
 
  private:
+  friend struct detail::ColumnAccess;
+  explicit Column(std::shared_ptr<const detail::ColumnData> data) : data_(std::move(data)) {}
+  [[nodiscard]] const detail::ColumnData& data() const noexcept { return *data_; }
+  [[nodiscard]] const std::shared_ptr<const detail::ColumnData>& shared() const noexcept {
+    return data_;
+  }
+
   std::shared_ptr<const detail::ColumnData> data_;
 };
+
+namespace detail {
+
+/// The one door between a Column and its storage, for loom's own code (builders, kernels,
+/// serialization) and tests: users read columns through Column and ColumnView, and can neither
+/// see the storage nor wrap storage of their own.
+struct ColumnAccess {
+  static Column wrap(std::shared_ptr<const ColumnData> data) { return Column(std::move(data)); }
+  static const ColumnData& data(const Column& c) noexcept { return c.data(); }
+  static const std::shared_ptr<const ColumnData>& shared(const Column& c) noexcept {
+    return c.shared();
+  }
+};
+
+/// A column over `data` (filled, then never changed).
+inline Column make_column(std::shared_ptr<const ColumnData> data) {
+  return ColumnAccess::wrap(std::move(data));
+}
+/// The storage of `c`.
+inline const ColumnData& data_of(const Column& c) noexcept { return ColumnAccess::data(c); }
+/// The storage of `c`, shared.
+inline const std::shared_ptr<const ColumnData>& shared_of(const Column& c) noexcept {
+  return ColumnAccess::shared(c);
+}
+
+}  // namespace detail
 
 }  // namespace loom::dataframe

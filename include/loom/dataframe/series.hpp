@@ -35,9 +35,15 @@ class Scalar {
   Scalar(bool v) : value_(v) {}                        // NOLINT(google-explicit-constructor)
   Scalar(const char* v) : value_(std::string(v)) {}    // NOLINT(google-explicit-constructor)
   Scalar(std::string v) : value_(std::move(v)) {}      // NOLINT(google-explicit-constructor)
-  [[nodiscard]] const detail::Literal& literal() const noexcept { return value_; }
 
  private:
+  // The expression builders read the value: a Series (isin), a frame (fillna, query's
+  // variables) and the operators below through detail::SeriesAccess.
+  friend class Series;
+  friend class DataFrame;
+  friend struct detail::SeriesAccess;
+  [[nodiscard]] const detail::Literal& literal() const noexcept { return value_; }
+
   detail::Literal value_;
 };
 
@@ -95,6 +101,7 @@ struct SeriesAccess {
   static const ExprPtr& expr(const Series& s) noexcept { return s.expr(); }
   static const Schema& schema(const Series& s) noexcept { return s.schema(); }
   static Series wrap(const Series& like, ExprPtr e) { return like.wrap(std::move(e)); }
+  static const Literal& literal(const Scalar& s) noexcept { return s.literal(); }
 };
 }  // namespace detail
 
@@ -104,13 +111,14 @@ struct SeriesAccess {
         a, detail::binary_expr(op, detail::SeriesAccess::expr(a), detail::SeriesAccess::expr(b))); \
   }                                                                                                \
   [[nodiscard]] inline Series operator sym(const Series& a, const Scalar& b) {                     \
-    return detail::SeriesAccess::wrap(a, detail::binary_expr(op, detail::SeriesAccess::expr(a),    \
-                                                             detail::literal_expr(b.literal())));  \
+    return detail::SeriesAccess::wrap(                                                             \
+        a, detail::binary_expr(op, detail::SeriesAccess::expr(a),                                  \
+                               detail::literal_expr(detail::SeriesAccess::literal(b))));           \
   }                                                                                                \
   [[nodiscard]] inline Series operator sym(const Scalar& a, const Series& b) {                     \
-    return detail::SeriesAccess::wrap(b,                                                           \
-                                      detail::binary_expr(op, detail::literal_expr(a.literal()),   \
-                                                          detail::SeriesAccess::expr(b)));         \
+    return detail::SeriesAccess::wrap(                                                             \
+        b, detail::binary_expr(op, detail::literal_expr(detail::SeriesAccess::literal(a)),         \
+                               detail::SeriesAccess::expr(b)));                                    \
   }
 LOOM_SERIES_OPERATOR(+, detail::Op::kAdd)
 LOOM_SERIES_OPERATOR(-, detail::Op::kSub)

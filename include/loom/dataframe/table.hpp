@@ -104,7 +104,7 @@ template <class Archive>
 void save(Archive& ar, const Table& t) {
   ar(static_cast<std::uint64_t>(t.num_columns()));
   for (std::size_t k = 0; k < t.num_columns(); ++k) {
-    const detail::ColumnData& d = t.column(k).data();
+    const detail::ColumnData& d = detail::data_of(t.column(k));
     ar(t.column_names()[k], static_cast<int>(d.dtype), d.size, d.ints, d.floats, d.bools, d.offsets,
        d.bytes, d.dictionary, d.codes, d.validity, d.null_count);
   }
@@ -181,7 +181,7 @@ void load(Archive& ar, Table& t) {
     ar(d->null_count);
     d->dtype = static_cast<DType>(dtype);
     detail::check_column(*d, names[k]);
-    columns.emplace_back(std::move(d));
+    columns.push_back(detail::make_column(std::move(d)));
   }
   t = Table(std::move(names), std::move(columns));
 }

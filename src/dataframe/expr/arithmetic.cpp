@@ -108,7 +108,7 @@ Column numbers(std::int64_t n, std::vector<std::uint64_t> valid, Step step) {
   }
   d->size = n;
   set_validity(*d, std::move(valid));
-  return Column(std::move(d));
+  return detail::make_column(std::move(d));
 }
 
 template <class R>

@@ -16,7 +16,7 @@ Operand operand(const Expr& e, const Table& t) {
     return o;
   }
   o.column = evaluate(e, t);
-  o.d = &o.column.data();
+  o.d = &detail::data_of(o.column);
   o.dtype = o.d->dtype;
   return o;
 }

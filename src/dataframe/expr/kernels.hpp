@@ -126,7 +126,7 @@ template <class Fill>
   d->size = n;
   d->bools.resize(static_cast<std::size_t>(n));
   fill(d->bools.data());
-  return Column(std::move(d));
+  return detail::make_column(std::move(d));
 }
 
 // The steps (arithmetic.cpp, compare.cpp, logic.cpp).

@@ -105,10 +105,10 @@ class PartialMaker {
  private:
   void columns(const Table& t) {
     key_cols_.clear();
-    for (const auto& k : keys_) key_cols_.push_back(&t.column(k).data());
+    for (const auto& k : keys_) key_cols_.push_back(&detail::data_of(t.column(k)));
     values_.clear();
     for (const auto& a : aggs_)
-      values_.push_back(a.fn == "size" ? nullptr : &t.column(a.column).data());
+      values_.push_back(a.fn == "size" ? nullptr : &detail::data_of(t.column(a.column)));
   }
   // The shape of the value columns bound: each one's dtype (an int column widened to float64
   // in one partition changes how min/max compare) and whether the fused loop takes it.

@@ -26,7 +26,7 @@ namespace {
 
 std::vector<const ColumnData*> key_columns(const Table& t, const std::vector<std::string>& on) {
   std::vector<const ColumnData*> keys;
-  for (const auto& k : on) keys.push_back(&t.column(k).data());
+  for (const auto& k : on) keys.push_back(&detail::data_of(t.column(k)));
   return keys;
 }
 
@@ -145,11 +145,13 @@ Table MergeNode::output(const Table& left, const Table& right, const Pairs& pair
     if (all_left) {
       cols.push_back(take(left.column(f.name), pairs.left));
     } else if (!key) {
-      const ColumnData* l = left.num_columns() == 0 ? nullptr : &left.column(f.name).data();
+      const ColumnData* l =
+          left.num_columns() == 0 ? nullptr : &detail::data_of(left.column(f.name));
       cols.push_back(take_or_null(l, f.dtype, pairs.left));
     } else {
-      const ColumnData* l = left.num_columns() == 0 ? nullptr : &left.column(f.name).data();
-      const ColumnData& r = right.column(f.name).data();
+      const ColumnData* l =
+          left.num_columns() == 0 ? nullptr : &detail::data_of(left.column(f.name));
+      const ColumnData& r = detail::data_of(right.column(f.name));
       // Both sides' common dtype (check_keys; one side's key may have widened while read).
       const DType type = l != nullptr ? common_dtype(l->dtype, r.dtype).value_or(r.dtype) : r.dtype;
       ColumnBuilder b(type);
@@ -163,7 +165,7 @@ Table MergeNode::output(const Table& left, const Table& right, const Pairs& pair
   }
   for (const auto& f : right_->schema()) {
     if (std::find(on_.begin(), on_.end(), f.name) != on_.end()) continue;
-    cols.push_back(take_or_null(&right.column(f.name).data(), f.dtype, pairs.right));
+    cols.push_back(take_or_null(&detail::data_of(right.column(f.name)), f.dtype, pairs.right));
   }
   std::vector<std::string> names;
   for (const auto& f : schema()) names.push_back(f.name);
