@@ -2,8 +2,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -135,6 +137,23 @@ TEST(Trace, NothingIsRecordedWhenOff) {
   loom::trace::stop(file);
   EXPECT_EQ(read_file(file), "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[]}\n");
   EXPECT_THROW(loom::trace::stop("/nonexistent-dir/trace.json"), loom::Error);
+}
+
+// Graphs and detached arenas are for loom's own code: a user can neither build a TaskGraph from
+// nodes nor reach the remote runtime's fire-and-forget arenas; Delayed::graph() still works.
+template <class Graph>
+concept GraphFromNodes = std::is_constructible_v<Graph, std::span<loom::detail::NodeBase* const>>;
+template <class E>
+concept CanDetach = requires(E& e) {
+  E::detached(1);
+  e.enqueue(nullptr, nullptr);
+};
+TEST(TaskGraph, IsMadeOnlyByDelayedValues) {
+  static_assert(!GraphFromNodes<loom::TaskGraph>);
+  static_assert(!CanDetach<loom::Executor>);
+  auto inc = [](int x) { return x + 1; };
+  const loom::Delayed<int> a = loom::delayed(inc)(1);
+  EXPECT_EQ(loom::delayed(inc)(a).graph().size(), 2U);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // NDArray: construction, reading, explicit writes, views, and the counter-based generator.
+#include <memory>
 #include <numeric>
 #include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -138,6 +140,24 @@ TEST(Random, RandnIsStandardNormal) {
   double var = 0;
   for (int i = 0; i < 100000; ++i) var += n(i) * n(i);
   EXPECT_NEAR(var / 100000, 1.0, 0.03);
+}
+
+// Views of storage loom manages are made by loom only (detail::NDArrayAccess): a user can
+// neither wrap a buffer nor see the one under an array; copies share it all the same.
+template <class A>
+concept ViewsBuffers =
+    std::is_constructible_v<A, std::shared_ptr<loom::detail::Buffer>, double*, loom::Shape, bool> ||
+    requires(const A& a) { a.buffer(); };
+TEST(NDArray, StorageIsReachedOnlyThroughTheAccessDoor) {
+  static_assert(!ViewsBuffers<loom::NDArray<double>>);
+  const auto a = loom::NDArray<double>::full({4}, 2.0);
+  const loom::NDArray<double> b = a;  // NOLINT(performance-unnecessary-copy-initialization)
+  EXPECT_EQ(loom::detail::NDArrayAccess::buffer(a), loom::detail::NDArrayAccess::buffer(b));
+  const auto view = loom::detail::NDArrayAccess::view(loom::detail::NDArrayAccess::buffer(a),
+                                                      const_cast<double*>(a.data()) + 1,  // NOLINT
+                                                      loom::Shape{2}, false);
+  EXPECT_EQ(view(0), 2.0);
+  EXPECT_FALSE(view.writeable());
 }
 
 }  // namespace

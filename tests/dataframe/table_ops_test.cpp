@@ -3,7 +3,10 @@
 // object store.
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
+#include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -163,6 +166,27 @@ TEST(DataFrame, AStaticMergedFrameEndsTheProgramCleanly) {
         std::exit(merged.compute().num_rows() == 7 ? 0 : 1);
       },
       ::testing::ExitedWithCode(0), "");
+}
+
+// A column's storage is loom's: users read columns through Column and ColumnView and cannot
+// wrap storage of their own, see it, or see the literal inside a Scalar; loom's code and tests
+// reach them through detail::ColumnAccess (make_column, data_of, shared_of).
+template <class C>
+concept ExposesStorage =
+    std::is_constructible_v<C, std::shared_ptr<const dd::detail::ColumnData>> ||
+    requires(const C& c) { c.data(); } || requires(const C& c) { c.shared(); };
+template <class S>
+concept ExposesLiteral = requires(const S& s) { s.literal(); };
+TEST(Column, StorageIsReachedOnlyThroughTheAccessDoor) {
+  static_assert(!ExposesStorage<dd::Column>);
+  static_assert(
+      !std::is_constructible_v<dd::ColumnView<double>, std::shared_ptr<const dd::detail::ColumnData>>);
+  static_assert(!ExposesLiteral<dd::Scalar>);
+  const dd::Column c = dd::Column::from_doubles({1.5, std::nullopt});
+  const dd::Column same = dd::detail::make_column(dd::detail::shared_of(c));
+  EXPECT_EQ(&dd::detail::data_of(same), &dd::detail::data_of(c));
+  EXPECT_EQ(same.view<double>()[0], 1.5);
+  EXPECT_FALSE(same.view<double>().is_valid(1));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -339,6 +340,18 @@ TEST(RemoteRuntime, ShutdownCancelsQueuedTasks) {
   loom::shutdown();
   EXPECT_THROW((void)loom::get(running), loom::Cancelled);
   EXPECT_THROW((void)loom::get(queued), loom::Cancelled);
+}
+
+// Remote functions come from task() and task_named() only: no user builds one around a
+// worker entry of its own.
+int plus_one(int x) { return x + 1; }
+TEST(RemoteTasks, RemoteFunctionsAreMadeByTask) {
+  using Function = int (*)(int);
+  static_assert(!std::is_constructible_v<loom::RemoteFunction<Function>, Function>);
+  static_assert(
+      !std::is_constructible_v<loom::RemoteFunction<Function>, Function, std::string,
+                               loom::detail::WorkerThunk>);
+  EXPECT_EQ(loom::get(loom::task(&plus_one).remote(2)), 3);
 }
 
 }  // namespace
