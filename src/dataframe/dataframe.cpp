@@ -55,6 +55,14 @@ CsvScan::CsvScan(std::shared_ptr<CsvSource> source)
       }()),
       source_(std::move(source)) {}
 
+Schema CsvScan::resolved_schema() const {
+  Schema s;
+  for (std::size_t c : source_->schema().output) {
+    s.push_back({source_->schema().file_columns[c], source_->current_dtype(c)});
+  }
+  return s;
+}
+
 Table CsvScan::partition(std::int64_t p, const std::vector<std::string>& needed) const {
   std::vector<std::string> names = needed.empty() ? all_names() : needed;
   return source_->parse(static_cast<std::size_t>(p), names);
@@ -106,6 +114,15 @@ Table AssignNode::partition(std::int64_t p, const std::vector<std::string>& need
   std::vector<Column> cols;
   for (const auto& n : out) cols.push_back(n == name_ ? v : t.column(n));
   return Table(out, std::move(cols));
+}
+
+Schema AssignNode::resolved_schema() const {
+  const Schema input = input_->resolved_schema();
+  Schema s = follow_input(schema(), input_->schema(), input);
+  for (auto& f : s) {
+    if (f.name == name_) f.dtype = resolved_dtype(*value_, input);
+  }
+  return s;
 }
 
 Table DropNaNode::partition(std::int64_t p, const std::vector<std::string>& needed) const {
@@ -179,6 +196,31 @@ Table FillNaNode::partition(std::int64_t p, const std::vector<std::string>& need
   return Table(out, std::move(cols));
 }
 
+Schema RenameNode::resolved_schema() const {
+  Schema s = input_->resolved_schema();  // (the same columns in the same order, renamed)
+  const Schema& built = schema();
+  LOOM_ASSERT(s.size() == built.size(), "a rename of other columns than its input's");
+  for (std::size_t c = 0; c < s.size(); ++c) s[c].name = built[c].name;
+  return s;
+}
+
+Schema OnceNode::resolved_schema() const {
+  const Schema input = input_->resolved_schema();
+  return resolve_ ? resolve_(input) : follow_input(schema(), input_->schema(), input);
+}
+
+Table OnceNode::partition(std::int64_t /*p*/, const std::vector<std::string>& /*needed*/) const {
+  prepare();
+  Table out = result_;
+  for (const auto& f : resolved_schema()) {
+    const DType have = out.column(f.name).dtype();
+    if (have != f.dtype && common_dtype(have, f.dtype) == f.dtype) {
+      out = with_dtype(out, f.name, f.dtype);
+    }
+  }
+  return out;
+}
+
 Table RenameNode::partition(std::int64_t p, const std::vector<std::string>& needed) const {
   auto old_name = [&](const std::string& n) {
     for (const auto& [from, to] : map_) {
@@ -226,6 +268,8 @@ void check_built_here(const Series& s, const detail::Schema& here, const char* w
 
 }  // namespace
 
+// Each partition holds every column in the frame's dtype (an int64 partition of a column that is
+// float64 elsewhere converted once, here), so that no consumer meets two dtypes of one column.
 DataFrame DataFrame::from_tables(std::vector<Table> partitions) {
   if (partitions.empty()) throw SchemaError("from_tables: no partitions");
   detail::Schema schema;
@@ -247,6 +291,9 @@ DataFrame DataFrame::from_tables(std::vector<Table> partitions) {
       }
       schema[c].dtype = *common;
     }
+  }
+  for (auto& t : partitions) {
+    for (const auto& f : schema) t = detail::with_dtype(t, f.name, f.dtype);
   }
   return DataFrame(std::make_shared<detail::MemoryScan>(std::move(schema), std::move(partitions)));
 }
@@ -418,13 +465,15 @@ Table DataFrame::compute() const { return detail::compute_all(*plan_); }
 Table DataFrame::head(std::int64_t n) const {
   plan_->prepare();
   const std::vector<std::string> names = columns();
-  std::vector<Table> parts;
-  std::int64_t have = 0;
-  for (std::int64_t p = 0; p < plan_->npartitions() && have < n; ++p) {
-    parts.push_back(detail::select(plan_->partition(p, names), names).head(n - have));
-    have += parts.back().num_rows();
-  }
-  return detail::concat_tables(plan_->schema(), parts);
+  return detail::run_settled(*plan_, [&](const detail::Schema& resolved) {
+    std::vector<Table> parts;
+    std::int64_t have = 0;
+    for (std::int64_t p = 0; p < plan_->npartitions() && have < n; ++p) {
+      parts.push_back(detail::select(plan_->partition(p, names), names).head(n - have));
+      have += parts.back().num_rows();
+    }
+    return detail::concat_tables(resolved, parts);
+  });
 }
 
 std::int64_t DataFrame::len() const {
@@ -443,19 +492,9 @@ std::int64_t DataFrame::len() const {
 }
 
 DataFrame DataFrame::persist() const {
-  std::vector<Table> parts = detail::compute_partitions(*plan_);
-  // A column whose dtype the source revised while it was read (an int column that met a
-  // float) has its common dtype in every partition of the persisted frame, and in its dtypes.
-  detail::Schema schema = plan_->schema();
-  for (std::size_t c = 0; c < schema.size(); ++c) {
-    const DType planned = schema[c].dtype;
-    for (const Table& t : parts) {
-      const auto common = detail::common_dtype(schema[c].dtype, t.column(c).dtype());
-      if (common) schema[c].dtype = *common;
-    }
-    if (schema[c].dtype == planned) continue;
-    for (auto& t : parts) t = detail::with_dtype(t, schema[c].name, schema[c].dtype);
-  }
+  // The partitions of one settled run and the dtypes they hold, also in the persisted frame's
+  // dtypes (a column the source revised to float64 while it was read is float64 there).
+  auto [schema, parts] = detail::compute_resolved_partitions(*plan_);
   return DataFrame(std::make_shared<detail::MemoryScan>(std::move(schema), std::move(parts)));
 }
 
@@ -497,8 +536,11 @@ DataFrame GroupBy::aggregated(std::vector<detail::AggSpec> aggs) const {
   auto compute = [keys = keys_, aggs, schema](const detail::PlanNode& input) {
     return detail::aggregate(input, keys, aggs, schema);
   };
-  return DataFrame(
-      std::make_shared<detail::OnceNode>(plan_, std::move(schema), std::move(compute)));
+  auto resolve = [keys = keys_, aggs](const detail::Schema& input) {
+    return detail::aggregate_schema(input, keys, aggs);
+  };
+  return DataFrame(std::make_shared<detail::OnceNode>(plan_, std::move(schema), std::move(compute),
+                                                      std::move(resolve)));
 }
 
 DataFrame GroupBy::sum() const { return single("sum"); }

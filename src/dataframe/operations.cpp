@@ -15,19 +15,23 @@
 
 namespace loom::dataframe::detail {
 
-std::vector<Table> compute_partitions(const PlanNode& plan) {
+std::pair<Schema, std::vector<Table>> compute_resolved_partitions(const PlanNode& plan) {
   plan.prepare();
   const std::int64_t n = plan.npartitions();
   std::vector<std::string> names;
   for (const auto& f : plan.schema()) names.push_back(f.name);
-  // Never a column in two dtypes across partitions: read again when the source revised one.
-  return read_settled(plan.csv(), [&] {
+  // Never a column in two dtypes across partitions: read again when a source revised one.
+  return run_settled(plan, [&](const Schema& resolved) {
     std::vector<Table> parts(static_cast<std::size_t>(n));
     loom::detail::parallel_blocks(n, [&](std::int64_t p) {
       parts[static_cast<std::size_t>(p)] = select(plan.partition(p, names), names);
     });
-    return parts;
+    return std::make_pair(resolved, std::move(parts));
   });
+}
+
+std::vector<Table> compute_partitions(const PlanNode& plan) {
+  return compute_resolved_partitions(plan).second;
 }
 
 Table concat_tables(const Schema& schema, const std::vector<Table>& parts) {
@@ -43,7 +47,8 @@ Table concat_tables(const Schema& schema, const std::vector<Table>& parts) {
 }
 
 Table compute_all(const PlanNode& plan) {
-  return concat_tables(plan.schema(), compute_partitions(plan));
+  auto [schema, parts] = compute_resolved_partitions(plan);
+  return concat_tables(schema, parts);
 }
 
 }  // namespace loom::dataframe::detail

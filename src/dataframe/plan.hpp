@@ -2,7 +2,10 @@
 // The plan behind a DataFrame: nodes that produce partitions. Each node gets the columns its
 // consumer needs and asks its input for those plus the ones it reads itself, so a CSV scan
 // parses only what the whole plan uses (projection pushdown), and filters run on each
-// partition as soon as it is parsed (predicate pushdown). Private to src/dataframe.
+// partition as soon as it is parsed (predicate pushdown). A node's schema is the one it was
+// built with (from its sources' samples); its resolved schema follows what its sources decide
+// while they read (a CSV column revised to float64), and every computation runs against it
+// (run_settled, csv/dtype_revisions.hpp). Private to src/dataframe.
 
 #include <cstdint>
 #include <filesystem>
@@ -10,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/temp_folder.hpp"
@@ -37,6 +41,11 @@ class PlanNode {
   virtual void prepare() const {}
   /// The CSV source at the bottom of the plan, if any.
   [[nodiscard]] virtual const CsvSource* csv() const { return nullptr; }
+  /// The schema in the dtypes the plan's sources hand partitions out in now (the built one
+  /// until a source revises a column).
+  [[nodiscard]] virtual Schema resolved_schema() const { return schema_; }
+  /// How many dtypes the plan's sources have revised so far (run_settled).
+  [[nodiscard]] virtual std::int64_t revisions() const { return 0; }
 
  protected:
   [[nodiscard]] std::vector<std::string> all_names() const {
@@ -51,6 +60,19 @@ class PlanNode {
 
 using PlanPtr = std::shared_ptr<const PlanNode>;
 
+/// `schema` with, for each column its input holds under that name in the same built dtype
+/// (`input`, the input's schema), the input's resolved dtype (`resolved`, in the same order).
+[[nodiscard]] inline Schema follow_input(Schema schema, const Schema& input,
+                                         const Schema& resolved) {
+  LOOM_ASSERT(input.size() == resolved.size(), "a resolved schema of other columns");
+  for (auto& f : schema) {
+    for (std::size_t c = 0; c < input.size(); ++c) {
+      if (input[c].name == f.name && input[c].dtype == f.dtype) f.dtype = resolved[c].dtype;
+    }
+  }
+  return schema;
+}
+
 class CsvScan final : public PlanNode {
  public:
   explicit CsvScan(std::shared_ptr<CsvSource> source);
@@ -60,6 +82,8 @@ class CsvScan final : public PlanNode {
   [[nodiscard]] Table partition(std::int64_t p,
                                 const std::vector<std::string>& needed) const override;
   [[nodiscard]] const CsvSource* csv() const override { return source_.get(); }
+  [[nodiscard]] Schema resolved_schema() const override;
+  [[nodiscard]] std::int64_t revisions() const override { return source_->dtype_revisions(); }
   void prepare() const override { source_->resolve(); }
   /// Partition p, and for each row whether one of `check_only` (columns not read) is missing.
   [[nodiscard]] Table partition_checking(std::int64_t p, const std::vector<std::string>& needed,
@@ -95,6 +119,12 @@ class StepNode : public PlanNode {
   [[nodiscard]] std::int64_t npartitions() const override { return input_->npartitions(); }
   void prepare() const override { input_->prepare(); }
   [[nodiscard]] const CsvSource* csv() const override { return input_->csv(); }
+  /// The input's resolved dtypes for the columns this step passes on (same name and built
+  /// dtype); a step that makes or renames columns says more.
+  [[nodiscard]] Schema resolved_schema() const override {
+    return follow_input(schema(), input_->schema(), input_->resolved_schema());
+  }
+  [[nodiscard]] std::int64_t revisions() const override { return input_->revisions(); }
 
  protected:
   PlanPtr input_;
@@ -128,6 +158,7 @@ class AssignNode final : public StepNode {
         value_(std::move(value)) {}
   [[nodiscard]] Table partition(std::int64_t p,
                                 const std::vector<std::string>& needed) const override;
+  [[nodiscard]] Schema resolved_schema() const override;
 
  private:
   std::string name_;
@@ -162,17 +193,25 @@ class RenameNode final : public StepNode {
       : StepNode(std::move(input), std::move(schema)), map_(std::move(map)) {}
   [[nodiscard]] Table partition(std::int64_t p,
                                 const std::vector<std::string>& needed) const override;
+  [[nodiscard]] Schema resolved_schema() const override;
 
  private:
   std::vector<std::pair<std::string, std::string>> map_;  // old -> new
 };
 
 /// A step that needs its whole input at once (group-by aggregation, sort, drop_duplicates):
-/// one partition, computed once (in prepare, before anything asks for it) by `compute`.
+/// one partition, computed once (in prepare, before anything asks for it) by `compute`. Its
+/// resolved schema is `resolve` of its input's (without one: the input's dtypes of the columns
+/// it passes on).
 class OnceNode final : public PlanNode {
  public:
-  OnceNode(PlanPtr input, Schema schema, std::function<Table(const PlanNode&)> compute)
-      : PlanNode(std::move(schema)), input_(std::move(input)), compute_(std::move(compute)) {}
+  using Resolve = std::function<Schema(const Schema& input_resolved)>;
+  OnceNode(PlanPtr input, Schema schema, std::function<Table(const PlanNode&)> compute,
+           Resolve resolve = nullptr)
+      : PlanNode(std::move(schema)),
+        input_(std::move(input)),
+        compute_(std::move(compute)),
+        resolve_(std::move(resolve)) {}
   [[nodiscard]] std::int64_t npartitions() const override { return 1; }
   void prepare() const override {
     std::call_once(once_, [this] {
@@ -180,16 +219,18 @@ class OnceNode final : public PlanNode {
       result_ = compute_(*input_);
     });
   }
+  /// The result, in the dtypes resolved now (a column of the result computed before its
+  /// source revised it to float64 is handed out as float64).
   [[nodiscard]] Table partition(std::int64_t /*p*/,
-                                const std::vector<std::string>& /*needed*/) const override {
-    prepare();
-    return result_;
-  }
+                                const std::vector<std::string>& /*needed*/) const override;
   [[nodiscard]] const CsvSource* csv() const override { return input_->csv(); }
+  [[nodiscard]] Schema resolved_schema() const override;
+  [[nodiscard]] std::int64_t revisions() const override { return input_->revisions(); }
 
  private:
   PlanPtr input_;
   std::function<Table(const PlanNode&)> compute_;
+  Resolve resolve_;
   mutable std::once_flag once_;
   mutable Table result_;
 };
@@ -216,6 +257,10 @@ class MergeNode final : public StepNode {
   enum class How { kInner, kLeft, kRight, kOuter };
   MergeNode(PlanPtr left, PlanPtr right, Schema schema, std::vector<std::string> on, How how);
   [[nodiscard]] std::int64_t npartitions() const override;
+  [[nodiscard]] Schema resolved_schema() const override;
+  [[nodiscard]] std::int64_t revisions() const override {
+    return input_->revisions() + right_->revisions();
+  }
   void prepare() const override;
   [[nodiscard]] Table partition(std::int64_t p,
                                 const std::vector<std::string>& needed) const override;
@@ -250,8 +295,11 @@ class MergeNode final : public StepNode {
   mutable loom::detail::TempFolder folder_;  // "disk": the pieces
 };
 
-/// Every partition of `plan` (the schema's columns, in order), computed in parallel.
+/// Every partition of `plan` (the schema's columns, in order), computed in parallel in one
+/// settled run: each column in one dtype, its resolved one.
 std::vector<Table> compute_partitions(const PlanNode& plan);
+/// The same, with the resolved schema the partitions hold.
+std::pair<Schema, std::vector<Table>> compute_resolved_partitions(const PlanNode& plan);
 /// Every partition of `plan` joined into one table with the schema's columns.
 Table compute_all(const PlanNode& plan);
 /// Tables with `schema`'s columns (in order) one after another; empty columns of the schema's
@@ -269,13 +317,18 @@ struct AggSpec {
 Table select(const Table& t, const std::vector<std::string>& names);
 /// `t` with its column `name` converted to `type` (shared as it is where it has that type).
 Table with_dtype(const Table& t, const std::string& name, DType type);
-/// The group-by itself (src/dataframe/groupby/groupby.cpp): partials per partition, merged, sorted.
+/// The group-by itself (src/dataframe/groupby/groupby.cpp): partials per partition, merged,
+/// sorted, in one settled run; the result's dtypes are aggregate_schema of the input's resolved
+/// schema (`result_schema`, built from the input's built one, names the same columns).
 Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
                 const std::vector<AggSpec>& aggs, const Schema& result_schema);
 /// The result schema of an aggregation (SchemaError for unknown columns or functions that do
 /// not apply to a column's type).
 Schema aggregate_schema(const Schema& input, const std::vector<std::string>& keys,
                         const std::vector<AggSpec>& aggs);
+/// The dtype `e` has over columns of `schema`'s dtypes (an int expression over a column a
+/// source revised to float64 is float64), as evaluate makes it (src/dataframe/expr/expr.cpp).
+DType resolved_dtype(const Expr& e, const Schema& schema);
 /// query()'s parser (src/dataframe/expr/query.cpp).
 ExprPtr parse_query(const std::string& text, const Schema& schema,
                     const std::map<std::string, Literal>& vars);

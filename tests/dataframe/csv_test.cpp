@@ -14,6 +14,7 @@
 
 #include "../scratch_folder.hpp"
 #include "../support/expect_error.hpp"
+#include "loom/core/config.hpp"
 #include "loom/dataframe.hpp"
 #include "write_file.hpp"
 
@@ -137,6 +138,60 @@ TEST(ReadCsv, IntMeetingFloatWidensEverywhere) {
   ASSERT_EQ(lazy_by_v.num_rows(), 60001);
   EXPECT_EQ(lazy_by_v.column("v").dtype(), dd::DType::float64);
   EXPECT_EQ(lazy_by_v.value<double>(3, "v"), 2.5);
+}
+
+// A group-by planned before the source revised its columns runs against the dtypes the source
+// decides now: the key is float64 from its first partition on, read once (no new start).
+TEST(ReadCsv, AGroupByBuiltBeforeARevisionReadsEachPartitionOnce) {
+  std::string text = "k,v\n";
+  for (int i = 0; i < 60000; ++i) text += std::to_string(i % 7) + "," + std::to_string(i) + "\n";
+  text += "2.5,0.5\n";
+  const std::string path = write_file("revised_before.csv", text);
+  const auto df = dd::read_csv(path, {.blocksize = "64kB"});
+  const auto by_k = df.groupby("k").agg({{"v", {"sum", "min", "max", "first", "last", "nunique"}}});
+  ASSERT_EQ(df.dtypes()[0].second, dd::DType::int64);
+  (void)df.compute();  // meets the floats: k and v are float64 from now on
+  const std::int64_t before = df.partitions_read();
+  const dd::Table t = by_k.compute();
+  EXPECT_EQ(df.partitions_read() - before, df.npartitions());
+  ASSERT_EQ(t.num_rows(), 8);
+  EXPECT_EQ(t.column("k").dtype(), dd::DType::float64);
+  EXPECT_EQ(t.column("v_sum").dtype(), dd::DType::float64);
+  EXPECT_EQ(t.column("v_min").dtype(), dd::DType::float64);
+  EXPECT_EQ(t.value<double>(3, "k"), 2.5);
+  EXPECT_EQ(t.value<double>(3, "v_sum"), 0.5);
+  EXPECT_EQ(t.value<double>(0, "v_min"), 0.0);
+  EXPECT_EQ(t.value<double>(0, "v_max"), 59997.0);
+  EXPECT_EQ(t.value<double>(7, "v_last"), 59996.0);  // the last i < 60000 with i % 7 == 6
+  EXPECT_EQ(t.value<std::int64_t>(1, "v_nunique"), 8572);  // i % 7 == 1 for i < 60000
+}
+
+// A value column the source revises while a group-by reads it: the run starts again, and every
+// aggregate sees the column as float64 in every partition (sums, extremes, first and last,
+// distinct values), in one and two threads, in memory and through the disk shuffle.
+TEST(ReadCsv, AValueColumnRevisedDuringAGroupByIsFloatEverywhere) {
+  std::string text = "k,v\n";
+  for (int i = 0; i < 60000; ++i) text += (i % 2 == 0 ? "a," : "b,") + std::to_string(i) + "\n";
+  text += "a,0.5\n";
+  const std::string path = write_file("revised_during.csv", text);
+  for (const char* method : {"tasks", "disk"}) {
+    for (const char* threads : {"1", "2"}) {
+      loom::config::Scope scope{{"dataframe.shuffle.method", method},
+                                {"scheduler.num_threads", threads}};
+      const auto df = dd::read_csv(path, {.blocksize = "64kB"});
+      const dd::Table t =
+          df.groupby("k").agg({{"v", {"sum", "min", "max", "first", "last", "nunique"}}}).compute();
+      ASSERT_EQ(t.num_rows(), 2) << method << threads;
+      EXPECT_EQ(t.column("v_sum").dtype(), dd::DType::float64) << method << threads;
+      EXPECT_EQ(t.value<double>(0, "v_sum"), 29999.0 * 30000 + 0.5) << method << threads;
+      EXPECT_EQ(t.value<double>(0, "v_min"), 0.0) << method << threads;
+      EXPECT_EQ(t.value<double>(0, "v_max"), 59998.0) << method << threads;
+      EXPECT_EQ(t.value<double>(0, "v_first"), 0.0) << method << threads;
+      EXPECT_EQ(t.value<double>(0, "v_last"), 0.5) << method << threads;
+      EXPECT_EQ(t.value<std::int64_t>(0, "v_nunique"), 30001) << method << threads;
+      EXPECT_EQ(t.value<double>(1, "v_max"), 59999.0) << method << threads;
+    }
+  }
 }
 
 TEST(ReadCsv, TextInANumericColumnNamesFileLineAndColumn) {

@@ -114,6 +114,19 @@ TEST(DataFrame, FromTablesChecksColumnsAndDtypes) {
   EXPECT_EQ(mixed[mixed["a"] > 1].len(), 1);
 }
 
+// Every partition of such a frame holds the column as float64, as pandas' one float64 column:
+// the int partition's values print as floats too.
+TEST(DataFrame, FromTablesHandsEveryPartitionOutInTheFramesDtype) {
+  const auto mixed = dd::DataFrame::from_tables({dd::Table({"a"}, {dd::Column::from_ints({1, 2})}),
+                                                 dd::Table({"a"}, {dd::Column::from_doubles({0.5})})});
+  const auto t = mixed.assign("s", mixed["a"].astype(dd::DType::string)).compute();
+  EXPECT_EQ(t.value<std::string_view>(0, "s"), "1.0");
+  EXPECT_EQ(t.value<std::string_view>(2, "s"), "0.5");
+  const auto doubled = mixed.assign("d", mixed["a"] * 2).head(3);
+  EXPECT_EQ(doubled.column("d").dtype(), dd::DType::float64);
+  EXPECT_EQ(doubled.value<double>(1, "d"), 4.0);
+}
+
 // Errors at their position instead of a silently changed query.
 TEST(DataFrame, QueryRejectsNegatedText) {
   const auto df = sales();

@@ -199,6 +199,13 @@ std::int64_t CsvSource::parse_count() const noexcept { return parses_->load(); }
 
 std::int64_t CsvSource::dtype_revisions() const noexcept { return widened_->count.load(); }
 
+DType CsvSource::current_dtype(std::size_t c) const {
+  LOOM_ASSERT(c < schema_.file_dtypes.size(), "a file column past the CSV schema");
+  const std::lock_guard<std::mutex> lock(widened_->mutex);
+  const bool wide = c < widened_->columns.size() && widened_->columns[c];
+  return wide ? DType::float64 : schema_.file_dtypes[c];
+}
+
 std::int64_t CsvSource::first_line(std::size_t p) const {
   // Every partition's at once, on the first call: one pass over the files, however many bad
   // rows are reported afterwards.
@@ -562,11 +569,15 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
     flush(j);
     names.push_back(schema_.file_columns[read[j]]);
     cols.push_back(builders[j].finish());
-    if (!wide[j]) continue;
     const std::lock_guard<std::mutex> lock(widened_->mutex);
-    if (!widened_->columns[read[j]]) {
+    if (wide[j] && !widened_->columns[read[j]]) {
       widened_->columns[read[j]] = true;
       widened_->count.fetch_add(1);
+    }
+    // Handed out in the dtype decided now: an int column another partition revised while this
+    // one was parsed comes as float64 too.
+    if (widened_->columns[read[j]] && cols.back().dtype() == DType::int64) {
+      cols.back() = cast(cols.back(), DType::float64);
     }
   }
   return Table(std::move(names), std::move(cols));

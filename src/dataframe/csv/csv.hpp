@@ -113,18 +113,20 @@ class CsvSource {
   /// How many partitions have been parsed (persist tests: a persisted frame parses no more).
   [[nodiscard]] std::int64_t parse_count() const noexcept;
   /// How many columns' dtypes the source has revised: each column the sample read as int64 and
-  /// a partition found holding floats is parsed as float64 in every partition from then on.
-  /// The one question the plan asks (read_settled, dtype_revisions.hpp): a read during which
-  /// this grew is run again.
+  /// a partition found holding floats is float64 in every partition handed out from then on.
+  /// A run during which this grew is run again (run_settled, dtype_revisions.hpp).
   [[nodiscard]] std::int64_t dtype_revisions() const noexcept;
+  /// The dtype file column `c` is handed out in now (its sample's, or float64 once revised).
+  [[nodiscard]] DType current_dtype(std::size_t c) const;
 
   /// Finds each partition's cut on row boundaries (once; parse calls it): counts the quotes of
   /// every block in parallel. The constructor reads only the header and a sample.
   void resolve() const;
 
   /// Parses partition p: the columns named in `columns` (file names; all output columns when
-  /// empty), in that order, in the dtypes decided so far (an int column meeting a float here
-  /// comes back float64, and is float64 in every later parse: dtype_revisions).
+  /// empty), in that order, in the dtypes decided when it is handed out (an int column meeting
+  /// a float here, or revised by another partition meanwhile, comes back float64, and is
+  /// float64 in every later parse: dtype_revisions).
   /// With `check_only` (file columns not read) and `row_missing`: also sets row_missing[i]
   /// when row i has a missing value in one of those columns, which are only looked at for
   /// that (dropna of columns nothing else needs; their text is not validated, as for any

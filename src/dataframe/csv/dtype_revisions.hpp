@@ -1,21 +1,28 @@
 #pragma once
-// Dtypes the CSV source decides while it reads, and all the rest of the plan needs to know of
+// Dtypes the CSV source decides while it reads, and the one place the rest of the plan meets
 // that decision. A CSV column's dtype is inferred from a sample; a partition past the sample may
 // hold floats in a column the sample read as int64. The source then decides (csv.cpp): the
-// column is float64 from then on, in every partition it parses. The other dataframe files never
-// test which dtypes widen to which; they ask the two questions below. Private to src/dataframe.
+// column is float64 from then on, in every partition it hands out. A computation runs against
+// the plan's resolved schema (PlanNode::resolved_schema: the dtypes its sources decide now);
+// when a source revises a dtype during the run, run_settled runs it again, resolved anew, so
+// that every partition of a finished run holds every column in the dtype the run started with.
+// Consumers never test which dtypes widen to which. Private to src/dataframe.
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <utility>
 
-#include "dataframe/csv/csv.hpp"
+#include <fmt/format.h>
+
+#include "loom/core/error.hpp"
+#include "loom/dataframe/detail/expr.hpp"
 
 namespace loom::dataframe::detail {
 
-/// The dtype of one column held as `a` in one place and as `b` in another (the partitions of a
-/// frame, two frames' merge keys, a mask built on another frame): theirs when they agree,
-/// float64 for int64 and float64 (an int column a source widened to floats, or from_tables'
-/// partitions); nullopt when they cannot be one column.
+/// The dtype of one column held as `a` in one frame and as `b` in another (two frames' merge
+/// keys, a mask built on another frame, from_tables' partitions): theirs when they agree,
+/// float64 for int64 and float64; nullopt when they cannot be one column.
 [[nodiscard]] inline std::optional<DType> common_dtype(DType a, DType b) noexcept {
   if (a == b) return a;
   const auto number = [](DType t) { return t == DType::int64 || t == DType::float64; };
@@ -23,16 +30,34 @@ namespace loom::dataframe::detail {
   return std::nullopt;
 }
 
-/// Runs `read` (a pass over partitions parsed by `source`, which may be null) again until a run
-/// during which the source revised no column's dtype: the partitions a run read before the
-/// revision hold the column in its old dtype, so only such a run sees every column in one dtype
-/// across partitions. At most once more per revised column.
-template <class Read>
-auto read_settled(const CsvSource* source, Read&& read) {
+/// Thrown by a consumer that meets a partition holding a column in another dtype than its run
+/// resolved (`check_run_dtype`); only run_settled catches it.
+struct DtypesRevised {
+  std::string what;  // the mismatch, for the error when no source revised anything
+};
+
+/// A run's column `name` in `what` holds `have` where the run resolved `want`: a source revised
+/// the column after the run began, and the run must start again (run_settled).
+inline void check_run_dtype(DType have, DType want, const char* what, const std::string& name) {
+  if (have == want) return;
+  throw DtypesRevised{fmt::format("{}: column '{}' is {} in one partition and {} in another",
+                                  what, name, dtype_name(want), dtype_name(have))};
+}
+
+/// The one restart point: runs `read(schema)` with `plan`'s resolved schema until a run during
+/// which no source of the plan revised a dtype (at most once more per revised column), and
+/// returns that run's result. A consumer that meets a revised column ends its run early with
+/// DtypesRevised; met without a revision, that is a real mismatch: a SchemaError.
+template <class Plan, class Read>
+auto run_settled(const Plan& plan, Read&& read) {
   for (;;) {
-    const std::int64_t before = source != nullptr ? source->dtype_revisions() : 0;
-    auto result = read();
-    if (source == nullptr || source->dtype_revisions() == before) return result;
+    const std::int64_t before = plan.revisions();
+    try {
+      auto result = read(plan.resolved_schema());
+      if (plan.revisions() == before) return result;
+    } catch (const DtypesRevised& e) {
+      if (plan.revisions() == before) throw SchemaError(e.what);
+    }
   }
 }
 

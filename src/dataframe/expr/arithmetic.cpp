@@ -142,7 +142,7 @@ Column arithmetic_as(Op op, const Operand& a, const Operand& b, std::int64_t n) 
 }  // namespace
 
 Column arithmetic(Op op, const Operand& a, const Operand& b, std::int64_t n) {
-  // Runtime types decide (a CSV column may have widened to float64).
+  // The operands' dtypes in this partition decide: the run's resolved ones (resolved_dtype).
   const bool ints = a.dtype != DType::float64 && b.dtype != DType::float64 && op != Op::kDiv;
   return ints ? arithmetic_as<std::int64_t>(op, a, b, n) : arithmetic_as<double>(op, a, b, n);
 }

@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "dataframe/expr/kernels.hpp"
+#include "dataframe/plan.hpp"
 #include "dataframe/field_text.hpp"
 #include "loom/core/error.hpp"
 
@@ -289,6 +290,26 @@ std::string describe(const Expr& e) {
       return fmt::format("{}.str.contains('{}')", describe(*e.args[0]), e.name);
     default:
       return fmt::format("({} {} {})", describe(*e.args[0]), op_name(e.op), describe(*e.args[1]));
+  }
+}
+
+DType resolved_dtype(const Expr& e, const Schema& schema) {
+  // Only a column's own dtype and arithmetic on it follow an int column revised to float64
+  // (binary_expr's and unary_expr's rules); every other step's type does not depend on it.
+  switch (e.op) {
+    case Op::kColumn:
+      return schema_type(schema, e.name);
+    case Op::kAdd:
+    case Op::kSub:
+    case Op::kMul: {
+      const bool floats = resolved_dtype(*e.args[0], schema) == DType::float64 ||
+                          resolved_dtype(*e.args[1], schema) == DType::float64;
+      return floats ? DType::float64 : e.dtype;
+    }
+    case Op::kNeg:
+      return resolved_dtype(*e.args[0], schema) == DType::float64 ? DType::float64 : e.dtype;
+    default:
+      return e.dtype;
   }
 }
 

@@ -2,8 +2,9 @@
 // The typed loops behind expression evaluation (private to src/dataframe), Arrow's compute
 // kernels as the model: a step resolves its operator, its operands' storage (a literal, or a
 // column of doubles, bools or ints of 1 to 8 bytes) and the result type to one loop once per
-// partition — not at plan time, since a CSV column the plan types int64 may come as float64 in
-// a partition — so that the loop over the rows branches on none of them. Operands are read a
+// partition — not at plan time: a column's storage width differs from partition to partition,
+// and the plan's types are those it was built with, not yet those its sources decide while they
+// read (a run's resolved schema) — so that the loop over the rows branches on none of them. Operands are read a
 // block of kBlock rows at a time, converted to the loop's type only when stored otherwise;
 // missing values are handled a block at a time from the validity bitmaps.
 

@@ -102,12 +102,6 @@ Column build(const std::vector<std::int32_t>& order, DType type, Append append) 
   return b.finish();
 }
 
-// The result dtype of a function that keeps its column's type: an int64 column that some
-// partition widened to float64 while it was read gives float64.
-DType widened(DType type, bool saw_float) {
-  return saw_float && type == DType::int64 ? DType::float64 : type;
-}
-
 }  // namespace
 
 AggFn agg_fn(const std::string& name) {
@@ -178,9 +172,7 @@ void SumState::ensure_sums(bool floats) {
 
 void SumState::consume(const ColumnData& d, std::int64_t begin, std::int64_t n,
                        const std::int32_t* group) {
-  const bool floats = d.dtype == DType::float64;
-  saw_float = saw_float || floats;
-  ensure_sums(floats);
+  ensure_sums(d.dtype == DType::float64);
   for_each_number(
       d, begin, n, group,
       [&](std::size_t g, std::int64_t, auto x) {
@@ -194,7 +186,6 @@ void SumState::consume(const ColumnData& d, std::int64_t begin, std::int64_t n,
 }
 
 void SumState::merge(const SumState& o, const std::vector<std::int32_t>& target) {
-  saw_float = saw_float || o.saw_float;
   CountState::merge(o, target);
   const std::size_t n = target.size();
   if (!o.isum.empty()) {
@@ -211,11 +202,10 @@ void SumState::merge(const SumState& o, const std::vector<std::int32_t>& target)
 }
 
 Column SumState::finalize(const std::vector<std::int32_t>& order, DType type) const {
-  const DType t = widened(type, saw_float);
-  if (t == DType::int64) {
-    return build(order, t, [&](ColumnBuilder& b, std::size_t g) { b.append_int(int_sum(g)); });
+  if (type == DType::int64) {
+    return build(order, type, [&](ColumnBuilder& b, std::size_t g) { b.append_int(int_sum(g)); });
   }
-  return build(order, t, [&](ColumnBuilder& b, std::size_t g) {
+  return build(order, type, [&](ColumnBuilder& b, std::size_t g) {
     b.append_double(static_cast<double>(int_sum(g)) + float_sum(g));
   });
 }
@@ -274,7 +264,7 @@ void ValueState::resize(std::size_t groups) {
 }
 
 Column ValueState::finalize(const std::vector<std::int32_t>& order, DType type) const {
-  const DType t = widened(type, saw_float);
+  const DType t = type;
   return build(order, t, [&](ColumnBuilder& b, std::size_t g) {
     if (count[g] == 0) {  // min/max/first/last of nothing
       b.append_null();
@@ -295,7 +285,6 @@ void ExtremeState<kMax>::consume(const ColumnData& d, std::int64_t begin, std::i
                                  const std::int32_t* group) {
   if (d.dtype == DType::string) {
     for_each_string(d, begin, n, group, [&](std::size_t g, std::int64_t i) {
-      text = true;
       const std::string_view s = d.str(i);
       if (count[g]++ == 0 || (kMax ? s > sval[g] : s < sval[g])) sval[g] = s;
     });
@@ -308,7 +297,6 @@ void ExtremeState<kMax>::consume(const ColumnData& d, std::int64_t begin, std::i
         // Integers (and datetimes) compare as integers: doubles lose them above 2^53.
         bool better = false;
         if constexpr (std::is_floating_point_v<T>) {
-          saw_float = true;
           better = kMax ? x > fval[g] : x < fval[g];
         } else {
           const std::int64_t xi = as_integer(x);
@@ -326,7 +314,7 @@ template <bool kMax>
 void ExtremeState<kMax>::merge(const ExtremeState& o, const std::vector<std::int32_t>& target) {
   merge_values(o, target, [&](std::size_t g, std::size_t h) {
     return text        ? (kMax ? o.sval[h] > sval[g] : o.sval[h] < sval[g])
-           : saw_float ? (kMax ? o.fval[h] > fval[g] : o.fval[h] < fval[g])
+           : floats    ? (kMax ? o.fval[h] > fval[g] : o.fval[h] < fval[g])
                        : (kMax ? o.ival[h] > ival[g] : o.ival[h] < ival[g]);
   });
 }
@@ -336,7 +324,6 @@ void PickState<kLast>::consume(const ColumnData& d, std::int64_t begin, std::int
                                const std::int32_t* group) {
   if (d.dtype == DType::string) {
     for_each_string(d, begin, n, group, [&](std::size_t g, std::int64_t i) {
-      text = true;
       if (count[g]++ == 0 || kLast) {
         fval[g] = 0.0;
         ival[g] = 0;
@@ -348,7 +335,6 @@ void PickState<kLast>::consume(const ColumnData& d, std::int64_t begin, std::int
   for_each_number(
       d, begin, n, group,
       [&](std::size_t g, std::int64_t, auto x) {
-        if constexpr (std::is_floating_point_v<decltype(x)>) saw_float = true;
         if (count[g]++ == 0 || kLast) {
           fval[g] = as_double(x);
           ival[g] = as_integer(x);
@@ -374,7 +360,7 @@ void NuniqueState::consume(const ColumnData& d, std::int64_t begin, std::int64_t
   std::string key;
   auto add = [&](std::size_t g, std::int64_t i) {
     key.clear();
-    encode_by_value(key, d, i);
+    encode_value(key, d, i);
     uniq[g].insert(key);
   };
   if (d.dtype == DType::string) {
@@ -414,23 +400,13 @@ Aggregate::State make_state(std::size_t index) {
 
 }  // namespace
 
-Aggregate::Aggregate(AggFn fn) : state_(make_state(static_cast<std::size_t>(fn))) {}
-
-void Aggregate::adopt(Aggregate&& o) {
-  // (an earlier partial without groups may still have seen floats)
-  const bool saw_float = std::visit(
-      [](const auto& s) {
-        if constexpr (requires { s.saw_float; }) {
-          return s.saw_float;
-        } else {
-          return false;
-        }
-      },
-      state_);
-  state_ = std::move(o.state_);
+Aggregate::Aggregate(AggFn fn, DType column) : state_(make_state(static_cast<std::size_t>(fn))) {
   std::visit(
       [&](auto& s) {
-        if constexpr (requires { s.saw_float; }) s.saw_float = s.saw_float || saw_float;
+        if constexpr (std::is_base_of_v<ValueState, std::remove_cvref_t<decltype(s)>>) {
+          s.floats = column == DType::float64;
+          s.text = column == DType::string;
+        }
       },
       state_);
 }

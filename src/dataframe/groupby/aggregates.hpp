@@ -6,7 +6,8 @@
 //   finalize(order, type)             the output column, groups in `order`;
 // a state's loops are picked once per block from the column's type (no per-row switch on the
 // function or the dtype). `Aggregate` holds the state of one output column, chosen once from
-// the function's name. Sums, means and counts of numbers without missing values usually skip
+// the function's name and the column's dtype: every partition of a run holds the column in that
+// one dtype (run_settled, csv/dtype_revisions.hpp). Sums, means and counts of numbers without missing values usually skip
 // consume: FusedSums (fused_sums.hpp) adds them for all columns in one pass and hands its
 // results over at the end of a partition.
 
@@ -56,13 +57,12 @@ struct SizeState : CountState {
                const std::int32_t* /*group*/) {}
 };
 
-/// sum: counts as CountState, and the sums of integer (and bool) values and of float values;
+/// sum: counts as CountState, and the sums of integer (and bool) values or of float values;
 /// the total is isum + fsum. Each sum is empty until a value of its kind comes (then as long as
 /// count): an int column's partials carry no float sums, and no fresh pages for them.
 struct SumState : CountState {
   std::vector<std::int64_t> isum;
   std::vector<double> fsum;
-  bool saw_float = false;  // a float column came (an int column widened while it was read)
 
   void resize(std::size_t groups);
   /// Makes room for the int (or float) sums of every group.
@@ -80,7 +80,7 @@ struct SumState : CountState {
 
   template <class Archive>
   void serialize(Archive& ar) {
-    ar(count, isum, fsum, saw_float);
+    ar(count, isum, fsum);
   }
 };
 
@@ -107,14 +107,15 @@ struct MomentsState {
 };
 
 /// What min, max, first and last keep of a group: its value as a double, as an integer (ints
-/// and datetimes compare as integers: doubles lose them above 2^53) and as a string.
+/// and datetimes compare as integers: doubles lose them above 2^53) and as a string; which one
+/// counts follows the column's dtype.
 struct ValueState {
   std::vector<std::int64_t> count;  // values seen
   std::vector<double> fval;
   std::vector<std::int64_t> ival;
   std::vector<std::string> sval;
-  bool saw_float = false;  // a float value came: merged partials compare as floats
-  bool text = false;       // strings
+  bool floats = false;  // a float64 column: values compare as doubles
+  bool text = false;    // a string column
 
   void resize(std::size_t groups);
   void finish_partition(const std::vector<std::int64_t>& /*rows*/) {}
@@ -128,8 +129,6 @@ struct ValueState {
   /// o's value when it had none yet or `wins(g, h)` says o's is the one to keep.
   template <class Wins>
   void merge_values(const ValueState& o, const std::vector<std::int32_t>& target, Wins wins) {
-    saw_float = saw_float || o.saw_float;
-    text = text || o.text;
     for (std::size_t h = 0; h < target.size(); ++h) {
       const auto g = static_cast<std::size_t>(target[h]);
       const std::int64_t a = count[g];
@@ -143,7 +142,7 @@ struct ValueState {
 
   template <class Archive>
   void serialize(Archive& ar) {
-    ar(count, fval, ival, sval, saw_float, text);
+    ar(count, fval, ival, sval, floats, text);
   }
 };
 
@@ -161,8 +160,7 @@ struct PickState : ValueState {
   void merge(const PickState& o, const std::vector<std::int32_t>& target);
 };
 
-/// nunique: each group's distinct values, by value (3 in an int partition and 3.0 in a widened
-/// one are one value).
+/// nunique: each group's distinct values (as group keys encode them: -0.0 is 0.0).
 struct NuniqueState {
   std::vector<std::unordered_set<std::string>> uniq;
 
@@ -187,7 +185,8 @@ class Aggregate {
                              PickState<false>, PickState<true>, NuniqueState>;
 
   Aggregate() = default;  // for deserialization
-  explicit Aggregate(AggFn fn);
+  /// The state of `fn` over a column of dtype `column` (any, for size).
+  Aggregate(AggFn fn, DType column);
 
   [[nodiscard]] AggFn fn() const noexcept { return static_cast<AggFn>(state_.index()); }
   [[nodiscard]] State& state() noexcept { return state_; }
@@ -215,10 +214,9 @@ class Aggregate {
         },
         state_);
   }
-  /// Becomes the first partial `o` (keeping whether floats came to this one).
-  void adopt(Aggregate&& o);
-  /// The output column: the groups in `order`, as `type` (the schema's dtype; an int64 result
-  /// of a column widened to float64 while it was read becomes float64).
+  /// Becomes the first partial `o`.
+  void adopt(Aggregate&& o) { state_ = std::move(o.state_); }
+  /// The output column: the groups in `order`, as `type` (the run's resolved result dtype).
   [[nodiscard]] Column finalize(const std::vector<std::int32_t>& order, DType type) const {
     return std::visit([&](const auto& s) { return s.finalize(order, type); }, state_);
   }

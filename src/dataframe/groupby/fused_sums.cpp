@@ -179,7 +179,6 @@ void FusedSums::finish(std::vector<Aggregate>& aggs, std::size_t groups,
             std::int64_t* isum = nullptr;
             double* fsum = nullptr;
             if constexpr (std::is_base_of_v<SumState, S>) {
-              s.saw_float = s.saw_float || m.is_float;
               if (m.sum >= 0) {
                 s.ensure_sums(m.is_float);
                 if (m.is_float) {

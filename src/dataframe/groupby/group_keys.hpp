@@ -18,9 +18,9 @@ namespace loom::dataframe::detail {
 
 /// Appends the order-preserving encoding of row i of `d` to `out`.
 void encode_value(std::string& out, const ColumnData& d, std::int64_t i);
-/// Appends a key for row i of `d` by which int64 and float64 columns compare by value, as one
-/// column some partitions hold widened to float64 (3 and 3.0 alike, -0.0 as 0); other dtypes as
-/// encode_value. For equality only (nunique, merge keys): it does not sort.
+/// Appends a key for row i of `d` by which int64 and float64 columns compare by value (3 and 3.0
+/// alike, -0.0 as 0); other dtypes as encode_value. For equality only (merge keys: the two sides
+/// of a merge are read and revised independently): it does not sort.
 void encode_by_value(std::string& out, const ColumnData& d, std::int64_t i);
 /// Appends the encoding of a string value to `out` (what encode_value writes for strings).
 void encode_string(std::string& out, std::string_view s);

@@ -56,7 +56,11 @@ class PartialMaker {
                const std::vector<AggSpec>& aggs)
       : keys_(keys), aggs_(aggs) {
     columns(t);
-    for (const auto& a : aggs) part_.accs.emplace_back(agg_fn(a.fn));
+    for (std::size_t s = 0; s < aggs.size(); ++s) {
+      // (every partition of the run holds the column in this dtype: aggregate checks)
+      part_.accs.emplace_back(agg_fn(aggs[s].fn),
+                              values_[s] != nullptr ? values_[s]->dtype : DType::int64);
+    }
     shape_ = shape();
     for (std::size_t s = 0; s < aggs.size(); ++s) {
       if (FusedSums::fits(part_.accs[s], values_[s])) {
@@ -110,8 +114,8 @@ class PartialMaker {
     for (const auto& a : aggs_)
       values_.push_back(a.fn == "size" ? nullptr : &detail::data_of(t.column(a.column)));
   }
-  // The shape of the value columns bound: each one's dtype (an int column widened to float64
-  // in one partition changes how min/max compare) and whether the fused loop takes it.
+  // The shape of the value columns bound: whether the fused loop takes each (it does not when
+  // the column has missing values in this partition).
   std::vector<int> shape() const {
     std::vector<int> out;
     for (std::size_t s = 0; s < aggs_.size(); ++s) {
@@ -119,8 +123,7 @@ class PartialMaker {
         out.push_back(-1);
         continue;
       }
-      const bool fits = FusedSums::fits(part_.accs[s], values_[s]);
-      out.push_back(static_cast<int>(values_[s]->dtype) * 2 + (fits ? 1 : 0));
+      out.push_back(FusedSums::fits(part_.accs[s], values_[s]) ? 1 : 0);
     }
     return out;
   }
@@ -191,41 +194,25 @@ Schema aggregate_schema(const Schema& input, const std::vector<std::string>& key
 
 namespace {
 
-// A key column found in a partition in a dtype wider than the group-by's (the CSV source
-// revised it while this group-by read): the group-by starts again with the key in that dtype
-// everywhere. (Keys of two dtypes would encode differently and split groups; value columns need
-// no new start, their accumulators take either.)
-struct KeyRevised {
-  std::size_t key;
-  DType dtype;
-};
-
+// One run of the group-by over `input`, whose resolved schema is `resolved` (run_settled).
 Table aggregate_once(const PlanNode& input, const std::vector<std::string>& keys,
-                     const std::vector<AggSpec>& aggs, const Schema& result_schema) {
+                     const std::vector<AggSpec>& aggs, const Schema& resolved) {
+  const Schema result_schema = aggregate_schema(resolved, keys, aggs);
   std::vector<std::string> needed = keys;
   for (const auto& a : aggs) {
     if (!a.column.empty() && std::find(needed.begin(), needed.end(), a.column) == needed.end()) {
       needed.push_back(a.column);
     }
   }
-  // A key column has one dtype in every partition: a partition holding it narrower is
-  // converted; one holding it wider starts the group-by again with that dtype.
-  auto checked_keys = [&](Table t) {
-    for (std::size_t k = 0; k < keys.size(); ++k) {
-      const DType have = t.column(keys[k]).dtype();
-      const DType want = result_schema[k].dtype;
-      if (have == want) continue;
-      const auto common = common_dtype(want, have);
-      if (common == want) {
-        t = with_dtype(t, keys[k], want);
-      } else if (common) {
-        throw KeyRevised{k, *common};
-      } else {
-        throw SchemaError(
-            fmt::format("groupby: key column '{}' is {} in one partition and {} in "
-                        "another",
-                        keys[k], dtype_name(want), dtype_name(have)));
-      }
+  // Every column read has its resolved dtype in every partition of the run (keys of two dtypes
+  // would encode differently and split groups, and each aggregate's loops are those of one
+  // dtype); a partition that holds one otherwise was handed out after its source revised the
+  // column, and the run starts again.
+  std::vector<DType> want;
+  for (const auto& c : needed) want.push_back(schema_type(resolved, c));
+  auto checked = [&](Table t) {
+    for (std::size_t c = 0; c < needed.size(); ++c) {
+      check_run_dtype(t.column(needed[c]).dtype(), want[c], "groupby", needed[c]);
     }
     return t;
   };
@@ -236,7 +223,9 @@ Table aggregate_once(const PlanNode& input, const std::vector<std::string>& keys
                                            result_schema[0].dtype == DType::datetime);
   KeyIndex index(native);
   std::vector<Aggregate> merged;
-  for (const auto& a : aggs) merged.emplace_back(agg_fn(a.fn));
+  for (const auto& a : aggs) {
+    merged.emplace_back(agg_fn(a.fn), a.column.empty() ? DType::int64 : schema_type(resolved, a.column));
+  }
   auto merge_in = [&](Partial&& part) {
     if (index.keys().size() == 0) {  // the first partial's groups are the merged ones so far
       index.adopt(std::move(part.keys));
@@ -261,7 +250,7 @@ Table aggregate_once(const PlanNode& input, const std::vector<std::string>& keys
   const std::int64_t ranges =
       std::max<std::int64_t>(1, std::min<std::int64_t>(np, loom::detail::default_num_threads()));
   auto range_first = [&](std::int64_t r) { return np * r / ranges; };
-  auto partition = [&](std::int64_t p) { return checked_keys(input.partition(p, needed)); };
+  auto partition = [&](std::int64_t p) { return checked(input.partition(p, needed)); };
   if (config::get("dataframe.shuffle.method") == "disk") {
     const loom::detail::TempFolder folder("groupby", loom::detail::TempPurpose::spill);
     auto file = [&](std::int64_t r, std::size_t k) {
@@ -339,17 +328,12 @@ Table aggregate_once(const PlanNode& input, const std::vector<std::string>& keys
 }  // namespace
 
 Table aggregate(const PlanNode& input, const std::vector<std::string>& keys,
-                const std::vector<AggSpec>& aggs, const Schema& result_schema) {
-  // A key column whose dtype the source revised while it was read has the revised dtype
-  // everywhere (its earlier partitions read again): at most one new start per key.
-  Schema schema = result_schema;
-  for (;;) {
-    try {
-      return aggregate_once(input, keys, aggs, schema);
-    } catch (const KeyRevised& r) {
-      schema[r.key].dtype = r.dtype;
-    }
-  }
+                const std::vector<AggSpec>& aggs, const Schema& /*result_schema*/) {
+  // The result's dtypes follow the input's resolved ones (a column a source revised to
+  // float64 gives float64 keys, sums, minima...): run_settled resolves them for each run.
+  return run_settled(input, [&](const Schema& resolved) {
+    return aggregate_once(input, keys, aggs, resolved);
+  });
 }
 
 }  // namespace loom::dataframe::detail

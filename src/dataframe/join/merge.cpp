@@ -32,7 +32,9 @@ std::vector<const ColumnData*> key_columns(const Table& t, const std::vector<std
 
 // The join key of row i: as pandas' merge, missing values match each other (unlike SQL), so a
 // missing value is a key of its own (a 0 byte; a value is a 1 byte and its encoding). Numbers
-// by value: a key column widened to floats in some partitions still matches 3 with 3.0.
+// by value: the two sides' sources decide their dtypes independently (one may revise the key to
+// float64, and the side held for probing is read once), so 3 on one side matches 3.0 on the
+// other.
 const std::string& join_key(const std::vector<const ColumnData*>& keys, std::int64_t i,
                             std::string& out) {
   out.clear();
@@ -82,7 +84,7 @@ void MergeNode::check_keys(const Table& left, const Table& right) const {
   for (const auto& k : on_) {
     const DType a = left.column(k).dtype();
     const DType b = right.column(k).dtype();
-    if (!common_dtype(a, b)) {  // (an int column widened while read matches)
+    if (!common_dtype(a, b)) {  // (an int key matches a key one side's source revised to floats)
       throw SchemaError(fmt::format("merge: key '{}' holds {} on the left and {} on the right", k,
                                     dtype_name(a), dtype_name(b)));
     }
@@ -120,8 +122,8 @@ MergeNode::Pairs MergeNode::probe(const Table& probing, const Index& index, bool
 
 namespace {
 
-// Rows `rows` of `d` (-1: a missing value), in d's dtype (a column read as int64 may have
-// widened to float64 in this partition); `d` may be null when every row is -1: then `type`.
+// Rows `rows` of `d` (-1: a missing value), in d's dtype; `d` may be null when every row is -1:
+// then `type`.
 Column take_or_null(const ColumnData* d, DType type, const std::vector<std::int64_t>& rows) {
   ColumnBuilder b(d != nullptr ? d->dtype : type);
   b.reserve(static_cast<std::int64_t>(rows.size()));
@@ -152,7 +154,7 @@ Table MergeNode::output(const Table& left, const Table& right, const Pairs& pair
       const ColumnData* l =
           left.num_columns() == 0 ? nullptr : &detail::data_of(left.column(f.name));
       const ColumnData& r = detail::data_of(right.column(f.name));
-      // Both sides' common dtype (check_keys; one side's key may have widened while read).
+      // Both sides' common dtype (check_keys: one side's source may have revised its key).
       const DType type = l != nullptr ? common_dtype(l->dtype, r.dtype).value_or(r.dtype) : r.dtype;
       ColumnBuilder b(type);
       b.reserve(n);
@@ -167,9 +169,38 @@ Table MergeNode::output(const Table& left, const Table& right, const Pairs& pair
     if (std::find(on_.begin(), on_.end(), f.name) != on_.end()) continue;
     cols.push_back(take_or_null(&detail::data_of(right.column(f.name)), f.dtype, pairs.right));
   }
+  // Handed out in the merge's resolved dtypes, as every partition of a run holds them: a key
+  // whose other side's source revised it to float64, a column of a side without rows here.
+  const Schema resolved = resolved_schema();
   std::vector<std::string> names;
-  for (const auto& f : schema()) names.push_back(f.name);
+  for (std::size_t c = 0; c < cols.size(); ++c) {
+    names.push_back(resolved[c].name);
+    const DType have = cols[c].dtype();
+    if (have != resolved[c].dtype && common_dtype(have, resolved[c].dtype) == resolved[c].dtype) {
+      cols[c] = cast(cols[c], resolved[c].dtype);
+    }
+  }
   return Table(std::move(names), std::move(cols));
+}
+
+// The left's resolved columns (a key in both sides' common dtype), then the right's others.
+Schema MergeNode::resolved_schema() const {
+  Schema out = schema();
+  const Schema left = input_->resolved_schema();
+  const Schema right = right_->resolved_schema();
+  std::size_t k = 0;
+  for (; k < left.size(); ++k) {
+    out[k].dtype = left[k].dtype;
+    if (std::find(on_.begin(), on_.end(), left[k].name) == on_.end()) continue;
+    const DType theirs = schema_type(right, left[k].name);
+    out[k].dtype = common_dtype(left[k].dtype, theirs).value_or(left[k].dtype);
+  }
+  for (const auto& f : right) {
+    if (std::find(on_.begin(), on_.end(), f.name) != on_.end()) continue;
+    LOOM_ASSERT(k < out.size(), "a merge's resolved schema past its columns");
+    out[k++].dtype = f.dtype;
+  }
+  return out;
 }
 
 MergeNode::MergeNode(PlanPtr left, PlanPtr right, Schema schema, std::vector<std::string> on,
