@@ -569,15 +569,17 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
     flush(j);
     names.push_back(schema_.file_columns[read[j]]);
     cols.push_back(builders[j].finish());
-    const std::lock_guard<std::mutex> lock(widened_->mutex);
+  }
+  const std::lock_guard<std::mutex> lock(widened_->mutex);
+  for (std::size_t j = 0; j < read.size(); ++j) {
     if (wide[j] && !widened_->columns[read[j]]) {
       widened_->columns[read[j]] = true;
       widened_->count.fetch_add(1);
     }
     // Handed out in the dtype decided now: an int column another partition revised while this
     // one was parsed comes as float64 too.
-    if (widened_->columns[read[j]] && cols.back().dtype() == DType::int64) {
-      cols.back() = cast(cols.back(), DType::float64);
+    if (widened_->columns[read[j]] && cols[j].dtype() == DType::int64) {
+      cols[j] = cast(cols[j], DType::float64);
     }
   }
   return Table(std::move(names), std::move(cols));
