@@ -40,8 +40,8 @@ struct DtypesRevised {
 /// the column after the run began, and the run must start again (run_settled).
 inline void check_run_dtype(DType have, DType want, const char* what, const std::string& name) {
   if (have == want) return;
-  throw DtypesRevised{fmt::format("{}: column '{}' is {} in one partition and {} in another",
-                                  what, name, dtype_name(want), dtype_name(have))};
+  throw DtypesRevised{fmt::format("{}: column '{}' is {} in one partition and {} in another", what,
+                                  name, dtype_name(want), dtype_name(have))};
 }
 
 /// The one restart point: runs `read(schema)` with `plan`'s resolved schema until a run during

@@ -10,8 +10,8 @@
 #include <fmt/ranges.h>
 
 #include "dataframe/expr/kernels.hpp"
-#include "dataframe/plan.hpp"
 #include "dataframe/field_text.hpp"
+#include "dataframe/plan.hpp"
 #include "loom/core/error.hpp"
 
 namespace loom::dataframe::detail {

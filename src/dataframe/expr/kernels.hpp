@@ -4,9 +4,9 @@
 // column of doubles, bools or ints of 1 to 8 bytes) and the result type to one loop once per
 // partition — not at plan time: a column's storage width differs from partition to partition,
 // and the plan's types are those it was built with, not yet those its sources decide while they
-// read (a run's resolved schema) — so that the loop over the rows branches on none of them. Operands are read a
-// block of kBlock rows at a time, converted to the loop's type only when stored otherwise;
-// missing values are handled a block at a time from the validity bitmaps.
+// read (a run's resolved schema) — so that the loop over the rows branches on none of them.
+// Operands are read a block of kBlock rows at a time, converted to the loop's type only when stored
+// otherwise; missing values are handled a block at a time from the validity bitmaps.
 
 #include <array>
 #include <bit>
