@@ -472,6 +472,29 @@ TEST(GroupBy, AKeyWidenedWhileReadIsFloatEverywhere) {
   }
 }
 
+// A merge hands every partition out in its resolved dtypes: after an outer join on a key the
+// left's source revises to float64, the right rows no left row matched hold the key as float64
+// too, so that a group-by over the joined frame sees one key dtype (in memory and on disk).
+TEST(Merge, UnmatchedRightRowsHoldAKeyTheLeftRevisedAsFloat) {
+  std::string text = "k,v\n";
+  for (int i = 0; i < 100000; ++i) text += std::to_string(i % 10) + ",1\n";  // 400 kB
+  text += "2.5,1\n";
+  const auto path = write_file("revised_merge_key.csv", text);
+  const auto right = dd::DataFrame::from_tables({dd::Table(
+      {"k", "w"}, {dd::Column::from_ints({3, 99}), dd::Column::from_ints({30, 990})})});
+  for (const char* method : {"tasks", "disk"}) {
+    loom::config::Scope scope{{"dataframe.shuffle.method", method}};
+    const auto left = dd::read_csv(path, {.blocksize = "64kB"});
+    const auto t = left.merge(right, "k", "outer").groupby("k")["w"].sum().compute();
+    ASSERT_EQ(t.num_rows(), 12) << method;
+    EXPECT_EQ(t.column("k").dtype(), dd::DType::float64) << method;
+    EXPECT_EQ(t.value<double>(4, "k"), 3.0) << method;
+    EXPECT_EQ(t.value<std::int64_t>(4, "w"), 300000) << method;
+    EXPECT_EQ(t.value<double>(11, "k"), 99.0) << method;
+    EXPECT_EQ(t.value<std::int64_t>(11, "w"), 990) << method;
+  }
+}
+
 TEST(DType, NamesAreThoseOfPandas) {
   EXPECT_STREQ(dd::dtype_name(dd::DType::int64), "int64");
   EXPECT_STREQ(dd::dtype_name(dd::DType::float64), "float64");
