@@ -77,7 +77,7 @@ class DotNode final : public MaterializedNode<Scalar> {
         std::copy_n(c.data() + r * bshape[1], bshape[1],
                     data + (offset[0] + r) * ncols + offset[1]);
       }
-    });
+    }, {"array", "dot", "chunk"});
     return result;
   }
 

@@ -68,7 +68,7 @@ class MapBlocksNode final : public MaterializedNode<R> {
         std::copy_n(out.data() + at, n,
                     data + (start != nullptr ? flat_index(start, strides_) : 0));
       });
-    });
+    }, {"array", "map_blocks", "chunk"});
     return result;
   }
 

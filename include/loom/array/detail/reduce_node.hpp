@@ -127,7 +127,7 @@ class ReduceNode final : public MaterializedNode<R> {
           }
         }
       });
-    });
+    }, {"array", "reduce", "chunk"});
 
     // Phase 2: the input blocks that share a result block (same block numbers on the kept
     // axes), in block order, merged split_every at a time, level by level.
@@ -165,7 +165,7 @@ class ReduceNode final : public MaterializedNode<R> {
           for (std::size_t e = 0; e < into.size(); ++e) into[e].merge(other[e]);
           other = {};
         }
-      });
+      }, {"array", "reduce merge", "merge"});
       for (auto& members : groups) {  // the survivors: every s-th
         std::vector<std::int64_t> next;
         for (std::size_t m = 0; m < members.size(); m += s) next.push_back(members[m]);
@@ -198,7 +198,7 @@ class ReduceNode final : public MaterializedNode<R> {
           pos[a] = 0;
         }
       }
-    });
+    }, {"array", "reduce finish", "chunk"});
     return result;
   }
 

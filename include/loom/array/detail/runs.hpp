@@ -55,7 +55,7 @@ void evaluate_into(const Node<Scalar>& node, Scalar* data) {
     for_each_run(c, block, [&](const std::int64_t* start, std::int64_t n) {
       node.eval(start, n, data + (start != nullptr ? flat_index(start, strides) : 0));
     });
-  });
+  }, {"array", node.kind()});
 }
 
 }  // namespace loom::array::detail
