@@ -9,7 +9,9 @@
 #include "dataframe/column_builder.hpp"
 #include "dataframe/plan.hpp"
 #include "loom/core/detail/parallel_blocks.hpp"
+#include "loom/core/detail/progress_work.hpp"
 #include "loom/core/error.hpp"
+#include "loom/core/graph.hpp"
 
 namespace loom::dataframe::detail {
 
@@ -413,7 +415,16 @@ GroupBy DataFrame::groupby(const std::vector<std::string>& keys) const {
   return GroupBy(plan_, keys, {});
 }
 
-Table DataFrame::compute() const { return detail::compute_all(*plan_); }
+Table DataFrame::compute() const {
+  const loom::detail::ProgressWork progress;  // drawn while a loom::ProgressBar lives
+  return detail::compute_all(*plan_);
+}
+
+std::string DataFrame::explain() const { return detail::explain_plan(*plan_); }
+
+void DataFrame::visualize(const std::filesystem::path& path) const {
+  loom::detail::write_graph_file(detail::plan_dot(*plan_), path);
+}
 
 Table DataFrame::head(std::int64_t n) const {
   plan_->prepare();
@@ -434,9 +445,10 @@ std::int64_t DataFrame::len() const {
   // One column is enough to count rows.
   std::vector<std::string> one;
   if (!plan_->schema().empty()) one.push_back(plan_->schema()[0].name);
+  const std::string step = detail::step_name(*plan_);
   loom::detail::parallel_blocks(n, [&](std::int64_t p) {
     rows[static_cast<std::size_t>(p)] = plan_->partition(p, one).num_rows();
-  });
+  }, {"dataframe", step, "partition"});
   std::int64_t total = 0;
   for (auto r : rows) total += r;
   return total;
@@ -498,7 +510,7 @@ DataFrame GroupBy::aggregated(std::vector<detail::AggSpec> aggs) const {
     return detail::aggregate(input, keys, aggs, schema);
   };
   return DataFrame(
-      std::make_shared<detail::OnceNode>(plan_, std::move(schema), std::move(compute)));
+      std::make_shared<detail::OnceNode>(plan_, std::move(schema), std::move(compute), "groupby"));
 }
 
 DataFrame GroupBy::sum() const { return single("sum"); }

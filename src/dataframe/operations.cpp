@@ -23,9 +23,10 @@ std::vector<Table> compute_partitions(const PlanNode& plan) {
   // Never a column in two dtypes across partitions: read again when the source revised one.
   return read_settled(plan.csv(), [&] {
     std::vector<Table> parts(static_cast<std::size_t>(n));
+    const std::string step = step_name(plan);
     loom::detail::parallel_blocks(n, [&](std::int64_t p) {
       parts[static_cast<std::size_t>(p)] = select(plan.partition(p, names), names);
-    });
+    }, {"dataframe", step, "partition"});
     return parts;
   });
 }
@@ -55,7 +56,7 @@ DataFrame DataFrame::sort_values(const std::vector<std::string>& by, bool ascend
   return DataFrame(std::make_shared<detail::OnceNode>(
       plan_, plan_->schema(), [by, ascending](const detail::PlanNode& input) {
         return detail::compute_all(input).sort_values(by, ascending);
-      }));
+      }, "sort_values"));
 }
 
 DataFrame DataFrame::drop_duplicates(const std::vector<std::string>& subset) const {
@@ -85,7 +86,7 @@ DataFrame DataFrame::drop_duplicates(const std::vector<std::string>& subset) con
         std::vector<Column> out;
         for (const auto& c : t.columns()) out.push_back(detail::take(c, keep));
         return Table(t.column_names(), std::move(out));
-      }));
+      }, "drop_duplicates"));
 }
 
 Table DataFrame::describe() const {

@@ -53,6 +53,7 @@ using PlanPtr = std::shared_ptr<const PlanNode>;
 
 class CsvScan final : public PlanNode {
  public:
+  friend struct PlanExplainer;  // explain.cpp reads the step
   explicit CsvScan(std::shared_ptr<CsvSource> source);
   [[nodiscard]] std::int64_t npartitions() const override {
     return static_cast<std::int64_t>(source_->partitions().size());
@@ -72,6 +73,7 @@ class CsvScan final : public PlanNode {
 
 class MemoryScan final : public PlanNode {
  public:
+  friend struct PlanExplainer;  // explain.cpp reads the step
   MemoryScan(Schema schema, std::vector<Table> tables)
       : PlanNode(std::move(schema)), tables_(std::move(tables)) {}
   [[nodiscard]] std::int64_t npartitions() const override {
@@ -91,6 +93,7 @@ class MemoryScan final : public PlanNode {
 /// A step with one input and as many partitions.
 class StepNode : public PlanNode {
  public:
+  friend struct PlanExplainer;  // explain.cpp reads the step
   StepNode(PlanPtr input, Schema schema) : PlanNode(std::move(schema)), input_(std::move(input)) {}
   [[nodiscard]] std::int64_t npartitions() const override { return input_->npartitions(); }
   void prepare() const override { input_->prepare(); }
@@ -122,6 +125,7 @@ class ProjectNode final : public StepNode {
 
 class AssignNode final : public StepNode {
  public:
+  friend struct PlanExplainer;  // explain.cpp reads the step
   AssignNode(PlanPtr input, Schema schema, std::string name, ExprPtr value)
       : StepNode(std::move(input), std::move(schema)),
         name_(std::move(name)),
@@ -136,6 +140,7 @@ class AssignNode final : public StepNode {
 
 class DropNaNode final : public StepNode {
  public:
+  friend struct PlanExplainer;  // explain.cpp reads the step
   DropNaNode(PlanPtr input, std::vector<std::string> subset)
       : StepNode(input, input->schema()), subset_(std::move(subset)) {}
   [[nodiscard]] Table partition(std::int64_t p,
@@ -147,6 +152,7 @@ class DropNaNode final : public StepNode {
 
 class FillNaNode final : public StepNode {
  public:
+  friend struct PlanExplainer;  // explain.cpp reads the step
   FillNaNode(PlanPtr input, std::vector<std::pair<std::string, Literal>> values)
       : StepNode(input, input->schema()), values_(std::move(values)) {}
   [[nodiscard]] Table partition(std::int64_t p,
@@ -158,6 +164,7 @@ class FillNaNode final : public StepNode {
 
 class RenameNode final : public StepNode {
  public:
+  friend struct PlanExplainer;  // explain.cpp reads the step
   RenameNode(PlanPtr input, Schema schema, std::vector<std::pair<std::string, std::string>> map)
       : StepNode(std::move(input), std::move(schema)), map_(std::move(map)) {}
   [[nodiscard]] Table partition(std::int64_t p,
@@ -171,8 +178,14 @@ class RenameNode final : public StepNode {
 /// one partition, computed once (in prepare, before anything asks for it) by `compute`.
 class OnceNode final : public PlanNode {
  public:
-  OnceNode(PlanPtr input, Schema schema, std::function<Table(const PlanNode&)> compute)
-      : PlanNode(std::move(schema)), input_(std::move(input)), compute_(std::move(compute)) {}
+  friend struct PlanExplainer;  // explain.cpp reads the step
+  /// `label` names the step in explain() and visualize() ("sort_values", "groupby").
+  OnceNode(PlanPtr input, Schema schema, std::function<Table(const PlanNode&)> compute,
+           std::string label = "whole frame")
+      : PlanNode(std::move(schema)),
+        input_(std::move(input)),
+        compute_(std::move(compute)),
+        label_(std::move(label)) {}
   [[nodiscard]] std::int64_t npartitions() const override { return 1; }
   void prepare() const override {
     std::call_once(once_, [this] {
@@ -190,6 +203,7 @@ class OnceNode final : public PlanNode {
  private:
   PlanPtr input_;
   std::function<Table(const PlanNode&)> compute_;
+  std::string label_;
   mutable std::once_flag once_;
   mutable Table result_;
 };
@@ -213,6 +227,7 @@ struct JoinIndex {
 /// both sides cut into buckets by key hash through files, partition b joining bucket b.
 class MergeNode final : public StepNode {
  public:
+  friend struct PlanExplainer;  // explain.cpp reads the step
   enum class How { kInner, kLeft, kRight, kOuter };
   MergeNode(PlanPtr left, PlanPtr right, Schema schema, std::vector<std::string> on, How how);
   [[nodiscard]] std::int64_t npartitions() const override;
@@ -249,6 +264,14 @@ class MergeNode final : public StepNode {
   mutable Index held_index_;
   mutable loom::detail::TempFolder folder_;  // "disk": the pieces
 };
+
+struct PlanExplainer;
+/// The step's name in traces, explain() and visualize(): "read_csv", "filter", "groupby"...
+std::string step_name(const PlanNode& plan);
+/// explain(): one line per step, the top step first.
+std::string explain_plan(const PlanNode& plan);
+/// visualize(): the plan as Graphviz DOT.
+std::string plan_dot(const PlanNode& plan);
 
 /// Every partition of `plan` (the schema's columns, in order), computed in parallel.
 std::vector<Table> compute_partitions(const PlanNode& plan);
