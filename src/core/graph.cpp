@@ -131,9 +131,10 @@ void write_graph_file(const std::string& dot, const std::filesystem::path& path)
   std::error_code ignored;
   std::filesystem::remove(dot_path, ignored);
   if (timed_out) {
-    throw Error(fmt::format("visualize: Graphviz's 'dot' ran over a minute writing '{}'; it was "
-                            "stopped",
-                            path.string()));
+    throw Error(
+        fmt::format("visualize: Graphviz's 'dot' ran over a minute writing '{}'; it was "
+                    "stopped",
+                    path.string()));
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     throw Error(fmt::format("visualize: Graphviz's 'dot' failed to write '{}'", path.string()));

@@ -51,8 +51,7 @@ void trace_block(const BlockSteps& steps, std::int64_t b,
                              std::chrono::steady_clock::now());
 }
 
-void parallel_blocks(std::int64_t count, FunctionRef<void(std::int64_t)> body,
-                     BlockSteps steps) {
+void parallel_blocks(std::int64_t count, FunctionRef<void(std::int64_t)> body, BlockSteps steps) {
   if (count <= 0) return;
   // One relaxed load each when tracing is off and no ProgressBar lives.
   const bool tracing = !steps.category.empty() && trace::enabled();
@@ -63,7 +62,8 @@ void parallel_blocks(std::int64_t count, FunctionRef<void(std::int64_t)> body,
   }
   progress_add_total(work.get(), count);
   auto observed = [&](std::int64_t b) {
-    const auto begin = tracing ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+    const auto begin =
+        tracing ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     body(b);
     if (tracing) trace_block(steps, b, begin);
     progress_add_done(work.get(), 1);

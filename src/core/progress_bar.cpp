@@ -87,8 +87,8 @@ void ProgressWork::close() noexcept {
   try {
     if (work->long_enough()) {
       work->draw();
-      work->reporter.finish(static_cast<std::size_t>(
-          std::min(work->done.load(), work->total.load())));
+      work->reporter.finish(
+          static_cast<std::size_t>(std::min(work->done.load(), work->total.load())));
     }
   } catch (...) {  // a line that cannot be written must not fail the work
   }

@@ -99,7 +99,7 @@ struct ComputeContext {
   std::atomic<bool> has_error{false};
   std::exception_ptr first_error;  // written once, before `cancelled` is set
   std::stop_source stop;
-  std::vector<Edge> sink_edges;  // edges onto roots that another compute is running
+  std::vector<Edge> sink_edges;                 // edges onto roots that another compute is running
   std::shared_ptr<ProgressWorkState> progress;  // the work a ProgressBar draws, if any
 
   void fail(std::exception_ptr error) {

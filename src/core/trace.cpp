@@ -141,8 +141,8 @@ void append_event(std::string& out, const Event& e, Clock::time_point epoch, std
 
 void append_metadata(std::string& out, const char* what, std::int64_t pid, int tid,
                      std::string_view name) {
-  out += fmt::format(",{{\"name\":\"{}\",\"ph\":\"M\",\"pid\":{},\"tid\":{},\"args\":{{\"name\":",
-                     what, pid, tid);
+  out += fmt::format(
+      ",{{\"name\":\"{}\",\"ph\":\"M\",\"pid\":{},\"tid\":{},\"args\":{{\"name\":", what, pid, tid);
   append_json_string(out, name);
   out += "}}";
 }

@@ -20,6 +20,7 @@
 
 #include "core/trace_workers.hpp"
 #include "loom/core/detail/node.hpp"
+#include "loom/core/detail/progress_work.hpp"
 #include "loom/core/detail/trace_span.hpp"
 #include "loom/core/error.hpp"
 #include "loom/core/trace.hpp"
@@ -66,13 +67,12 @@ void close_registered_sockets_in_child(int keep_a, int keep_b) {
 }
 
 // The trace events of a worker's start and end (trace_span.hpp).
-void trace_worker(const char* what, pid_t pid, trace::detail::TraceClock::time_point begin,
-                  std::string_view how = "") noexcept {
+void trace_worker(const char* what, pid_t pid,
+                  trace::detail::TraceClock::time_point begin) noexcept {
   if (!trace::enabled()) return;
   std::string args;
   try {
-    args = how.empty() ? fmt::format("\"pid\":{}", pid)
-                       : fmt::format("\"pid\":{},\"how\":\"{}\"", pid, how);
+    args = fmt::format("\"pid\":{}", pid);
   } catch (...) {
     return;
   }
@@ -136,7 +136,8 @@ std::optional<Frame> read_frame(int fd) {
 std::optional<Frame> request_reply(const WorkerProcess& worker, std::uint32_t kind,
                                    std::string_view payload) {
   const bool tracing = trace::enabled();
-  const auto sent = tracing ? trace::detail::TraceClock::now() : trace::detail::TraceClock::time_point{};
+  const auto sent =
+      tracing ? trace::detail::TraceClock::now() : trace::detail::TraceClock::time_point{};
   if (!write_frame(worker.to_child(), kind, 0, payload)) return std::nullopt;
   if (tracing) trace_transfer("to worker", worker.pid(), payload.size(), sent);
   for (;;) {
@@ -198,6 +199,9 @@ WorkerProcess WorkerProcess::spawn(FunctionRef<void(int, int)> child_main,
   if (pid == 0) {
     worker = true;
     trace::detail::enter_worker_process();
+    // No bar is drawn from a worker (and the parent's progress lock may be held by a thread
+    // that does not exist here).
+    progress_bars_alive.store(0, std::memory_order_relaxed);
     set_process_inline();                               // oneTBB's threads do not exist here
     close_registered_sockets_in_child(down[0], up[1]);  // also down[1] and up[0]
     for (int fd : close_in_child) {

@@ -446,9 +446,10 @@ std::int64_t DataFrame::len() const {
   std::vector<std::string> one;
   if (!plan_->schema().empty()) one.push_back(plan_->schema()[0].name);
   const std::string step = detail::step_name(*plan_);
-  loom::detail::parallel_blocks(n, [&](std::int64_t p) {
+  auto count_rows = [&](std::int64_t p) {
     rows[static_cast<std::size_t>(p)] = plan_->partition(p, one).num_rows();
-  }, {"dataframe", step, "partition"});
+  };
+  loom::detail::parallel_blocks(n, count_rows, {"dataframe", step, "partition"});
   std::int64_t total = 0;
   for (auto r : rows) total += r;
   return total;
@@ -510,7 +511,7 @@ DataFrame GroupBy::aggregated(std::vector<detail::AggSpec> aggs) const {
     return detail::aggregate(input, keys, aggs, schema);
   };
   return DataFrame(
-      std::make_shared<detail::OnceNode>(plan_, std::move(schema), std::move(compute), "groupby"));
+      std::make_shared<detail::OnceNode>(plan_, std::move(schema), "groupby", std::move(compute)));
 }
 
 DataFrame GroupBy::sum() const { return single("sum"); }

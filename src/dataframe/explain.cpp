@@ -19,9 +19,9 @@ struct PlanExplainer {
     int id;
     int depth;
     std::string name;
-    std::string detail;                 // what the step does ("(v3 > 50)")
-    std::vector<std::string> columns;   // asked for
-    std::vector<std::string> filters;   // run on each partition as it is read (scans)
+    std::string detail;                // what the step does ("(v3 > 50)")
+    std::vector<std::string> columns;  // asked for
+    std::vector<std::string> filters;  // run on each partition as it is read (scans)
     std::int64_t partitions;
     std::vector<int> inputs;
   };
@@ -97,7 +97,8 @@ struct PlanExplainer {
     } else if (const auto* d = dynamic_cast<const DropNaNode*>(&n)) {
       const std::vector<std::string> subset =
           d->subset_.empty() ? names_of(d->schema()) : d->subset_;
-      steps[static_cast<std::size_t>(id)].detail = fmt::format("subset [{}]", fmt::join(subset, ", "));
+      steps[static_cast<std::size_t>(id)].detail =
+          fmt::format("subset [{}]", fmt::join(subset, ", "));
       filters.push_back(fmt::format("dropna [{}]", fmt::join(subset, ", ")));
       input_of(d->input_, with(subset), std::move(filters));
     } else if (const auto* fill = dynamic_cast<const FillNaNode*>(&n)) {

@@ -24,9 +24,10 @@ std::vector<Table> compute_partitions(const PlanNode& plan) {
   return read_settled(plan.csv(), [&] {
     std::vector<Table> parts(static_cast<std::size_t>(n));
     const std::string step = step_name(plan);
-    loom::detail::parallel_blocks(n, [&](std::int64_t p) {
+    auto one_partition = [&](std::int64_t p) {
       parts[static_cast<std::size_t>(p)] = select(plan.partition(p, names), names);
-    }, {"dataframe", step, "partition"});
+    };
+    loom::detail::parallel_blocks(n, one_partition, {"dataframe", step, "partition"});
     return parts;
   });
 }
@@ -54,15 +55,15 @@ namespace loom::dataframe {
 DataFrame DataFrame::sort_values(const std::vector<std::string>& by, bool ascending) const {
   for (const auto& c : by) (void)detail::schema_type(plan_->schema(), c);
   return DataFrame(std::make_shared<detail::OnceNode>(
-      plan_, plan_->schema(), [by, ascending](const detail::PlanNode& input) {
+      plan_, plan_->schema(), "sort_values", [by, ascending](const detail::PlanNode& input) {
         return detail::compute_all(input).sort_values(by, ascending);
-      }, "sort_values"));
+      }));
 }
 
 DataFrame DataFrame::drop_duplicates(const std::vector<std::string>& subset) const {
   for (const auto& c : subset) (void)detail::schema_type(plan_->schema(), c);
   return DataFrame(std::make_shared<detail::OnceNode>(
-      plan_, plan_->schema(), [subset](const detail::PlanNode& input) {
+      plan_, plan_->schema(), "drop_duplicates", [subset](const detail::PlanNode& input) {
         const Table t = detail::compute_all(input);
         const std::vector<std::string> cols = subset.empty() ? t.column_names() : subset;
         std::vector<const detail::ColumnData*> data;
@@ -86,7 +87,7 @@ DataFrame DataFrame::drop_duplicates(const std::vector<std::string>& subset) con
         std::vector<Column> out;
         for (const auto& c : t.columns()) out.push_back(detail::take(c, keep));
         return Table(t.column_names(), std::move(out));
-      }, "drop_duplicates"));
+      }));
 }
 
 Table DataFrame::describe() const {

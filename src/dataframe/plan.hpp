@@ -179,9 +179,11 @@ class RenameNode final : public StepNode {
 class OnceNode final : public PlanNode {
  public:
   friend struct PlanExplainer;  // explain.cpp reads the step
-  /// `label` names the step in explain() and visualize() ("sort_values", "groupby").
-  OnceNode(PlanPtr input, Schema schema, std::function<Table(const PlanNode&)> compute,
-           std::string label = "whole frame")
+  OnceNode(PlanPtr input, Schema schema, std::function<Table(const PlanNode&)> compute)
+      : OnceNode(std::move(input), std::move(schema), "whole frame", std::move(compute)) {}
+  /// `label` names the step in explain(), visualize() and traces ("sort_values", "groupby").
+  OnceNode(PlanPtr input, Schema schema, std::string label,
+           std::function<Table(const PlanNode&)> compute)
       : PlanNode(std::move(schema)),
         input_(std::move(input)),
         compute_(std::move(compute)),

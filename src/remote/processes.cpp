@@ -99,10 +99,9 @@ void spawn_worker(std::optional<WorkerProcess>& slot, FunctionRef<void(int, int)
   // WorkerProcess::spawn has the child close every other worker's sockets.
   slot = WorkerProcess::spawn(child_main);
   if (restart && trace::enabled()) {
-    trace::detail::record_span(
-        "worker", "worker restart",
-        fmt::format("\"old_pid\":{},\"pid\":{}", old_pid, slot->pid()), begin,
-        std::chrono::steady_clock::now());
+    trace::detail::record_span("worker", "worker restart",
+                               fmt::format("\"old_pid\":{},\"pid\":{}", old_pid, slot->pid()),
+                               begin, std::chrono::steady_clock::now());
   }
 }
 

@@ -91,7 +91,8 @@ TEST(DataFrameExplain, ShowsPushedDownColumnsAndFilters) {
 TEST(DataFrameExplain, WholeFrameStepsAndInMemoryFrames) {
   std::vector<dd::Table> tables;
   for (int p = 0; p < 3; ++p) {
-    tables.push_back(dd::Table({"k", "v"}, {dd::Column::from_ints({p % 2}), dd::Column::from_ints({p})}));
+    tables.push_back(
+        dd::Table({"k", "v"}, {dd::Column::from_ints({p % 2}), dd::Column::from_ints({p})}));
   }
   const auto df = dd::DataFrame::from_tables(tables);
   const std::string plan = df.groupby("k").sum().explain();

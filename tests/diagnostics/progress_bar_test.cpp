@@ -47,11 +47,11 @@ TEST(ProgressBar, ArrayComputeDrawsPlainLines) {
   {
     const loom::ProgressBar bar({.minimum = 0s, .dt = 0.01s});
     // 16 chunks, each slow enough to be seen.
-    const auto x = da::ones<double>({400, 400}, {.chunks = {100, 100}}).map_blocks(
-        [](const loom::NDArray<double>& b) {
-          std::this_thread::sleep_for(5ms);
-          return b;
-        });
+    const auto x = da::ones<double>({400, 400}, {.chunks = {100, 100}})
+                       .map_blocks([](const loom::NDArray<double>& b) {
+                         std::this_thread::sleep_for(5ms);
+                         return b;
+                       });
     EXPECT_EQ((x + 1.0).compute()(399, 399), 2.0);
   }
   const std::string text = testing::internal::GetCapturedStderr();
@@ -82,7 +82,8 @@ TEST(ProgressBar, DelayedGraphCountsItsTasks) {
     for (int i = 0; i < 10; ++i) parts.push_back(loom::delayed([](int x) { return x; })(i));
     auto plus = [](int a, int b) { return a + b; };
     loom::Delayed<int> total = parts[0];
-    for (int i = 1; i < 10; ++i) total = loom::delayed(plus)(total, parts[static_cast<std::size_t>(i)]);
+    for (int i = 1; i < 10; ++i)
+      total = loom::delayed(plus)(total, parts[static_cast<std::size_t>(i)]);
     EXPECT_EQ(total.compute(), 45);
   }
   const auto lines = progress_lines(testing::internal::GetCapturedStderr());

@@ -74,7 +74,8 @@ void run_every_facade(const std::filesystem::path& file) {
 
   // Delayed: five named tasks, and one that adds two of them.
   std::vector<loom::Delayed<int>> parts;
-  for (int i = 0; i < 5; ++i) parts.push_back(loom::delayed([](int x) { return x; }, "core step")(i));
+  for (int i = 0; i < 5; ++i)
+    parts.push_back(loom::delayed([](int x) { return x; }, "core step")(i));
   auto plus = [](int a, int b) { return a + b; };
   EXPECT_EQ(loom::delayed(plus, "gather")(parts[3], parts[4]).compute(), 7);
   EXPECT_EQ(loom::compute(parts)[2], 2);
@@ -223,7 +224,7 @@ TEST(TraceEveryFacade, EventsNameEachFacadesWork) {
     EXPECT_GT(std::stoll(e.args.at("bytes")), 0);
     (e.args.at("direction") == "to worker" ? to_workers : from_workers) += 1;
   }
-  EXPECT_GE(to_workers, 4U + 4U);    // four batches, four calls (and the crash)
+  EXPECT_GE(to_workers, 4U + 4U);     // four batches, four calls (and the crash)
   EXPECT_GE(from_workers, 20U + 4U);  // twenty results, four replies
 
   // Workers start and stop; the one that died was restarted.

@@ -82,8 +82,7 @@ std::string actor_method_thunk(void* instance, std::string_view member, std::str
 class ActorCallTrace {
  public:
   template <class M>
-  ActorCallTrace(const std::string& actor_name, const M& method) noexcept
-      : on_(trace::enabled()) {
+  ActorCallTrace(const std::string& actor_name, const M& method) noexcept : on_(trace::enabled()) {
     if (!on_) return;
     actor_name_ = &actor_name;
     static_assert(sizeof(M) >= sizeof(address_), "a member function pointer holds an address");
