@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include <fmt/format.h>
 #include <oneapi/tbb/parallel_for.h>
@@ -47,7 +48,7 @@ void trace_block(const BlockSteps& steps, std::int64_t b,
   } catch (...) {
     return;
   }
-  trace::detail::record_span(steps.category, steps.step, args, begin,
+  trace::detail::record_span(steps.category, steps.step, std::move(args), begin,
                              std::chrono::steady_clock::now());
 }
 

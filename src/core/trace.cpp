@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -236,11 +237,11 @@ void stop(const std::filesystem::path& path) {
 
 namespace detail {
 
-void record_span(std::string_view category, std::string_view name, std::string_view args,
+void record_span(std::string_view category, std::string_view name, std::string args,
                  TraceClock::time_point begin, TraceClock::time_point end) noexcept {
   if (!enabled()) return;
   try {
-    add_event({std::string(category), std::string(name), std::string(args), begin, end});
+    add_event({std::string(category), std::string(name), std::move(args), begin, end});
   } catch (...) {  // a diagnostic: the work goes on without this event
   }
 }

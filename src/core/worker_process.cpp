@@ -76,7 +76,7 @@ void trace_worker(const char* what, pid_t pid,
   } catch (...) {
     return;
   }
-  trace::detail::record_span("worker", what, args, begin, trace::detail::TraceClock::now());
+  trace::detail::record_span("worker", what, std::move(args), begin, trace::detail::TraceClock::now());
 }
 
 bool write_all(int fd, const void* data, std::size_t size) {
@@ -164,7 +164,7 @@ void trace_transfer(const char* direction, pid_t pid, std::size_t bytes,
   } catch (...) {
     return;
   }
-  trace::detail::record_span("transfer", "transfer", args, begin, trace::detail::TraceClock::now());
+  trace::detail::record_span("transfer", "transfer", std::move(args), begin, trace::detail::TraceClock::now());
 }
 
 bool in_worker_process() noexcept { return worker; }

@@ -101,7 +101,7 @@ void trace_batch(const Batch& batch, std::string_view backend,
   } catch (...) {
     return;
   }
-  trace::detail::record_span("parallel", "Parallel batch", args, begin,
+  trace::detail::record_span("parallel", "Parallel batch", std::move(args), begin,
                              std::chrono::steady_clock::now());
 }
 

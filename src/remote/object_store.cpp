@@ -52,7 +52,7 @@ void trace_object(const char* what, std::uint64_t id, std::size_t bytes,
   } catch (...) {
     return;
   }
-  trace::detail::record_span("store", what, args, begin, std::chrono::steady_clock::now());
+  trace::detail::record_span("store", what, std::move(args), begin, std::chrono::steady_clock::now());
 }
 
 Store& store() {

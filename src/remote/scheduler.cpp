@@ -96,7 +96,7 @@ void trace_attempt(const TaskRecord& record, std::chrono::steady_clock::time_poi
   } catch (...) {
     return;
   }
-  trace::detail::record_span("remote", name, args, begin, std::chrono::steady_clock::now());
+  trace::detail::record_span("remote", name, std::move(args), begin, std::chrono::steady_clock::now());
 }
 
 bool retry_allowed(const TaskSpec& spec, const std::exception_ptr& error) {

@@ -4,6 +4,7 @@
 // Callers check loom::trace::enabled() first: off, an event costs that one relaxed load.
 
 #include <chrono>
+#include <string>
 #include <string_view>
 
 namespace loom::trace::detail {
@@ -13,7 +14,7 @@ using TraceClock = std::chrono::steady_clock;
 /// Records one finished span on this thread: `category` ("parallel", "array", ...) becomes the
 /// event's "cat", `args` its arguments as JSON members without braces (`"chunk":3`). Never
 /// throws: an event that cannot be stored is dropped.
-void record_span(std::string_view category, std::string_view name, std::string_view args,
+void record_span(std::string_view category, std::string_view name, std::string args,
                  TraceClock::time_point begin, TraceClock::time_point end) noexcept;
 
 }  // namespace loom::trace::detail
