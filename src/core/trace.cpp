@@ -246,7 +246,21 @@ void record_span(std::string_view category, std::string_view name, std::string a
   }
 }
 
+namespace {
+std::atomic<std::int64_t> cached_pid{0};
+}  // namespace
+
+std::int64_t process_id() noexcept {
+  std::int64_t pid = cached_pid.load(std::memory_order_relaxed);
+  if (pid == 0) {
+    pid = static_cast<std::int64_t>(::getpid());
+    cached_pid.store(pid, std::memory_order_relaxed);
+  }
+  return pid;
+}
+
 void enter_worker_process() noexcept {
+  cached_pid.store(static_cast<std::int64_t>(::getpid()), std::memory_order_relaxed);
   // worker_mutex is only ever locked in a worker, so it was free when this one was forked.
   worker_list.clear();
   in_worker.store(true, std::memory_order_relaxed);

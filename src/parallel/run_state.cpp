@@ -2,8 +2,6 @@
 
 #include "parallel/run_state.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -97,7 +95,7 @@ void trace_batch(const Batch& batch, std::string_view backend,
   std::string args;
   try {
     args = fmt::format("\"first\":{},\"size\":{},\"backend\":\"{}\",\"pid\":{}", batch.first,
-                       batch.count, backend, ::getpid());
+                       batch.count, backend, trace::detail::process_id());
   } catch (...) {
     return;
   }

@@ -3,8 +3,6 @@
 
 #include "scheduler.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -91,12 +89,13 @@ void trace_attempt(const TaskRecord& record, std::chrono::steady_clock::time_poi
   try {
     const std::int64_t worker = last_call_worker_pid();
     args = fmt::format("\"id\":{},\"attempt\":{},\"worker\":{}", record.id(), record.attempts,
-                       worker != 0 ? worker : static_cast<std::int64_t>(::getpid()));
+                       worker != 0 ? worker : trace::detail::process_id());
     name = record.spec().name.empty() ? std::string("task") : record.spec().name;
   } catch (...) {
     return;
   }
-  trace::detail::record_span("remote", name, std::move(args), begin, std::chrono::steady_clock::now());
+  trace::detail::record_span("remote", name, std::move(args), begin,
+                             std::chrono::steady_clock::now());
 }
 
 bool retry_allowed(const TaskSpec& spec, const std::exception_ptr& error) {

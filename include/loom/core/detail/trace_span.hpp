@@ -4,6 +4,7 @@
 // Callers check loom::trace::enabled() first: off, an event costs that one relaxed load.
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -16,5 +17,8 @@ using TraceClock = std::chrono::steady_clock;
 /// throws: an event that cannot be stored is dropped.
 void record_span(std::string_view category, std::string_view name, std::string args,
                  TraceClock::time_point begin, TraceClock::time_point end) noexcept;
+
+/// This process's pid, read once (getpid is a system call) and again in a forked worker.
+[[nodiscard]] std::int64_t process_id() noexcept;
 
 }  // namespace loom::trace::detail
