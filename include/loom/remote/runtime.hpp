@@ -98,7 +98,7 @@ requires(!std::is_void_v<T>) [[nodiscard]] std::vector<T> get(const std::vector<
                                              Clock::now() - start));
     }
     out.push_back(get(ref, GetOptions{left}));
-    detail::progress_add_done(work.get(), 1);
+    if (work) detail::progress_add_done(work.get(), 1);
   }
   return out;
 }
@@ -109,7 +109,7 @@ inline void get(const std::vector<ObjectRef<void>>& refs, const GetOptions& opti
   const auto work = detail::progress_enabled() ? detail::current_progress() : nullptr;
   for (const auto& ref : refs) {
     get(ref, options);
-    detail::progress_add_done(work.get(), 1);
+    if (work) detail::progress_add_done(work.get(), 1);
   }
 }
 
