@@ -12,6 +12,7 @@
 
 #include "bench_util.hpp"
 #include "loom/core/detail/buffer.hpp"
+#include "loom/core/trace.hpp"
 #include "loom/remote.hpp"
 
 namespace {
@@ -54,6 +55,23 @@ void R1_loom(benchmark::State& state) {
     for (std::int64_t i = 0; i < kTasks; ++i) refs.push_back(square.remote(i));
     benchmark::DoNotOptimize(loom::get(refs).data());
   }
+  state.SetItemsProcessed(state.iterations() * kTasks);
+}
+
+// The same with tracing on: every attempt an event (start() clears the last iteration's).
+void R1_loom_traced(benchmark::State& state) {
+  ensure_runtime();
+  auto square = loom::task([](std::int64_t x) { return x * x; });
+  for (auto _ : state) {
+    state.PauseTiming();
+    loom::trace::start();
+    state.ResumeTiming();
+    std::vector<loom::ObjectRef<std::int64_t>> refs;
+    refs.reserve(kTasks);
+    for (std::int64_t i = 0; i < kTasks; ++i) refs.push_back(square.remote(i));
+    benchmark::DoNotOptimize(loom::get(refs).data());
+  }
+  loom::trace::stop("/dev/null");
   state.SetItemsProcessed(state.iterations() * kTasks);
 }
 
@@ -142,6 +160,10 @@ void R3_loom_small(benchmark::State& state) {
 
 BENCHMARK(R1_tbb)->Name("R1_remote_tasks/tbb")->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(R1_loom)->Name("R1_remote_tasks/loom")->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(R1_loom_traced)
+    ->Name("R1_remote_tasks/loom_traced")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(R2_tbb)->Name("R2_actor_calls/tbb")->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(R2_loom)->Name("R2_actor_calls/loom")->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(R3_memcpy)->Name("R3_put_get/memcpy")->UseRealTime()->Unit(benchmark::kMillisecond);

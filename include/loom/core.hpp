@@ -8,6 +8,7 @@
 #include "loom/core/executor.hpp"
 #include "loom/core/graph.hpp"
 #include "loom/core/ndarray.hpp"
+#include "loom/core/progress_bar.hpp"
 #include "loom/core/random.hpp"
 #include "loom/core/shape.hpp"
 #include "loom/core/trace.hpp"

@@ -1,15 +1,14 @@
+// Array::visualize: the expression as Graphviz DOT, written as text or converted to a picture.
+
 #include "loom/array/detail/visualize.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
-#include "loom/core/error.hpp"
+#include "loom/core/graph.hpp"
 
 namespace loom::array::detail {
 
@@ -31,13 +30,8 @@ void write_dot(const NodeBase& root, const std::filesystem::path& path) {
     for (const NodeBase* input : n->inputs()) dot += fmt::format("  n{} -> n{};\n", ids[input], id);
   }
   dot += "}\n";
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << dot;
-  out.close();
-  if (!out) {
-    throw Error(
-        fmt::format("visualize: cannot write '{}': {}", path.string(), std::strerror(errno)));
-  }
+  // .dot/.gv as text, .svg/.png/.pdf through Graphviz, as Delayed::visualize does.
+  loom::detail::write_graph_file(dot, path);
 }
 
 }  // namespace loom::array::detail

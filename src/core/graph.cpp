@@ -6,8 +6,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstring>
 #include <fstream>
+#include <thread>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -89,7 +92,7 @@ void write_graph_file(const std::string& dot, const std::filesystem::path& path)
     return;
   }
   if (ext != ".svg" && ext != ".png" && ext != ".pdf") {
-    throw Error(
+    throw ConfigError(
         fmt::format("visualize: '{}': use a .dot, .gv, .svg, .png or .pdf file", path.string()));
   }
   const std::filesystem::path dot_path = path.string() + ".dot";
@@ -109,11 +112,30 @@ void write_graph_file(const std::string& dot, const std::filesystem::path& path)
         "write a .dot file",
         path.string(), std::strerror(rc)));
   }
+  // A minute at most: a graph that Graphviz cannot lay out in that time is not waited for.
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  bool timed_out = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    const pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid || (r < 0 && errno != EINTR)) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      timed_out = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   std::error_code ignored;
   std::filesystem::remove(dot_path, ignored);
+  if (timed_out) {
+    throw Error(
+        fmt::format("visualize: Graphviz's 'dot' ran over a minute writing '{}'; it was "
+                    "stopped",
+                    path.string()));
+  }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     throw Error(fmt::format("visualize: Graphviz's 'dot' failed to write '{}'", path.string()));
   }

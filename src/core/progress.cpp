@@ -56,6 +56,16 @@ void ProgressReporter::finish(std::size_t done) {
   if (bar_) draw_bar(done, true);
 }
 
+void ProgressReporter::set_total(std::size_t total) {
+  std::lock_guard lock(mutex_);
+  total_ = total;
+}
+
+void ProgressReporter::set_width(int width) {
+  std::lock_guard lock(mutex_);
+  width_ = std::max(width, 1);
+}
+
 void ProgressReporter::print_line(std::size_t done, bool final) {
   const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
   const int width = static_cast<int>(std::to_string(total_).size());
@@ -82,8 +92,8 @@ void ProgressReporter::draw_bar(std::size_t done, bool final) {
   if (tty_) {
     if (!final && now - last_draw_ < std::chrono::milliseconds(100)) return;
     last_draw_ = now;
-    constexpr int kWidth = 30;
-    const int filled = static_cast<int>(std::lround(fraction * kWidth));
+    const int kWidth = width_;
+    const int filled = std::clamp(static_cast<int>(std::lround(fraction * kWidth)), 0, kWidth);
     fmt::print(out_, "\r{:3.0f}%|{}{}| {}/{} [{}<{}, {:.1f}it/s]{}", fraction * 100,
                std::string(static_cast<std::size_t>(filled), '#'),
                std::string(static_cast<std::size_t>(kWidth - filled), ' '), done, total_,

@@ -1,5 +1,6 @@
 #pragma once
-// Progress display on stderr for long work: joblib-style verbose lines and a tqdm-like bar.
+// Progress display on stderr for long work: joblib-style verbose lines and a tqdm-like bar
+// (Parallel's progress options and loom::ProgressBar).
 
 #include <chrono>
 #include <cstddef>
@@ -22,6 +23,10 @@ class ProgressReporter {
   /// The last line ("... finished"), once.
   void finish(std::size_t done);
   [[nodiscard]] bool active() const noexcept { return verbose_ > 0 || bar_; }
+  /// Work whose size grows while it runs (ProgressBar): the total from now on.
+  void set_total(std::size_t total);
+  /// The bar's width in characters on a terminal (30 unless set).
+  void set_width(int width);
 
  private:
   void print_line(std::size_t done, bool final);
@@ -35,6 +40,7 @@ class ProgressReporter {
   bool bar_;
   std::FILE* out_;
   bool tty_;
+  int width_ = 30;
   Clock::time_point start_ = Clock::now();
   Clock::time_point last_draw_{};
   std::size_t next_line_at_ = 1;

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stop_token>
@@ -27,6 +28,7 @@
 #include "loom/core/current_task.hpp"
 #include "loom/core/detail/assert.hpp"
 #include "loom/core/detail/node.hpp"
+#include "loom/core/detail/progress_work.hpp"
 #include "loom/core/error.hpp"
 #include "loom/core/executor.hpp"
 #include "loom/core/trace.hpp"
@@ -70,7 +72,8 @@ struct NodeTask {
 };
 
 struct ComputeContext {
-  explicit ComputeContext(bool inline_mode) : inline_mode(inline_mode) {
+  explicit ComputeContext(bool inline_mode)
+      : inline_mode(inline_mode), progress(progress_enabled() ? current_progress() : nullptr) {
     if (!inline_mode) {
       group.emplace();
       guard = group->defer([] {});
@@ -96,7 +99,8 @@ struct ComputeContext {
   std::atomic<bool> has_error{false};
   std::exception_ptr first_error;  // written once, before `cancelled` is set
   std::stop_source stop;
-  std::vector<Edge> sink_edges;  // edges onto roots that another compute is running
+  std::vector<Edge> sink_edges;                 // edges onto roots that another compute is running
+  std::shared_ptr<ProgressWorkState> progress;  // the work a ProgressBar draws, if any
 
   void fail(std::exception_ptr error) {
     bool expected = false;
@@ -303,7 +307,8 @@ void run_from(NodeBase* first) {
     A::context(n) = nullptr;
     A::state(n).store(final_state, std::memory_order_release);
     NodeBase* next = notify(n, ctx, final_state != NodeState::done);
-    n->release();                               // the reference taken when n was claimed
+    n->release();  // the reference taken when n was claimed
+    if (ctx->progress) progress_add_done(ctx->progress.get(), 1);
     if (ctx->suspends) ctx->done_unfinished();  // last: ctx may be gone right after
     n = next;
   }
@@ -400,6 +405,7 @@ void activate(ComputeContext* ctx, std::span<NodeBase* const> roots) {
       }
     }
   }
+  progress_add_total(ctx->progress.get(), claimed);
   // Take the biases back, counting what is still to come.
   if (ctx->suspends) ctx->done_unfinished(kTraversalBias - claimed);
   ctx->done_waiting(kTraversalBias - waiting);
@@ -442,6 +448,7 @@ void compute_nodes(std::span<NodeBase* const> roots) {
     all_done = all_done && root->state() == NodeState::done;
   }
   if (!all_done) {
+    const ProgressWork progress;  // a ProgressBar draws the outermost compute
     if (inline_depth > 0 || process_inline.load(std::memory_order_relaxed)) {
       compute_inline(roots);
     } else if (in_task()) {

@@ -18,8 +18,12 @@
 
 #include <fmt/format.h>
 
+#include "core/trace_workers.hpp"
 #include "loom/core/detail/node.hpp"
+#include "loom/core/detail/progress_work.hpp"
+#include "loom/core/detail/trace_span.hpp"
 #include "loom/core/error.hpp"
+#include "loom/core/trace.hpp"
 
 namespace loom::detail {
 
@@ -60,6 +64,19 @@ void close_registered_sockets_in_child(int keep_a, int keep_b) {
     const int fd = slot.load(std::memory_order_relaxed);
     if (fd >= 0 && fd != keep_a && fd != keep_b) ::close(fd);
   }
+}
+
+// The trace events of a worker's start and end (trace_span.hpp).
+void trace_worker(const char* what, pid_t pid,
+                  trace::detail::TraceClock::time_point begin) noexcept {
+  if (!trace::enabled()) return;
+  std::string args;
+  try {
+    args = fmt::format("\"pid\":{}", pid);
+  } catch (...) {
+    return;
+  }
+  trace::detail::record_span("worker", what, std::move(args), begin, trace::detail::TraceClock::now());
 }
 
 bool write_all(int fd, const void* data, std::size_t size) {
@@ -118,8 +135,36 @@ std::optional<Frame> read_frame(int fd) {
 
 std::optional<Frame> request_reply(const WorkerProcess& worker, std::uint32_t kind,
                                    std::string_view payload) {
+  const bool tracing = trace::enabled();
+  const auto sent =
+      tracing ? trace::detail::TraceClock::now() : trace::detail::TraceClock::time_point{};
   if (!write_frame(worker.to_child(), kind, 0, payload)) return std::nullopt;
-  return read_frame(worker.from_child());
+  if (tracing) trace_transfer("to worker", worker.pid(), payload.size(), sent);
+  for (;;) {
+    std::optional<Frame> reply = read_frame(worker.from_child());
+    // A worker ships its own trace events just before its reply.
+    if (reply && reply->kind == trace::detail::kTraceFrame) {
+      trace::detail::merge_worker_events(worker.pid(), reply->payload);
+      continue;
+    }
+    if (reply && tracing) {
+      const auto now = trace::detail::TraceClock::now();
+      trace_transfer("from worker", worker.pid(), reply->payload.size(), now);
+    }
+    return reply;
+  }
+}
+
+void trace_transfer(const char* direction, pid_t pid, std::size_t bytes,
+                    std::chrono::steady_clock::time_point begin) noexcept {
+  if (!trace::enabled()) return;
+  std::string args;
+  try {
+    args = fmt::format("\"direction\":\"{}\",\"pid\":{},\"bytes\":{}", direction, pid, bytes);
+  } catch (...) {
+    return;
+  }
+  trace::detail::record_span("transfer", "transfer", std::move(args), begin, trace::detail::TraceClock::now());
 }
 
 bool in_worker_process() noexcept { return worker; }
@@ -141,6 +186,7 @@ WorkerProcess WorkerProcess::spawn(FunctionRef<void(int, int)> child_main,
   // them too (or it would keep this worker's pipe open, and its end of file would never come).
   for (int fd : {down[0], down[1], up[0], up[1]}) register_socket(fd);
   std::fflush(nullptr);  // nothing buffered is written twice
+  const auto fork_begin = trace::detail::TraceClock::now();
   const pid_t pid = ::fork();
   if (pid < 0) {
     const int err = errno;
@@ -152,6 +198,10 @@ WorkerProcess WorkerProcess::spawn(FunctionRef<void(int, int)> child_main,
   }
   if (pid == 0) {
     worker = true;
+    trace::detail::enter_worker_process();
+    // No bar is drawn from a worker (and the parent's progress lock may be held by a thread
+    // that does not exist here).
+    progress_bars_alive.store(0, std::memory_order_relaxed);
     set_process_inline();                               // oneTBB's threads do not exist here
     close_registered_sockets_in_child(down[0], up[1]);  // also down[1] and up[0]
     for (int fd : close_in_child) {
@@ -170,6 +220,7 @@ WorkerProcess WorkerProcess::spawn(FunctionRef<void(int, int)> child_main,
   unregister_socket(up[1]);
   ::close(down[0]);
   ::close(up[1]);
+  trace_worker("worker start", pid, fork_begin);
   WorkerProcess w;
   w.pid_ = pid;
   w.to_child_ = down[1];
@@ -222,6 +273,7 @@ std::optional<std::string> WorkerProcess::finish(std::chrono::milliseconds grace
     int status = 0;
     const pid_t r = ::waitpid(pid_, &status, WNOHANG);
     if (r == pid_) {
+      trace_worker("worker stop", pid_, trace::detail::TraceClock::now());
       pid_ = -1;
       if (WIFSIGNALED(status)) {
         return fmt::format("was killed by signal {} ({})", WTERMSIG(status),
@@ -255,9 +307,11 @@ std::optional<std::string> WorkerProcess::wait() noexcept {
   if (pid_ <= 0) return std::nullopt;
   int status = 0;
   pid_t r = 0;
+  const auto begin = trace::detail::TraceClock::now();
   do {
     r = ::waitpid(pid_, &status, 0);
   } while (r < 0 && errno == EINTR);
+  trace_worker("worker stop", pid_, begin);
   pid_ = -1;
   if (r < 0) return std::string("was lost (waitpid failed)");
   if (WIFSIGNALED(status)) {

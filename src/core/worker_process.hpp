@@ -78,9 +78,15 @@ class WorkerProcess {
 
 /// One request to a worker that answers each frame with one: sends `payload` as a frame of
 /// `kind` (index 0) and reads the reply; nullopt when the worker is gone (it died or closed its
-/// pipe) before it answered.
+/// pipe) before it answered. Trace events the worker ships before its reply are merged into
+/// this process's trace; with tracing on, the frames are traced as transfers.
 std::optional<Frame> request_reply(const WorkerProcess& worker, std::uint32_t kind,
                                    std::string_view payload);
+
+/// A trace event for `bytes` sent to or received from worker `pid` (`direction`: "to worker",
+/// "from worker"), from `begin` to now; nothing when tracing is off.
+void trace_transfer(const char* direction, pid_t pid, std::size_t bytes,
+                    std::chrono::steady_clock::time_point begin) noexcept;
 
 /// True in a forked worker process.
 [[nodiscard]] bool in_worker_process() noexcept;

@@ -9,7 +9,9 @@
 #include "dataframe/column_builder.hpp"
 #include "dataframe/plan.hpp"
 #include "loom/core/detail/parallel_blocks.hpp"
+#include "loom/core/detail/progress_work.hpp"
 #include "loom/core/error.hpp"
+#include "loom/core/graph.hpp"
 
 namespace loom::dataframe::detail {
 
@@ -460,7 +462,16 @@ GroupBy DataFrame::groupby(const std::vector<std::string>& keys) const {
   return GroupBy(plan_, keys, {});
 }
 
-Table DataFrame::compute() const { return detail::compute_all(*plan_); }
+Table DataFrame::compute() const {
+  const loom::detail::ProgressWork progress;  // drawn while a loom::ProgressBar lives
+  return detail::compute_all(*plan_);
+}
+
+std::string DataFrame::explain() const { return detail::explain_plan(*plan_); }
+
+void DataFrame::visualize(const std::filesystem::path& path) const {
+  loom::detail::write_graph_file(detail::plan_dot(*plan_), path);
+}
 
 Table DataFrame::head(std::int64_t n) const {
   plan_->prepare();
@@ -483,9 +494,11 @@ std::int64_t DataFrame::len() const {
   // One column is enough to count rows.
   std::vector<std::string> one;
   if (!plan_->schema().empty()) one.push_back(plan_->schema()[0].name);
-  loom::detail::parallel_blocks(n, [&](std::int64_t p) {
+  const std::string step = detail::step_name(*plan_);
+  auto count_rows = [&](std::int64_t p) {
     rows[static_cast<std::size_t>(p)] = plan_->partition(p, one).num_rows();
-  });
+  };
+  loom::detail::parallel_blocks(n, count_rows, {"dataframe", step, "partition"});
   std::int64_t total = 0;
   for (auto r : rows) total += r;
   return total;
@@ -539,8 +552,8 @@ DataFrame GroupBy::aggregated(std::vector<detail::AggSpec> aggs) const {
   auto resolve = [keys = keys_, aggs](const detail::Schema& input) {
     return detail::aggregate_schema(input, keys, aggs);
   };
-  return DataFrame(std::make_shared<detail::OnceNode>(plan_, std::move(schema), std::move(compute),
-                                                      std::move(resolve)));
+  return DataFrame(std::make_shared<detail::OnceNode>(plan_, std::move(schema), "groupby",
+                                                      std::move(compute), std::move(resolve)));
 }
 
 DataFrame GroupBy::sum() const { return single("sum"); }

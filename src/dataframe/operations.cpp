@@ -23,9 +23,11 @@ std::pair<Schema, std::vector<Table>> compute_resolved_partitions(const PlanNode
   // Never a column in two dtypes across partitions: read again when a source revised one.
   return run_settled(plan, [&](const Schema& resolved) {
     std::vector<Table> parts(static_cast<std::size_t>(n));
-    loom::detail::parallel_blocks(n, [&](std::int64_t p) {
+    const std::string step = step_name(plan);
+    auto one_partition = [&](std::int64_t p) {
       parts[static_cast<std::size_t>(p)] = select(plan.partition(p, names), names);
-    });
+    };
+    loom::detail::parallel_blocks(n, one_partition, {"dataframe", step, "partition"});
     return std::make_pair(resolved, std::move(parts));
   });
 }
@@ -58,7 +60,7 @@ namespace loom::dataframe {
 DataFrame DataFrame::sort_values(const std::vector<std::string>& by, bool ascending) const {
   for (const auto& c : by) (void)detail::schema_type(plan_->schema(), c);
   return DataFrame(std::make_shared<detail::OnceNode>(
-      plan_, plan_->schema(), [by, ascending](const detail::PlanNode& input) {
+      plan_, plan_->schema(), "sort_values", [by, ascending](const detail::PlanNode& input) {
         return detail::compute_all(input).sort_values(by, ascending);
       }));
 }
@@ -66,7 +68,7 @@ DataFrame DataFrame::sort_values(const std::vector<std::string>& by, bool ascend
 DataFrame DataFrame::drop_duplicates(const std::vector<std::string>& subset) const {
   for (const auto& c : subset) (void)detail::schema_type(plan_->schema(), c);
   return DataFrame(std::make_shared<detail::OnceNode>(
-      plan_, plan_->schema(), [subset](const detail::PlanNode& input) {
+      plan_, plan_->schema(), "drop_duplicates", [subset](const detail::PlanNode& input) {
         const Table t = detail::compute_all(input);
         const std::vector<std::string> cols = subset.empty() ? t.column_names() : subset;
         std::vector<const detail::ColumnData*> data;

@@ -75,6 +75,7 @@ using PlanPtr = std::shared_ptr<const PlanNode>;
 
 class CsvScan final : public PlanNode {
  public:
+  friend struct PlanExplainer;  // explain.cpp reads the step
   explicit CsvScan(std::shared_ptr<CsvSource> source);
   [[nodiscard]] std::int64_t npartitions() const override {
     return static_cast<std::int64_t>(source_->partitions().size());
@@ -96,6 +97,7 @@ class CsvScan final : public PlanNode {
 
 class MemoryScan final : public PlanNode {
  public:
+  friend struct PlanExplainer;  // explain.cpp reads the step
   MemoryScan(Schema schema, std::vector<Table> tables)
       : PlanNode(std::move(schema)), tables_(std::move(tables)) {}
   [[nodiscard]] std::int64_t npartitions() const override {
@@ -115,6 +117,7 @@ class MemoryScan final : public PlanNode {
 /// A step with one input and as many partitions.
 class StepNode : public PlanNode {
  public:
+  friend struct PlanExplainer;  // explain.cpp reads the step
   StepNode(PlanPtr input, Schema schema) : PlanNode(std::move(schema)), input_(std::move(input)) {}
   [[nodiscard]] std::int64_t npartitions() const override { return input_->npartitions(); }
   void prepare() const override { input_->prepare(); }
@@ -152,6 +155,7 @@ class ProjectNode final : public StepNode {
 
 class AssignNode final : public StepNode {
  public:
+  friend struct PlanExplainer;  // explain.cpp reads the step
   AssignNode(PlanPtr input, Schema schema, std::string name, ExprPtr value)
       : StepNode(std::move(input), std::move(schema)),
         name_(std::move(name)),
@@ -167,6 +171,7 @@ class AssignNode final : public StepNode {
 
 class DropNaNode final : public StepNode {
  public:
+  friend struct PlanExplainer;  // explain.cpp reads the step
   DropNaNode(PlanPtr input, std::vector<std::string> subset)
       : StepNode(input, input->schema()), subset_(std::move(subset)) {}
   [[nodiscard]] Table partition(std::int64_t p,
@@ -178,6 +183,7 @@ class DropNaNode final : public StepNode {
 
 class FillNaNode final : public StepNode {
  public:
+  friend struct PlanExplainer;  // explain.cpp reads the step
   FillNaNode(PlanPtr input, std::vector<std::pair<std::string, Literal>> values)
       : StepNode(input, input->schema()), values_(std::move(values)) {}
   [[nodiscard]] Table partition(std::int64_t p,
@@ -189,6 +195,7 @@ class FillNaNode final : public StepNode {
 
 class RenameNode final : public StepNode {
  public:
+  friend struct PlanExplainer;  // explain.cpp reads the step
   RenameNode(PlanPtr input, Schema schema, std::vector<std::pair<std::string, std::string>> map)
       : StepNode(std::move(input), std::move(schema)), map_(std::move(map)) {}
   [[nodiscard]] Table partition(std::int64_t p,
@@ -205,13 +212,20 @@ class RenameNode final : public StepNode {
 /// it passes on).
 class OnceNode final : public PlanNode {
  public:
+  friend struct PlanExplainer;  // explain.cpp reads the step
   using Resolve = std::function<Schema(const Schema& input_resolved)>;
   OnceNode(PlanPtr input, Schema schema, std::function<Table(const PlanNode&)> compute,
            Resolve resolve = nullptr)
+      : OnceNode(std::move(input), std::move(schema), "whole frame", std::move(compute),
+                 std::move(resolve)) {}
+  /// `label` names the step in explain(), visualize() and traces ("sort_values", "groupby").
+  OnceNode(PlanPtr input, Schema schema, std::string label,
+           std::function<Table(const PlanNode&)> compute, Resolve resolve = nullptr)
       : PlanNode(std::move(schema)),
         input_(std::move(input)),
         compute_(std::move(compute)),
-        resolve_(std::move(resolve)) {}
+        resolve_(std::move(resolve)),
+        label_(std::move(label)) {}
   [[nodiscard]] std::int64_t npartitions() const override { return 1; }
   void prepare() const override {
     std::call_once(once_, [this] {
@@ -231,6 +245,7 @@ class OnceNode final : public PlanNode {
   PlanPtr input_;
   std::function<Table(const PlanNode&)> compute_;
   Resolve resolve_;
+  std::string label_;
   mutable std::once_flag once_;
   mutable Table result_;
 };
@@ -254,6 +269,7 @@ struct JoinIndex {
 /// both sides cut into buckets by key hash through files, partition b joining bucket b.
 class MergeNode final : public StepNode {
  public:
+  friend struct PlanExplainer;  // explain.cpp reads the step
   enum class How { kInner, kLeft, kRight, kOuter };
   MergeNode(PlanPtr left, PlanPtr right, Schema schema, std::vector<std::string> on, How how);
   [[nodiscard]] std::int64_t npartitions() const override;
@@ -294,6 +310,14 @@ class MergeNode final : public StepNode {
   mutable Index held_index_;
   mutable loom::detail::TempFolder folder_;  // "disk": the pieces
 };
+
+struct PlanExplainer;
+/// The step's name in traces, explain() and visualize(): "read_csv", "filter", "groupby"...
+std::string step_name(const PlanNode& plan);
+/// explain(): one line per step, the top step first.
+std::string explain_plan(const PlanNode& plan);
+/// visualize(): the plan as Graphviz DOT.
+std::string plan_dot(const PlanNode& plan);
 
 /// Every partition of `plan` (the schema's columns, in order), computed in parallel in one
 /// settled run: each column in one dtype, its resolved one.

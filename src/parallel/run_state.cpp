@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "loom/core/detail/assert.hpp"
+#include "loom/core/detail/trace_span.hpp"
 #include "loom/core/error.hpp"
 
 namespace loom::detail {
@@ -87,6 +88,19 @@ void RunState::finish_batch(const Batch& batch, std::size_t ran, double seconds)
     progress.update(now_completed);
   } catch (...) {  // a progress line that cannot be written must not stop the work
   }
+}
+
+void trace_batch(const Batch& batch, std::string_view backend,
+                 std::chrono::steady_clock::time_point begin) noexcept {
+  std::string args;
+  try {
+    args = fmt::format("\"first\":{},\"size\":{},\"backend\":\"{}\",\"pid\":{}", batch.first,
+                       batch.count, backend, trace::detail::process_id());
+  } catch (...) {
+    return;
+  }
+  trace::detail::record_span("parallel", "Parallel batch", std::move(args), begin,
+                             std::chrono::steady_clock::now());
 }
 
 void RunState::fail(std::exception_ptr e) {

@@ -3,6 +3,7 @@
 // sizer, the generator window), completion, the first failure, the stop request and progress.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -12,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <stop_token>
+#include <string_view>
 
 #include "core/progress.hpp"
 #include "loom/parallel/detail/engine.hpp"
@@ -57,6 +59,11 @@ struct RunState {
   /// Throws the recorded failure, if any.
   void rethrow_failure();
 };
+
+/// The trace event of one batch ("Parallel batch": its first call, size, backend and this
+/// process's pid), from `begin` to now. The caller checks trace::enabled().
+void trace_batch(const Batch& batch, std::string_view backend,
+                 std::chrono::steady_clock::time_point begin) noexcept;
 
 /// A TaskError for call `index` made inside a catch block (the current exception is nested).
 std::exception_ptr call_error(std::size_t index);

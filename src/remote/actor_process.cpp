@@ -8,7 +8,9 @@
 #include <fmt/format.h>
 
 #include "core/frame_codec.hpp"
+#include "core/trace_workers.hpp"
 #include "loom/core/error.hpp"
+#include "loom/core/trace.hpp"
 #include "loom/remote/detail/exchange.hpp"
 #include "processes.hpp"
 
@@ -48,6 +50,8 @@ void actor_main(int in, int out, const std::filesystem::path& folder) {
       kind = kError;
       reply = encode_worker_error();
     }
+    // What the call recorded (the work it ran inside) travels just before the reply.
+    if (trace::enabled() && !trace::detail::send_worker_events(out)) return;
     if (!write_frame(out, kind, frame->index, reply)) return;
     if (kind == kError && instance == nullptr) return;  // the constructor failed
   }

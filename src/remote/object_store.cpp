@@ -4,6 +4,8 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <string>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -12,7 +14,9 @@
 
 #include "core/temp_folder.hpp"
 #include "loom/core/detail/assert.hpp"
+#include "loom/core/detail/trace_span.hpp"
 #include "loom/core/error.hpp"
+#include "loom/core/trace.hpp"
 
 namespace loom::detail {
 
@@ -37,6 +41,19 @@ struct Store {
   ObjectEntry* tail = nullptr;
   std::mutex spill_mutex;  // one spilling pass at a time
 };
+
+// The trace event of a spill or a restore (object id, bytes).
+void trace_object(const char* what, std::uint64_t id, std::size_t bytes,
+                  std::chrono::steady_clock::time_point begin) noexcept {
+  if (!trace::enabled()) return;
+  std::string args;
+  try {
+    args = fmt::format("\"object\":{},\"bytes\":{}", id, bytes);
+  } catch (...) {
+    return;
+  }
+  trace::detail::record_span("store", what, std::move(args), begin, std::chrono::steady_clock::now());
+}
 
 Store& store() {
   static Store s;
@@ -94,6 +111,7 @@ struct StoreAccess {
     LOOM_ASSERT(e->ops_ != nullptr && e->ops_->spillable, "a value without spill support spills");
     const std::filesystem::path path =
         folder / fmt::format("object-{}{}", e->id_, e->ops_->extension);
+    const auto begin = std::chrono::steady_clock::now();
     try {
       e->value_->spill(path);
     } catch (...) {
@@ -103,6 +121,7 @@ struct StoreAccess {
       return false;
     }
     e->value_.reset();
+    trace_object("spill", e->id_, e->nbytes_, begin);
     e->spill_path_ = path;
     e->spill_owner_ = owner;
     untrack(e);
@@ -296,12 +315,14 @@ std::shared_ptr<StoredValue> ObjectEntry::value() {
     LOOM_ASSERT(state() != ObjectState::pending, "the value of an object read before it is there");
     if (state() == ObjectState::failed) std::rethrow_exception(error_);
     if (!value_ && !spill_path_.empty()) {
+      const auto begin = std::chrono::steady_clock::now();
       try {
         value_ = ops_->restore(spill_path_);
       } catch (const std::exception& e) {
         throw ObjectLost(fmt::format("object #{} ({}) spilled to '{}' cannot be read back: {}", id_,
                                      ops_->type_name(), spill_path_.string(), e.what()));
       }
+      trace_object("restore", id_, nbytes_, begin);
       std::error_code ignored;
       std::filesystem::remove(spill_path_, ignored);
       spill_path_.clear();

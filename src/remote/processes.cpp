@@ -17,10 +17,13 @@
 #include <fmt/format.h>
 
 #include "core/frame_codec.hpp"
+#include "core/trace_workers.hpp"
 #include "loom/core/current_task.hpp"
 #include "loom/core/detail/assert.hpp"
 #include "loom/core/detail/node.hpp"
+#include "loom/core/detail/trace_span.hpp"
 #include "loom/core/error.hpp"
+#include "loom/core/trace.hpp"
 #include "loom/io/serialize.hpp"
 
 namespace loom::detail {
@@ -63,6 +66,7 @@ void worker_main(int in, int out, const std::filesystem::path& folder) {
     }
     std::string reply;
     std::uint32_t kind = kResult;
+    const auto begin = std::chrono::steady_clock::now();
     try {
       // current_task() works in the worker too (a cancelled task's worker is killed instead).
       const TaskContext context(name, id, nullptr, gpus);
@@ -72,6 +76,15 @@ void worker_main(int in, int out, const std::filesystem::path& folder) {
       kind = kError;
       reply = encode_worker_error();
     }
+    // This worker's events (the call, and what it ran inside) travel just before the reply.
+    if (trace::enabled()) {
+      try {
+        trace::detail::record_span("remote", name, fmt::format("\"id\":{}", id), begin,
+                                   std::chrono::steady_clock::now());
+      } catch (...) {  // a diagnostic: the reply goes out without it
+      }
+      if (!trace::detail::send_worker_events(out)) return;
+    }
     if (!write_frame(out, kind, frame->index, reply)) return;
   }
 }
@@ -79,9 +92,22 @@ void worker_main(int in, int out, const std::filesystem::path& folder) {
 }  // namespace
 
 void spawn_worker(std::optional<WorkerProcess>& slot, FunctionRef<void(int, int)> child_main) {
+  const std::int64_t old_pid = slot ? static_cast<std::int64_t>(slot->pid()) : 0;
+  const bool restart = slot.has_value();
+  const auto begin = std::chrono::steady_clock::now();
   slot.reset();  // kills and reaps a child that still runs
   // WorkerProcess::spawn has the child close every other worker's sockets.
   slot = WorkerProcess::spawn(child_main);
+  if (restart && trace::enabled()) {
+    trace::detail::record_span("worker", "worker restart",
+                               fmt::format("\"old_pid\":{},\"pid\":{}", old_pid, slot->pid()),
+                               begin, std::chrono::steady_clock::now());
+  }
+}
+
+std::int64_t& last_call_worker_pid() noexcept {
+  thread_local std::int64_t pid = 0;
+  return pid;
 }
 
 void finish_worker(std::optional<WorkerProcess>& slot) noexcept {
@@ -190,6 +216,7 @@ std::string ProcessPool::run(TaskRecord& record, const std::string& args) {
   {
     // Cancelling kills the worker: its pipe then ends and the call is reported cancelled.
     const pid_t pid = slot->process->pid();
+    last_call_worker_pid() = pid;
     const std::stop_callback kill_on_stop(stop, [pid] { ::kill(pid, SIGKILL); });
     reply = request_reply(*slot->process, kCall, encode_call(record, args));
   }

@@ -62,6 +62,10 @@ class ProcessPool {
 /// A process's resident memory in bytes (VmRSS), 0 when it cannot be read.
 [[nodiscard]] std::int64_t resident_bytes(pid_t pid);
 
+/// The pid of the worker process that ran this thread's last call (0: none, or in threads
+/// mode); the scheduler's trace events say where an attempt ran.
+[[nodiscard]] std::int64_t& last_call_worker_pid() noexcept;
+
 /// True in a forked remote worker (the remote API is not available there).
 [[nodiscard]] bool in_remote_worker() noexcept;
 /// In a new worker: marks it so (runs inline, knows the shared folder).

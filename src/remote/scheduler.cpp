@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -14,8 +15,11 @@
 #include "core/executor_access.hpp"
 #include "loom/core/current_task.hpp"
 #include "loom/core/detail/assert.hpp"
+#include "loom/core/detail/trace_span.hpp"
 #include "loom/core/error.hpp"
+#include "loom/core/trace.hpp"
 #include "object_store.hpp"
+#include "processes.hpp"
 
 namespace loom::detail {
 
@@ -79,6 +83,22 @@ void TaskRecord::cancel() noexcept {
 
 namespace {
 
+// The trace event of one attempt: the task's name, the attempt number, the process it ran in.
+void trace_attempt(const TaskRecord& record, std::chrono::steady_clock::time_point begin) noexcept {
+  std::string args;
+  std::string name;
+  try {
+    const std::int64_t worker = last_call_worker_pid();
+    args = fmt::format("\"id\":{},\"attempt\":{},\"worker\":{}", record.id(), record.attempts,
+                       worker != 0 ? worker : trace::detail::process_id());
+    name = record.spec().name.empty() ? std::string("task") : record.spec().name;
+  } catch (...) {
+    return;
+  }
+  trace::detail::record_span("remote", name, std::move(args), begin,
+                             std::chrono::steady_clock::now());
+}
+
 bool retry_allowed(const TaskSpec& spec, const std::exception_ptr& error) {
   if (const bool* flag = std::get_if<bool>(&spec.retry_exceptions)) return *flag;
   return std::get<RetryOn>(spec.retry_exceptions).matches(error);
@@ -113,6 +133,19 @@ Outcome execute_record(TaskRecord* record, bool allow_retries) noexcept {
   }
   ++record->attempts;
   const TaskSpec& spec = record->spec();
+  // A task's attempt is a trace event (actor calls are traced as Class::method instead).
+  struct TraceAttempt {
+    TaskRecord* record;
+    bool on = false;
+    std::chrono::steady_clock::time_point begin{};
+    ~TraceAttempt() {
+      if (on) trace_attempt(*record, begin);
+    }
+  } trace_attempt_scope{record, allow_retries && trace::enabled()};
+  if (trace_attempt_scope.on) {
+    trace_attempt_scope.begin = std::chrono::steady_clock::now();
+    last_call_worker_pid() = 0;
+  }
   const TaskContext context(spec.name, record->id(), &record->stop_source(), record->gpu_ids());
   const TaskScope scope(&context);
   const RunningRecord previous = std::exchange(

@@ -22,6 +22,7 @@
 #include "loom/array/detail/runs.hpp"
 #include "loom/array/detail/visualize.hpp"
 #include "loom/array/index.hpp"
+#include "loom/core/detail/progress_work.hpp"
 #include "loom/core/error.hpp"
 #include "loom/core/ndarray.hpp"
 
@@ -132,6 +133,7 @@ class Array {
 
   /// Evaluates the array: chunks in parallel, element-wise chains fused.
   [[nodiscard]] NDArray<Scalar> compute() const {
+    const loom::detail::ProgressWork progress;  // drawn while a loom::ProgressBar lives
     auto out = NDArray<Scalar>::uninitialized(shape());
     detail::evaluate_into(*node_, out.mutable_data());
     return out;
@@ -173,8 +175,10 @@ class Array {
   /// Writes the values to a NumPy `.npy` file chunk by chunk (defined in creation.hpp).
   void to_npy(const std::filesystem::path& path) const;
 
-  /// Writes the graph as Graphviz DOT to `path` (dask's visualize): one box per step with its
-  /// shape and number of chunk tasks. A loom::Error when the file cannot be written.
+  /// Writes the graph to `path` (dask's visualize): one box per step with its shape and number
+  /// of chunk tasks. `.dot`/`.gv` as Graphviz DOT text; `.svg`, `.png`, `.pdf` drawn by
+  /// Graphviz's `dot`; another extension is a loom::ConfigError. A loom::Error when the file
+  /// cannot be written or `dot` is missing.
   void visualize(const std::filesystem::path& path) const { detail::write_dot(*node_, path); }
 
   /// The value of a 0-d (or one-element) array.

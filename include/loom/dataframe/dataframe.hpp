@@ -203,6 +203,15 @@ class DataFrame {
   /// Computes and writes one CSV file (no index column).
   void to_csv(const std::filesystem::path& path) const { compute().to_csv(path); }
 
+  /// The plan, one line per step from the top one down (inputs indented): the step, the
+  /// columns it is asked for (projection pushdown), for a source the filters that run on each
+  /// partition as it is read (predicate pushdown), and its partition count.
+  [[nodiscard]] std::string explain() const;
+  /// Writes the plan to `path` as explain() describes it, one box per step: `.dot`/`.gv` as
+  /// Graphviz DOT text; `.svg`, `.png`, `.pdf` drawn by Graphviz's `dot`; another extension is
+  /// a loom::ConfigError. A loom::Error when the file cannot be written or `dot` is missing.
+  void visualize(const std::filesystem::path& path) const;
+
   /// CSV partitions parsed so far by the source under this frame (0 for in-memory frames):
   /// a persisted frame reads no more.
   [[nodiscard]] std::int64_t partitions_read() const;

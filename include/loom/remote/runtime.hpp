@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "loom/core/detail/progress_work.hpp"
 #include "loom/remote/detail/object_entry.hpp"
 #include "loom/remote/detail/stored.hpp"
 #include "loom/remote/object_ref.hpp"
@@ -84,6 +85,9 @@ requires(!std::is_void_v<T>) [[nodiscard]] std::vector<T> get(const std::vector<
                                                               const GetOptions& options = {}) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
+  // Drawn while a loom::ProgressBar lives: one step per ref.
+  const detail::ProgressWork progress(static_cast<std::int64_t>(refs.size()));
+  const auto work = detail::progress_enabled() ? detail::current_progress() : nullptr;
   std::vector<T> out;
   out.reserve(refs.size());
   for (const auto& ref : refs) {
@@ -94,13 +98,19 @@ requires(!std::is_void_v<T>) [[nodiscard]] std::vector<T> get(const std::vector<
                                              Clock::now() - start));
     }
     out.push_back(get(ref, GetOptions{left}));
+    if (work) detail::progress_add_done(work.get(), 1);
   }
   return out;
 }
 
 /// Waits for all of them (void tasks).
 inline void get(const std::vector<ObjectRef<void>>& refs, const GetOptions& options = {}) {
-  for (const auto& ref : refs) get(ref, options);
+  const detail::ProgressWork progress(static_cast<std::int64_t>(refs.size()));
+  const auto work = detail::progress_enabled() ? detail::current_progress() : nullptr;
+  for (const auto& ref : refs) {
+    get(ref, options);
+    if (work) detail::progress_add_done(work.get(), 1);
+  }
 }
 
 /// Stores a value and returns its ref. An rvalue NDArray whose buffer has no other owner moves

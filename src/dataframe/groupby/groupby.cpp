@@ -3,6 +3,7 @@
 // work), the partials are merged in partition order, and the groups come out sorted by key
 // (pandas' sort=True).
 #include <algorithm>
+#include <chrono>
 
 #include <fmt/format.h>
 #include <cereal/types/string.hpp>
@@ -18,6 +19,7 @@
 #include "loom/core/detail/parallel_blocks.hpp"
 #include "loom/core/error.hpp"
 #include "loom/core/executor.hpp"
+#include "loom/core/trace.hpp"
 #include "loom/io/dump.hpp"
 
 namespace loom::dataframe::detail {
@@ -250,7 +252,13 @@ Table aggregate_once(const PlanNode& input, const std::vector<std::string>& keys
   const std::int64_t ranges =
       std::max<std::int64_t>(1, std::min<std::int64_t>(np, loom::detail::default_num_threads()));
   auto range_first = [&](std::int64_t r) { return np * r / ranges; };
-  auto partition = [&](std::int64_t p) { return checked(input.partition(p, needed)); };
+  auto partition = [&](std::int64_t p) {
+    if (!trace::enabled()) return checked(input.partition(p, needed));
+    const auto begin = std::chrono::steady_clock::now();
+    auto keys_checked = checked(input.partition(p, needed));
+    loom::detail::trace_block({"dataframe", "groupby", "partition"}, p, begin);
+    return keys_checked;
+  };
   if (config::get("dataframe.shuffle.method") == "disk") {
     const loom::detail::TempFolder folder("groupby", loom::detail::TempPurpose::spill);
     auto file = [&](std::int64_t r, std::size_t k) {

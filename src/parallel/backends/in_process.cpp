@@ -11,6 +11,8 @@
 #include "loom/core/current_task.hpp"
 #include "loom/core/detail/assert.hpp"
 #include "loom/core/error.hpp"
+#include "loom/core/trace.hpp"
+#include "parallel/backend.hpp"
 
 namespace loom::detail {
 
@@ -129,6 +131,7 @@ void InProcessRunner::run_batch(const Batch& batch, std::size_t slot) {
       run_.fail(call_error(batch.first + ran));
     }
   }
+  if (trace::enabled()) trace_batch(batch, run_.opt.backend->name, begin);
   run_.finish_batch(batch, ran, std::chrono::duration<double>(Clock::now() - begin).count());
 }
 

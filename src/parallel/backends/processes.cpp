@@ -16,9 +16,11 @@
 #include "core/frame_codec.hpp"
 #include "core/progress.hpp"
 #include "core/temp_folder.hpp"
+#include "core/trace_workers.hpp"
 #include "core/worker_process.hpp"
 #include "loom/core/current_task.hpp"
 #include "loom/core/error.hpp"
+#include "loom/core/trace.hpp"
 #include "loom/io/serialize.hpp"
 #include "parallel/backend.hpp"
 #include "parallel/run_state.hpp"
@@ -37,6 +39,7 @@ void worker_main(ParallelJob& job, const ArrayFiles& files, int from_parent, int
   while (auto frame = read_frame(from_parent)) {
     if (frame->kind != kRun) continue;
     const auto count = FrameReader(frame->payload, "Parallel batch frame").get<std::uint64_t>();
+    const auto begin = trace::enabled() ? Clock::now() : Clock::time_point{};
     for (std::uint64_t i = frame->index; i < frame->index + count; ++i) {
       std::string bytes;
       std::uint32_t kind = kResult;
@@ -47,6 +50,12 @@ void worker_main(ParallelJob& job, const ArrayFiles& files, int from_parent, int
       } catch (...) {
         kind = kError;
         bytes = encode_worker_error();
+      }
+      // The batch's event, and whatever the calls recorded, travel before its last result.
+      if (trace::enabled() && (i + 1 == frame->index + count || kind == kError)) {
+        trace_batch(Batch{static_cast<std::size_t>(frame->index), static_cast<std::size_t>(count)},
+                    "processes", begin);
+        if (!trace::detail::send_worker_events(to_parent)) return;
       }
       if (!write_frame(to_parent, kind, i, bytes)) return;  // the parent is gone
     }
@@ -157,8 +166,9 @@ void ProcessesBackend::pump() {
     w.returned = 0;
     w.started = Clock::now();
     // A worker found dead here is reported below, when its socket reads as closed.
-    (void)write_frame(w.process.to_child(), kRun, batch->first,
-                      FrameWriter().put(std::uint64_t{batch->count}).take());
+    const std::string run_frame = FrameWriter().put(std::uint64_t{batch->count}).take();
+    (void)write_frame(w.process.to_child(), kRun, batch->first, run_frame);
+    trace_transfer("to worker", w.process.pid(), run_frame.size(), w.started);
   }
   std::vector<pollfd> fds;
   std::vector<Worker*> busy;
@@ -217,6 +227,11 @@ void ProcessesBackend::pump() {
                                     index, how.value_or("exited before answering")))));
       return;
     }
+    if (frame->kind == trace::detail::kTraceFrame) {
+      trace::detail::merge_worker_events(w.process.pid(), frame->payload);
+      continue;
+    }
+    trace_transfer("from worker", w.process.pid(), frame->payload.size(), Clock::now());
     const auto index = static_cast<std::size_t>(frame->index);
     if (frame->kind == kError) {
       fail(remote_error(index, decode_worker_error(frame->payload), w.process.pid()));

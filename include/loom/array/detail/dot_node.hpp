@@ -60,7 +60,7 @@ class DotNode final : public MaterializedNode<Scalar> {
     const Chunks& out = this->chunks();
     const std::vector<std::int64_t>& shared = a_->chunks().axis(1);
     const std::int64_t ncols = this->shape()[1];
-    parallel_blocks(out.npartitions(), [&](std::int64_t block) {
+    auto block_product = [&](std::int64_t block) {
       const auto index = out.block_index(block);
       const auto offset = out.block_offset(index);
       const Shape bshape = out.block_shape(index);
@@ -77,7 +77,8 @@ class DotNode final : public MaterializedNode<Scalar> {
         std::copy_n(c.data() + r * bshape[1], bshape[1],
                     data + (offset[0] + r) * ncols + offset[1]);
       }
-    });
+    };
+    parallel_blocks(out.npartitions(), block_product, {"array", "dot", "chunk"});
     return result;
   }
 

@@ -34,7 +34,7 @@ class MapBlocksNode final : public MaterializedNode<R> {
     R* data = result.mutable_data();
     const Chunks& c = this->chunks();
     const Node<T>& input = *input_;
-    parallel_blocks(c.npartitions(), [&](std::int64_t b) {
+    auto map_block = [&](std::int64_t b) {
       const auto index = c.block_index(b);
       const auto offset = c.block_offset(index);
       const Shape bshape = c.block_shape(index);
@@ -68,7 +68,8 @@ class MapBlocksNode final : public MaterializedNode<R> {
         std::copy_n(out.data() + at, n,
                     data + (start != nullptr ? flat_index(start, strides_) : 0));
       });
-    });
+    };
+    parallel_blocks(c.npartitions(), map_block, {"array", "map_blocks", "chunk"});
     return result;
   }
 

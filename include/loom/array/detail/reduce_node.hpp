@@ -94,7 +94,7 @@ class ReduceNode final : public MaterializedNode<R> {
     // Phase 1: per input block, accumulators for the result elements it touches.
     const Node<T>& input = *input_;
     const bool last_reduced = ndim == 0 || reduced_[ndim - 1];
-    parallel_blocks(blocks, [&](std::int64_t b) {
+    auto partials_of = [&](std::int64_t b) {
       const auto index = in.block_index(b);
       const auto offset = in.block_offset(index);
       const std::vector<std::int64_t> local_strides = strides_of(kept_extents(in, index));
@@ -127,7 +127,8 @@ class ReduceNode final : public MaterializedNode<R> {
           }
         }
       });
-    });
+    };
+    parallel_blocks(blocks, partials_of, {"array", "reduce", "chunk"});
 
     // Phase 2: the input blocks that share a result block (same block numbers on the kept
     // axes), in block order, merged split_every at a time, level by level.
@@ -156,7 +157,7 @@ class ReduceNode final : public MaterializedNode<R> {
         for (std::size_t m = 0; m + 1 < groups[g].size(); m += s) merges.emplace_back(g, m);
       }
       if (merges.empty()) break;
-      parallel_blocks(static_cast<std::int64_t>(merges.size()), [&](std::int64_t j) {
+      auto merge_step = [&](std::int64_t j) {
         const auto [g, m] = merges[static_cast<std::size_t>(j)];
         const std::vector<std::int64_t>& members = groups[g];
         auto& into = partial[static_cast<std::size_t>(members[m])];
@@ -165,7 +166,9 @@ class ReduceNode final : public MaterializedNode<R> {
           for (std::size_t e = 0; e < into.size(); ++e) into[e].merge(other[e]);
           other = {};
         }
-      });
+      };
+      parallel_blocks(static_cast<std::int64_t>(merges.size()), merge_step,
+                      {"array", "reduce merge", "merge"});
       for (auto& members : groups) {  // the survivors: every s-th
         std::vector<std::int64_t> next;
         for (std::size_t m = 0; m < members.size(); m += s) next.push_back(members[m]);
@@ -180,7 +183,7 @@ class ReduceNode final : public MaterializedNode<R> {
     const std::vector<std::int64_t> kept_strides = strides_of(Shape(all_extents));
     auto result = NDArray<R>::uninitialized(this->shape());
     R* data = result.mutable_data();
-    parallel_blocks(static_cast<std::int64_t>(groups.size()), [&](std::int64_t g) {
+    auto finish_group = [&](std::int64_t g) {
       const std::int64_t b0 = groups[static_cast<std::size_t>(g)][0];
       const auto index = in.block_index(b0);
       const auto offset = in.block_offset(index);
@@ -198,7 +201,9 @@ class ReduceNode final : public MaterializedNode<R> {
           pos[a] = 0;
         }
       }
-    });
+    };
+    parallel_blocks(static_cast<std::int64_t>(groups.size()), finish_group,
+                    {"array", "reduce finish", "chunk"});
     return result;
   }
 

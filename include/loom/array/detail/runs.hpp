@@ -51,11 +51,12 @@ void evaluate_into(const Node<Scalar>& node, Scalar* data) {
   const std::vector<std::int64_t> strides = strides_of(node.shape());
   node.prepare();
   const Chunks& c = node.chunks();
-  parallel_blocks(c.npartitions(), [&](std::int64_t block) {
+  auto block_step = [&](std::int64_t block) {
     for_each_run(c, block, [&](const std::int64_t* start, std::int64_t n) {
       node.eval(start, n, data + (start != nullptr ? flat_index(start, strides) : 0));
     });
-  });
+  };
+  parallel_blocks(c.npartitions(), block_step, {"array", node.kind()});
 }
 
 }  // namespace loom::array::detail

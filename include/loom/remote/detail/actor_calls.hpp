@@ -3,6 +3,7 @@
 // or in processes mode through the actor's worker process (arguments and results serialized,
 // large arrays as files of the store's shared folder), and the thunks that run them there.
 
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "loom/core/detail/assert.hpp"
+#include "loom/core/trace.hpp"
 #include "loom/io/serialize.hpp"
 #include "loom/remote/detail/actor_state.hpp"
 #include "loom/remote/detail/bind.hpp"
@@ -74,6 +76,33 @@ std::string actor_method_thunk(void* instance, std::string_view member, std::str
   }(std::type_identity<typename Traits::params>{});
 }
 
+/// The trace event of one actor call, named "Class::method" (the method's symbol, found with
+/// dladdr: the program is linked with -rdynamic, else "Actor::method@0x..."); recorded when the
+/// call ends. Off, it costs one relaxed load.
+class ActorCallTrace {
+ public:
+  template <class M>
+  ActorCallTrace(const std::string& actor_name, const M& method) noexcept : on_(trace::enabled()) {
+    if (!on_) return;
+    actor_name_ = &actor_name;
+    static_assert(sizeof(M) >= sizeof(address_), "a member function pointer holds an address");
+    std::memcpy(&address_, &method, sizeof(address_));  // Itanium ABI: the function, or 1 + offset
+    begin_ = std::chrono::steady_clock::now();
+  }
+  ActorCallTrace(const ActorCallTrace&) = delete;
+  ActorCallTrace& operator=(const ActorCallTrace&) = delete;
+  ~ActorCallTrace() {
+    if (on_) finish();
+  }
+
+ private:
+  void finish() noexcept;
+  bool on_;
+  const std::string* actor_name_ = nullptr;
+  std::uintptr_t address_ = 0;
+  std::chrono::steady_clock::time_point begin_{};
+};
+
 template <class C, class M>
 struct MethodInvoker {
   ActorPtr<C> actor;
@@ -81,6 +110,7 @@ struct MethodInvoker {
   template <class... X>
   decltype(auto) operator()(X&&... x) const {
     actor->check_created();
+    const ActorCallTrace traced(actor->name(), method);
     using R = typename CallableTraits<M>::result;
     if (actor->in_processes()) {
       if constexpr ((crossable_v<X> && ...) && crossable_v<R>) {
