@@ -222,6 +222,9 @@ class TypedCall final : public TaskRecord {
     [&]<std::size_t... I>(std::index_sequence<I...>) { (resolve<I>(resolved[I]), ...); }
     (std::index_sequence_for<Stored...>{});
     if constexpr (CrossesProcesses<Invoker>::value) {
+      if (const WorkerChannel* channel = this_thread_channel()) {
+        return invoke_in_worker(resolved, channel->folder());  // a cluster's worker process
+      }
       if (spec().worker_thunk != nullptr) {
         if (const std::filesystem::path* folder = processes_store_folder()) {
           return invoke_in_worker(resolved, *folder);
@@ -251,6 +254,14 @@ class TypedCall final : public TaskRecord {
   }();
 
   void release_inputs() noexcept override { args_.reset(); }
+
+  void for_each_input(FunctionRef<void(ObjectEntry*)> visit) const noexcept override {
+    if (!args_) return;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (visit_input<I>(visit), ...);
+    }
+    (std::index_sequence_for<Stored...>{});
+  }
 
  private:
   static constexpr std::size_t kDeps = [] {
@@ -312,6 +323,14 @@ class TypedCall final : public TaskRecord {
       DependencyWaiter& waiter = waiters_[next++];
       waiter.record = this;
       depend_on(entry.get(), waiter);
+    }
+  }
+  template <std::size_t I>
+  void visit_input(FunctionRef<void(ObjectEntry*)> visit) const noexcept {
+    using S = std::tuple_element_t<I, std::tuple<Stored...>>;
+    if constexpr (IsObjectRef<S>::value &&
+                  !IsObjectRef<std::remove_cvref_t<std::tuple_element_t<I, Params>>>::value) {
+      visit(ObjectRefAccess::entry(std::get<I>(*args_)).get());
     }
   }
   template <std::size_t I>
