@@ -144,6 +144,7 @@ void ClusterState::place(Queued queued, int avoid) {
     return;
   }
   queued.pinned = -1;
+  queued.avoid = avoid;
   // Where the inputs are: a few homes are enough (a task's inputs rarely span more workers).
   struct Home {
     int worker;
@@ -209,12 +210,14 @@ void ClusterState::wake(Worker& worker) {
   if (worker.idle > 0) {
     worker.cv.notify_one();
     ++counters_.wakeups;
-    return;
+    // Woken threads count as idle until they run: more queued than that, and another worker's
+    // idle thread may take one.
+    if (worker.queue.size() <= static_cast<std::size_t>(worker.idle)) return;
   }
   if (!settings_.work_stealing) return;
   for (const auto& w : workers_) {  // an idle thread elsewhere may steal it
     ++counters_.steal_steps;
-    if (w->idle > 0 && !w->retiring) {
+    if (w.get() != &worker && w->idle > 0 && !w->retiring) {
       w->cv.notify_one();
       ++counters_.wakeups;
       return;
@@ -246,7 +249,7 @@ bool ClusterState::take(Worker& worker, Queued& out) {
   // The newest unpinned task (the victim runs its oldest next); queues are short.
   for (auto it = victim->queue.rbegin(); it != victim->queue.rend(); ++it) {
     ++counters_.steal_steps;
-    if (it->pinned >= 0) continue;
+    if (it->pinned >= 0 || it->avoid == worker.id) continue;
     out = *it;
     victim->queue.erase(std::next(it).base());
     ++counters_.steals;

@@ -83,6 +83,7 @@ class ClusterState final : public ClusterBackend {
   struct Queued {
     TaskRecord* record = nullptr;
     int pinned = -1;  // a worker id: never stolen
+    int avoid = -1;   // the worker it crashed on: not stolen back by it
   };
   struct Worker {
     int id = 0;

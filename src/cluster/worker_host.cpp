@@ -168,11 +168,14 @@ std::string WorkerHost::call(TaskRecord& record, const std::string& args) {
   std::uint64_t index = 0;
   pid_t pid = 0;
   {
-    const std::lock_guard lock(mutex_);
+    // A worker being replaced is waited for (the reader starts the next one at once).
+    std::unique_lock lock(mutex_);
+    done_cv_.wait_for(lock, std::chrono::seconds(10),
+                      [&] { return closing_.load() || (alive_ && process_); });
     if (closing_.load()) throw Cancelled(fmt::format("{}: cluster closed", label));
     if (!alive_ || !process_) {
       throw WorkerCrashed(
-          fmt::format("{}: worker {} is being restarted", label, address()));
+          fmt::format("{}: worker {} could not be restarted", label, address()));
     }
     index = next_index_++;
     pending_.emplace(index, &pending);
@@ -300,6 +303,7 @@ void WorkerHost::replace(const std::string& why) noexcept {
   } catch (const Error&) {
     process_.reset();  // cannot fork: the slot stays empty, its calls fail
   }
+  done_cv_.notify_all();  // calls waiting for the new process
 }
 
 void WorkerHost::restart(std::chrono::milliseconds timeout) {
@@ -314,11 +318,14 @@ void WorkerHost::restart(std::chrono::milliseconds timeout) {
 }
 
 void WorkerHost::shutdown() noexcept {
-  if (!closing_.exchange(true)) {
-    {
-      const std::lock_guard lock(mutex_);
-      closing_since_ = Clock::now();
-    }
+  bool first = false;
+  {
+    const std::lock_guard lock(mutex_);  // under the lock: calls waiting for a restart see it
+    first = !closing_.exchange(true);
+    if (first) closing_since_ = Clock::now();
+  }
+  done_cv_.notify_all();
+  if (first) {
     const std::lock_guard write_lock(write_mutex_);
     if (process_) process_->close_input();  // the process leaves when it reads the end
   }

@@ -96,11 +96,10 @@ class AsCompleted {
       return *this;
     }
     void operator++(int) { owner_->advance(); }
-    friend bool operator==(const iterator& it, std::default_sentinel_t) {
-      return it.owner_ == nullptr || !it.owner_->current_;
-    }
+    friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.at_end(); }
 
    private:
+    [[nodiscard]] bool at_end() const { return owner_ == nullptr || !owner_->current_; }
     AsCompleted* owner_ = nullptr;
   };
 
