@@ -83,6 +83,7 @@ void ClusterState::start_worker(int id) {
 }
 
 void ClusterState::check_submit(const TaskSpec& spec) {
+  check_not_in_worker();  // a task in a worker process: the remote API is the driver's
   {
     const std::lock_guard lock(mutex_);
     if (closed_) throw Cancelled(kClosed);

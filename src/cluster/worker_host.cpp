@@ -64,6 +64,7 @@ std::pair<std::uint32_t, std::string> run_call(const ModuleTable& modules, std::
 [[noreturn]] void serve(int in, int out, int threads, const std::filesystem::path& folder,
                         std::chrono::milliseconds beat) {
   mark_remote_worker(folder);  // loom runs inline here: oneTBB's pool did not survive the fork
+  set_cluster_backend(nullptr);  // the driver's cluster is not this process's
   const ModuleTable modules;   // this process's own table (no lock of the parent is touched)
   std::mutex write_mutex;
   std::mutex queue_mutex;

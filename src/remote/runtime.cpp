@@ -409,6 +409,7 @@ void throw_not_crossable(const std::string& what) {
 }
 
 EntryRef put_value(std::shared_ptr<StoredValue> value, const ValueOps* ops) {
+  check_not_in_worker();
   if (cluster_backend() == nullptr) ensure_runtime();  // a client's objects need no runtime
   return EntryRef::adopt(ObjectEntry::create_ready(std::move(value), ops));
 }

@@ -40,6 +40,8 @@ loom::NDArray<double> ramp(std::int64_t n) {
 }
 double total(const loom::NDArray<double>& a) { return a.sum(); }
 int unregistered_triple(int x) { return 3 * x; }
+// Submits from inside a task: thread workers run it on the cluster too; a worker process cannot.
+int nested_square(int x) { return loom::get(loom::task(square).remote(x)); }
 
 LOOM_REMOTE(square);
 LOOM_REMOTE(add);
@@ -48,6 +50,7 @@ LOOM_REMOTE(slow_square);
 LOOM_REMOTE(my_pid);
 LOOM_REMOTE(ramp);
 LOOM_REMOTE(total);
+LOOM_REMOTE(nested_square);
 
 struct Mode {
   bool processes;
@@ -149,6 +152,18 @@ TEST_P(ClientOnCluster, ExceptionsBecomeTaskErrorsAsInThreadsMode) {
   // A dependent of a failed task fails with that error.
   auto dependent = loom::task(add).remote(refs[2], 1);
   EXPECT_THROW((void)loom::get(dependent), loom::TaskError);
+}
+
+TEST_P(ClientOnCluster, TasksSubmittedInsideTasks) {
+  loom::LocalCluster cluster(options(2, 1));
+  remember(cluster);
+  loom::Client client(cluster);
+  auto ref = client.submit(nested_square, 6);
+  if (GetParam().processes) {
+    EXPECT_ERROR_CONTAINS((void)loom::get(ref), loom::TaskError, "for the driver");
+  } else {
+    EXPECT_EQ(loom::get(ref), 36);
+  }
 }
 
 TEST_P(ClientOnCluster, CapturelessLambdasAndFunctionPointersNeedNoRegistration) {
