@@ -108,6 +108,8 @@ std::pair<std::uint32_t, std::string> run_call(const ModuleTable& modules, std::
     stop = true;
   }
   queue_cv.notify_all();
+  for (auto& t : pool) t.detach();  // they end with the process, never joined
+  heart.detach();
   ::_exit(0);  // now: the threads above still use this frame's locals
 }
 
@@ -263,6 +265,8 @@ void WorkerHost::reader_loop() noexcept {
       if (it == pending_.end()) continue;  // a reply nobody waits for: a protocol slip, dropped
       it->second->kind = frame->kind;
       it->second->payload = std::move(frame->payload);
+      // Once close began, a late result is not delivered: pending gets say "cluster closed".
+      if (closing_.load()) it->second->failure = "cluster closed";
       it->second->done = true;
       pending_.erase(it);
     }

@@ -5,6 +5,13 @@
 #include "cluster_support.hpp"
 #include "loom/cluster.hpp"
 
+#if defined(__SANITIZE_THREAD__)
+// A LocalCluster's worker process starts threads after a fork of this multi-threaded program
+// (its call threads and heartbeat), which ThreadSanitizer refuses by default; it instruments
+// them like any others when allowed.
+extern "C" const char* __tsan_default_options() { return "die_after_fork=0"; }
+#endif
+
 namespace {
 
 using loom::test::ClusterTest;
