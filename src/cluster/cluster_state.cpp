@@ -110,8 +110,9 @@ void ClusterState::check_submit(const TaskSpec& spec) {
     throw ConfigError(fmt::format(
         "{} (callable {}): a LocalCluster with processes = true runs a task in a worker process "
         "only when its function is registered (LOOM_REMOTE(fn) at namespace scope, then "
-        "loom::task(fn) or loom::task_named<R(Args...)>(\"fn\")), or is a captureless lambda or "
-        "a plain function pointer, and its arguments and result can be serialized; register "
+        "loom::task(fn) or loom::task_named<R(Args...)>(\"fn\")), is a captureless lambda or "
+        "a plain function pointer, or is a callable object that can be serialized (a serialize "
+        "member, as for cereal), and its arguments and result can be serialized; register "
         "the function (captured values become arguments), or use a LocalCluster with "
         "processes = false",
         what, type));

@@ -40,6 +40,16 @@ loom::NDArray<double> ramp(std::int64_t n) {
 }
 double total(const loom::NDArray<double>& a) { return a.sum(); }
 int unregistered_triple(int x) { return 3 * x; }
+// A callable with state that serializes: its state crosses with each call.
+struct Shift {
+  int by = 0;
+  int operator()(int x) const { return x + by; }
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(by);
+  }
+};
+
 // Submits from inside a task: thread workers run it on the cluster too; a worker process cannot.
 int nested_square(int x) { return loom::get(loom::task(square).remote(x)); }
 
@@ -166,12 +176,14 @@ TEST_P(ClientOnCluster, TasksSubmittedInsideTasks) {
   }
 }
 
-TEST_P(ClientOnCluster, CapturelessLambdasAndFunctionPointersNeedNoRegistration) {
+TEST_P(ClientOnCluster, CapturelessLambdasFunctionPointersAndSerializableCallablesCross) {
   loom::LocalCluster cluster(options(2, 1));
   remember(cluster);
   loom::Client client(cluster);
   EXPECT_EQ(client.gather(client.submit([](int x) { return x + 1; }, 41)), 42);
   EXPECT_EQ(client.gather(client.submit(&unregistered_triple, 5)), 15);
+  EXPECT_EQ(client.gather(client.submit(Shift{10}, 5)), 15);  // a Serializable callable
+  EXPECT_EQ(client.gather(client.map(Shift{-1}, std::vector<int>{1, 2})), (std::vector<int>{0, 1}));
   EXPECT_EQ(client.gather(client.map([](const std::string& s) { return s + "!"; },
                                      std::vector<std::string>{"a", "b"})),
             (std::vector<std::string>{"a!", "b!"}));

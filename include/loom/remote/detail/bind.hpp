@@ -129,6 +129,13 @@ inline constexpr bool crossable_v =
 template <class Invoker>
 struct CrossesProcesses : std::false_type {};
 
+/// What of the invoker itself crosses before the arguments (a Serializable callable's state).
+template <class Invoker>
+struct InvokerState {
+  template <class Archive>
+  static void write(Archive& /*archive*/, const Invoker& /*invoker*/) {}
+};
+
 /// Whether parameter P, given stored argument S, can cross to a worker process.
 template <class P, class S>
 constexpr bool crossable_argument() {
@@ -288,6 +295,7 @@ class TypedCall final : public TaskRecord {
           StringSink sink(payload);
           std::ostream stream(&sink);
           cereal::BinaryOutputArchive archive(stream);
+          InvokerState<Invoker>::write(archive, invoker_);
           [&]<std::size_t... I>(std::index_sequence<I...>) {
             (archive(as_parameter<std::tuple_element_t<I, Params>>(
                  pass_argument<Stored, std::tuple_element_t<I, Params>>(std::get<I>(*args_),

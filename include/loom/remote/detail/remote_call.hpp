@@ -106,6 +106,24 @@ std::string lambda_thunk(std::string_view args) {
 template <class F>
 inline constexpr bool is_captureless_v = std::is_class_v<F> && std::is_empty_v<F> &&
                                          std::is_default_constructible_v<F> && HasSignature<F>;
+/// A callable object with state that the serialization layer can write: its state crosses.
+template <class F>
+inline constexpr bool is_serializable_callable_v =
+    std::is_class_v<F> && !is_captureless_v<F> && HasSignature<F> && Serializable<F>;
+
+template <class F>
+std::string object_thunk(std::string_view args) {
+  using Traits = CallableTraits<F>;
+  using R = typename Traits::result;
+  return [&]<class... P>(std::type_identity<std::tuple<P...>>) {
+    std::tuple<F, std::remove_cvref_t<P>...> values;  // the callable's state, then the arguments
+    read_worker_arguments(args, values);
+    return worker_reply<R>([&] {
+      return std::apply([](F& f, auto&... a) -> R { return std::invoke(f, std::move(a)...); },
+                        values);
+    });
+  }(std::type_identity<typename Traits::params>{});
+}
 
 template <class F>
 constexpr WorkerThunk captureless_thunk_of() {
@@ -123,6 +141,8 @@ constexpr WorkerThunk captureless_thunk_of() {
       return &pointer_thunk<std::remove_pointer_t<F>>;
     } else if constexpr (is_captureless_v<F>) {
       return &lambda_thunk<F>;
+    } else if constexpr (is_serializable_callable_v<F>) {
+      return &object_thunk<F>;
     } else {
       return nullptr;
     }
@@ -132,6 +152,18 @@ constexpr WorkerThunk captureless_thunk_of() {
 template <class F>
 requires is_captureless_v<F>
 struct CrossesProcesses<FunctionInvoker<F>> : std::true_type {
+};
+template <class F>
+requires is_serializable_callable_v<F>
+struct CrossesProcesses<FunctionInvoker<F>> : std::true_type {
+};
+template <class F>
+requires is_serializable_callable_v<F>
+struct InvokerState<FunctionInvoker<F>> {
+  template <class Archive>
+  static void write(Archive& archive, const FunctionInvoker<F>& invoker) {
+    archive(*invoker.f);
+  }
 };
 
 template <class T>
