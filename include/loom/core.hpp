@@ -1,6 +1,7 @@
 #pragma once
 // loom's core: lazy values, task graphs, the thread pool, configuration, tracing and errors.
 
+#include "loom/core/byte_size.hpp"
 #include "loom/core/config.hpp"
 #include "loom/core/current_task.hpp"
 #include "loom/core/delayed.hpp"

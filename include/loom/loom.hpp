@@ -2,6 +2,7 @@
 // The umbrella header: everything loom offers.
 
 #include "loom/array.hpp"
+#include "loom/cluster.hpp"
 #include "loom/core.hpp"
 #include "loom/dataframe.hpp"
 #include "loom/io/dump.hpp"

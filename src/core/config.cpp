@@ -99,6 +99,26 @@ const std::map<std::string, KeySpec, std::less<>>& specs() {
       {"worker.memory.spill", {"0.7", fraction_or_false}},
       {"worker.memory.pause", {"0.8", fraction_or_false}},
       {"worker.memory.terminate", {"0.95", fraction_or_false}},
+      {"scheduler.allowed-failures",
+       {"3",
+        [](std::string_view key, std::string_view value) {
+          auto n = to_int(value);
+          if (!n || *n < 0) bad_value(key, value, "an integer, 0 or more");
+        }}},
+      {"scheduler.worker-ttl",
+       {"30s",
+        [](std::string_view key, std::string_view value) {
+          try {
+            if (parse_duration(value).count() <= 0) bad_value(key, value, "a positive duration");
+          } catch (const ConfigError&) {
+            bad_value(key, value, "a duration such as \"30s\" or \"500ms\"");
+          }
+        }}},
+      {"scheduler.work-stealing",
+       {"true",
+        [](std::string_view key, std::string_view value) {
+          if (!to_bool(value)) bad_value(key, value, "\"true\" or \"false\"");
+        }}},
   };
   return table;
 }
@@ -179,6 +199,32 @@ std::int64_t parse_bytes(std::string_view text) {
   return static_cast<std::int64_t>(std::llround(bytes));
 }
 
+std::chrono::duration<double> parse_duration(std::string_view text) {
+  std::string_view s = trim(text);
+  std::size_t split = 0;
+  while (split < s.size() &&
+         (std::isdigit(static_cast<unsigned char>(s[split])) || s[split] == '.')) {
+    ++split;
+  }
+  auto number = to_double(s.substr(0, split));
+  std::string unit(trim(s.substr(split)));
+  std::transform(unit.begin(), unit.end(), unit.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  static const std::map<std::string, double, std::less<>> units = {
+      {"", 1.0},          {"s", 1.0},       {"sec", 1.0},      {"second", 1.0},
+      {"seconds", 1.0},   {"ms", 1e-3},     {"millisecond", 1e-3}, {"milliseconds", 1e-3},
+      {"us", 1e-6},       {"microseconds", 1e-6}, {"m", 60.0},  {"min", 60.0},
+      {"minute", 60.0},   {"minutes", 60.0}, {"h", 3600.0},    {"hour", 3600.0},
+      {"hours", 3600.0},  {"d", 86400.0},   {"day", 86400.0}, {"days", 86400.0},
+  };
+  auto it = units.find(unit);
+  if (!number || it == units.end()) {
+    throw ConfigError(
+        fmt::format("not a duration: '{}' (examples: \"30s\", \"500ms\", \"2 minutes\")", text));
+  }
+  return std::chrono::duration<double>(*number * it->second);
+}
+
 namespace config {
 
 void set(const Settings& settings) {
@@ -237,6 +283,10 @@ bool get_bool(std::string_view key) {
 }
 
 std::int64_t get_bytes(std::string_view key) { return parse_bytes(get(key)); }
+
+std::chrono::duration<double> get_duration(std::string_view key) {
+  return parse_duration(get(key));
+}
 
 Scope::Scope(std::initializer_list<std::pair<std::string, std::string>> settings) {
   for (const auto& [key, value] : settings) previous_.emplace_back(canonical(key), get(key));

@@ -157,6 +157,11 @@ bool in_remote_worker() noexcept { return remote_worker.load(std::memory_order_r
 
 const std::filesystem::path& worker_exchange_folder() noexcept { return exchange_folder; }
 
+ErasedFunction& worker_function() noexcept {
+  thread_local ErasedFunction function = nullptr;
+  return function;
+}
+
 std::int64_t resident_bytes(pid_t pid) {
   std::ifstream in(fmt::format("/proc/{}/status", pid));
   std::string line;

@@ -142,6 +142,11 @@ RuntimeState* current_runtime() noexcept {
 RuntimeState& ensure_runtime() {
   if (RuntimeState* rt = current_runtime()) return *rt;
   check_not_in_worker();
+  if (live_clients() > 0) {
+    throw ConfigError(
+        "the remote runtime cannot start while a loom::Client exists: remote tasks, put and get "
+        "run on the client's cluster (actors need loom::init without a client)");
+  }
   Runtimes& r = runtimes();
   std::lock_guard lock(r.mutex);
   if (RuntimeState* rt = r.current.load(std::memory_order_acquire)) return *rt;
@@ -214,7 +219,7 @@ std::optional<Clock::time_point> deadline_of(std::optional<std::chrono::millisec
 void wait_finished(ObjectEntry* entry, std::optional<std::chrono::milliseconds> timeout) {
   if (entry->finished()) return;
   const RunningRecord running = running_record();
-  if (running.record != nullptr && !timeout) {
+  if (running.record != nullptr && running.suspendable && !timeout) {
     // Inside a remote task: suspend, and lend the task's CPUs meanwhile (as Ray does), so that
     // the tasks it waits for can start.
     SuspendWaiter waiter;
@@ -339,16 +344,36 @@ void cancel_entry(const EntryRef& entry) {
 }
 
 const std::filesystem::path* processes_store_folder() noexcept {
+  if (const WorkerChannel* channel = this_thread_channel()) return &channel->folder();
   return shared_folder_set.load(std::memory_order_acquire) ? &shared_folder : nullptr;
 }
 
 std::string run_in_worker(TaskRecord& record, const std::string& args) {
+  if (WorkerChannel* channel = this_thread_channel()) return channel->call(record, args);
   RuntimeState* runtime = current_runtime();
   if (runtime == nullptr || runtime->processes() == nullptr) {
     throw Error(fmt::format("{}: the processes-mode runtime is gone", record.label()));
   }
   return runtime->processes()->run(record, args);
 }
+
+namespace {
+std::atomic<ClusterBackend*> current_cluster{nullptr};
+std::atomic<int> clients_alive{0};
+thread_local WorkerChannel* channel_of_thread = nullptr;
+}  // namespace
+
+ClusterBackend* cluster_backend() noexcept {
+  return current_cluster.load(std::memory_order_acquire);
+}
+void set_cluster_backend(ClusterBackend* backend) noexcept {
+  current_cluster.store(backend, std::memory_order_release);
+}
+int live_clients() noexcept { return clients_alive.load(std::memory_order_acquire); }
+void add_live_client(int delta) noexcept {
+  clients_alive.fetch_add(delta, std::memory_order_acq_rel);
+}
+WorkerChannel*& this_thread_channel() noexcept { return channel_of_thread; }
 
 void check_not_in_worker() {
   if (in_remote_worker()) {
@@ -384,7 +409,8 @@ void throw_not_crossable(const std::string& what) {
 }
 
 EntryRef put_value(std::shared_ptr<StoredValue> value, const ValueOps* ops) {
-  ensure_runtime();
+  check_not_in_worker();
+  if (cluster_backend() == nullptr) ensure_runtime();  // a client's objects need no runtime
   return EntryRef::adopt(ObjectEntry::create_ready(std::move(value), ops));
 }
 
@@ -396,6 +422,11 @@ void init(const InitOptions& options) {
   std::lock_guard lock(r.mutex);
   if (r.current.load(std::memory_order_acquire) != nullptr) {
     throw Error("loom::init: the runtime is already running (loom::shutdown() first)");
+  }
+  if (detail::live_clients() > 0) {
+    throw ConfigError(
+        "loom::init: a loom::Client exists (its cluster runs remote tasks); destroy the client "
+        "first, or use one of the two");
   }
   detail::start_locked(options);
 }

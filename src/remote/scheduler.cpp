@@ -79,6 +79,18 @@ void TaskRecord::cancel() noexcept {
   }
 }
 
+void TaskRecord::cancel_because(const char* why) noexcept {
+  State expected = State::waiting;
+  if (state_.compare_exchange_strong(expected, State::cancelled, std::memory_order_acq_rel)) {
+    std::exception_ptr error =
+        std::make_exception_ptr(Cancelled(fmt::format("{}: {}", label(), why)));
+    result_->set_error(std::move(error));
+    result_->clear_producer();
+  } else if (expected == State::running) {
+    stop_.request_stop();
+  }
+}
+
 // ---- one attempt ----
 
 namespace {
@@ -119,7 +131,8 @@ void TaskRecord::finish(std::shared_ptr<StoredValue> value, std::exception_ptr e
   ObjectEntry::publish(std::move(result), std::move(value), result_ops(), std::move(error));
 }
 
-Outcome execute_record(TaskRecord* record, bool allow_retries) noexcept {
+Outcome execute_record(TaskRecord* record, bool allow_retries, int crash_retries,
+                       bool suspendable) noexcept {
   // Running tasks can be asked to stop; actor calls cannot (their stop state would be an
   // allocation per call for nothing).
   if (allow_retries && !record->stop_source().stop_possible()) {
@@ -149,7 +162,9 @@ Outcome execute_record(TaskRecord* record, bool allow_retries) noexcept {
   const TaskContext context(spec.name, record->id(), &record->stop_source(), record->gpu_ids());
   const TaskScope scope(&context);
   const RunningRecord previous = std::exchange(
-      this_thread_record, RunningRecord{record, allow_retries && spec.request.cpus > 0});
+      this_thread_record,
+      RunningRecord{record, suspendable && allow_retries && spec.request.cpus > 0, suspendable});
+  const int crash_limit = crash_retries >= 0 ? crash_retries : spec.max_retries;
   struct Restore {
     RunningRecord previous;
     ~Restore() { this_thread_record = previous; }
@@ -175,7 +190,7 @@ Outcome execute_record(TaskRecord* record, bool allow_retries) noexcept {
     record->attempt_errors.push_back(
         fmt::format("attempt {}: loom::WorkerCrashed: {}", record->attempts, crashed.what()));
     if (allow_retries && !record->stop_source().stop_requested() &&
-        record->attempts <= spec.max_retries) {
+        record->attempts <= crash_limit) {
       record->state().store(TaskRecord::State::waiting, std::memory_order_release);
       return Outcome::retry;
     }

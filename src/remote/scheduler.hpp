@@ -86,14 +86,18 @@ RuntimeState& ensure_runtime();
 /// How an attempt ended: `retry` means it failed and should run again (retries are allowed and
 /// its policy says so); otherwise the record is finished.
 enum class Outcome : std::uint8_t { succeeded, failed, retry };
-/// Runs one attempt of a record whose turn it is.
-Outcome execute_record(TaskRecord* record, bool allow_retries) noexcept;
+/// Runs one attempt of a record whose turn it is. `crash_retries`: re-runs after a worker crash
+/// (-1: the task's max_retries). `suspendable`: whether a blocking get inside the task may
+/// suspend it (only on the pool's threads; a cluster's runner threads block instead).
+Outcome execute_record(TaskRecord* record, bool allow_retries, int crash_retries = -1,
+                       bool suspendable = true) noexcept;
 
 /// The record running on this thread (null outside remote tasks and actor calls), and whether
 /// it holds scheduler resources.
 struct RunningRecord {
   TaskRecord* record = nullptr;
   bool holds_resources = false;
+  bool suspendable = true;
 };
 RunningRecord& running_record() noexcept;
 

@@ -6,6 +6,7 @@
 // Values are strings in Dask's spellings. Every key is validated when it is set; an unknown key
 // or a bad value is a loom::ConfigError and changes nothing. Each facade reads the keys it uses.
 
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -33,6 +34,8 @@ void reset();
 [[nodiscard]] double get_double(std::string_view key);
 [[nodiscard]] bool get_bool(std::string_view key);
 [[nodiscard]] std::int64_t get_bytes(std::string_view key);
+/// A duration key (`scheduler.worker-ttl`) in seconds.
+[[nodiscard]] std::chrono::duration<double> get_duration(std::string_view key);
 
 /// RAII form of `set` (Dask's `with dask.config.set(...)`): the previous values come back when
 /// the scope ends.
@@ -53,4 +56,7 @@ namespace loom {
 /// Parses a byte size in Dask's spellings: "128MiB", "100MB", "1.5 GB", "4096", "64kB".
 /// Throws ConfigError naming the text when it is not one.
 [[nodiscard]] std::int64_t parse_bytes(std::string_view text);
+/// Parses a duration in Dask's spellings: "30s", "500ms", "2 minutes", "1.5h", "10" (seconds).
+/// Throws ConfigError naming the text when it is not one (or is negative).
+[[nodiscard]] std::chrono::duration<double> parse_duration(std::string_view text);
 }  // namespace loom

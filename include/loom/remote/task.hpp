@@ -57,12 +57,19 @@ class RemoteFunction {
   /// function that is not registered (or whose values cannot be serialized) a ConfigError.
   template <class... Args>
   auto remote(Args&&... args) const {
-    detail::check_task_resources(*spec_);
-    if (spec_->worker_thunk == nullptr && detail::processes_store_folder() != nullptr) {
-      detail::throw_not_crossable(spec_->name.empty() ? std::string("this task") : spec_->name);
+    detail::TaskRecord::Dispatcher* dispatcher = nullptr;
+    if (detail::ClusterBackend* cluster = detail::cluster_backend()) {
+      cluster->check_submit(*spec_);  // a client is current: its cluster runs the task
+      dispatcher = cluster;
+    } else {
+      detail::check_task_resources(*spec_);
+      if (spec_->worker_thunk == nullptr && detail::processes_store_folder() != nullptr) {
+        detail::throw_not_crossable(spec_->name.empty() ? std::string("this task") : spec_->name);
+      }
+      dispatcher = &detail::task_dispatcher();
     }
     return detail::submit_call<result_type, typename Traits::params>(
-        spec_, detail::task_dispatcher(), detail::FunctionInvoker<F>{f_},
+        spec_, *dispatcher, detail::FunctionInvoker<F>{f_},
         [](detail::TaskRecord*) {}, std::forward<Args>(args)...);
   }
 
@@ -82,6 +89,11 @@ class RemoteFunction {
     if (named.name.empty()) named.name = name_;
     auto spec = std::make_shared<detail::TaskSpec>(*detail::make_task_spec(named));
     spec->worker_thunk = thunk_;
+    spec->captureless_thunk = detail::captureless_thunk_of<F>();
+    spec->callable_type = &detail::type_name<F>;
+    if constexpr (std::is_pointer_v<F> && std::is_function_v<std::remove_pointer_t<F>>) {
+      spec->function = reinterpret_cast<detail::ErasedFunction>(*f_);  // NOLINT: typed again there
+    }
     return spec;
   }
 

@@ -129,6 +129,13 @@ inline constexpr bool crossable_v =
 template <class Invoker>
 struct CrossesProcesses : std::false_type {};
 
+/// What of the invoker itself crosses before the arguments (a Serializable callable's state).
+template <class Invoker>
+struct InvokerState {
+  template <class Archive>
+  static void write(Archive& /*archive*/, const Invoker& /*invoker*/) {}
+};
+
 /// Whether parameter P, given stored argument S, can cross to a worker process.
 template <class P, class S>
 constexpr bool crossable_argument() {
@@ -222,6 +229,9 @@ class TypedCall final : public TaskRecord {
     [&]<std::size_t... I>(std::index_sequence<I...>) { (resolve<I>(resolved[I]), ...); }
     (std::index_sequence_for<Stored...>{});
     if constexpr (CrossesProcesses<Invoker>::value) {
+      if (const WorkerChannel* channel = this_thread_channel()) {
+        return invoke_in_worker(resolved, channel->folder());  // a cluster's worker process
+      }
       if (spec().worker_thunk != nullptr) {
         if (const std::filesystem::path* folder = processes_store_folder()) {
           return invoke_in_worker(resolved, *folder);
@@ -252,6 +262,14 @@ class TypedCall final : public TaskRecord {
 
   void release_inputs() noexcept override { args_.reset(); }
 
+  void for_each_input(FunctionRef<void(ObjectEntry*)> visit) const noexcept override {
+    if (!args_) return;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (visit_input<I>(visit), ...);
+    }
+    (std::index_sequence_for<Stored...>{});
+  }
+
  private:
   static constexpr std::size_t kDeps = [] {
     std::size_t n = 0;
@@ -277,6 +295,7 @@ class TypedCall final : public TaskRecord {
           StringSink sink(payload);
           std::ostream stream(&sink);
           cereal::BinaryOutputArchive archive(stream);
+          InvokerState<Invoker>::write(archive, invoker_);
           [&]<std::size_t... I>(std::index_sequence<I...>) {
             (archive(as_parameter<std::tuple_element_t<I, Params>>(
                  pass_argument<Stored, std::tuple_element_t<I, Params>>(std::get<I>(*args_),
@@ -312,6 +331,14 @@ class TypedCall final : public TaskRecord {
       DependencyWaiter& waiter = waiters_[next++];
       waiter.record = this;
       depend_on(entry.get(), waiter);
+    }
+  }
+  template <std::size_t I>
+  void visit_input(FunctionRef<void(ObjectEntry*)> visit) const noexcept {
+    using S = std::tuple_element_t<I, std::tuple<Stored...>>;
+    if constexpr (IsObjectRef<S>::value &&
+                  !IsObjectRef<std::remove_cvref_t<std::tuple_element_t<I, Params>>>::value) {
+      visit(ObjectRefAccess::entry(std::get<I>(*args_)).get());
     }
   }
   template <std::size_t I>

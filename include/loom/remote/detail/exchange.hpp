@@ -25,6 +25,8 @@ const std::filesystem::path* processes_store_folder() noexcept;
 /// Runs the record's function (its spec's thunk) on `args` in a worker process of the running
 /// runtime.
 std::string run_in_worker(TaskRecord& record, const std::string& args);
+/// In a worker process: the plain function a pointer_thunk calls (set for each call).
+ErasedFunction& worker_function() noexcept;
 /// In a worker process: the shared folder the parent's runtime uses.
 const std::filesystem::path& worker_exchange_folder() noexcept;
 /// A loom::Error when called inside a worker process (the remote API lives in the driver).
@@ -35,6 +37,39 @@ NpyData create_shared_array(const std::filesystem::path& folder, DType dtype, co
 /// Removes the files one exchange wrote.
 void remove_exchange_files(const std::filesystem::path& folder,
                            const std::vector<std::string>& names) noexcept;
+/// In a runner thread of a cluster with worker processes: how this thread's calls reach its
+/// worker process (src/cluster/). Null elsewhere.
+class WorkerChannel {
+ public:
+  /// Runs the record's function in the worker process; throws as ProcessPool::run does.
+  virtual std::string call(TaskRecord& record, const std::string& args) = 0;
+  /// The shared folder large arrays cross through.
+  [[nodiscard]] virtual const std::filesystem::path& folder() const noexcept = 0;
+
+ protected:
+  ~WorkerChannel() = default;
+};
+WorkerChannel*& this_thread_channel() noexcept;
+
+/// The cluster of the current loom::Client (src/cluster/): remote tasks go to it while it is
+/// current.
+class ClusterBackend : public TaskRecord::Dispatcher {
+ public:
+  /// Called by `.remote()` before the record exists: loom::Cancelled "cluster closed" after
+  /// close(), ResourceError for a request no worker can meet, ConfigError for a callable that
+  /// cannot cross to a worker process (the callable rule).
+  virtual void check_submit(const TaskSpec& spec) = 0;
+
+ protected:
+  ~ClusterBackend() = default;
+};
+/// The current client's cluster (null when there is none).
+ClusterBackend* cluster_backend() noexcept;
+void set_cluster_backend(ClusterBackend* backend) noexcept;
+/// How many loom::Client objects live (init() refuses to start while one does).
+int live_clients() noexcept;
+void add_live_client(int delta) noexcept;
+
 /// ConfigError: a call that cannot cross to a worker process.
 [[noreturn]] void throw_not_crossable(const std::string& what);
 

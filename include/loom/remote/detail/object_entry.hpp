@@ -127,6 +127,16 @@ class ObjectEntry {
   /// The error of a failed entry (null otherwise).
   [[nodiscard]] std::exception_ptr error() const noexcept;
 
+  // ---- where it lives (a cluster's locality) ----
+  /// The cluster worker whose task made the object (-1: the driver or no cluster).
+  [[nodiscard]] int home() const noexcept { return home_.load(std::memory_order_relaxed); }
+  void set_home(int worker) noexcept { home_.store(worker, std::memory_order_relaxed); }
+  /// The bytes the store counts for the value (0 while pending).
+  [[nodiscard]] std::size_t stored_bytes() const noexcept {
+    std::lock_guard lock(mutex_);
+    return nbytes_;
+  }
+
  private:
   friend struct StoreAccess;  // src/remote/object_store.cpp
   ObjectEntry();
@@ -139,6 +149,7 @@ class ObjectEntry {
 
   std::atomic<std::int32_t> refs_{1};
   std::atomic<ObjectState> state_{ObjectState::pending};
+  std::atomic<std::int32_t> home_{-1};
   std::uint64_t id_;
   mutable SpinLock mutex_;
   std::shared_ptr<StoredValue> value_;  // null while pending, failed or spilled

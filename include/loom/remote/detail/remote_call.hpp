@@ -36,7 +36,6 @@ struct CrossesProcesses<FunctionInvoker<F>> : std::true_type {
 
 // ---- registration (LOOM_REMOTE) ----
 
-using ErasedFunction = void (*)();
 void register_function(std::string_view name, const std::type_info& signature,
                        ErasedFunction function, WorkerThunk thunk);
 void register_class(std::string_view name, const std::type_info& type);
@@ -77,6 +76,95 @@ constexpr WorkerThunk thunk_of() {
     return nullptr;
   }
 }
+
+/// The callable rule's unregistered ways across (a cluster's worker processes): a plain
+/// function through its address, a captureless lambda made anew in the worker.
+template <class Signature>
+std::string pointer_thunk(std::string_view args) {
+  using Traits = CallableTraits<Signature>;
+  using R = typename Traits::result;
+  auto* f = reinterpret_cast<Signature*>(worker_function());  // NOLINT: sent with this type
+  return [&]<class... P>(std::type_identity<std::tuple<P...>>) {
+    std::tuple<std::remove_cvref_t<P>...> values;
+    read_worker_arguments(args, values);
+    return worker_reply<R>([&] { return std::apply(f, std::move(values)); });
+  }(std::type_identity<typename Traits::params>{});
+}
+template <class L>
+std::string lambda_thunk(std::string_view args) {
+  using Traits = CallableTraits<L>;
+  using R = typename Traits::result;
+  return [&]<class... P>(std::type_identity<std::tuple<P...>>) {
+    std::tuple<std::remove_cvref_t<P>...> values;
+    read_worker_arguments(args, values);
+    const L f{};
+    return worker_reply<R>([&] { return std::apply(f, std::move(values)); });
+  }(std::type_identity<typename Traits::params>{});
+}
+
+/// A captureless lambda (or another empty callable made from nothing): its type names it.
+template <class F>
+inline constexpr bool is_captureless_v = std::is_class_v<F> && std::is_empty_v<F> &&
+                                         std::is_default_constructible_v<F> && HasSignature<F>;
+/// A callable object with state that the serialization layer can write: its state crosses.
+template <class F>
+inline constexpr bool is_serializable_callable_v =
+    std::is_class_v<F> && !is_captureless_v<F> && HasSignature<F> && Serializable<F>;
+
+template <class F>
+std::string object_thunk(std::string_view args) {
+  using Traits = CallableTraits<F>;
+  using R = typename Traits::result;
+  return [&]<class... P>(std::type_identity<std::tuple<P...>>) {
+    std::tuple<F, std::remove_cvref_t<P>...> values;  // the callable's state, then the arguments
+    read_worker_arguments(args, values);
+    return worker_reply<R>([&] {
+      return std::apply([](F& f, auto&... a) -> R { return std::invoke(f, std::move(a)...); },
+                        values);
+    });
+  }(std::type_identity<typename Traits::params>{});
+}
+
+template <class F>
+constexpr WorkerThunk captureless_thunk_of() {
+  if constexpr (!HasSignature<F>) {
+    return nullptr;
+  } else {
+    using Traits = CallableTraits<F>;
+    using R = typename Traits::result;
+    constexpr bool ok = crossable_v<R> && []<class... P>(std::type_identity<std::tuple<P...>>) {
+      return (crossable_v<P> && ...);
+    }(std::type_identity<typename Traits::params>{});
+    if constexpr (!ok) {
+      return nullptr;
+    } else if constexpr (std::is_pointer_v<F> && std::is_function_v<std::remove_pointer_t<F>>) {
+      return &pointer_thunk<std::remove_pointer_t<F>>;
+    } else if constexpr (is_captureless_v<F>) {
+      return &lambda_thunk<F>;
+    } else if constexpr (is_serializable_callable_v<F>) {
+      return &object_thunk<F>;
+    } else {
+      return nullptr;
+    }
+  }
+}
+
+template <class F>
+requires is_captureless_v<F>
+struct CrossesProcesses<FunctionInvoker<F>> : std::true_type {
+};
+template <class F>
+requires is_serializable_callable_v<F>
+struct CrossesProcesses<FunctionInvoker<F>> : std::true_type {
+};
+template <class F>
+requires is_serializable_callable_v<F>
+struct InvokerState<FunctionInvoker<F>> {
+  template <class Archive>
+  static void write(Archive& archive, const FunctionInvoker<F>& invoker) {
+    archive(*invoker.f);
+  }
+};
 
 template <class T>
 requires std::is_class_v<T>

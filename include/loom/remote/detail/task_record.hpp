@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "loom/core/detail/assert.hpp"
+#include "loom/core/detail/function_ref.hpp"
 #include "loom/core/detail/small_alloc.hpp"
 #include "loom/remote/detail/object_entry.hpp"
 #include "loom/remote/detail/resource_set.hpp"
@@ -29,6 +30,8 @@ namespace loom::detail {
 /// Runs a registered function in a worker process: serialized arguments in, serialized result
 /// out (LOOM_REMOTE makes one per function).
 using WorkerThunk = std::string (*)(std::string_view args);
+/// A function's address with its type erased (restored with its registered type).
+using ErasedFunction = void (*)();
 
 /// What the calls of one RemoteFunction (or one actor's creation) share.
 struct TaskSpec {
@@ -41,6 +44,13 @@ struct TaskSpec {
   bool holds_resources = false;
   /// The function's thunk for the processes mode (registered functions only).
   WorkerThunk worker_thunk = nullptr;
+  /// A cluster's way across for callables that need no registration (the callable rule): a
+  /// captureless lambda (made anew in the worker) or a plain function pointer (`function`,
+  /// passed as a code address). Null when the callable or its values cannot cross.
+  WorkerThunk captureless_thunk = nullptr;
+  ErasedFunction function = nullptr;
+  /// The callable's type, for messages (the callable rule names it).
+  const std::string& (*callable_type)() = nullptr;
 };
 
 /// Thrown by TypedCall::invoke when an argument's task failed: the record fails with that
@@ -66,6 +76,8 @@ class TaskRecord : public Cancellable {
   }
   /// Drops a waiting record (its result becomes loom::Cancelled) or asks a running one to stop.
   void cancel() noexcept override;
+  /// cancel(), with `why` as the loom::Cancelled message's reason ("cluster closed").
+  void cancel_because(const char* why) noexcept;
 
   [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
   [[nodiscard]] const TaskSpec& spec() const noexcept { return *spec_; }
@@ -86,6 +98,11 @@ class TaskRecord : public Cancellable {
   [[nodiscard]] virtual const ValueOps* result_ops() const noexcept = 0;
   /// Destroys the function's arguments (and so the refs to argument objects).
   virtual void release_inputs() noexcept = 0;
+  /// Visits the entries of the ObjectRef arguments (while the inputs are held): a cluster
+  /// places the task where most of their bytes are.
+  virtual void for_each_input(FunctionRef<void(ObjectEntry*)> visit) const noexcept {
+    (void)visit;
+  }
 
   // ---- dependencies (called by the typed part while it is built) ----
   /// Waits for `entry` through `waiter` (which must live as long as the record).
