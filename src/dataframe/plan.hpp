@@ -21,6 +21,8 @@
 
 namespace loom::dataframe::detail {
 
+struct PartitionTasks;
+
 class PlanNode {
  public:
   explicit PlanNode(Schema schema) : schema_(std::move(schema)) {}
@@ -37,6 +39,8 @@ class PlanNode {
   virtual void prepare() const {}
   /// The CSV source at the bottom of the plan, if any.
   [[nodiscard]] virtual const CsvSource* csv() const { return nullptr; }
+  /// The pending partition reads of reductions on this plan (reduce/partition_tasks.cpp).
+  [[nodiscard]] std::shared_ptr<PartitionTasks> partition_tasks() const;
 
  protected:
   [[nodiscard]] std::vector<std::string> all_names() const {
@@ -47,6 +51,8 @@ class PlanNode {
 
  private:
   Schema schema_;
+  mutable std::mutex tasks_mutex_;
+  mutable std::shared_ptr<PartitionTasks> tasks_;
 };
 
 using PlanPtr = std::shared_ptr<const PlanNode>;

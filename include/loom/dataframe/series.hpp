@@ -4,14 +4,23 @@
 // `df[df["v"] > 100]`. Types are checked when the expression is built (loom::SchemaError:
 // `df["name"] > 3` on strings, an unknown column).
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
+#include "loom/core/delayed.hpp"
 #include "loom/dataframe/detail/expr.hpp"
 
 namespace loom::dataframe {
+
+/// One value of a column, as a reduction returns it (`df["v"].max()`): missing
+/// (std::monostate: no value, as pandas' NaN/NaT), int64, float64, bool, string or datetime.
+using Value = std::variant<std::monostate, std::int64_t, double, bool, std::string,
+                           std::chrono::sys_time<std::chrono::nanoseconds>>;
 
 /// Options of `str().contains` (pandas' regex= and case=).
 struct ContainsOptions {
@@ -22,6 +31,7 @@ struct ContainsOptions {
 class Series;
 namespace detail {
 struct SeriesAccess;
+class PlanNode;
 }  // namespace detail
 
 /// A value on the other side of an operator: a number, a bool or a string.
@@ -74,6 +84,38 @@ class Series {
   };
   [[nodiscard]] StringMethods str() const { return StringMethods(*this); }
 
+  /// Reductions, lazy (pandas' skipna: missing values are left out). sum/prod of int or bool
+  /// values are int64 (0 and 1 when there are none), of floats float64; min/max keep the
+  /// dtype (strings and datetimes too) and are missing when there is no value. An int column
+  /// that meets floats while it is read gives a float64 result. Arithmetic on a string or
+  /// datetime Series is a SchemaError here.
+  [[nodiscard]] Delayed<Value> sum() const;
+  [[nodiscard]] Delayed<Value> prod() const;
+  [[nodiscard]] Delayed<Value> min() const;
+  [[nodiscard]] Delayed<Value> max() const;
+  /// NaN when there are no values (std/var: fewer than ddof + 1).
+  [[nodiscard]] Delayed<double> mean() const;
+  [[nodiscard]] Delayed<double> std(int ddof = 1) const;
+  [[nodiscard]] Delayed<double> var(int ddof = 1) const;
+  /// Values present; rows; distinct values present.
+  [[nodiscard]] Delayed<std::int64_t> count() const;
+  [[nodiscard]] Delayed<std::int64_t> size() const;
+  [[nodiscard]] Delayed<std::int64_t> nunique() const;
+  /// Whether any / every present value is true (non-zero); all() of nothing is true.
+  [[nodiscard]] Delayed<bool> any() const;
+  [[nodiscard]] Delayed<bool> all() const;
+
+  /// The values as a one-column table (named after the column, or after the expression).
+  [[nodiscard]] Table compute() const;
+  /// Each distinct present value and its number of rows: columns `<name>` and "count", by count
+  /// descending, ties by value ascending (a lazy frame).
+  [[nodiscard]] DataFrame value_counts() const;
+  /// The distinct values in order of first appearance, a missing value included once
+  /// (pandas' unique(); a lazy frame of one column).
+  [[nodiscard]] DataFrame unique() const;
+  /// The name compute() gives the column: the column's, or the expression's text.
+  [[nodiscard]] std::string name() const;
+
  private:
   friend class DataFrame;  // (df["name"]: a Series starts as a frame's column)
   friend struct detail::SeriesAccess;
@@ -81,12 +123,16 @@ class Series {
   /// value against its own), and a new Series on the same columns.
   [[nodiscard]] const detail::ExprPtr& expr() const noexcept { return expr_; }
   [[nodiscard]] const detail::Schema& schema() const noexcept { return schema_; }
-  [[nodiscard]] Series wrap(detail::ExprPtr e) const { return Series(std::move(e), schema_); }
-  Series(detail::ExprPtr expr, detail::Schema schema)
-      : expr_(std::move(expr)), schema_(std::move(schema)) {}
+  [[nodiscard]] Series wrap(detail::ExprPtr e) const {
+    return Series(std::move(e), schema_, plan_);
+  }
+  Series(detail::ExprPtr expr, detail::Schema schema,
+         std::shared_ptr<const detail::PlanNode> plan)
+      : expr_(std::move(expr)), schema_(std::move(schema)), plan_(std::move(plan)) {}
 
   detail::ExprPtr expr_;
   detail::Schema schema_;
+  std::shared_ptr<const detail::PlanNode> plan_;  // the frame it reads, for reductions
 };
 
 namespace detail {
@@ -95,6 +141,7 @@ struct SeriesAccess {
   static const ExprPtr& expr(const Series& s) noexcept { return s.expr(); }
   static const Schema& schema(const Series& s) noexcept { return s.schema(); }
   static Series wrap(const Series& like, ExprPtr e) { return like.wrap(std::move(e)); }
+  static const std::shared_ptr<const PlanNode>& plan(const Series& s) noexcept { return s.plan_; }
 };
 }  // namespace detail
 
