@@ -194,7 +194,9 @@ class DataFrame {
     return merge(right, std::string(on), how);
   }
   /// Keys with other names on each side (pandas' left_on/right_on): both key columns are kept.
-  /// An int64 key matches a float64 key by value (1 matches 1.0), as pandas.
+  /// An int64 key matches a float64 key by value (1 matches 1.0), as pandas. Name the options
+  /// type at the call, `df.merge(other, dd::MergeOptions{.left_on = {"a"}, .right_on = {"b"}})`:
+  /// a bare braced list would also fit the `on` overloads.
   [[nodiscard]] DataFrame merge(const DataFrame& right, const MergeOptions& options) const;
 
   /// Reductions of every numeric (int64, float64) column, lazy (pandas' numeric_only=True):
