@@ -28,6 +28,12 @@ struct ContainsOptions {
   bool case_sensitive = true;
 };
 
+/// Options of `str().replace`: the pattern is plain text unless `.regex = true` (RE2 syntax;
+/// `\\1` in the replacement is the first group).
+struct ReplaceOptions {
+  bool regex = false;
+};
+
 class Series;
 namespace detail {
 struct SeriesAccess;
@@ -71,18 +77,71 @@ class Series {
    public:
     explicit StringMethods(const Series& s) : s_(s) {}
     /// Whether each value contains `pattern` (missing → false): as pandas, a regular
-    /// expression (ECMAScript syntax, searched anywhere in the value) unless `.regex = false`
-    /// (a plain substring); `.case_sensitive = false` ignores case. A pattern that is not a
-    /// valid regular expression is a SchemaError.
+    /// expression (RE2 syntax, searched anywhere in the value, in time linear in its length)
+    /// unless `.regex = false` (a plain substring); `.case_sensitive = false` ignores case.
+    /// RE2 is Python's `re` without back-references (`\\1`) and lookaround (`(?=`, `(?<=`): a
+    /// pattern that is not valid RE2 is a SchemaError naming the position.
     [[nodiscard]] Series contains(const std::string& pattern, ContainsOptions options = {}) const {
       return s_.wrap(
           detail::contains_expr(s_.expr_, pattern, options.regex, options.case_sensitive));
     }
+    /// ASCII letters to lower / upper case (other bytes unchanged).
+    [[nodiscard]] Series lower() const { return method("lower"); }
+    [[nodiscard]] Series upper() const { return method("upper"); }
+    /// Without leading and trailing whitespace.
+    [[nodiscard]] Series strip() const { return method("strip"); }
+    /// The number of characters (UTF-8 code points), int64.
+    [[nodiscard]] Series len() const { return method("len"); }
+    /// Whether each value starts / ends with `text` (missing → false).
+    [[nodiscard]] Series startswith(const std::string& text) const {
+      return method("startswith", {text});
+    }
+    [[nodiscard]] Series endswith(const std::string& text) const {
+      return method("endswith", {text});
+    }
+    /// Every occurrence of `pattern` replaced by `replacement`.
+    [[nodiscard]] Series replace(const std::string& pattern, const std::string& replacement,
+                                 ReplaceOptions options = {}) const {
+      return s_.wrap(
+          detail::string_expr(s_.expr_, "replace", {pattern, replacement}, options.regex));
+    }
 
    private:
+    [[nodiscard]] Series method(const char* name, std::vector<std::string> args = {}) const {
+      return s_.wrap(detail::string_expr(s_.expr_, name, std::move(args)));
+    }
     const Series& s_;
   };
   [[nodiscard]] StringMethods str() const { return StringMethods(*this); }
+
+  /// Datetime fields (pandas' .dt), as int64 columns: `df["t"].dt().hour() == 9`; usable in
+  /// masks, assign and group-by keys (assign them first). SchemaError on other dtypes.
+  class DateMethods {
+   public:
+    explicit DateMethods(const Series& s) : s_(s) {}
+    [[nodiscard]] Series year() const { return field("year"); }
+    [[nodiscard]] Series month() const { return field("month"); }
+    [[nodiscard]] Series day() const { return field("day"); }
+    [[nodiscard]] Series hour() const { return field("hour"); }
+    [[nodiscard]] Series minute() const { return field("minute"); }
+    [[nodiscard]] Series second() const { return field("second"); }
+    /// Monday 0 ... Sunday 6.
+    [[nodiscard]] Series dayofweek() const { return field("dayofweek"); }
+    /// Midnight of the day (a datetime; pandas gives date objects).
+    [[nodiscard]] Series date() const { return field("date"); }
+    /// Rounded down to a multiple of `freq`: "1h", "15min", "1d", "30s", "1ms", ... (pandas'
+    /// names; loom::ConfigError naming another).
+    [[nodiscard]] Series floor(const std::string& freq) const {
+      return s_.wrap(detail::date_floor_expr(s_.expr_, freq));
+    }
+
+   private:
+    [[nodiscard]] Series field(const char* name) const {
+      return s_.wrap(detail::date_expr(s_.expr_, name));
+    }
+    const Series& s_;
+  };
+  [[nodiscard]] DateMethods dt() const { return DateMethods(*this); }
 
   /// Reductions, lazy (pandas' skipna: missing values are left out). sum/prod of int or bool
   /// values are int64 (0 and 1 when there are none), of floats float64; min/max keep the
