@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include <fmt/format.h>
 #include <re2/re2.h>
@@ -20,6 +21,27 @@ namespace {
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
 
+// Where the group that is never closed opens (RE2 names the whole pattern for that error).
+std::size_t unclosed_paren(const std::string& pattern) {
+  std::vector<std::size_t> open;
+  bool in_class = false;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\') {
+      ++i;
+    } else if (in_class) {
+      in_class = c != ']';
+    } else if (c == '[') {
+      in_class = true;
+    } else if (c == '(') {
+      open.push_back(i);
+    } else if (c == ')' && !open.empty()) {
+      open.pop_back();
+    }
+  }
+  return open.empty() ? std::string::npos : open.back();
+}
+
 // A compiled pattern, or SchemaError naming it, what is wrong and where (1-based position of
 // the part RE2 objects to).
 std::shared_ptr<const re2::RE2> compile_pattern(const std::string& what, const std::string& pattern,
@@ -30,7 +52,8 @@ std::shared_ptr<const re2::RE2> compile_pattern(const std::string& what, const s
   auto re = std::make_shared<const re2::RE2>(pattern, options);
   if (!re->ok()) {
     const std::string& arg = re->error_arg();
-    const std::size_t at = arg.empty() ? std::string::npos : pattern.find(arg);
+    std::size_t at = arg.empty() ? std::string::npos : pattern.find(arg);
+    if (re->error_code() == re2::RE2::ErrorMissingParen) at = unclosed_paren(pattern);
     throw SchemaError(fmt::format(
         "{}: '{}' is not a valid regular expression ({}{}; RE2 syntax: no back-references or "
         "lookaround)",
