@@ -164,7 +164,7 @@ class Series {
   [[nodiscard]] Delayed<bool> any() const;
   [[nodiscard]] Delayed<bool> all() const;
 
-  /// The values as a one-column table (named after the column, or after the expression).
+  /// The values as a one-column table, named as name() says.
   [[nodiscard]] Table compute() const;
   /// Each distinct present value and its number of rows: columns `<name>` and "count", by count
   /// descending, ties by value ascending (a lazy frame).
@@ -172,7 +172,8 @@ class Series {
   /// The distinct values in order of first appearance, a missing value included once
   /// (pandas' unique(); a lazy frame of one column).
   [[nodiscard]] DataFrame unique() const;
-  /// The name compute() gives the column: the column's, or the expression's text.
+  /// The name compute() and value_counts() give the column: the column's when the expression
+  /// reads one (`df["k"].str().upper()` is "k", as pandas), else the expression's text.
   [[nodiscard]] std::string name() const;
 
  private:

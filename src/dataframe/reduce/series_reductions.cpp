@@ -123,7 +123,11 @@ Delayed<bool> Series::all() const {
 }
 
 std::string Series::name() const {
-  return expr_->op == detail::Op::kColumn ? expr_->name : detail::describe(*expr_);
+  // As pandas keeps a Series' name through methods and arithmetic with scalars: the one column
+  // it reads; an expression of several columns is named by its text.
+  std::vector<std::string> refs;
+  detail::referenced_columns(*expr_, refs);
+  return refs.size() == 1 ? refs.front() : detail::describe(*expr_);
 }
 
 Table Series::compute() const {
