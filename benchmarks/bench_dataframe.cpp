@@ -1,4 +1,4 @@
-// Dataframe workloads D1-D2 (defined in README.md), each beside its baseline, in one run:
+// Dataframe workloads D1-D2 and D4a (defined in README.md), each beside its baseline, in one run:
 //   ./bench_dataframe --benchmark_format=console
 // The db-benchmark groupby table (1e7 rows, K = 100; SMALL: 1e6) is generated once into the
 // data folder (deterministic; columns and distributions in README.md).
@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <algorithm>
 #include <fstream>
 #include <optional>
 #include <string>
@@ -208,6 +209,32 @@ void q_map(benchmark::State& state, int q) {
   }
 }
 
+// ---- D4a value_counts of id3 (1e5 distinct strings) on the persisted frame ----
+
+void D4a_loom(benchmark::State& state) {
+  const auto& df = persisted();
+  for (auto _ : state) {
+    const dd::Table r = df["id3"].value_counts().compute();
+    benchmark::DoNotOptimize(r.num_rows());
+  }
+}
+
+// The baseline: one thread, std::unordered_map counts, then a sort by count descending and
+// value ascending (value_counts' order).
+void D4a_map(benchmark::State& state) {
+  const auto id3 = table().column<std::string_view>("id3");
+  const std::size_t n = id3.size();
+  for (auto _ : state) {
+    std::unordered_map<std::string_view, std::int64_t> m;
+    for (std::size_t i = 0; i < n; ++i) ++m[id3[i]];
+    std::vector<std::pair<std::string_view, std::int64_t>> out(m.begin(), m.end());
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+
 // ---- D1 merge: 2e6 rows in 8 partitions joined with 1e5 keys (each matches one row) ----
 
 // Left: keys drawn from 1e5 (as id3's), an int value; right: every key once, a float value.
@@ -366,6 +393,14 @@ BENCHMARK_CAPTURE(merge_loom, text, true)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(merge_loom, ints, false)
     ->Name("D1_merge/int_key")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(D4a_map)
+    ->Name("D4a_value_counts/unordered_map")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(D4a_loom)
+    ->Name("D4a_value_counts/loom")
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(D2_seq)

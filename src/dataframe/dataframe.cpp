@@ -320,7 +320,7 @@ std::int64_t DataFrame::partitions_read() const {
 }
 
 Series DataFrame::operator[](const std::string& column) const {
-  return Series(detail::column_expr(plan_->schema(), column), plan_->schema());
+  return Series(detail::column_expr(plan_->schema(), column), plan_->schema(), plan_);
 }
 
 DataFrame DataFrame::operator[](const Series& mask) const {

@@ -25,6 +25,8 @@
 
 namespace loom::dataframe::detail {
 
+struct PartitionTasks;
+
 class PlanNode {
  public:
   explicit PlanNode(Schema schema) : schema_(std::move(schema)) {}
@@ -46,6 +48,8 @@ class PlanNode {
   [[nodiscard]] virtual Schema resolved_schema() const { return schema_; }
   /// How many dtypes the plan's sources have revised so far (run_settled).
   [[nodiscard]] virtual std::int64_t revisions() const { return 0; }
+  /// The pending partition reads of reductions on this plan (reduce/partition_tasks.cpp).
+  [[nodiscard]] std::shared_ptr<PartitionTasks> partition_tasks() const;
 
  protected:
   [[nodiscard]] std::vector<std::string> all_names() const {
@@ -56,6 +60,8 @@ class PlanNode {
 
  private:
   Schema schema_;
+  mutable std::mutex tasks_mutex_;
+  mutable std::shared_ptr<PartitionTasks> tasks_;
 };
 
 using PlanPtr = std::shared_ptr<const PlanNode>;

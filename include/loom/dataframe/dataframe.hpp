@@ -10,10 +10,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -47,6 +49,19 @@ struct SelectDtypesOptions {
 struct QueryOptions {
   /// Values for `@name` in the expression.
   std::map<std::string, Scalar> vars{};
+};
+
+/// map_partitions' output schema: the columns and dtypes each partition's result has. Empty:
+/// found by running the function on an empty table of the input's schema (Dask's rule).
+struct MapPartitionsOptions {
+  std::vector<std::pair<std::string, DType>> meta;
+};
+
+/// merge on differently named keys: left_on[i] of this frame matches right_on[i] of the other.
+struct MergeOptions {
+  std::vector<std::string> left_on{};
+  std::vector<std::string> right_on{};
+  std::string how = "inner";
 };
 
 class DataFrame;
@@ -178,6 +193,41 @@ class DataFrame {
                                 const std::string& how = "inner") const {
     return merge(right, std::string(on), how);
   }
+  /// Keys with other names on each side (pandas' left_on/right_on): both key columns are kept.
+  /// An int64 key matches a float64 key by value (1 matches 1.0), as pandas. Name the options
+  /// type at the call, `df.merge(other, dd::MergeOptions{.left_on = {"a"}, .right_on = {"b"}})`:
+  /// a bare braced list would also fit the `on` overloads.
+  [[nodiscard]] DataFrame merge(const DataFrame& right, const MergeOptions& options) const;
+
+  /// Reductions of every numeric (int64, float64) column, lazy (pandas' numeric_only=True):
+  /// a one-row table with a column per numeric column. Missing values are left out (skipna);
+  /// result dtypes as the Series reductions (sum/min/max of ints int64, mean/std/var float64,
+  /// count int64). Several computed together read the partitions once.
+  [[nodiscard]] Delayed<Table> sum() const;
+  [[nodiscard]] Delayed<Table> mean() const;
+  [[nodiscard]] Delayed<Table> min() const;
+  [[nodiscard]] Delayed<Table> max() const;
+  [[nodiscard]] Delayed<Table> count() const;
+  [[nodiscard]] Delayed<Table> std(int ddof = 1) const;
+  [[nodiscard]] Delayed<Table> var(int ddof = 1) const;
+
+  /// The n rows with the largest (smallest) values of `column`, in that order; ties keep the
+  /// earlier row first, missing values never come (pandas' nlargest(n, column, keep="first")).
+  [[nodiscard]] DataFrame nlargest(std::int64_t n, const std::string& column) const;
+  [[nodiscard]] DataFrame nsmallest(std::int64_t n, const std::string& column) const;
+
+  /// `f` on every partition (lazy; Dask's map_partitions): `f(partition)` becomes the output
+  /// partition. Its columns and dtypes are `options.meta`, else those of `f(empty table of this
+  /// frame's schema)`, found now. An exception in `f` is a loom::TaskError naming the partition
+  /// (the original nested); a result whose columns or dtypes differ from the schema is a
+  /// SchemaError naming the partition and the column.
+  template <class F>
+  requires std::is_invocable_r_v<Table, F&, const Table&>
+  [[nodiscard]] DataFrame map_partitions(F f, MapPartitionsOptions options = {}) const {
+    return map_partitions_erased(std::function<Table(const Table&)>(std::move(f)),
+                                 std::move(options));
+  }
+
   /// count, mean, std, min, 25%, 50%, 75%, max of the numeric columns (pandas' describe): a
   /// table whose first column, "stat", names the rows.
   [[nodiscard]] Table describe() const;
@@ -221,7 +271,11 @@ class DataFrame {
   // inside the library.
   friend class GroupBy;
   friend DataFrame read_csv(const std::string& path_or_glob, const ReadCsvOptions& options);
+  friend class Series;
   explicit DataFrame(std::shared_ptr<const detail::PlanNode> plan) : plan_(std::move(plan)) {}
+  [[nodiscard]] DataFrame map_partitions_erased(std::function<Table(const Table&)> f,
+                                                MapPartitionsOptions options) const;
+  [[nodiscard]] Delayed<Table> reduce_columns(const std::string& fn, int ddof) const;
   [[nodiscard]] const std::shared_ptr<const detail::PlanNode>& plan() const noexcept {
     return plan_;
   }

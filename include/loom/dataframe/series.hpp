@@ -4,14 +4,23 @@
 // `df[df["v"] > 100]`. Types are checked when the expression is built (loom::SchemaError:
 // `df["name"] > 3` on strings, an unknown column).
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
+#include "loom/core/delayed.hpp"
 #include "loom/dataframe/detail/expr.hpp"
 
 namespace loom::dataframe {
+
+/// One value of a column, as a reduction returns it (`df["v"].max()`): missing
+/// (std::monostate: no value, as pandas' NaN/NaT), int64, float64, bool, string or datetime.
+using Value = std::variant<std::monostate, std::int64_t, double, bool, std::string,
+                           std::chrono::sys_time<std::chrono::nanoseconds>>;
 
 /// Options of `str().contains` (pandas' regex= and case=).
 struct ContainsOptions {
@@ -19,9 +28,16 @@ struct ContainsOptions {
   bool case_sensitive = true;
 };
 
+/// Options of `str().replace`: the pattern is plain text unless `.regex = true` (RE2 syntax;
+/// `\\1` in the replacement is the first group).
+struct ReplaceOptions {
+  bool regex = false;
+};
+
 class Series;
 namespace detail {
 struct SeriesAccess;
+class PlanNode;
 }  // namespace detail
 
 /// A value on the other side of an operator: a number, a bool or a string.
@@ -67,18 +83,104 @@ class Series {
    public:
     explicit StringMethods(const Series& s) : s_(s) {}
     /// Whether each value contains `pattern` (missing → false): as pandas, a regular
-    /// expression (ECMAScript syntax, searched anywhere in the value) unless `.regex = false`
-    /// (a plain substring); `.case_sensitive = false` ignores case. A pattern that is not a
-    /// valid regular expression is a SchemaError.
+    /// expression (RE2 syntax, searched anywhere in the value, in time linear in its length)
+    /// unless `.regex = false` (a plain substring); `.case_sensitive = false` ignores case.
+    /// RE2 is Python's `re` without back-references (`\\1`) and lookaround (`(?=`, `(?<=`): a
+    /// pattern that is not valid RE2 is a SchemaError naming the position.
     [[nodiscard]] Series contains(const std::string& pattern, ContainsOptions options = {}) const {
       return s_.wrap(
           detail::contains_expr(s_.expr_, pattern, options.regex, options.case_sensitive));
     }
+    /// ASCII letters to lower / upper case (other bytes unchanged).
+    [[nodiscard]] Series lower() const { return method("lower"); }
+    [[nodiscard]] Series upper() const { return method("upper"); }
+    /// Without leading and trailing whitespace.
+    [[nodiscard]] Series strip() const { return method("strip"); }
+    /// The number of characters (UTF-8 code points), int64.
+    [[nodiscard]] Series len() const { return method("len"); }
+    /// Whether each value starts / ends with `text` (missing → false).
+    [[nodiscard]] Series startswith(const std::string& text) const {
+      return method("startswith", {text});
+    }
+    [[nodiscard]] Series endswith(const std::string& text) const {
+      return method("endswith", {text});
+    }
+    /// Every occurrence of `pattern` replaced by `replacement`.
+    [[nodiscard]] Series replace(const std::string& pattern, const std::string& replacement,
+                                 ReplaceOptions options = {}) const {
+      return s_.wrap(
+          detail::string_expr(s_.expr_, "replace", {pattern, replacement}, options.regex));
+    }
 
    private:
+    [[nodiscard]] Series method(const char* name, std::vector<std::string> args = {}) const {
+      return s_.wrap(detail::string_expr(s_.expr_, name, std::move(args)));
+    }
     const Series& s_;
   };
   [[nodiscard]] StringMethods str() const { return StringMethods(*this); }
+
+  /// Datetime fields (pandas' .dt), as int64 columns: `df["t"].dt().hour() == 9`; usable in
+  /// masks, assign and group-by keys (assign them first). SchemaError on other dtypes.
+  class DateMethods {
+   public:
+    explicit DateMethods(const Series& s) : s_(s) {}
+    [[nodiscard]] Series year() const { return field("year"); }
+    [[nodiscard]] Series month() const { return field("month"); }
+    [[nodiscard]] Series day() const { return field("day"); }
+    [[nodiscard]] Series hour() const { return field("hour"); }
+    [[nodiscard]] Series minute() const { return field("minute"); }
+    [[nodiscard]] Series second() const { return field("second"); }
+    /// Monday 0 ... Sunday 6.
+    [[nodiscard]] Series dayofweek() const { return field("dayofweek"); }
+    /// Midnight of the day (a datetime; pandas gives date objects).
+    [[nodiscard]] Series date() const { return field("date"); }
+    /// Rounded down to a multiple of `freq`: "1h", "15min", "1d", "30s", "1ms", ... (pandas'
+    /// names; loom::ConfigError naming another).
+    [[nodiscard]] Series floor(const std::string& freq) const {
+      return s_.wrap(detail::date_floor_expr(s_.expr_, freq));
+    }
+
+   private:
+    [[nodiscard]] Series field(const char* name) const {
+      return s_.wrap(detail::date_expr(s_.expr_, name));
+    }
+    const Series& s_;
+  };
+  [[nodiscard]] DateMethods dt() const { return DateMethods(*this); }
+
+  /// Reductions, lazy (pandas' skipna: missing values are left out). sum/prod of int or bool
+  /// values are int64 (0 and 1 when there are none), of floats float64; min/max keep the
+  /// dtype (strings and datetimes too) and are missing when there is no value. An int column
+  /// that meets floats while it is read gives a float64 result. Arithmetic on a string or
+  /// datetime Series is a SchemaError here.
+  [[nodiscard]] Delayed<Value> sum() const;
+  [[nodiscard]] Delayed<Value> prod() const;
+  [[nodiscard]] Delayed<Value> min() const;
+  [[nodiscard]] Delayed<Value> max() const;
+  /// NaN when there are no values (std/var: fewer than ddof + 1).
+  [[nodiscard]] Delayed<double> mean() const;
+  [[nodiscard]] Delayed<double> std(int ddof = 1) const;
+  [[nodiscard]] Delayed<double> var(int ddof = 1) const;
+  /// Values present; rows; distinct values present.
+  [[nodiscard]] Delayed<std::int64_t> count() const;
+  [[nodiscard]] Delayed<std::int64_t> size() const;
+  [[nodiscard]] Delayed<std::int64_t> nunique() const;
+  /// Whether any / every present value is true (non-zero); all() of nothing is true.
+  [[nodiscard]] Delayed<bool> any() const;
+  [[nodiscard]] Delayed<bool> all() const;
+
+  /// The values as a one-column table, named as name() says.
+  [[nodiscard]] Table compute() const;
+  /// Each distinct present value and its number of rows: columns `<name>` and "count", by count
+  /// descending, ties by value ascending (a lazy frame).
+  [[nodiscard]] DataFrame value_counts() const;
+  /// The distinct values in order of first appearance, a missing value included once
+  /// (pandas' unique(); a lazy frame of one column).
+  [[nodiscard]] DataFrame unique() const;
+  /// The name compute() and value_counts() give the column: the column's when the expression
+  /// reads one (`df["k"].str().upper()` is "k", as pandas), else the expression's text.
+  [[nodiscard]] std::string name() const;
 
  private:
   friend class DataFrame;  // (df["name"]: a Series starts as a frame's column)
@@ -87,12 +189,16 @@ class Series {
   /// value against its own), and a new Series on the same columns.
   [[nodiscard]] const detail::ExprPtr& expr() const noexcept { return expr_; }
   [[nodiscard]] const detail::Schema& schema() const noexcept { return schema_; }
-  [[nodiscard]] Series wrap(detail::ExprPtr e) const { return Series(std::move(e), schema_); }
-  Series(detail::ExprPtr expr, detail::Schema schema)
-      : expr_(std::move(expr)), schema_(std::move(schema)) {}
+  [[nodiscard]] Series wrap(detail::ExprPtr e) const {
+    return Series(std::move(e), schema_, plan_);
+  }
+  Series(detail::ExprPtr expr, detail::Schema schema,
+         std::shared_ptr<const detail::PlanNode> plan)
+      : expr_(std::move(expr)), schema_(std::move(schema)), plan_(std::move(plan)) {}
 
   detail::ExprPtr expr_;
   detail::Schema schema_;
+  std::shared_ptr<const detail::PlanNode> plan_;  // the frame it reads, for reductions
 };
 
 namespace detail {
@@ -102,6 +208,7 @@ struct SeriesAccess {
   static const Schema& schema(const Series& s) noexcept { return s.schema(); }
   static Series wrap(const Series& like, ExprPtr e) { return like.wrap(std::move(e)); }
   static const Literal& literal(const Scalar& s) noexcept { return s.literal(); }
+  static const std::shared_ptr<const PlanNode>& plan(const Series& s) noexcept { return s.plan_; }
 };
 }  // namespace detail
 

@@ -139,6 +139,10 @@ Column evaluate(const Expr& e, const Table& t) {
     }
     case Op::kCast:
       return cast(evaluate(*e.args[0], t), e.dtype);
+    case Op::kStr:
+      return string_method(e, evaluate(*e.args[0], t));
+    case Op::kDt:
+      return date_method(e, evaluate(*e.args[0], t));
   }
   return Column();
 }

@@ -1,10 +1,9 @@
-// Column expressions when built: type checks, descriptions, the columns they read, the test of
-// str.contains (evaluate.cpp evaluates them).
+// Column expressions when built: type checks, descriptions, the columns they read
+// (evaluate.cpp evaluates them; strings.cpp and dates.cpp build and evaluate .str and .dt).
 #include "loom/dataframe/detail/expr.hpp"
 
 #include <algorithm>
 #include <functional>
-#include <regex>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -188,61 +187,6 @@ ExprPtr isin_expr(ExprPtr a, std::vector<Literal> values) {
   return e;
 }
 
-namespace {
-
-std::regex compile_pattern(const std::string& pattern, bool case_sensitive) {
-  auto flags = std::regex::ECMAScript;
-  if (!case_sensitive) flags |= std::regex::icase;
-#ifdef __GLIBCXX__
-  // libstdc++'s default (backtracking) matcher recurses once per character: a long value could
-  // overflow the stack. Its breadth-first matcher keeps the depth to the pattern's size (and
-  // takes polynomial time); it refuses back-references, a SchemaError below.
-  flags |= std::regex_constants::__polynomial;
-#endif
-  try {
-    return std::regex(pattern, flags);
-  } catch (const std::regex_error& e) {
-    throw SchemaError(fmt::format("str.contains: '{}' is not a valid regular expression ({})",
-                                  pattern, e.what()));
-  }
-}
-
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-}  // namespace
-
-std::function<bool(std::string_view)> contains_test(const Expr& e) {
-  // A pattern without metacharacters is its own text: searched as a substring.
-  const bool literal = e.name.find_first_of("^$\\.*+?()[]{}|") == std::string::npos;
-  if (e.regex && !literal) {
-    auto re = std::make_shared<std::regex>(compile_pattern(e.name, e.case_sensitive));
-    return [re](std::string_view v) { return std::regex_search(v.begin(), v.end(), *re); };
-  }
-  if (e.case_sensitive) {
-    return [p = e.name](std::string_view v) { return v.find(p) != std::string_view::npos; };
-  }
-  return [p = e.name](std::string_view v) {
-    return std::search(v.begin(), v.end(), p.begin(), p.end(),
-                       [](char a, char b) { return lower(a) == lower(b); }) != v.end();
-  };
-}
-
-ExprPtr contains_expr(ExprPtr a, std::string pattern, bool regex, bool case_sensitive) {
-  if (a->dtype != DType::string) {
-    throw SchemaError(fmt::format("str.contains on {}, which is {}, not string", describe(*a),
-                                  dtype_name(a->dtype)));
-  }
-  if (regex) (void)compile_pattern(pattern, case_sensitive);  // a bad pattern is said now
-  auto e = std::make_shared<Expr>();
-  e->op = Op::kContains;
-  e->dtype = DType::boolean;
-  e->name = std::move(pattern);
-  e->regex = regex;
-  e->case_sensitive = case_sensitive;
-  e->args = {std::move(a)};
-  return e;
-}
-
 ExprPtr cast_expr(ExprPtr a, DType to) {
   auto e = std::make_shared<Expr>();
   e->op = Op::kCast;
@@ -288,6 +232,10 @@ std::string describe(const Expr& e) {
       return fmt::format("{}.{}()", describe(*e.args[0]), op_name(e.op));
     case Op::kContains:
       return fmt::format("{}.str.contains('{}')", describe(*e.args[0]), e.name);
+    case Op::kStr:
+      return fmt::format("{}.str.{}()", describe(*e.args[0]), e.name);
+    case Op::kDt:
+      return fmt::format("{}.dt.{}", describe(*e.args[0]), e.name);
     default:
       return fmt::format("({} {} {})", describe(*e.args[0]), op_name(e.op), describe(*e.args[1]));
   }

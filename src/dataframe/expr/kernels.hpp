@@ -148,11 +148,14 @@ template <class Fill>
 [[nodiscard]] Column is_na(const Operand& a, bool want_na, std::int64_t n);
 /// a.isin(set) (a missing value is in no set).
 [[nodiscard]] Column is_in(const Operand& a, const std::vector<Literal>& set, std::int64_t n);
-/// a.str.contains(...) by `test` (expr.cpp's contains_test).
+/// a.str.contains(...) by `test` (strings.cpp's contains_test).
 [[nodiscard]] Column contains(const Operand& a, const std::function<bool(std::string_view)>& test,
                               std::int64_t n);
 
 /// The test of one value for a str.contains expression (expr.cpp).
 [[nodiscard]] std::function<bool(std::string_view)> contains_test(const Expr& e);
+/// a.str.<method>() (strings.cpp) and a.dt.<field> (dates.cpp) of a string / datetime column.
+[[nodiscard]] Column string_method(const Expr& e, const Column& a);
+[[nodiscard]] Column date_method(const Expr& e, const Column& a);
 
 }  // namespace loom::dataframe::detail

@@ -6,8 +6,9 @@
 //           (a chain "1 < a <= 5" is (1 < a) and (a <= 5), as in Python)
 //   sum  := prod (("+" | "-") prod)*;  prod := unary (("*" | "/") unary)*
 //   unary := "-" unary | primary
-//   primary := number | 'string' | "string" | True | False | name | `any name` | @var
-//              | "(" expr ")"
+//   primary := number | 'string' | "string" | True | False | name accessor* | `any name` accessor*
+//              | @var | "(" expr ")"
+//   accessor := ".dt." field | ".dt.floor(" string ")" | ".str." method "(" [literal ("," literal)*] ")"
 //   list := "[" literal ("," literal)* "]" | "(" literal ("," literal)* ")" | @var
 #include <algorithm>
 #include <cctype>
@@ -220,7 +221,7 @@ class QueryParser {
       if (close == std::string::npos) fail("a `name` is never closed");
       const std::string name = text_.substr(pos_ + 1, close - pos_ - 1);
       pos_ = close + 1;
-      return checked(at, [&] { return column_expr(schema_, name); });
+      return accessors(checked(at, [&] { return column_expr(schema_, name); }));
     }
     if (c == '\'' || c == '"' || std::isdigit(static_cast<unsigned char>(c)) || c == '.') {
       return literal_expr(literal());
@@ -229,9 +230,60 @@ class QueryParser {
       if (keyword("True")) return literal_expr(true);
       if (keyword("False")) return literal_expr(false);
       const std::string name = identifier();
-      return checked(at, [&] { return column_expr(schema_, name); });
+      return accessors(checked(at, [&] { return column_expr(schema_, name); }));
     }
     fail(fmt::format("unexpected '{}'", c));
+  }
+  // `.dt.year`, `.dt.floor('1h')`, `.str.lower()`, `.str.startswith('a')`, ... after a column.
+  ExprPtr accessors(ExprPtr e) {
+    for (;;) {
+      if (pos_ >= text_.size() || text_[pos_] != '.') return e;
+      const std::size_t at = pos_++;
+      const std::string kind = identifier();
+      if (kind != "dt" && kind != "str") fail_at(at, fmt::format("no accessor .{} (dt, str)", kind));
+      if (pos_ >= text_.size() || text_[pos_] != '.') fail(fmt::format("expected .{}.<name>", kind));
+      ++pos_;
+      const std::size_t name_at = pos_;
+      const std::string name = identifier();
+      std::vector<Literal> args;
+      const bool call = symbol("(");
+      if (call) {
+        skip_space();
+        if (pos_ < text_.size() && text_[pos_] != ')') {
+          for (;;) {
+            args.push_back(literal());
+            if (!symbol(",")) break;
+          }
+        }
+        if (!symbol(")")) fail("expected ')'");
+      }
+      std::vector<std::string> texts;
+      for (const auto& a : args) {
+        const auto* t = std::get_if<std::string>(&a);
+        if (t == nullptr) fail_at(name_at, fmt::format("{}.{}: the arguments are strings", kind, name));
+        texts.push_back(*t);
+      }
+      e = checked(name_at, [&] {
+        if (kind == "dt") {
+          if (name == "floor") {
+            if (texts.size() != 1) throw SchemaError("dt.floor takes one frequency ('1h')");
+            return date_floor_expr(e, texts[0]);
+          }
+          if (call) throw SchemaError(fmt::format("dt.{} is a field, not a method", name));
+          return date_expr(e, name);
+        }
+        if (name == "contains") {
+          if (texts.size() != 1) throw SchemaError("str.contains takes one pattern");
+          return contains_expr(e, texts[0], true, true);
+        }
+        if (!call) throw SchemaError(fmt::format("str.{} is a method: str.{}(...)", name, name));
+        const std::size_t want = name == "replace" ? 2 : (name == "startswith" || name == "endswith") ? 1 : 0;
+        if (texts.size() != want) {
+          throw SchemaError(fmt::format("str.{} takes {} argument(s)", name, want));
+        }
+        return string_expr(e, name, texts);
+      });
+    }
   }
   std::string identifier() {
     const std::size_t start = pos_;

@@ -356,13 +356,18 @@ DataFrame DataFrame::merge(const DataFrame& right, const std::vector<std::string
   if (on.empty()) throw SchemaError("merge: no key columns");
   const auto& ls = plan_->schema();
   const auto& rs = right.plan()->schema();
+  std::vector<std::pair<std::string, DType>> key_types;
   for (const auto& k : on) {
     const DType a = detail::schema_type(ls, k);
     const DType b = detail::schema_type(rs, k);
-    if (a != b) {  // encoded keys of different types never meet: say so instead
+    // Keys of different types never meet: say so instead. Numbers meet by value (an int64 key
+    // matches a float64 one, as pandas): the key column is then float64.
+    const auto common = detail::common_dtype(a, b);
+    if (!common) {
       throw SchemaError(fmt::format("merge: key '{}' is {} on the left and {} on the right", k,
                                     dtype_name(a), dtype_name(b)));
     }
+    if (*common != a) key_types.emplace_back(k, *common);
   }
   auto shared = [&](const std::string& name) {
     if (std::find(on.begin(), on.end(), name) != on.end()) return false;
@@ -372,7 +377,11 @@ DataFrame DataFrame::merge(const DataFrame& right, const std::vector<std::string
     return false;
   };
   detail::Schema schema;
-  for (const auto& f : ls) schema.push_back({shared(f.name) ? f.name + "_x" : f.name, f.dtype});
+  for (const auto& f : ls) {
+    DType t = f.dtype;
+    for (const auto& [k, common] : key_types) t = k == f.name ? common : t;
+    schema.push_back({shared(f.name) ? f.name + "_x" : f.name, t});
+  }
   for (const auto& f : rs) {
     if (std::find(on.begin(), on.end(), f.name) != on.end()) continue;
     bool clash = false;
@@ -381,6 +390,38 @@ DataFrame DataFrame::merge(const DataFrame& right, const std::vector<std::string
   }
   return DataFrame(
       std::make_shared<detail::MergeNode>(plan_, right.plan(), std::move(schema), on, kind));
+}
+
+}  // namespace loom::dataframe
+
+namespace loom::dataframe {
+
+// Keys with other names on each side: each pair copied into a key column of one internal name
+// on both sides, joined on those, which are then dropped (both named keys stay, as pandas).
+DataFrame DataFrame::merge(const DataFrame& right, const MergeOptions& options) const {
+  const auto& lo = options.left_on;
+  const auto& ro = options.right_on;
+  if (lo.empty() || lo.size() != ro.size()) {
+    throw SchemaError(fmt::format(
+        "merge: left_on has {} columns and right_on {}; give as many (at least one) on each side",
+        lo.size(), ro.size()));
+  }
+  if (lo == ro) return merge(right, lo, options.how);
+  DataFrame l = *this;
+  DataFrame r = right;
+  std::vector<std::string> keys;
+  for (std::size_t k = 0; k < lo.size(); ++k) {
+    const std::string key = fmt::format("__loom_merge_key_{}", k);
+    l = l.assign(key, (*this)[lo[k]]);  // (SchemaError for an unknown column)
+    r = r.assign(key, right[ro[k]]);
+    keys.push_back(key);
+  }
+  const DataFrame joined = l.merge(r, keys, options.how);
+  std::vector<std::string> keep;
+  for (const auto& c : joined.columns()) {
+    if (std::find(keys.begin(), keys.end(), c) == keys.end()) keep.push_back(c);
+  }
+  return joined[keep];
 }
 
 }  // namespace loom::dataframe

@@ -53,6 +53,16 @@ class NodeBase {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy_node(this);
   }
   [[nodiscard]] bool unique() const noexcept { return refs_.load(std::memory_order_acquire) == 1; }
+  /// One more reference, unless the count already reached zero (the node is being destroyed):
+  /// for caches that point at nodes without owning them (a node's destructor removes it from
+  /// such a cache, under the cache's lock; a lookup meanwhile must not revive it).
+  [[nodiscard]] bool try_retain() noexcept {
+    std::int32_t n = refs_.load(std::memory_order_relaxed);
+    while (n > 0) {
+      if (refs_.compare_exchange_weak(n, n + 1, std::memory_order_acq_rel)) return true;
+    }
+    return false;
+  }
 
   [[nodiscard]] NodeState state() const noexcept { return state_.load(std::memory_order_acquire); }
   [[nodiscard]] bool finished() const noexcept { return state() >= NodeState::done; }

@@ -46,13 +46,15 @@ enum class Op {
   kNotNa,
   kIsIn,
   kContains,
-  kCast
+  kCast,
+  kStr,  // a string method (name: which; literal, set: its arguments)
+  kDt    // a datetime accessor (name: which; literal: floor's unit in ns)
 };
 
 struct Expr {
   Op op = Op::kLiteral;
   DType dtype = DType::int64;  // of the result
-  std::string name;            // kColumn: the column; kContains: the pattern
+  std::string name;            // kColumn: the column; kContains: the pattern; kStr, kDt: method
   bool regex = false;          // kContains: the pattern is a regular expression
   bool case_sensitive = true;  // kContains
   Literal literal;             // kLiteral
@@ -70,6 +72,14 @@ ExprPtr isin_expr(ExprPtr a, std::vector<Literal> values);
 ExprPtr contains_expr(ExprPtr a, std::string pattern, bool regex = false,
                       bool case_sensitive = true);
 ExprPtr cast_expr(ExprPtr a, DType to);
+/// `a.str.<method>(args)`: lower, upper, strip, len, startswith(s), endswith(s),
+/// replace(pattern, replacement) (args: the strings; `regex` for replace).
+ExprPtr string_expr(ExprPtr a, const std::string& method, std::vector<std::string> args = {},
+                    bool regex = false);
+/// `a.dt.<field>`: year, month, day, hour, minute, second, dayofweek, date; or
+/// `a.dt.floor(freq)` with `freq` as "1h", "15min", "1d" (ConfigError for another unit).
+ExprPtr date_expr(ExprPtr a, const std::string& field);
+ExprPtr date_floor_expr(ExprPtr a, const std::string& freq);
 
 /// The columns an expression reads.
 void referenced_columns(const Expr& e, std::vector<std::string>& out);
