@@ -71,7 +71,7 @@ class MapPartitionsNode final : public StepNode {
 
 // The n top rows of `t` by `column` (missing values dropped; ties in row order).
 Table top_rows(const Table& t, std::int64_t n, const std::string& column, bool largest) {
-  const ColumnData& d = t.column(column).data();
+  const ColumnData& d = data_of(t.column(column));
   Table present = t;
   if (d.null_count > 0 || d.dtype == DType::float64) {
     std::vector<std::uint8_t> keep(static_cast<std::size_t>(t.num_rows()));

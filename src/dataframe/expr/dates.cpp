@@ -94,7 +94,7 @@ ExprPtr date_floor_expr(ExprPtr a, const std::string& freq) {
 
 Column date_method(const Expr& e, const Column& a) {
   using namespace std::chrono;
-  const ColumnData& d = a.data();
+  const ColumnData& d = data_of(a);
   const std::string& f = e.name;
   ColumnBuilder b(e.dtype);
   b.reserve(d.size);

@@ -133,7 +133,7 @@ ExprPtr string_expr(ExprPtr a, const std::string& method, std::vector<std::strin
 }
 
 Column string_method(const Expr& e, const Column& a) {
-  const ColumnData& d = a.data();
+  const ColumnData& d = data_of(a);
   const std::string& m = e.name;
   auto arg = [&](std::size_t k) -> const std::string& { return std::get<std::string>(e.set.at(k)); };
   std::shared_ptr<const re2::RE2> re;

@@ -94,7 +94,7 @@ void check_reducible(Reduction fn, DType t, const std::string& what) {
 
 Partial reduce_partition(const Table& t, const ReduceSpec& spec) {
   const Column c = evaluate(*spec.expr, t);
-  const ColumnData& d = c.data();
+  const ColumnData& d = data_of(c);
   Partial r;
   r.rows = d.size;
   r.saw_float = d.dtype == DType::float64;
