@@ -227,7 +227,10 @@ TEST(Kill, TheInstanceIsDestroyedOnceTheRunningCallReturns) {
 class TaskRetries : public ::testing::Test {
  protected:
   void SetUp() override {
-    (void)loom::test::scratch_folder();
+    // Counters start at 0 (also when the tests are repeated).
+    for (const char* counter : {"retried", "not-retried", "used-up"}) {
+      std::filesystem::remove(loom::test::scratch_folder() / counter);
+    }
     loom::init({.num_cpus = 2, .mode = "processes"});
   }
   void TearDown() override { loom::shutdown(); }

@@ -200,6 +200,7 @@ void load(Archive& archive, NDArray<Scalar>& array) {
 /// Appends the binary form of `value` to `out`.
 template <class Value>
 void serialize_into(std::string& out, const Value& value) {
+  const detail::AlignedOutputScope not_a_file(nullptr);  // bytes in memory: nothing to align
   detail::StringSink sink(out);
   std::ostream stream(&sink);
   cereal::BinaryOutputArchive archive(stream);
