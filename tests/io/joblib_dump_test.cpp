@@ -46,7 +46,7 @@ struct Model {
   }
 };
 
-TEST(JoblibDump, TheSeedSnippetMapsTheArray) {
+TEST(JoblibDump, JoblibsSnippetMapsTheArray) {
   const loom::NDArray<double> large_array = loom::random::rand({2000, 100}, 0);
   const auto path = temp_path("large_array.joblib");
   loom::dump(large_array, path);
@@ -57,7 +57,7 @@ TEST(JoblibDump, TheSeedSnippetMapsTheArray) {
   EXPECT_EQ(large_array_mmap.buffer()->path(), path.string());  // a view of the file
   EXPECT_THROW((void)const_cast<loom::NDArray<double>&>(large_array_mmap).mutable_data(),
                loom::Error);
-  // The seed's chunked mean of squares over the map, in parallel, against a sequential one.
+  // joblib's snippet: the chunked mean of squares over the map, in parallel, against a sequential one.
   const auto process_chunk = [](const loom::NDArray<double>& array, std::int64_t start,
                                 std::int64_t end) {
     const auto chunk = array.slice(start, end);
