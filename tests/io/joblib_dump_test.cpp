@@ -57,7 +57,8 @@ TEST(JoblibDump, JoblibsSnippetMapsTheArray) {
   EXPECT_EQ(large_array_mmap.buffer()->path(), path.string());  // a view of the file
   EXPECT_THROW((void)const_cast<loom::NDArray<double>&>(large_array_mmap).mutable_data(),
                loom::Error);
-  // joblib's snippet: the chunked mean of squares over the map, in parallel, against a sequential one.
+  // joblib's snippet: the chunked mean of squares over the map, in parallel, against a
+  // sequential one.
   const auto process_chunk = [](const loom::NDArray<double>& array, std::int64_t start,
                                 std::int64_t end) {
     const auto chunk = array.slice(start, end);
