@@ -10,8 +10,9 @@
 //       delayed(process_chunk)(large_array_mmap, i*chunk_size, (i+1)*chunk_size)
 //       for i in range(n_chunks))
 //
-// loom writes NumPy's .npy format; worker processes see the mapping through fork, so the 80 MB
-// are shared, never copied.
+// loom::dump stores the array page-aligned in loom's general format (joblib's .joblib) and
+// load with mmap_mode maps it; worker processes see the mapping through fork, so the 80 MB are
+// shared, never copied. (A ".npy" path writes NumPy's format instead, for NumPy interop.)
 #include <loom/loom.hpp>
 
 #include <cmath>
@@ -25,22 +26,26 @@ double process_chunk(const loom::NDArray<double>& array, std::int64_t start, std
 
 int main() {
   const loom::NDArray<double> large_array = loom::random::rand({10000, 1000}, /*seed=*/0);
-  loom::dump(large_array, "large_array.npy");
-  const auto large_array_mmap = loom::load_npy<double>("large_array.npy", {.mmap_mode = "r"});
+  // The snippet's two calls, as written.
+  loom::dump(large_array, "large_array.joblib");
+  const auto large_array_mmap =
+      loom::load<loom::NDArray<double>>("large_array.joblib", {.mmap_mode = "r"});
+  std::cout << "mapped from " << large_array_mmap.buffer()->path()
+            << (large_array_mmap.writeable() ? " (writeable)\n" : " (read-only)\n");
 
   const std::int64_t n_chunks = 4;
   const std::int64_t chunk_size = large_array_mmap.shape()[0] / n_chunks;
-  std::vector<std::int64_t> starts;
-  for (std::int64_t i = 0; i < n_chunks; ++i) starts.push_back(i * chunk_size);
+  std::vector<std::int64_t> chunks;
+  for (std::int64_t i = 0; i < n_chunks; ++i) chunks.push_back(i);
 
   std::vector<double> results =
-      loom::Parallel({.n_jobs = 4, .backend = "processes"})(starts, [&](std::int64_t start) {
-        return process_chunk(large_array_mmap, start, start + chunk_size);
-      });
+      loom::Parallel({.n_jobs = 4, .backend = "processes"})(loom::each(chunks, [&](std::int64_t i) {
+        return loom::delayed(process_chunk)(large_array_mmap, i * chunk_size, (i + 1) * chunk_size);
+      }));
 
-  bool ok = true;
+  bool ok = !large_array_mmap.buffer()->path().empty();
   for (std::int64_t i = 0; i < n_chunks; ++i) {
-    const double expected = process_chunk(large_array, starts[i], starts[i] + chunk_size);
+    const double expected = process_chunk(large_array, i * chunk_size, (i + 1) * chunk_size);
     std::cout << "chunk " << i << ": mean of squares " << results[i] << "\n";
     ok = ok && std::abs(results[i] - expected) < 1e-12;
   }

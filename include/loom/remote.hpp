@@ -3,6 +3,7 @@
 
 #include "loom/core.hpp"
 #include "loom/remote/actor.hpp"
+#include "loom/remote/actor_pool.hpp"
 #include "loom/remote/object_ref.hpp"
 #include "loom/remote/options.hpp"
 #include "loom/remote/runtime.hpp"

@@ -91,12 +91,6 @@ void throw_file_error(const std::filesystem::path& path, const std::string& what
   fail(path, what);
 }
 
-void throw_mmap_general(const std::filesystem::path& path) {
-  throw ConfigError(
-      fmt::format("load('{}'): mmap_mode applies to .npy files only; this is loom's general format",
-                  path.string()));
-}
-
 bool is_npy_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   char head[6] = {};

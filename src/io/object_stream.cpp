@@ -18,6 +18,7 @@
 #include "input_file.hpp"
 #include "loom/core/error.hpp"
 #include "io/atomic_file.hpp"
+#include "loom/io/detail/aligned_arrays.hpp"
 #include "loom/io/dump.hpp"
 #include "object_format.hpp"
 
@@ -40,6 +41,8 @@ class FileSink : public std::streambuf {
     buffer_.clear();
   }
   [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
+  /// Bytes given to the sink so far (emitted or still buffered).
+  [[nodiscard]] std::uint64_t written() const noexcept { return size_ + buffer_.size(); }
   [[nodiscard]] std::uint64_t checksum() const { return hash_.digest(); }
 
  protected:
@@ -91,9 +94,22 @@ class FileSink : public std::streambuf {
 
 }  // namespace
 
+namespace {
+// Where the next payload byte lands in the file (page-aligned arrays, aligned_arrays.hpp).
+class SinkPosition final : public AlignedOutput {
+ public:
+  SinkPosition(std::uint64_t header, const FileSink& sink) : header_(header), sink_(sink) {}
+  [[nodiscard]] std::uint64_t position() const override { return header_ + sink_.written(); }
+
+ private:
+  std::uint64_t header_;
+  const FileSink& sink_;
+};
+}  // namespace
+
 void write_object_streamed(const std::filesystem::path& path, const std::string& type,
                            FunctionRef<void(std::ostream&)> write_payload,
-                           const DumpOptions& options) {
+                           const DumpOptions& options, bool align_arrays) {
   if (options.compress != 0) {
     // Compression needs the whole payload.
     std::string payload;
@@ -106,9 +122,12 @@ void write_object_streamed(const std::filesystem::path& path, const std::string&
     return;
   }
   AtomicFile file(path);
-  file.write(make_header(type, kNone, 0, 0, 0));
+  const std::string header = make_header(type, kNone, 0, 0, 0);
+  file.write(header);
   FileSink sink(file);
   {
+    const SinkPosition position(header.size(), sink);
+    const AlignedOutputScope aligned(align_arrays ? &position : nullptr);
     std::ostream stream(&sink);
     write_payload(stream);
   }

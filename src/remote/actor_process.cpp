@@ -1,6 +1,9 @@
 // Actors in processes mode: each actor lives in a worker process of its own, which constructs
 // the instance once and then runs its methods one at a time (frames: core/frame_codec.hpp).
 
+#include <signal.h>
+
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -76,6 +79,7 @@ class ActorProcess {
   void start() {
     const std::filesystem::path& folder = folder_;
     spawn_worker(process_, [&folder](int in, int out) { actor_main(in, out, folder); });
+    pid_.store(process_->pid());
     const std::string frame = FrameWriter(sizeof(construct_) + construct_args_.size())
                                   .put(construct_)
                                   .put_rest(construct_args_)
@@ -90,6 +94,7 @@ class ActorProcess {
 
   std::string call(ActorMethodThunk thunk, std::string_view member, const std::string& args) {
     const std::lock_guard lock(mutex_);  // a process runs one method at a time
+    if (killed_.load()) throw Error(fmt::format("actor {}: actor killed (loom::kill)", label_));
     if (!dead_.empty()) throw WorkerCrashed(dead_);
     const std::string frame = FrameWriter(sizeof(thunk) + 4 + member.size() + args.size())
                                   .put(thunk)
@@ -100,6 +105,10 @@ class ActorProcess {
     if (reply && reply->kind == kResult) return std::move(reply->payload);
     if (reply && reply->kind == kError) rethrow_worker_error(reply->payload);
     const std::string how = process_->wait().value_or("it closed its pipe");
+    if (killed_.load()) {
+      dead_ = fmt::format("actor {} is dead: killed (loom::kill)", label_);
+      throw Error(fmt::format("actor {}: actor killed (loom::kill) while a call ran", label_));
+    }
     std::string message = fmt::format("the process of actor {} died in a call: {}", label_, how);
     if (max_restarts_ < 0 || restarts_ < max_restarts_) {
       ++restarts_;
@@ -120,6 +129,25 @@ class ActorProcess {
     throw WorkerCrashed(message);
   }
 
+  // Without the lock when a call runs (it holds it): the process is then signalled, and the
+  // call, seeing its pipe close, reaps it. The pid stays valid until then: only that call (or
+  // this, under the lock) reaps it.
+  void kill() noexcept {
+    if (killed_.exchange(true)) return;
+    if (mutex_.try_lock()) {
+      const std::lock_guard lock(mutex_, std::adopt_lock);
+      dead_ = fmt::format("actor {} is dead: killed (loom::kill)", label_);
+      finish_worker(process_);
+      return;
+    }
+    if (const pid_t pid = pid_.load(); pid > 0) ::kill(pid, SIGKILL);
+  }
+  [[nodiscard]] bool alive() noexcept {
+    if (killed_.load()) return false;
+    const std::lock_guard lock(mutex_);
+    return dead_.empty();
+  }
+
  private:
   std::string label_;
   int max_restarts_;
@@ -130,6 +158,8 @@ class ActorProcess {
   std::mutex mutex_;
   std::optional<WorkerProcess> process_;
   std::string dead_;  // why no more calls can run
+  std::atomic<bool> killed_{false};
+  std::atomic<pid_t> pid_{0};  // of the running process, for kill() during a call
 };
 
 std::shared_ptr<ActorProcess> start_actor_process(const std::string& label, int max_restarts,
@@ -143,6 +173,10 @@ std::shared_ptr<ActorProcess> start_actor_process(const std::string& label, int 
   process->start();
   return process;
 }
+
+void kill_actor_process(ActorProcess& process) noexcept { process.kill(); }
+
+bool actor_process_alive(ActorProcess& process) noexcept { return process.alive(); }
 
 std::string call_actor_process(ActorProcess& process, ActorMethodThunk thunk,
                                std::string_view member, const std::string& args) {

@@ -28,6 +28,7 @@ struct Registry {
   // apart by signature, and tasks made from a function pointer find theirs by address.
   std::multimap<std::string, Registered, std::less<>> functions;
   std::map<std::string, const std::type_info*, std::less<>> classes;
+  std::map<std::type_index, std::string> closures;
 };
 
 Registry& registry() {
@@ -51,6 +52,19 @@ void register_class(std::string_view name, const std::type_info& type) {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   r.classes.insert_or_assign(std::string(name), &type);
+}
+
+void register_closure(std::string_view name, const std::type_info& type) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  r.closures.insert_or_assign(std::type_index(type), std::string(name));
+}
+
+std::string registered_closure(const std::type_info& type) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  const auto it = r.closures.find(std::type_index(type));
+  return it == r.closures.end() ? std::string() : it->second;
 }
 
 RegisteredFunction find_function(std::string_view name, const std::type_info& signature,

@@ -18,6 +18,7 @@
 #include "loom/core/detail/function_ref.hpp"
 #include "loom/core/detail/type_name.hpp"
 #include "loom/core/error.hpp"
+#include "loom/io/detail/aligned_arrays.hpp"
 #include "loom/io/npy.hpp"
 #include "loom/io/serialize.hpp"
 
@@ -36,10 +37,11 @@ namespace detail {
 void write_object(const std::filesystem::path& path, const std::string& type,
                   std::string_view payload, const DumpOptions& options);
 /// The same, with the payload written by `write_payload` into a stream: without compression
-/// it goes to the file as it is made (hashed on the way), never held whole in memory.
+/// it goes to the file as it is made (hashed on the way), never held whole in memory, and with
+/// `align_arrays` large NDArrays start on a page of the file (detail/aligned_arrays.hpp).
 void write_object_streamed(const std::filesystem::path& path, const std::string& type,
                            FunctionRef<void(std::ostream&)> write_payload,
-                           const DumpOptions& options);
+                           const DumpOptions& options, bool align_arrays = false);
 /// A payload read back: a view into the mapped file (no compression) or into decompressed
 /// bytes, kept alive by `owner`.
 struct ObjectBytes {
@@ -75,11 +77,11 @@ class ObjectReader {
 bool is_npy_file(const std::filesystem::path& path);
 /// Whether the file starts with the magic string of loom's general format.
 bool is_loom_file(const std::filesystem::path& path);
-[[noreturn]] void throw_mmap_general(const std::filesystem::path& path);
 }  // namespace detail
 
 /// Writes `value`: NumPy's .npy for an NDArray going to a ".npy" path without compression,
-/// loom's general format otherwise.
+/// loom's general format otherwise (uncompressed, its NDArrays of 4 KiB or more start on a page
+/// of the file, so that load with mmap_mode maps them, as joblib's dump).
 template <Serializable Value>
 void dump(const Value& value, const std::filesystem::path& path, const DumpOptions& options = {}) {
   if constexpr (detail::IsNDArray<Value>::value) {
@@ -95,10 +97,13 @@ void dump(const Value& value, const std::filesystem::path& path, const DumpOptio
         cereal::BinaryOutputArchive archive(stream);
         archive(value);
       },
-      options);
+      options, /*align_arrays=*/true);
 }
 
-/// Reads a value written by loom::dump (for an NDArray, a .npy file too, with mmap_mode).
+/// Reads a value written by loom::dump (for an NDArray, a .npy file too). With mmap_mode, the
+/// file is mapped and the large NDArrays in the value are views of it ("r" read-only, "r+"
+/// writes reach the file, "c" copy-on-write); a compressed file is loaded into memory (with a
+/// warning, once per file), as joblib does.
 template <Serializable Value>
 Value load(const std::filesystem::path& path, const LoadOptions& options = {}) {
   if constexpr (detail::IsNDArray<Value>::value) {
@@ -108,7 +113,22 @@ Value load(const std::filesystem::path& path, const LoadOptions& options = {}) {
       return load_npy<typename Value::value_type>(path, options);
     }
   }
-  if (!options.mmap_mode.empty()) detail::throw_mmap_general(path);
+  if (!options.mmap_mode.empty()) {
+    // joblib's memmap: the large arrays become views of the mapped file, the rest is read.
+    const detail::MappedObject mapped =
+        detail::map_object(path, detail::type_name<Value>(), options.mmap_mode);
+    if (mapped.mapping == nullptr) {
+      detail::warn_compressed_mmap(path, options.mmap_mode);
+      return load<Value>(path);
+    }
+    detail::MappedSource source(mapped.payload, mapped.mapping);
+    const detail::MappedSourceScope scope(&source);
+    try {
+      return detail::deserialize_from<Value>(source);
+    } catch (const Error& e) {
+      detail::throw_file_error(path, e.what());
+    }
+  }
   if constexpr (detail::IsNDArray<Value>::value) {
     // An array streams from the file into its own buffer (its reader checks every length
     // against the bytes left); the checksum is checked at the end.

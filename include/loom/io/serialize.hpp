@@ -7,7 +7,9 @@
 //   std::string bytes = loom::serialize(Point{1, 2});
 //   Point p = loom::deserialize<Point>(bytes);
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <istream>
 #include <memory>
@@ -41,6 +43,7 @@
 
 #include "loom/core/detail/type_name.hpp"
 #include "loom/core/ndarray.hpp"
+#include "loom/io/detail/aligned_arrays.hpp"
 #include "loom/io/detail/archive_support.hpp"
 #include "loom/io/npy.hpp"
 
@@ -89,19 +92,41 @@ void save(Archive& archive, const NDArray<Scalar>& array) {
                                      array.data(), array.nbytes()));
     return;
   }
+  if (const auto* out = detail::current_aligned_output();
+      out != nullptr && array.nbytes() >= detail::kAlignedMinBytes) {
+    // dump, uncompressed: the bytes start on a page of the file (aligned_arrays.hpp).
+    archive(std::vector<std::int64_t>{detail::kAlignedMarker});
+    archive(array.shape().extents());
+    const std::uint64_t after_count = out->position() + sizeof(std::uint64_t);
+    const std::uint64_t pad = (detail::kPageBytes - after_count % detail::kPageBytes) %
+                              detail::kPageBytes;
+    archive(pad);
+    static constexpr std::array<char, detail::kPageBytes> kZeros{};
+    archive(cereal::binary_data(kZeros.data(), pad));
+    archive(cereal::binary_data(array.data(), array.nbytes()));
+    return;
+  }
   archive(array.shape().extents());
   archive(cereal::binary_data(array.data(), array.nbytes()));
 }
 
-template <class Archive, ArrayScalar Scalar>
-void load(Archive& archive, NDArray<Scalar>& array) {
-  // The extents as a std::vector would write them, with the count checked before anything
-  // is allocated (a corrupt count must not become a huge allocation).
+namespace detail {
+/// An NDArray's extents as a std::vector would write them, with the count checked before
+/// anything is allocated (a corrupt count must not become a huge allocation).
+template <class Archive>
+std::vector<std::int64_t> load_extents(Archive& archive) {
   cereal::size_type ndim = 0;
   archive(cereal::make_size_tag(ndim));
   if (ndim > 64) throw cereal::Exception("an NDArray claims more than 64 dimensions");
   std::vector<std::int64_t> extents(static_cast<std::size_t>(ndim));
   archive(cereal::binary_data(extents.data(), extents.size() * sizeof(std::int64_t)));
+  return extents;
+}
+}  // namespace detail
+
+template <class Archive, ArrayScalar Scalar>
+void load(Archive& archive, NDArray<Scalar>& array) {
+  std::vector<std::int64_t> extents = detail::load_extents(archive);
   if (extents.size() == 1 && extents[0] == -1) {
     std::string name;
     archive(name);
@@ -131,6 +156,17 @@ void load(Archive& archive, NDArray<Scalar>& array) {
                                         std::move(shape), false);
     return;
   }
+  bool aligned = false;
+  if (extents.size() == 1 && extents[0] == detail::kAlignedMarker) {
+    // A page-aligned array (aligned_arrays.hpp): its extents, then padding, then the bytes.
+    extents = detail::load_extents(archive);
+    std::uint64_t pad = 0;
+    archive(pad);
+    if (pad >= detail::kPageBytes) throw cereal::Exception("an aligned NDArray's padding is corrupt");
+    std::array<char, detail::kPageBytes> skipped;
+    archive(cereal::binary_data(skipped.data(), pad));
+    aligned = true;
+  }
   // Corrupt extents must not become a huge allocation: the data has to be in the input.
   std::int64_t elements = 1;
   for (auto e : extents) {
@@ -144,6 +180,19 @@ void load(Archive& archive, NDArray<Scalar>& array) {
       static_cast<std::uint64_t>(elements) * sizeof(Scalar) > source->remaining()) {
     throw cereal::Exception("an NDArray claims more bytes than the input holds");
   }
+  if (detail::MappedSource* mapped = detail::current_mapped_source();
+      aligned && mapped != nullptr && mapped == source) {
+    // load with mmap_mode: a view of the mapped file.
+    char* at = mapped->next();
+    if (reinterpret_cast<std::uintptr_t>(at) % alignof(Scalar) != 0) {
+      throw cereal::Exception("an aligned NDArray is not aligned in the file");
+    }
+    const auto nbytes = static_cast<std::size_t>(elements) * sizeof(Scalar);
+    array = NDArray<Scalar>(mapped->mapping(), reinterpret_cast<Scalar*>(at),  // NOLINT
+                            Shape(std::move(extents)), mapped->mapping()->writeable());
+    mapped->skip(nbytes);
+    return;
+  }
   auto out = NDArray<Scalar>::uninitialized(Shape(std::move(extents)));
   archive(cereal::binary_data(out.mutable_data(), out.nbytes()));
   array = std::move(out);
@@ -152,6 +201,7 @@ void load(Archive& archive, NDArray<Scalar>& array) {
 /// Appends the binary form of `value` to `out`.
 template <class Value>
 void serialize_into(std::string& out, const Value& value) {
+  const detail::AlignedOutputScope not_a_file(nullptr);  // bytes in memory: nothing to align
   detail::StringSink sink(out);
   std::ostream stream(&sink);
   cereal::BinaryOutputArchive archive(stream);

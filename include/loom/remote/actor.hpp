@@ -6,10 +6,13 @@
 //   loom::ObjectRef<int> n = counter.task(&Counter::increment).remote();
 //
 // An exception in a method fails that call only. Handles are copyable and may be passed into
-// tasks; the actor dies when the last handle and the last pending call are gone.
+// tasks; the actor dies when the last handle and the last pending call are gone, or at
+// loom::kill(handle). `.options({.name = "ps", .named = true})` makes it reachable through
+// loom::get_actor<C>("ps").
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <typeinfo>
 #include <utility>
@@ -56,6 +59,24 @@ class ActorHandle {
  public:
   /// An empty handle (calling through it is a loom::Error).
   ActorHandle() noexcept = default;
+  // Handles are counted apart from the actor's other references: a named actor's name goes
+  // with its last handle.
+  ActorHandle(const ActorHandle& other) noexcept : actor_(other.actor_) {
+    if (actor_) actor_->handle_added();
+  }
+  ActorHandle(ActorHandle&& other) noexcept : actor_(std::exchange(other.actor_, {})) {}
+  ActorHandle& operator=(const ActorHandle& other) noexcept {
+    if (this != &other) *this = ActorHandle(other);
+    return *this;
+  }
+  ActorHandle& operator=(ActorHandle&& other) noexcept {
+    if (this != &other) {
+      drop();
+      actor_ = std::exchange(other.actor_, {});
+    }
+    return *this;
+  }
+  ~ActorHandle() { drop(); }
 
   /// A method to call: `handle.task(&C::method).remote(args...)`.
   template <class M>
@@ -71,7 +92,17 @@ class ActorHandle {
 
  private:
   friend class ActorClass<C>;  // makes the handle of the actor it created
-  explicit ActorHandle(detail::ActorPtr<C> actor) noexcept : actor_(std::move(actor)) {}
+  template <class D>
+  friend ActorHandle<D> get_actor(std::string_view name);
+  template <class D>
+  friend void kill(const ActorHandle<D>& handle);
+  explicit ActorHandle(detail::ActorPtr<C> actor) noexcept : actor_(std::move(actor)) {
+    if (actor_) actor_->handle_added();
+  }
+  void drop() noexcept {
+    if (actor_) actor_->handle_dropped();
+    actor_ = {};
+  }
   detail::ActorPtr<C> actor_;
 };
 
@@ -95,6 +126,7 @@ class ActorClass {
         "actor<C>().remote(args...): C has no constructor taking these arguments");
     auto actor =
         detail::ActorPtr<C>::adopt(new detail::ActorState<C>(options_, detail::type_name<C>()));
+    if (options_.named) actor->register_name(typeid(C));
     if (actor->in_processes() && !detail::class_registered(typeid(C))) {
       detail::throw_not_crossable("actor '" + actor->name() +
                                   "' (LOOM_REMOTE(ClassName) registers an actor class)");
@@ -117,6 +149,24 @@ class ActorClass {
 template <class C>
 [[nodiscard]] ActorClass<C> actor() {
   return {};
+}
+
+/// Ray's `ray.get_actor("ps")`: a handle to the live actor made with `.named = true` under that
+/// name. No such actor, or one of another class, is a loom::Error naming both.
+template <class C>
+[[nodiscard]] ActorHandle<C> get_actor(std::string_view name) {
+  detail::ActorBase* found = detail::find_named_actor(name, typeid(C), detail::type_name<C>());
+  // NOLINTNEXTLINE: find_named_actor checked that it is an ActorState<C> (and retained it)
+  return ActorHandle<C>(detail::ActorPtr<C>::adopt(static_cast<detail::ActorState<C>*>(found)));
+}
+
+/// Ray's `ray.kill(actor)`: queued and later calls fail with loom::Error "actor killed" (a
+/// running call finishes in threads mode; in processes mode the actor's process is killed),
+/// its resources and its name are released, and it is not restarted.
+template <class C>
+void kill(const ActorHandle<C>& handle) {
+  if (!handle.actor_) detail::throw_empty_actor();
+  handle.actor_->kill();
 }
 
 }  // namespace loom

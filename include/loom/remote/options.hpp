@@ -80,6 +80,11 @@ struct ActorOptions {
   int max_restarts = 0;
   /// 1: methods run one at a time, in call order; more: up to that many at once, unordered.
   int max_concurrency = 1;
+  /// Registers `name` (the type name when empty) for loom::get_actor, as Ray's
+  /// `Actor.options(name="ps")`; a second live actor of that name is a ConfigError.
+  bool named = false;
+  /// Re-runs of a call interrupted by the actor's restart (processes mode; -1: no limit).
+  int max_task_retries = 0;
 };
 
 struct WaitOptions {

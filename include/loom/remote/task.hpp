@@ -8,7 +8,8 @@
 //   auto same = loom::task_named<Model(const Data&)>("train");
 //
 // An ObjectRef<U> argument where the function takes U (or const U&) is a dependency: the task
-// starts when the object is there and gets the stored object itself.
+// starts when the object is there and gets the stored object itself. Generic lambdas work too:
+// `loom::task([](const auto& v) { ... }).remote(ref)` gets the stored value.
 
 #include <functional>
 #include <istream>
@@ -22,6 +23,7 @@
 #include "loom/io/serialize.hpp"
 #include "loom/remote/detail/bind.hpp"
 #include "loom/remote/detail/exchange.hpp"
+#include "loom/remote/detail/generic_call.hpp"
 #include "loom/remote/detail/remote_call.hpp"
 #include "loom/remote/detail/task_record.hpp"
 #include "loom/remote/object_ref.hpp"
@@ -31,19 +33,19 @@ namespace loom {
 
 namespace detail {
 struct RemoteFunctionAccess;
+
+/// `result_type` of a RemoteFunction whose function has one signature (none for a generic one).
+template <class F>
+struct RemoteResultType {};
+template <HasSignature F>
+struct RemoteResultType<F> {
+  using result_type = typename CallableTraits<F>::result;
+};
 }  // namespace detail
 
-/// What `loom::task(f)` and `loom::task_named<Sig>(name)` return.
 template <class F>
-class RemoteFunction {
-  static_assert(detail::HasSignature<F>,
-                "loom::task(f): f needs one call signature (a function, a function pointer or "
-                "a lambda that is not generic)");
-  using Traits = detail::CallableTraits<F>;
-
+class RemoteFunction : public detail::RemoteResultType<F> {
  public:
-  using result_type = typename Traits::result;
-
   /// The same function with other options (Ray's `.options(...)`); an empty name keeps the
   /// registered one.
   [[nodiscard]] RemoteFunction options(const TaskOptions& options = {}) const {
@@ -55,22 +57,22 @@ class RemoteFunction {
   /// Submits a call; it starts once its ObjectRef arguments are ready and its resources free.
   /// A request the runtime can never meet is a loom::ResourceError here; in processes mode, a
   /// function that is not registered (or whose values cannot be serialized) a ConfigError.
+  /// A generic callable gets the parameters these arguments make (detail/generic_call.hpp).
   template <class... Args>
   auto remote(Args&&... args) const {
-    detail::TaskRecord::Dispatcher* dispatcher = nullptr;
-    if (detail::ClusterBackend* cluster = detail::cluster_backend()) {
-      cluster->check_submit(*spec_);  // a client is current: its cluster runs the task
-      dispatcher = cluster;
+    if constexpr (detail::HasSignature<F>) {
+      using Traits = detail::CallableTraits<F>;
+      return submit<typename Traits::result, typename Traits::params>(std::forward<Args>(args)...);
     } else {
-      detail::check_task_resources(*spec_);
-      if (spec_->worker_thunk == nullptr && detail::processes_store_folder() != nullptr) {
-        detail::throw_not_crossable(spec_->name.empty() ? std::string("this task") : spec_->name);
-      }
-      dispatcher = &detail::task_dispatcher();
+      using Call = detail::GenericCall<F, std::remove_cvref_t<Args>...>;
+      static_assert(Call::ok,
+                    "loom::task(f).remote(args...): f cannot be called with these arguments (an "
+                    "ObjectRef<U> argument gives f a `const U&`, or the ref itself when f takes "
+                    "only the ref)");
+      using Params = typename Call::params;
+      return submit<typename detail::InvokeResult<F, Params>::type, Params>(
+          std::forward<Args>(args)...);
     }
-    return detail::submit_call<result_type, typename Traits::params>(
-        spec_, *dispatcher, detail::FunctionInvoker<F>{f_},
-        [](detail::TaskRecord*) {}, std::forward<Args>(args)...);
   }
 
   /// The name tasks get (from options, or the registered name).
@@ -81,7 +83,46 @@ class RemoteFunction {
   /// `f` under its registered name and worker entry (none for an unregistered function).
   explicit RemoteFunction(F f, std::string name = {}, detail::WorkerThunk thunk = nullptr)
       : f_(std::make_shared<const F>(std::move(f))), name_(std::move(name)), thunk_(thunk) {
+    if constexpr (detail::kStatelessClosure<F>) {
+      if (name_.empty()) name_ = detail::registered_closure(typeid(F));
+      closure_registered_ = !name_.empty();
+    }
     spec_ = make_spec(TaskOptions{});
+  }
+
+  /// One call with its parameters `Params` and result `R` (worked out from the arguments for a
+  /// generic callable): to the current client's cluster when there is one, else to the runtime.
+  template <class R, class Params, class... Args>
+  auto submit(Args&&... args) const {
+    std::shared_ptr<const detail::TaskSpec> spec = spec_;
+    detail::ClusterBackend* cluster = detail::cluster_backend();
+    if constexpr (detail::kStatelessClosure<F>) {
+      // A registered lambda crossing to a worker process: the thunk of this call's parameters
+      // (a fork of this program rebuilds the closure in the worker).
+      if (spec_->worker_thunk == nullptr && closure_registered_ &&
+          (cluster != nullptr || detail::processes_store_folder() != nullptr)) {
+        constexpr detail::WorkerThunk thunk = detail::closure_thunk_for<F, R, Params>();
+        if (thunk != nullptr) {
+          auto with_thunk = std::make_shared<detail::TaskSpec>(*spec_);
+          with_thunk->worker_thunk = thunk;
+          spec = std::move(with_thunk);
+        }
+      }
+    }
+    detail::TaskRecord::Dispatcher* dispatcher = nullptr;
+    if (cluster != nullptr) {
+      cluster->check_submit(*spec);  // a client is current: its cluster runs the task
+      dispatcher = cluster;
+    } else {
+      detail::check_task_resources(*spec);
+      if (spec->worker_thunk == nullptr && detail::processes_store_folder() != nullptr) {
+        detail::throw_not_crossable(spec->name.empty() ? std::string("this task") : spec->name);
+      }
+      dispatcher = &detail::task_dispatcher();
+    }
+    return detail::submit_call<R, Params>(std::move(spec), *dispatcher,
+                                          detail::FunctionInvoker<F>{f_},
+                                          [](detail::TaskRecord*) {}, std::forward<Args>(args)...);
   }
 
   std::shared_ptr<const detail::TaskSpec> make_spec(const TaskOptions& options) const {
@@ -100,6 +141,7 @@ class RemoteFunction {
   std::shared_ptr<const F> f_;
   std::string name_;
   detail::WorkerThunk thunk_ = nullptr;
+  bool closure_registered_ = false;
   std::shared_ptr<const detail::TaskSpec> spec_;
 };
 
@@ -144,7 +186,9 @@ template <class Signature>
 #define LOOM_REMOTE_CONCAT2(a, b) a##b
 #define LOOM_REMOTE_CONCAT(a, b) LOOM_REMOTE_CONCAT2(a, b)
 /// Registers a function or an actor class by name (namespace scope): `LOOM_REMOTE(square);`,
-/// `LOOM_REMOTE(Counter);`. Needed for `task_named` and the processes mode.
-#define LOOM_REMOTE(name)                                                         \
+/// `LOOM_REMOTE(Counter);`. Needed for `task_named` and the processes mode. A lambda at namespace
+/// scope (`constexpr auto twice = [](auto x) { return 2 * x; };`) registers the same way; signatures
+/// after its name register those instantiations for task_named: `LOOM_REMOTE(twice, int(int));`.
+#define LOOM_REMOTE(name, ...)                                                    \
   [[maybe_unused]] static const bool LOOM_REMOTE_CONCAT(loom_remote_, __LINE__) = \
-      ::loom::detail::register_remote<name>(#name)
+      ::loom::detail::register_remote<name __VA_OPT__(, ) __VA_ARGS__>(#name)

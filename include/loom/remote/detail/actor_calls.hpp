@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "loom/core/detail/assert.hpp"
+#include "loom/core/error.hpp"
 #include "loom/core/trace.hpp"
 #include "loom/io/serialize.hpp"
 #include "loom/remote/detail/actor_state.hpp"
@@ -110,6 +111,7 @@ struct MethodInvoker {
   template <class... X>
   decltype(auto) operator()(X&&... x) const {
     actor->check_created();
+    actor->check_alive();
     const ActorCallTrace traced(actor->name(), method);
     using R = typename CallableTraits<M>::result;
     if (actor->in_processes()) {
@@ -125,9 +127,22 @@ struct MethodInvoker {
                 as_parameter<std::tuple_element_t<I, Params>>(std::get<I>(all))...);
           }
           (std::index_sequence_for<X...>{});
-          reply = call_actor_process(
-              actor->process(), &actor_method_thunk<C, M>,
-              std::string_view(reinterpret_cast<const char*>(&method), sizeof(M)), args);
+          // A crash restarts the actor (max_restarts); max_task_retries runs the call again
+          // on the new instance.
+          for (int attempt = 0;; ++attempt) {
+            try {
+              reply = call_actor_process(
+                  actor->process(), &actor_method_thunk<C, M>,
+                  std::string_view(reinterpret_cast<const char*>(&method), sizeof(M)), args);
+              break;
+            } catch (const WorkerCrashed&) {
+              const int retries = actor->max_task_retries();
+              if ((retries >= 0 && attempt >= retries) || actor->killed() ||
+                  !actor_process_alive(actor->process())) {
+                throw;
+              }
+            }
+          }
         } catch (...) {
           remove_exchange_files(*processes_store_folder(), written);
           throw;
@@ -156,6 +171,7 @@ struct Construct {
   ActorPtr<C> actor;
   template <class... X>
   void operator()(X&&... x) const {
+    actor->check_alive();  // killed before its creation ran
     if (actor->in_processes()) {
       if constexpr ((crossable_v<X> && ...)) {
         // Inline arguments (no files): a restarted actor is constructed from them again.

@@ -10,6 +10,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <typeinfo>
 #include <utility>
 
 #include "loom/core/detail/assert.hpp"
@@ -30,6 +32,14 @@ class ActorBase : public TaskRecord::Dispatcher {
   ActorBase& operator=(const ActorBase&) = delete;
 
   void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+  /// retain() unless the actor is already being destroyed (a name lookup racing its end).
+  [[nodiscard]] bool try_retain() noexcept {
+    std::int32_t n = refs_.load(std::memory_order_relaxed);
+    while (n > 0) {
+      if (refs_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed)) return true;
+    }
+    return false;
+  }
   void release() noexcept {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
   }
@@ -52,6 +62,21 @@ class ActorBase : public TaskRecord::Dispatcher {
   /// Throws the creation's failure (from inside a call).
   void check_created() const;
 
+  /// ActorHandles (not pending calls): the name is released with the last one.
+  void handle_added() noexcept { handles_.fetch_add(1, std::memory_order_relaxed); }
+  void handle_dropped() noexcept {
+    if (handles_.fetch_sub(1, std::memory_order_acq_rel) == 1) unregister_name();
+  }
+  /// Registers the actor's name for get_actor (ConfigError when a live actor has it).
+  void register_name(const std::type_info& type);
+  /// loom::kill: queued and later calls fail, the resources and the name are released, the
+  /// instance (or its process) goes; no restart.
+  void kill() noexcept;
+  [[nodiscard]] bool killed() const noexcept { return killed_.load(); }
+  /// Throws loom::Error "actor killed" once the actor was killed (from inside a call).
+  void check_alive() const;
+  [[nodiscard]] int max_task_retries() const noexcept { return max_task_retries_; }
+
   /// Processes mode: the actor lives in a worker process of its own.
   [[nodiscard]] bool in_processes() const noexcept { return in_processes_; }
   void start_process(ActorConstructThunk construct, std::string args);
@@ -70,6 +95,11 @@ class ActorBase : public TaskRecord::Dispatcher {
     void notify() noexcept override { actor->creation_done(); }
   };
   void creation_done() noexcept;
+  void release_after_kill() noexcept;
+  void destroy_instance_once() noexcept;
+  void unregister_name() noexcept;
+  /// Destroys the instance (threads mode; ActorState<C>).
+  virtual void destroy_instance() noexcept {}
   void schedule() noexcept;
   void drain_serial() noexcept;
   void drain_concurrent() noexcept;
@@ -100,6 +130,11 @@ class ActorBase : public TaskRecord::Dispatcher {
   EntryRef creation_;
   CreationWaiter creation_waiter_;
   std::exception_ptr creation_error_;
+  int max_task_retries_ = 0;
+  std::atomic<bool> killed_{false};
+  std::atomic<bool> instance_gone_{false};
+  std::atomic<bool> named_{false};  // registered for get_actor
+  std::atomic<std::int32_t> handles_{0};
 };
 
 template <class C>
@@ -107,7 +142,20 @@ class ActorState final : public ActorBase {
  public:
   using ActorBase::ActorBase;
   std::optional<C> instance;
+
+ private:
+  void destroy_instance() noexcept override {
+    try {
+      instance.reset();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): a throwing destructor of a killed actor
+    }
+  }
 };
+
+/// The live actor registered as `name` (retained), checked to be a `type`; loom::Error naming
+/// both when there is none or it is of another class.
+ActorBase* find_named_actor(std::string_view name, const std::type_info& type,
+                            const std::string& type_name);
 
 /// An owning reference to an actor.
 template <class C>

@@ -51,10 +51,12 @@ struct CallableTraits<R (C::*)(A...)> : CallableTraits<R(A...)> {};
 template <class C, class R, class... A>
 struct CallableTraits<R (C::*)(A...) noexcept> : CallableTraits<R(A...)> {};
 
+/// Callables with one signature: functions, pointers to them, member functions, and classes
+/// with one (non-template) operator() (a generic lambda has none).
 template <class F>
-concept HasSignature = requires {
-  typename CallableTraits<F>::result;
-};
+concept HasSignature = std::is_function_v<std::remove_pointer_t<std::remove_cvref_t<F>>> ||
+                       std::is_member_function_pointer_v<std::remove_cvref_t<F>> ||
+                       requires { &std::remove_cvref_t<F>::operator(); };
 
 // ---- arguments ----
 

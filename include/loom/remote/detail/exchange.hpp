@@ -91,6 +91,11 @@ std::shared_ptr<ActorProcess> start_actor_process(const std::string& label, int 
 /// restarts the actor (constructor again) while max_restarts allows.
 std::string call_actor_process(ActorProcess& process, ActorMethodThunk thunk,
                                std::string_view member, const std::string& args);
+/// loom::kill: kills the actor's process (no restart); the call it runs fails, and so does
+/// every later one.
+void kill_actor_process(ActorProcess& process) noexcept;
+/// Whether the actor's process can still run calls (false once dead or killed).
+bool actor_process_alive(ActorProcess& process) noexcept;
 /// Whether LOOM_REMOTE(ClassName) registered the class.
 bool class_registered(const std::type_info& type);
 

@@ -14,6 +14,7 @@
 #include "loom/io/serialize.hpp"
 #include "loom/remote/detail/bind.hpp"
 #include "loom/remote/detail/exchange.hpp"
+#include "loom/remote/detail/generic_call.hpp"
 #include "loom/remote/detail/task_record.hpp"
 #include "loom/remote/object_ref.hpp"
 #include "loom/remote/options.hpp"
@@ -33,12 +34,21 @@ template <class F>
 requires std::is_function_v<std::remove_pointer_t<F>>
 struct CrossesProcesses<FunctionInvoker<F>> : std::true_type {
 };
+// A stateless closure crosses when LOOM_REMOTE registered it (its spec then has a thunk).
+template <class F>
+requires kStatelessClosure<F>
+struct CrossesProcesses<FunctionInvoker<F>> : std::true_type {
+};
 
 // ---- registration (LOOM_REMOTE) ----
 
 void register_function(std::string_view name, const std::type_info& signature,
                        ErasedFunction function, WorkerThunk thunk);
 void register_class(std::string_view name, const std::type_info& type);
+/// A stateless closure (a lambda at namespace scope, generic or not) registered by name.
+void register_closure(std::string_view name, const std::type_info& type);
+/// The name a closure type was registered under ("" when it was not).
+std::string registered_closure(const std::type_info& type);
 struct RegisteredFunction {
   std::string name;
   ErasedFunction function = nullptr;
@@ -178,6 +188,17 @@ bool register_remote(const char* name) {
   register_function(name, typeid(std::remove_pointer_t<decltype(F)>),
                     reinterpret_cast<ErasedFunction>(F),  // NOLINT: restored with its type
                     thunk_of<F>());
+  return true;
+}
+/// A lambda (`constexpr auto twice = [](auto x) {...};`): loom::task(twice) crosses to worker
+/// processes with the parameters each call deduces; each signature listed
+/// (`LOOM_REMOTE(twice, int(int))`) also registers that instantiation as a function, for
+/// task_named<int(int)>("twice").
+template <auto F, class... Signatures>
+requires kStatelessClosure<decltype(F)>
+bool register_remote(const char* name) {
+  register_closure(name, typeid(decltype(F)));
+  (register_remote<static_cast<Signatures*>(F)>(name), ...);
   return true;
 }
 
