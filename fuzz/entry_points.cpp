@@ -82,10 +82,14 @@ class Bytes {
   std::int64_t number() {
     const std::uint8_t b = byte();
     if (b < 200) return b % 16;
-    static constexpr std::int64_t kExtreme[] = {
-        -1, -2, std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min(),
-        std::int64_t{1} << 32, (std::int64_t{1} << 62) + 4, 1'000'000'000'000,
-        std::numeric_limits<std::int64_t>::max() - 2};
+    static constexpr std::int64_t kExtreme[] = {-1,
+                                                -2,
+                                                std::numeric_limits<std::int64_t>::max(),
+                                                std::numeric_limits<std::int64_t>::min(),
+                                                std::int64_t{1} << 32,
+                                                (std::int64_t{1} << 62) + 4,
+                                                1'000'000'000'000,
+                                                std::numeric_limits<std::int64_t>::max() - 2};
     if (b < 248) return kExtreme[b % 8];
     return raw();
   }
@@ -153,9 +157,9 @@ void load(const std::uint8_t* data, std::size_t size) {
       if (how == 0) {
         (void)write("input.loom", data + 1, size - 1);
       } else {
-        loom::detail::write_object(path, loom::detail::type_name<T>(), rest,
-                                   {.compress = how == 1 ? 0 : 1,
-                                    .compressor = how == 3 ? "lz4" : "zstd"});
+        loom::detail::write_object(
+            path, loom::detail::type_name<T>(), rest,
+            {.compress = how == 1 ? 0 : 1, .compressor = how == 3 ? "lz4" : "zstd"});
       }
       (void)loom::load<T>(path);
     });
@@ -252,8 +256,8 @@ void config(const std::uint8_t* data, std::size_t size) {
 }
 
 const std::vector<Target>& targets() {
-  static const std::vector<Target> all = {{"csv", csv},       {"npy", npy},       {"load", load},
-                                          {"query", query},   {"shapes", shapes}, {"config", config}};
+  static const std::vector<Target> all = {{"csv", csv},     {"npy", npy},       {"load", load},
+                                          {"query", query}, {"shapes", shapes}, {"config", config}};
   return all;
 }
 

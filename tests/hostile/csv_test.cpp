@@ -82,7 +82,8 @@ TEST(HostileCsv, DuplicateColumnNamesInAWideTableAreErrors) {
   for (std::size_t c = 0; c < names.size(); ++c) {
     columns.push_back(dd::Column::from_ints({std::int64_t{1}}));
   }
-  EXPECT_ERROR_CONTAINS((void)dd::Table(names, columns), loom::SchemaError, "column 'c17' appears twice");
+  EXPECT_ERROR_CONTAINS((void)dd::Table(names, columns), loom::SchemaError,
+                        "column 'c17' appears twice");
 }
 
 TEST(HostileCsv, ParsingMemoryIsBoundedByTheFile) {

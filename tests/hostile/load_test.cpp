@@ -73,10 +73,9 @@ TEST(HostileLoad, DeserializeChecksNestedLengthsToo) {
   loom::test::AllocWatch watch;
   // Outer count, inner count, then a string's length.
   for (const std::size_t at : {std::size_t{0}, std::size_t{8}, std::size_t{16}}) {
-    EXPECT_ERROR_CONTAINS(
-        (void)loom::deserialize<std::vector<std::vector<std::string>>>(
-            with_length(bytes, at, kMadeUp)),
-        loom::Error, "a length field says 13000000000")
+    EXPECT_ERROR_CONTAINS((void)loom::deserialize<std::vector<std::vector<std::string>>>(
+                              with_length(bytes, at, kMadeUp)),
+                          loom::Error, "a length field says 13000000000")
         << "length field at " << at;
   }
   EXPECT_LT(watch.largest(), 4096U);
@@ -86,8 +85,8 @@ TEST(HostileLoad, DeserializeChecksNestedLengthsToo) {
 TEST(HostileLoad, MemoryIsBoundedByTheInputTimesTheElementSize) {
   // The worst a valid-looking count can do: every byte left claimed as one element of a type
   // that is 32 bytes in memory; the container is then at most 32 x the input.
-  const std::string bytes = with_length(loom::serialize(std::vector<std::string>{}), 0, 1000) +
-                            std::string(1000, '\0');
+  const std::string bytes =
+      with_length(loom::serialize(std::vector<std::string>{}), 0, 1000) + std::string(1000, '\0');
   loom::test::AllocWatch watch;
   EXPECT_THROW((void)loom::deserialize<std::vector<std::string>>(bytes), loom::Error);
   EXPECT_LE(watch.largest(), sizeof(std::string) * bytes.size());
@@ -96,14 +95,16 @@ TEST(HostileLoad, MemoryIsBoundedByTheInputTimesTheElementSize) {
 // A compressed NDArray whose header claims a payload of 536 GB.
 std::filesystem::path inflated_array(const char* compressor, const std::string& name) {
   const auto path = loom::test::scratch_folder() / name;
-  loom::dump(loom::NDArray<double>(loom::Shape{1000}), path, {.compress = 3, .compressor = compressor});
+  loom::dump(loom::NDArray<double>(loom::Shape{1000}), path,
+             {.compress = 3, .compressor = compressor});
   std::string file;
   {
     std::ifstream in(path, std::ios::binary);
     file.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   file = with_length(file, 16, std::uint64_t{536} << 30);  // the payload size
-  std::ofstream(path, std::ios::binary).write(file.data(), static_cast<std::streamsize>(file.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(file.data(), static_cast<std::streamsize>(file.size()));
   return path;
 }
 
@@ -150,9 +151,11 @@ TEST(HostileLoad, ZstdMemoryFollowsTheRealOutputNotTheHeader) {
     std::ifstream in(path, std::ios::binary);
     file.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
-  const std::uint64_t stored = file.size() - 44 - loom::detail::type_name<std::vector<double>>().size();
+  const std::uint64_t stored =
+      file.size() - 44 - loom::detail::type_name<std::vector<double>>().size();
   file = with_length(file, 16, stored * 32768);  // the most zstd could hold, not what it holds
-  std::ofstream(path, std::ios::binary).write(file.data(), static_cast<std::streamsize>(file.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(file.data(), static_cast<std::streamsize>(file.size()));
   loom::test::AllocWatch watch;
   EXPECT_ERROR_CONTAINS((void)loom::load<std::vector<double>>(path), loom::Error,
                         "corrupt compressed data (zstd)");

@@ -77,7 +77,8 @@ TEST(HostileQuery, DeepTypeErrorInAOneMegabyteQueryIsReportedOnce) {
     const std::string what = e.what();
     // The query appears once in the message, not once per level.
     EXPECT_LT(what.size(), query.size() + 1000);
-    EXPECT_NE(what.find("at position 1103: cannot apply + to s"), std::string::npos) << what.substr(what.size() - 300);
+    EXPECT_NE(what.find("at position 1103: cannot apply + to s"), std::string::npos)
+        << what.substr(what.size() - 300);
   }
 }
 

@@ -40,7 +40,8 @@ TEST(HostileShapes, StepsThatMakeImpossibleShapesAreShapeErrors) {
   EXPECT_THROW((void)da::arange<std::int64_t>(16).reshape({4, (std::int64_t{1} << 62) + 4}),
                loom::ShapeError);
   EXPECT_THROW((void)da::arange<double>(0.0, 1e300, 1.0), loom::ShapeError);
-  const auto big = da::zeros<bool>({std::numeric_limits<std::int64_t>::max() / 2}, {.chunks = {-1}});
+  const auto big =
+      da::zeros<bool>({std::numeric_limits<std::int64_t>::max() / 2}, {.chunks = {-1}});
   EXPECT_THROW((void)da::concatenate(std::vector<da::Array<bool>>{big, big, big}),
                loom::ShapeError);
 }
@@ -51,13 +52,15 @@ TEST(HostileShapes, ChunkListsAreBoundedBeforeTheyAreAllocated) {
                         loom::ShapeError, "(1099511627776,)", "blocks");
   EXPECT_ERROR_CONTAINS((void)da::zeros<double>({1 << 13, 1 << 13}, {.chunks = {1, 1}}),
                         loom::ShapeError, "blocks");
-  EXPECT_THROW((void)da::zeros<double>({std::int64_t{1} << 40}).rechunk(std::vector<std::int64_t>{1}), loom::ShapeError);
+  EXPECT_THROW(
+      (void)da::zeros<double>({std::int64_t{1} << 40}).rechunk(std::vector<std::int64_t>{1}),
+      loom::ShapeError);
   EXPECT_LT(watch.largest(), std::size_t{1} << 20);
   // Explicit chunks whose lengths overflow when added.
   const std::int64_t half = std::numeric_limits<std::int64_t>::max() / 2 + 1;
-  EXPECT_THROW((void)da::zeros<bool>({10}).rechunk(
-                   std::vector<std::vector<std::int64_t>>{{half, half, 10}}),
-               loom::ShapeError);
+  EXPECT_THROW(
+      (void)da::zeros<bool>({10}).rechunk(std::vector<std::vector<std::int64_t>>{{half, half, 10}}),
+      loom::ShapeError);
 }
 
 TEST(HostileShapes, EmptyArraysCostNothingPerBlock) {
@@ -85,7 +88,8 @@ TEST(HostileShapes, HugeSliceStepsTakeOneElementAsNumPy) {
   const auto b = x(da::slice(da::none, da::none, -(max - 2))).compute();  // [9]
   ASSERT_EQ(b.shape(), loom::Shape{1});
   EXPECT_EQ(b.data()[0], 9);
-  const auto c = x(da::slice(da::none, da::none, std::numeric_limits<std::int64_t>::min())).compute();
+  const auto c =
+      x(da::slice(da::none, da::none, std::numeric_limits<std::int64_t>::min())).compute();
   ASSERT_EQ(c.shape(), loom::Shape{1});
   EXPECT_EQ(c.data()[0], 9);
   const auto d = x(da::slice(3, da::none, max)).compute();  // [3]
