@@ -106,10 +106,12 @@ std::vector<std::int64_t> extents(Bytes& in, std::size_t rank) {
   return out;
 }
 
-// Computes `x` when that is cheap (a small result in few blocks): big valid arrays are not bugs.
+// Computes `x` when that is cheap: every array of the program (`largest` elements at most) was
+// small, and so are the result and its blocks. Big valid arrays are not bugs (the sum of
+// ones({2^32, 1}) is a legitimate 4-billion-element reduction).
 template <class Scalar>
-void maybe_compute(const array::Array<Scalar>& x) {
-  if (x.size() <= 4096 && x.npartitions() <= 256) (void)x.compute();
+void maybe_compute(const array::Array<Scalar>& x, std::int64_t largest) {
+  if (largest <= 65536 && x.size() <= 4096 && x.npartitions() <= 256) (void)x.compute();
 }
 
 }  // namespace
@@ -190,7 +192,8 @@ void shapes(const std::uint8_t* data, std::size_t size) {
                                  ? array::ones<double>(Shape(shape), {.chunks = spec})
                                  : array::arange<double>(0.0, static_cast<double>(in.number()), 1.0,
                                                          {.chunks = {in.number()}});
-    for (int step = 0; step < 4 && !in.empty(); ++step) {
+    std::int64_t largest = x.size();
+    for (int step = 0; step < 4 && !in.empty(); ++step, largest = std::max(largest, x.size())) {
       switch (in.byte() % 8) {
         case 0: {  // a slice on the first axis
           auto bound = [&]() -> std::optional<std::int64_t> {
@@ -226,7 +229,7 @@ void shapes(const std::uint8_t* data, std::size_t size) {
           break;
       }
     }
-    maybe_compute(x);
+    maybe_compute(x, std::max(largest, x.size()));
   });
 }
 
