@@ -9,8 +9,8 @@ namespace loom::array::detail {
 
 namespace {
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {  // b > 0
-  return a >= 0 ? a / b : -((-a + b - 1) / b);
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {  // b > 0; no overflow near the limits
+  return a >= 0 ? a / b : -(-(a + 1) / b) - 1;
 }
 
 // ceil(a / b) for b > 0 without forming a + b - 1 (which overflows for a step near INT64_MAX).
