@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "loom/core/config.hpp"
+#include "loom/core/detail/checked_shape.hpp"
 #include "loom/core/error.hpp"
 
 namespace loom::array {
@@ -21,6 +22,19 @@ Chunks::Chunks(std::vector<std::vector<std::int64_t>> per_axis) : per_axis_(std:
                                                        [](std::int64_t n) { return n <= 0; }))) {
       throw ShapeError(fmt::format("chunks: axis {} has lengths ({}): each must be positive", a,
                                    fmt::join(lengths, ", ")));
+    }
+  }
+  // The sums (the shape) and the block count must fit: checked once here, so that shape() and
+  // npartitions() need not be.
+  std::int64_t blocks = 1;
+  for (std::size_t a = 0; a < per_axis_.size(); ++a) {
+    std::int64_t sum = 0;
+    for (const std::int64_t n : per_axis_[a]) sum = loom::detail::checked_add(sum, n, "chunks");
+    blocks = loom::detail::checked_mul(blocks, static_cast<std::int64_t>(per_axis_[a].size()),
+                                       "chunks: the number of blocks");
+    if (blocks > detail::kMaxBlocks) {
+      throw ShapeError(fmt::format("chunks: more than {} blocks (at axis {} of {} axes)",
+                                   detail::kMaxBlocks, a, per_axis_.size()));
     }
   }
 }
@@ -90,8 +104,15 @@ std::int64_t auto_chunk_bytes() { return config::get_bytes("array.chunk-size"); 
 
 namespace {
 
-std::vector<std::int64_t> regular(std::int64_t extent, std::int64_t length) {
+std::vector<std::int64_t> regular(const Shape& shape, std::size_t axis, std::int64_t length) {
+  const std::int64_t extent = shape[axis];
   if (extent == 0) return {0};
+  // The count first: a huge extent cut into short chunks must not size a huge list.
+  if (extent / length + (extent % length != 0 ? 1 : 0) > detail::kMaxBlocks) {
+    throw ShapeError(fmt::format("chunks: an array of shape {} cut into chunks of {} along axis {} "
+                                 "would have more than {} blocks",
+                                 shape.str(), length, axis, detail::kMaxBlocks));
+  }
   std::vector<std::int64_t> out(static_cast<std::size_t>(extent / length), length);
   if (extent % length != 0) out.push_back(extent % length);
   return out;
@@ -107,6 +128,8 @@ Chunks normalize_chunks(const Shape& shape, std::span<const std::int64_t> spec,
 Chunks normalize_chunks(const Shape& shape, std::span<const std::int64_t> spec,
                         std::size_t itemsize, std::int64_t target_bytes) {
   const std::size_t ndim = shape.size();
+  const bool empty = loom::detail::checked_elements(shape, itemsize, "chunks") == 0 &&
+                     std::all_of(shape.begin(), shape.end(), [](std::int64_t e) { return e >= 0; });
   std::vector<std::int64_t> lengths(spec.begin(), spec.end());
   if (lengths.empty()) lengths.assign(ndim, 0);
   if (lengths.size() != ndim) {
@@ -137,6 +160,10 @@ Chunks normalize_chunks(const Shape& shape, std::span<const std::int64_t> spec,
             [&](std::size_t x, std::size_t y) { return shape[x] < shape[y]; });
   for (std::size_t k = 0; k < automatic.size(); ++k) {
     const std::size_t a = automatic[k];
+    if (empty) {  // no values: one block per axis, however long (an empty array costs nothing)
+      lengths[a] = std::max<std::int64_t>(shape[a], 1);
+      continue;
+    }
     const double share =
         std::pow(std::max(budget, 1.0), 1.0 / static_cast<double>(automatic.size() - k));
     const std::int64_t length = std::clamp<std::int64_t>(static_cast<std::int64_t>(share), 1,
@@ -146,7 +173,7 @@ Chunks normalize_chunks(const Shape& shape, std::span<const std::int64_t> spec,
   }
   std::vector<std::vector<std::int64_t>> per_axis(ndim);
   for (std::size_t a = 0; a < ndim; ++a)
-    per_axis[a] = regular(shape[a], std::max<std::int64_t>(lengths[a], 1));
+    per_axis[a] = regular(shape, a, std::max<std::int64_t>(lengths[a], 1));
   return Chunks(std::move(per_axis));
 }
 
@@ -161,6 +188,7 @@ void check_creation_shape(const Shape& shape) {
           fmt::format("an array of shape {}: extents must not be negative", shape.str()));
     }
   }
+  (void)loom::detail::checked_elements(shape, 1, "an array");
 }
 
 void throw_shape_mismatch(const char* what, const Shape& a, const Shape& b) {
@@ -178,7 +206,7 @@ Chunks explicit_chunks(const Shape& shape, const std::vector<std::vector<std::in
       if (len < 0 || (len == 0 && chunks[a].size() > 1)) {
         throw ShapeError(fmt::format("rechunk: chunk length {} on axis {}", len, a));
       }
-      sum += len;
+      sum = loom::detail::checked_add(sum, len, "rechunk: chunk lengths");
     }
     if (sum != shape[a] || chunks[a].empty()) {
       throw ShapeError(

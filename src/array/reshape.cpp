@@ -4,6 +4,7 @@
 #include "loom/array/join.hpp"
 #include "loom/array/linalg.hpp"
 #include "loom/array/reshape.hpp"
+#include "loom/core/detail/checked_shape.hpp"
 #include "loom/core/error.hpp"
 
 namespace loom::array::detail {
@@ -33,7 +34,7 @@ ReshapeGeometry reshape_geometry(const Shape& shape, const Chunks& chunks,
           fmt::format("reshape: bad extent {} in the new shape of an array of shape {}", extents[a],
                       shape.str()));
     } else {
-      known *= extents[a];
+      known = loom::detail::checked_mul(known, extents[a], "reshape: the new shape's elements");
     }
   }
   if (inferred < extents.size()) {
@@ -44,6 +45,7 @@ ReshapeGeometry reshape_geometry(const Shape& shape, const Chunks& chunks,
     extents[inferred] = shape.elements() / known;
   }
   Shape target(extents);
+  (void)loom::detail::checked_elements(target, itemsize, "reshape");
   if (target.elements() != shape.elements()) {
     throw ShapeError(fmt::format("reshape: an array of shape {} ({} elements) cannot become {}",
                                  shape.str(), shape.elements(), target.str()));
@@ -100,7 +102,7 @@ JoinGeometry concatenate_geometry(const std::vector<const Chunks*>& inputs, int 
           fmt::format("concatenate: array {} has shape {}, which does not fit {} along axis {}", k,
                       s.str(), first.str(), g.axis));
     }
-    extents[g.axis] += s[g.axis];
+    extents[g.axis] = loom::detail::checked_add(extents[g.axis], s[g.axis], "concatenate: extents");
     for (std::int64_t len : inputs[k]->axis(g.axis)) {
       if (len > 0) per_axis[g.axis].push_back(len);
     }

@@ -9,8 +9,13 @@ namespace loom::array::detail {
 
 namespace {
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {  // b > 0
-  return a >= 0 ? a / b : -((-a + b - 1) / b);
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {  // b > 0; no overflow near the limits
+  return a >= 0 ? a / b : -(-(a + 1) / b) - 1;
+}
+
+// ceil(a / b) for b > 0 without forming a + b - 1 (which overflows for a step near INT64_MAX).
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
+  return a > 0 ? (a - 1) / b + 1 : -(-a / b);
 }
 
 std::int64_t position(std::int64_t i, std::size_t axis, std::int64_t extent) {
@@ -24,7 +29,9 @@ std::int64_t position(std::int64_t i, std::size_t axis, std::int64_t extent) {
 
 // A slice normalized as Python's slice.indices does: the first position and the length.
 void normalize(const Slice& s, std::int64_t n, AxisMap& m, std::int64_t& length) {
-  const std::int64_t step = s.step;
+  // A step of INT64_MIN cannot be negated; any step beyond the extent takes one element, so
+  // -INT64_MAX means the same.
+  const std::int64_t step = s.step == INT64_MIN ? -INT64_MAX : s.step;
   auto clip = [&](std::int64_t v, std::int64_t lo, std::int64_t hi) {
     if (v < 0) v += n;
     return std::clamp(v, lo, hi);
@@ -34,11 +41,11 @@ void normalize(const Slice& s, std::int64_t n, AxisMap& m, std::int64_t& length)
   if (step > 0) {
     start = s.start ? clip(*s.start, 0, n) : 0;
     stop = s.stop ? clip(*s.stop, 0, n) : n;
-    length = stop > start ? (stop - start + step - 1) / step : 0;
+    length = stop > start ? (stop - start - 1) / step + 1 : 0;  // no overflow near INT64_MAX
   } else {
     start = s.start ? clip(*s.start, -1, n - 1) : n - 1;
     stop = s.stop ? clip(*s.stop, -1, n - 1) : -1;
-    length = start > stop ? (start - stop + (-step) - 1) / (-step) : 0;
+    length = start > stop ? (start - stop - 1) / (-step) + 1 : 0;
   }
   m.kind = AxisMap::kRange;
   m.start = start;
@@ -60,8 +67,8 @@ std::vector<std::int64_t> range_chunks(const AxisMap& m, std::int64_t length,
     std::int64_t k_lo = 0;
     std::int64_t k_hi = 0;
     if (m.step > 0) {
-      k_lo = floor_div(lo - m.start + m.step - 1, m.step);
-      k_hi = floor_div(hi - m.start + m.step - 1, m.step);
+      k_lo = ceil_div(lo - m.start, m.step);
+      k_hi = ceil_div(hi - m.start, m.step);
     } else {
       const std::int64_t t = -m.step;
       k_lo = floor_div(m.start - hi, t) + 1;

@@ -82,6 +82,11 @@ const std::map<std::string, KeySpec, std::less<>>& specs() {
         [](std::string_view key, std::string_view value) {
           if (parse_bytes(value) <= 0) bad_value(key, value, "a positive byte size");
         }}},
+      {"io.max-decompressed-size",
+       {"1TiB",
+        [](std::string_view key, std::string_view value) {
+          if (parse_bytes(value) <= 0) bad_value(key, value, "a positive byte size");
+        }}},
       {"array.slicing.split_large_chunks",
        {"true",
         [](std::string_view key, std::string_view value) {

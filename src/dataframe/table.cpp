@@ -4,6 +4,8 @@
 #include <cmath>
 #include <fstream>
 #include <numeric>
+#include <string_view>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -27,16 +29,26 @@ Table::Table(std::vector<std::string> names, std::vector<Column> columns)
     throw SchemaError(
         fmt::format("a table of {} names and {} columns", names_.size(), columns_.size()));
   }
+  // A hash of the names, not a search of the names before each: a table of 10,000 columns
+  // is not quadratic in its width. A narrow table is searched instead.
+  constexpr std::size_t kIndexFrom = 16;
+  detail::NameIndex index;
+  if (names_.size() >= kIndexFrom) index.reserve(names_.size());
   for (std::size_t k = 0; k < names_.size(); ++k) {
-    if (std::find(names_.begin(), names_.begin() + static_cast<std::ptrdiff_t>(k), names_[k]) !=
-        names_.begin() + static_cast<std::ptrdiff_t>(k)) {
-      throw SchemaError(fmt::format("column '{}' appears twice", names_[k]));
-    }
+    const bool repeated =
+        names_.size() >= kIndexFrom
+            ? !index.emplace(names_[k], k).second
+            : std::find(names_.begin(), names_.begin() + static_cast<std::ptrdiff_t>(k),
+                        names_[k]) != names_.begin() + static_cast<std::ptrdiff_t>(k);
+    if (repeated) throw SchemaError(fmt::format("column '{}' appears twice", names_[k]));
     if (k == 0) rows_ = columns_[k].size();
     if (columns_[k].size() != rows_) {
       throw SchemaError(fmt::format("column '{}' has {} rows, column '{}' has {}", names_[k],
                                     columns_[k].size(), names_[0], rows_));
     }
+  }
+  if (names_.size() >= kIndexFrom) {
+    index_ = std::make_shared<const detail::NameIndex>(std::move(index));
   }
 }
 
@@ -46,16 +58,25 @@ std::vector<std::pair<std::string, DType>> Table::dtypes() const {
   return out;
 }
 
-bool Table::has_column(std::string_view name) const noexcept {
-  return std::find(names_.begin(), names_.end(), name) != names_.end();
+std::optional<std::size_t> Table::find(std::string_view name) const noexcept {
+  if (index_) {
+    const auto it = index_->find(name);
+    if (it == index_->end()) return std::nullopt;
+    return it->second;
+  }
+  const auto it = std::find(names_.begin(), names_.end(), name);
+  if (it == names_.end()) return std::nullopt;
+  return static_cast<std::size_t>(it - names_.begin());
 }
 
+bool Table::has_column(std::string_view name) const noexcept { return find(name).has_value(); }
+
 const Column& Table::column(std::string_view name) const {
-  const auto it = std::find(names_.begin(), names_.end(), name);
-  if (it == names_.end()) {
+  const auto k = find(name);
+  if (!k) {
     throw SchemaError(fmt::format("no column '{}' (columns: {})", name, fmt::join(names_, ", ")));
   }
-  return columns_[static_cast<std::size_t>(it - names_.begin())];
+  return columns_[*k];
 }
 
 void Table::check_type(std::string_view name, DType have, DType want) {

@@ -7,10 +7,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <new>
 
 #include <fmt/format.h>
 #include <lz4.h>
@@ -19,6 +21,7 @@
 
 #include "block_hash.hpp"
 #include "input_file.hpp"
+#include "loom/core/config.hpp"
 #include "loom/core/error.hpp"
 #include "io/atomic_file.hpp"
 #include "object_format.hpp"
@@ -38,6 +41,63 @@ struct Mapping {
     if (base != MAP_FAILED) ::munmap(base, size);
   }
 };
+
+// The most a compressed byte can expand to in each format: a zstd RLE block is 4 bytes for
+// 128 KiB of output; an lz4 sequence grows by 255 bytes of match length per byte. A header
+// claiming more than that (plus a little for the frame around it) is not compressed data.
+constexpr std::uint64_t kZstdMaxRatio = 32768;
+constexpr std::uint64_t kLz4MaxRatio = 255;
+constexpr std::uint64_t kRatioSlack = 1024;
+
+void check_decompressed_size(const std::filesystem::path& path, const ObjectHeader& h) {
+  if (h.codec == kZstd || h.codec == kLz4) {
+    const std::uint64_t ratio = h.codec == kZstd ? kZstdMaxRatio : kLz4MaxRatio;
+    const std::uint64_t most = h.stored_size > (UINT64_MAX - kRatioSlack) / ratio
+                                   ? UINT64_MAX
+                                   : h.stored_size * ratio + kRatioSlack;
+    if (h.payload_size > most) {
+      fail(path, fmt::format("corrupt header: {} compressed bytes cannot hold the {} bytes it "
+                             "declares ({} expands at most {} times)",
+                             h.stored_size, h.payload_size, h.codec == kZstd ? "zstd" : "lz4",
+                             ratio));
+    }
+  }
+  const auto ceiling = static_cast<std::uint64_t>(config::get_bytes("io.max-decompressed-size"));
+  if (h.payload_size > ceiling) {
+    fail(path, fmt::format("declares a payload of {} bytes, more than io.max-decompressed-size "
+                           "({} bytes)",
+                           h.payload_size, ceiling));
+  }
+}
+
+// Decompresses a zstd frame into `out`, growing it as output arrives (never beyond `size`, the
+// size the header declares): memory follows what the data really expands to, not the header.
+bool zstd_decompress(std::string& out, std::uint64_t size, const char* body, std::size_t n) {
+  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> ctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  if (!ctx) throw std::bad_alloc();
+  ZSTD_inBuffer in{body, n, 0};
+  std::size_t produced = 0;
+  out.resize(static_cast<std::size_t>(
+      std::min<std::uint64_t>(size, std::max<std::uint64_t>(std::uint64_t{n} * 4, 1 << 20))));
+  for (;;) {
+    if (produced == out.size()) {
+      if (out.size() == size) {
+        // Full: the frame must end here, with no output left.
+        char extra = 0;
+        ZSTD_outBuffer probe{&extra, 1, 0};
+        const std::size_t r = ZSTD_decompressStream(ctx.get(), &probe, &in);
+        return ZSTD_isError(r) == 0U && r == 0 && probe.pos == 0 && in.pos == in.size;
+      }
+      out.resize(static_cast<std::size_t>(std::min<std::uint64_t>(size, out.size() * 2)));
+    }
+    ZSTD_outBuffer buffer{out.data() + produced, out.size() - produced, 0};
+    const std::size_t r = ZSTD_decompressStream(ctx.get(), &buffer, &in);
+    if (ZSTD_isError(r) != 0U) return false;
+    produced += buffer.pos;
+    if (r == 0) return produced == size && in.pos == in.size;  // the frame is complete
+    if (buffer.pos == 0 && in.pos == in.size) return false;       // truncated
+  }
+}
 
 }  // namespace
 
@@ -81,8 +141,8 @@ ObjectHeader parse_object_header(const std::filesystem::path& path, std::string_
     fail(path, fmt::format("truncated or padded: {} bytes of data expected, {} found",
                            h.stored_size, file_size - pos));
   }
-  if (h.payload_size > (std::uint64_t{1} << 40)) fail(path, "corrupt header (payload size)");
   if (h.codec == kNone && h.payload_size != h.stored_size) fail(path, "corrupt header (sizes)");
+  check_decompressed_size(path, h);
   h.body_offset = pos;
   return h;
 }
@@ -173,9 +233,9 @@ ObjectBytes read_object(const std::filesystem::path& path, const std::string& ty
       out.owner = mapping;
       break;
     case kZstd: {
-      payload.resize(payload_size);
-      const std::size_t n = ZSTD_decompress(payload.data(), payload.size(), body, stored_size);
-      if (ZSTD_isError(n) != 0U || n != payload_size) fail(path, "corrupt compressed data (zstd)");
+      if (!zstd_decompress(payload, payload_size, body, stored_size)) {
+        fail(path, "corrupt compressed data (zstd)");
+      }
       break;
     }
     case kLz4: {

@@ -124,7 +124,10 @@ Header parse_header(const std::filesystem::path& path, const std::byte* bytes, s
   const char kind = descr[1];
   int itemsize = 0;
   for (char c : descr.substr(2)) {
-    if (c < '0' || c > '9') fail(path, fmt::format("unsupported dtype '{}'", descr));
+    // No dtype has more than two digits: a longer size is refused before it can overflow.
+    if (c < '0' || c > '9' || itemsize > 99) {
+      fail(path, fmt::format("unsupported dtype '{}'", descr));
+    }
     itemsize = itemsize * 10 + (c - '0');
   }
   const DTypeInfo* found = nullptr;

@@ -94,6 +94,15 @@ std::filesystem::path array_file_path(const std::string& name) {
 }
 
 const InputSource* current_source() noexcept { return current; }
+
+void check_length_field(std::uint64_t length) {
+  if (current == nullptr) return;
+  const std::size_t left = current->remaining();
+  if (length > left) {
+    throw cereal::Exception(fmt::format(
+        "a length field says {} but only {} bytes are left in the input", length, left));
+  }
+}
 SourceScope::SourceScope(const InputSource* source) noexcept : previous_(current) {
   current = source;
 }

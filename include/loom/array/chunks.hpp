@@ -65,4 +65,11 @@ inline constexpr std::int64_t auto_chunks = 0;
 /// The target bytes of an auto chunk: config `array.chunk-size`.
 [[nodiscard]] std::int64_t auto_chunk_bytes();
 
+namespace detail {
+/// The most blocks an array may have (in all, and so along any axis): chunk lists are sized
+/// by chunk specs that may come from a config or a file, and a graph of more blocks than this
+/// could not be run anyway. More is a ShapeError naming the shape, before anything is allocated.
+inline constexpr std::int64_t kMaxBlocks = std::int64_t{1} << 24;
+}  // namespace detail
+
 }  // namespace loom::array

@@ -40,6 +40,10 @@ template <Element Scalar = std::int64_t>
   if (step == Scalar(0)) throw ShapeError("arange: step must not be 0");
   const double span =
       (static_cast<double>(stop) - static_cast<double>(start)) / static_cast<double>(step);
+  if (!(span < 9.2e18)) {  // NaN too: no length can be computed
+    throw ShapeError("arange: (stop - start) / step elements do not fit in int64 (or a bound "
+                     "is NaN)");
+  }
   const auto n = static_cast<std::int64_t>(std::max(0.0, std::ceil(span)));
   return detail::generated<Scalar>(Shape{n}, options, [start, step](std::int64_t i) {
     return static_cast<Scalar>(start + static_cast<Scalar>(i) * step);

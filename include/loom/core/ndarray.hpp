@@ -37,7 +37,8 @@ namespace detail {
 [[noreturn]] void throw_bad_shape(const std::string& what);
 [[noreturn]] void throw_index(std::size_t axis, std::int64_t index, std::int64_t extent);
 [[noreturn]] void throw_rank(std::size_t given, std::size_t rank);
-void check_extents(const Shape& shape);
+/// Negative extents, and element counts or byte sizes that do not fit in int64: ShapeError.
+void check_extents(const Shape& shape, std::size_t itemsize = 1);
 struct NDArrayAccess;
 }  // namespace detail
 
@@ -52,7 +53,7 @@ class NDArray {
   NDArray() : NDArray(Shape{0}) {}
   /// Zero-filled.
   explicit NDArray(Shape shape) : shape_(std::move(shape)) {
-    detail::check_extents(shape_);
+    detail::check_extents(shape_, sizeof(Scalar));
     buffer_ = detail::allocate_buffer(nbytes(), /*zero=*/true);
     data_ = reinterpret_cast<Scalar*>(buffer_->data());
   }
@@ -66,7 +67,7 @@ class NDArray {
   }
   /// Not initialized (NumPy's np.empty): for arrays about to be overwritten whole.
   static NDArray uninitialized(Shape shape) {
-    detail::check_extents(shape);
+    detail::check_extents(shape, sizeof(Scalar));
     const auto bytes = static_cast<std::size_t>(shape.elements()) * sizeof(Scalar);
     auto buffer = detail::allocate_buffer(bytes, /*zero=*/false);
     auto* data = reinterpret_cast<Scalar*>(buffer->data());

@@ -10,12 +10,14 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -27,6 +29,17 @@
 #include "loom/dataframe/column.hpp"
 
 namespace loom::dataframe {
+
+namespace detail {
+/// Hashes column names looked up by string_view (no copy).
+struct NameHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+using NameIndex = std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>>;
+}  // namespace detail
 
 class Table {
  public:
@@ -96,6 +109,10 @@ class Table {
   std::vector<std::string> names_;
   std::vector<Column> columns_;
   std::int64_t rows_ = 0;
+  // Name -> column for a wide table (null for a narrow one, searched instead): looking up
+  // every column of a table of n columns costs n, not n^2. Shared by copies.
+  std::shared_ptr<const detail::NameIndex> index_;
+  [[nodiscard]] std::optional<std::size_t> find(std::string_view name) const noexcept;
 };
 
 /// Tables are serializable (cereal), so that the object store and Parallel's process backend
@@ -148,8 +165,8 @@ void load_bounded(Archive& ar, std::string& s, std::uint64_t bound, const std::s
 
 template <class Archive>
 void load(Archive& ar, Table& t) {
-  std::uint64_t n = 0;
-  ar(n);
+  cereal::size_type n = 0;
+  ar(cereal::make_size_tag(n));  // the same 8 bytes, checked against the bytes left
   if (n > (std::uint64_t{1} << 20)) detail::throw_damaged_column("?", "column count");
   std::vector<std::string> names(n);
   std::vector<Column> columns;

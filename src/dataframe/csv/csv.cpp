@@ -168,14 +168,15 @@ CsvSource::CsvSource(const std::string& path_or_glob, ReadCsvOptions options)
     }
   }
   for (std::size_t c = 0; c < schema_.file_columns.size(); ++c) {
-    const bool wanted =
-        options_.usecols.empty() || std::find(options_.usecols.begin(), options_.usecols.end(),
-                                              schema_.file_columns[c]) != options_.usecols.end();
+    schema_.column_index.emplace(schema_.file_columns[c], c);
+  }
+  const std::unordered_set<std::string> usecols(options_.usecols.begin(), options_.usecols.end());
+  for (std::size_t c = 0; c < schema_.file_columns.size(); ++c) {
+    const bool wanted = usecols.empty() || usecols.contains(schema_.file_columns[c]);
     if (wanted) schema_.output.push_back(c);
   }
   for (const auto& u : options_.usecols) {
-    if (std::find(schema_.file_columns.begin(), schema_.file_columns.end(), u) ==
-        schema_.file_columns.end()) {
+    if (!schema_.has(u)) {
       throw SchemaError(
           fmt::format("read_csv: usecols names '{}', which '{}' does not have "
                       "(columns: {})",
@@ -183,8 +184,7 @@ CsvSource::CsvSource(const std::string& path_or_glob, ReadCsvOptions options)
     }
   }
   for (const auto& [name, t] : options_.dtype) {
-    if (std::find(schema_.file_columns.begin(), schema_.file_columns.end(), name) ==
-        schema_.file_columns.end()) {
+    if (!schema_.has(name)) {
       throw SchemaError(fmt::format("read_csv: dtype names column '{}', which '{}' does not have",
                                     name, paths_[0]));
     }
@@ -282,12 +282,13 @@ void CsvSource::infer() {
     const auto d = static_cast<std::int64_t>(distinct[c].size());
     schema_.dictionary[c] = d <= 64 || d * 2 <= sample_rows;
   }
+  const std::unordered_set<std::string> dates(options_.parse_dates.begin(),
+                                              options_.parse_dates.end());
   for (std::size_t c = 0; c < n; ++c) {
     const std::string& name = schema_.file_columns[c];
     if (const auto it = options_.dtype.find(name); it != options_.dtype.end()) {
       schema_.file_dtypes[c] = it->second;
-    } else if (std::find(options_.parse_dates.begin(), options_.parse_dates.end(), name) !=
-               options_.parse_dates.end()) {
+    } else if (dates.contains(name)) {
       schema_.file_dtypes[c] = DType::datetime;
     } else if (!seen[c]) {
       schema_.file_dtypes[c] = DType::float64;  // all missing: pandas reads float64 NaN
@@ -300,8 +301,7 @@ void CsvSource::infer() {
     }
   }
   for (const auto& name : options_.parse_dates) {
-    if (std::find(schema_.file_columns.begin(), schema_.file_columns.end(), name) ==
-        schema_.file_columns.end()) {
+    if (!schema_.has(name)) {
       throw SchemaError(
           fmt::format("read_csv: parse_dates names column '{}', which '{}' does "
                       "not have",
@@ -353,6 +353,11 @@ void CsvSource::resolve() const {
       std::int64_t cut = start;
       if (part.block == 0) {
         before = 0;
+      } else if (start + part.block * bs < previous) {
+        // The previous block's scan already passed this nominal start (a long quoted field
+        // or row spans both): the first line end outside quotes after it is the same one.
+        // Scanning again would make a field spanning n blocks cost n times its length.
+        cut = previous;
       } else {
         cut = f.size();
         bool inside = (before & 1) != 0;
@@ -391,11 +396,11 @@ Table CsvSource::parse(std::size_t p, const std::vector<std::string>& columns,
   const MappedFile& f = file(part.file);
   // The file column of a name asked for.
   auto file_column = [&](const std::string& name) {
-    const auto it = std::find(schema_.file_columns.begin(), schema_.file_columns.end(), name);
-    if (it == schema_.file_columns.end()) {
+    const auto it = schema_.column_index.find(name);
+    if (it == schema_.column_index.end()) {
       throw SchemaError(fmt::format("read_csv: no column '{}'", name));
     }
-    return static_cast<std::size_t>(it - schema_.file_columns.begin());
+    return it->second;
   };
   // The file columns to read, in the order asked for.
   std::vector<std::size_t> read;

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -100,6 +101,10 @@ struct CsvSchema {
   std::vector<DType> file_dtypes;
   std::vector<bool> dictionary;     // per file column: strings repeat enough to intern them
   std::vector<std::size_t> output;  // the file columns read (usecols), in file order
+  // Name -> file column (the first of that name): lookups by name cost the same however many
+  // columns a file has (a wide file is not quadratic in its width).
+  std::unordered_map<std::string, std::size_t> column_index;
+  [[nodiscard]] bool has(const std::string& name) const { return column_index.contains(name); }
 };
 
 /// The files of a read_csv call, cut into partitions, with their schema.

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <map>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -74,7 +75,8 @@ class QueryParser {
     for (;;) {
       const std::size_t at = pos_;
       if (keyword("or") || (peek_single('|') && symbol("|"))) {
-        e = checked(at, [&] { return binary_expr(Op::kOr, e, parse_and()); });
+        ExprPtr r = parse_and();  // parsed outside `checked`: its errors are wrapped once
+        e = checked(at, [&] { return binary_expr(Op::kOr, e, r); });
       } else {
         return e;
       }
@@ -85,7 +87,8 @@ class QueryParser {
     for (;;) {
       const std::size_t at = pos_;
       if (keyword("and") || (peek_single('&') && symbol("&"))) {
-        e = checked(at, [&] { return binary_expr(Op::kAnd, e, parse_not()); });
+        ExprPtr r = parse_not();
+        e = checked(at, [&] { return binary_expr(Op::kAnd, e, r); });
       } else {
         return e;
       }
@@ -95,8 +98,11 @@ class QueryParser {
     skip_space();
     return pos_ < text_.size() && text_[pos_] == c;
   }
-  // Nesting ('(', not, ~, unary -) is bounded: a query nested thousands deep is an error at
-  // its position, not a stack overflow.
+  // One depth budget for every recursive rule: nesting ('(', not, ~, unary -) counts here, and
+  // every node `checked` builds counts its depth in the expression tree, so operator chains
+  // ("a < a < a ...", "a + a + ...") are bounded too. A query nested or chained thousands deep
+  // is an error at its position, not a stack overflow in the parser or in whatever walks the
+  // tree later.
   class Nested {
    public:
     explicit Nested(QueryParser& p) : p_(p) {
@@ -110,6 +116,9 @@ class QueryParser {
     QueryParser& p_;
   };
   static constexpr int kMaxDepth = 200;
+  // Operator chains are common in real queries ("x == 1 or x == 2 or ..."): a tree may be this
+  // deep (also the limit for a chain inside parentheses).
+  static constexpr int kMaxTreeDepth = 1000;
 
   ExprPtr parse_not() {
     const std::size_t at = pos_;
@@ -150,7 +159,7 @@ class QueryParser {
     if (keyword("in")) {
       std::vector<Literal> values = parse_list();
       ExprPtr e = checked(at, [&] { return isin_expr(left, std::move(values)); });
-      return negate ? unary_expr(Op::kNot, e) : e;
+      return negate ? checked(at, [&] { return unary_expr(Op::kNot, e); }) : e;
     }
     pos_ = save;
     return left;
@@ -359,20 +368,37 @@ class QueryParser {
       fail(fmt::format("expected ',' or '{}' in the list", close));
     }
   }
-  // Builds an expression; its SchemaError gets the position of the operator.
+  // Builds an expression node from operands already parsed (so that an error is wrapped once,
+  // here, not again at every level above it); its SchemaError gets the position of the
+  // operator. Records the node's depth in the tree and refuses one deeper than kMaxTreeDepth.
   template <class F>
   ExprPtr checked(std::size_t at, F build) {
+    ExprPtr e;
     try {
-      return build();
-    } catch (const SchemaError& e) {
-      throw SchemaError(fmt::format("query \"{}\" at position {}: {}", text_, at + 1, e.what()));
+      e = build();
+    } catch (const SchemaError& error) {
+      throw SchemaError(
+          fmt::format("query \"{}\" at position {}: {}", text_, at + 1, error.what()));
     }
+    int depth = 1;
+    for (const auto& arg : e->args) {
+      const auto it = tree_depth_.find(arg.get());
+      depth = std::max(depth, (it == tree_depth_.end() ? 1 : it->second.second) + 1);
+    }
+    if (depth > kMaxTreeDepth) {
+      fail_at(at, fmt::format("the expression is more than {} operators deep", kMaxTreeDepth));
+    }
+    tree_depth_.emplace(e.get(), std::make_pair(e, depth));
+    return e;
   }
 
   const std::string& text_;
   const Schema& schema_;
   const std::map<std::string, Literal>& vars_;
   int depth_ = 0;
+  // The depth of each node `checked` built (others are leaves: 1); holding the node keeps its
+  // address from being reused by another.
+  std::unordered_map<const Expr*, std::pair<ExprPtr, int>> tree_depth_;
   std::size_t pos_ = 0;
 };
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "loom/array/chunks.hpp"
+#include "loom/core/detail/checked_shape.hpp"
 #include "loom/core/shape.hpp"
 
 namespace loom::array::detail {
@@ -62,7 +63,11 @@ double sum_as_double(const Scalar* x, std::int64_t n) {
 template <class Scalar>
 class Node : public NodeBase {
  public:
-  using NodeBase::NodeBase;
+  /// Every array's shape is checked here, whatever step made it (broadcasting, dot, concatenate,
+  /// reshape): its elements, and their bytes, must fit in int64 (ShapeError naming the shape).
+  Node(Shape shape, Chunks chunks) : NodeBase(std::move(shape), std::move(chunks)) {
+    (void)loom::detail::checked_elements(this->shape(), sizeof(Scalar), "array");
+  }
   /// Writes the `n` (<= kTile) elements that start at global index `start` (one entry per axis)
   /// and run along the last axis, into `out`.
   virtual void eval(const std::int64_t* start, std::int64_t n, Scalar* out) const = 0;

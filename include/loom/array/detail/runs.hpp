@@ -48,6 +48,9 @@ void for_each_run(const Chunks& chunks, std::int64_t flat_block, F&& f) {
 /// with all the threads, then the blocks in parallel, run by run (compute, to_npy).
 template <class Scalar>
 void evaluate_into(const Node<Scalar>& node, Scalar* data) {
+  // An empty array has no values to make: no block is visited (nor its inputs prepared),
+  // however many blocks its chunks list.
+  if (node.shape().elements() == 0) return;
   const std::vector<std::int64_t> strides = strides_of(node.shape());
   node.prepare();
   const Chunks& c = node.chunks();

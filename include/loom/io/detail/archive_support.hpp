@@ -37,6 +37,7 @@
 
 #include "loom/core/detail/type_name.hpp"
 #include "loom/core/ndarray.hpp"
+#include "loom/io/detail/bounded_size_tag.hpp"
 #include "loom/io/npy.hpp"
 
 namespace loom::detail {

@@ -1,0 +1,10 @@
+// libFuzzer target: loom::fuzz::csv (entry_points.hpp).
+#include <cstddef>
+#include <cstdint>
+
+#include "entry_points.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  loom::fuzz::csv(data, size);
+  return 0;
+}
