@@ -188,8 +188,10 @@ void load(Archive& archive, NDArray<Scalar>& array) {
       throw cereal::Exception("an aligned NDArray is not aligned in the file");
     }
     const auto nbytes = static_cast<std::size_t>(elements) * sizeof(Scalar);
-    array = NDArray<Scalar>(mapped->mapping(), reinterpret_cast<Scalar*>(at),  // NOLINT
-                            Shape(std::move(extents)), mapped->mapping()->writeable());
+    array = detail::NDArrayAccess::view<Scalar>(mapped->mapping(),
+                                                reinterpret_cast<Scalar*>(at),  // NOLINT
+                                                Shape(std::move(extents)),
+                                                mapped->mapping()->writeable());
     mapped->skip(nbytes);
     return;
   }

@@ -159,10 +159,7 @@ constexpr WorkerThunk captureless_thunk_of() {
   }
 }
 
-template <class F>
-requires is_captureless_v<F>
-struct CrossesProcesses<FunctionInvoker<F>> : std::true_type {
-};
+// A captureless lambda crosses too: it is a stateless closure (the specialization above).
 template <class F>
 requires is_serializable_callable_v<F>
 struct CrossesProcesses<FunctionInvoker<F>> : std::true_type {
