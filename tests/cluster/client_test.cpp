@@ -61,6 +61,12 @@ LOOM_REMOTE(my_pid);
 LOOM_REMOTE(ramp);
 LOOM_REMOTE(total);
 LOOM_REMOTE(nested_square);
+// Generic lambdas (registered, so that worker processes can run them): an ObjectRef<U> argument
+// gives them the stored value.
+constexpr auto twice = [](auto x) { return 2 * x; };
+constexpr auto size_of = [](const auto& v) { return static_cast<std::int64_t>(v.size()); };
+LOOM_REMOTE(twice);
+LOOM_REMOTE(size_of);
 
 struct Mode {
   bool processes;
@@ -187,6 +193,17 @@ TEST_P(ClientOnCluster, CapturelessLambdasFunctionPointersAndSerializableCallabl
   EXPECT_EQ(client.gather(client.map([](const std::string& s) { return s + "!"; },
                                      std::vector<std::string>{"a", "b"})),
             (std::vector<std::string>{"a!", "b!"}));
+}
+
+TEST_P(ClientOnCluster, GenericLambdasGetValuesOfRefs) {
+  loom::LocalCluster cluster(options(2, 1));
+  remember(cluster);
+  loom::Client client(cluster);
+  EXPECT_EQ(client.gather(client.submit(twice, 21)), 42);
+  EXPECT_DOUBLE_EQ(client.gather(client.submit(twice, 1.25)), 2.5);
+  const auto stored = client.scatter(std::vector<int>{1, 2, 3});
+  EXPECT_EQ(client.gather(client.submit(size_of, stored)), 3);
+  EXPECT_EQ(client.gather(client.map(twice, std::vector<int>{1, 2, 3})), (std::vector<int>{2, 4, 6}));
 }
 
 TEST_P(ClientOnCluster, TheCallableRule) {

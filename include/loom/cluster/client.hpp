@@ -28,10 +28,10 @@
 namespace loom {
 
 namespace detail {
-/// The value type of the ref that `task(f).remote(args...)` returns.
+/// The ref that `task(f).remote(args...)` returns (for a generic callable, the result of the
+/// parameters these arguments make).
 template <class F, class... Args>
-using remote_result_t =
-    typename ResultRef<typename CallableTraits<std::decay_t<F>>::result>::value_type;
+using remote_ref_t = decltype(loom::task(std::declval<F>()).remote(std::declval<Args>()...));
 template <class R>
 struct RunResultImpl {
   using type = std::map<int, R>;
@@ -77,7 +77,7 @@ class Client {
   /// Dask's submit: `task(f).remote(args...)` on this client's cluster.
   template <class F, class... Args>
   [[nodiscard]] auto submit(F&& f, Args&&... args)
-      -> ObjectRef<detail::remote_result_t<F, Args...>> {
+      -> detail::remote_ref_t<F, Args...> {
     const Use use(*this);
     return loom::task(std::forward<F>(f)).remote(std::forward<Args>(args)...);
   }
@@ -85,10 +85,10 @@ class Client {
   /// One task per input, in order.
   template <class F, std::ranges::input_range R>
   [[nodiscard]] auto map(F&& f, R&& inputs)
-      -> std::vector<ObjectRef<detail::remote_result_t<F, std::ranges::range_reference_t<R>>>> {
+      -> std::vector<detail::remote_ref_t<F, std::ranges::range_reference_t<R>>> {
     const Use use(*this);
     const auto fn = loom::task(std::forward<F>(f));
-    std::vector<ObjectRef<detail::remote_result_t<F, std::ranges::range_reference_t<R>>>> out;
+    std::vector<detail::remote_ref_t<F, std::ranges::range_reference_t<R>>> out;
     if constexpr (std::ranges::sized_range<R>) out.reserve(std::ranges::size(inputs));
     for (auto&& x : inputs) out.push_back(fn.remote(std::forward<decltype(x)>(x)));
     return out;
