@@ -352,6 +352,7 @@ TEST(RemoteTasks, RemoteFunctionsAreMadeByTask) {
       !std::is_constructible_v<loom::RemoteFunction<Function>, Function, std::string,
                                loom::detail::WorkerThunk>);
   EXPECT_EQ(loom::get(loom::task(&plus_one).remote(2)), 3);
+  loom::shutdown();  // the task started a default runtime: stop it for the tests after this one
 }
 
 }  // namespace
