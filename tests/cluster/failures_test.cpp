@@ -16,6 +16,7 @@
 
 #include "../scratch_folder.hpp"
 #include "../support/expect_error.hpp"
+#include "../support/file_counter.hpp"
 #include "cluster_support.hpp"
 #include "loom/cluster.hpp"
 
@@ -27,22 +28,8 @@ namespace {
 fs::path scratch() { return loom::test::scratch_folder() / ""; }
 
 // Attempts are counted in files: worker processes share no memory with the test.
-int bump(const std::string& counter) {
-  const fs::path path = scratch() / counter;
-  int n = 0;
-  {
-    std::ifstream in(path);
-    in >> n;
-  }
-  std::ofstream(path) << n + 1;
-  return n + 1;
-}
-int count_of(const std::string& counter) {
-  std::ifstream in(scratch() / counter);
-  int n = 0;
-  in >> n;
-  return n;
-}
+using loom::test::bump;
+using loom::test::count_of;
 
 int die_until(const std::string& counter, int deaths) {
   if (bump(counter) <= deaths) ::raise(SIGKILL);

@@ -16,6 +16,7 @@
 
 #include "../scratch_folder.hpp"
 #include "../support/expect_error.hpp"
+#include "../support/file_counter.hpp"
 
 #include "loom/remote.hpp"
 
@@ -27,23 +28,9 @@ namespace {
 // Named before the workers fork, so that they share it.
 fs::path scratch() { return loom::test::scratch_folder() / ""; }
 
-// Attempts are counted in files: workers share no memory with the test.
-int bump(const std::string& counter) {
-  const fs::path path = scratch() / counter;
-  int n = 0;
-  {
-    std::ifstream in(path);
-    in >> n;
-  }
-  std::ofstream(path) << n + 1;
-  return n + 1;
-}
-int count_of(const std::string& counter) {
-  std::ifstream in(scratch() / counter);
-  int n = 0;
-  in >> n;
-  return n;
-}
+// Attempts are counted in files: worker processes share no memory with the test.
+using loom::test::bump;
+using loom::test::count_of;
 
 int proc_square(int x) { return x * x; }
 int worker_pid(int /*unused*/) { return static_cast<int>(::getpid()); }
